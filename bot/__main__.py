@@ -1,0 +1,207 @@
+"""Command line: ``python -m bot`` and ``defector-bot`` are the same program.
+
+Bad input to any command gets one line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from pydantic import ValidationError
+
+from bot.catalog.importer import (
+    CURATED_PATH,
+    SOURCE_PATH,
+    CatalogueError,
+    build_catalogue,
+    load_catalogue,
+)
+from bot.catalog.normalize import fold, has_control_characters, strip_invisible
+from bot.catalog.search import SearchIndex
+from bot.cli_format import lookup_text
+from bot.config import Settings
+
+PROG = "defector-bot"
+MAX_QUERY_LENGTH = 200
+MAX_LIMIT = 25
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported as one line with exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if not 1 <= value <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_LIMIT}, not {value}")
+    return value
+
+
+def _existing_file(text: str) -> Path:
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    return path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Defector Bot: lookups and trivia about defectors.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    lookup = commands.add_parser("lookup", help="search the catalogue by name")
+    lookup.add_argument("query", help="a name, surname, pseudonym; typos and missing accents ok")
+    lookup.add_argument("--limit", type=_limit, default=5, help=f"results, 1–{MAX_LIMIT}")
+    lookup.add_argument("--json", action="store_true", help="print JSON")
+
+    export = commands.add_parser("export", help="print every record with its derived fields")
+    export.add_argument("--json", action="store_true", required=True, help="print JSON")
+
+    data = commands.add_parser("data", help="check the data files")
+    data_commands = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    check = data_commands.add_parser("check", help="validate the source table and curated facts")
+    check.add_argument("--source", type=_existing_file, default=SOURCE_PATH)
+    check.add_argument("--curated", type=_existing_file, default=CURATED_PATH)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="apply migrations")
+    db_commands.add_parser("load", help="apply migrations and load the catalogue (idempotent)")
+    return parser
+
+
+def _clean_query(raw: str) -> str:
+    if has_control_characters(raw):
+        raise UsageError("query contains control characters")
+    query = strip_invisible(raw).strip()
+    if len(query) > MAX_QUERY_LENGTH:
+        raise UsageError(f"query is too long ({len(query)} characters; at most {MAX_QUERY_LENGTH})")
+    if not fold(query):
+        raise UsageError("query is empty: give a name, e.g. `defector-bot lookup nureyev`")
+    return query
+
+
+def cmd_lookup(args: argparse.Namespace) -> int:
+    query = _clean_query(args.query)
+    index = SearchIndex(load_catalogue())
+    result = index.lookup(query, limit=args.limit)
+    if args.json:
+        payload = {
+            "query": query,
+            "results": [{"name": m.record.name, "score": m.score} for m in result.matches],
+        }
+        if not result.matches:
+            payload["suggestions"] = [m.record.name for m in result.suggestions]
+        print(json.dumps(payload, ensure_ascii=False))
+    else:
+        print(lookup_text(result))
+    return EXIT_OK
+
+
+def cmd_export(_args: argparse.Namespace) -> int:
+    records = [record.to_dict() for record in load_catalogue()]
+    print(json.dumps(records, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def cmd_data_check(args: argparse.Namespace) -> int:
+    source: Path = args.source
+    curated: Path = args.curated
+    catalogue = build_catalogue(
+        source.read_text(encoding="utf-8"),
+        curated.read_text(encoding="utf-8"),
+        source_name=source.name,
+        curated_name=curated.name,
+    )
+    print(f"{len(catalogue.records)} records from {source.name}")
+    if catalogue.uncurated:
+        print(f"{len(catalogue.uncurated)} rows have no curated facts (imported as 'unknown'):")
+        for row in catalogue.uncurated:
+            print(f"  {source.name} line {row.line}: {row.name}")
+    for problem in catalogue.problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if catalogue.problems:
+        print(f"{len(catalogue.problems)} problems", file=sys.stderr)
+        return EXIT_FAILED
+    print("ok")
+    return EXIT_OK
+
+
+async def _db(action: str, settings: Settings) -> int:
+    from bot.db.catalogue import sync_catalogue
+    from bot.db.engine import create_engine, session_factory
+    from bot.db.migrate import current_revision, upgrade
+
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        await upgrade(engine)
+        print(f"database at revision {await current_revision(engine)}")
+        if action == "load":
+            report = await sync_catalogue(session_factory(engine), load_catalogue())
+            print(f"catalogue: {report}")
+    finally:
+        await engine.dispose()
+    return EXIT_OK
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(_db(args.db_command, settings))
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"]).upper() or "settings"
+        raise UsageError(f"invalid setting {field}: {error['msg']}") from None
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = _settings()
+    if args.command == "lookup":
+        return cmd_lookup(args)
+    if args.command == "export":
+        return cmd_export(args)
+    if args.command == "data":
+        return cmd_data_check(args)
+    if args.command == "db":
+        return cmd_db(args, settings)
+    raise UsageError(f"unknown command {args.command!r}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from bot.db.engine import DatabaseUrlError
+
+    try:
+        return run(argv)
+    except UsageError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DatabaseUrlError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except CatalogueError as exc:
+        print(f"{PROG}: {exc}; run `{PROG} data check` for every problem", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

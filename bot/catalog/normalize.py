@@ -1,0 +1,74 @@
+"""Text folding shared by the search index and (later) the answer judge.
+
+Members type without accents, in any case, with stray punctuation; the table spells
+Romanian s-comma two ways (``ș`` U+0219 and ``ş`` U+015F). Folding maps all of these to one
+plain lowercase ASCII-ish form so that comparisons are about letters, not encodings.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Letters that NFKD does not decompose into base + combining mark.
+_SPECIAL = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "l",
+        "ø": "o",
+        "Ø": "o",
+        "đ": "d",
+        "Đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "ı": "i",
+        "’": "'",
+        "‘": "'",
+    }
+)
+_APOSTROPHES = re.compile(r"['`´]")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+# Characters with no visible glyph that members paste by accident (or on purpose):
+# zero-width space/joiners, BOM, bidi marks and embeddings/isolates, soft hyphen.
+_INVISIBLE = dict.fromkeys(
+    [0x00AD, 0x180E, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF]
+    + list(range(0x202A, 0x202F))
+    + list(range(0x2066, 0x206A))
+)
+
+
+def strip_invisible(text: str) -> str:
+    """Remove zero-width and bidi control characters."""
+    return text.translate(_INVISIBLE)
+
+
+def fold(text: str) -> str:
+    """Fold ``text`` to lowercase words of ``[0-9a-z]`` separated by single spaces.
+
+    >>> fold("Mihai Șubă") == fold("Mihai Şubă") == "mihai suba"
+    True
+    >>> fold("  Czesław   MIŁOSZ! ")
+    'czeslaw milosz'
+    """
+    text = strip_invisible(text).translate(_SPECIAL)
+    decomposed = unicodedata.normalize("NFKD", text)
+    base = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    base = _APOSTROPHES.sub("", base.casefold())
+    return _NON_WORD.sub(" ", base).strip()
+
+
+def tokens(text: str) -> list[str]:
+    """The folded words of ``text``."""
+    folded = fold(text)
+    return folded.split() if folded else []
+
+
+def has_control_characters(text: str) -> bool:
+    """True if ``text`` holds C0/C1 control characters other than tab/newline."""
+    return any(unicodedata.category(ch) == "Cc" and ch not in "\t\n" for ch in text)
