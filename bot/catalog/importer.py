@@ -123,16 +123,18 @@ def build_catalogue(
 ) -> Catalogue:
     """Parse and merge; never raises on bad data (problems are returned)."""
     parsed = parse_source(source_text)
-    problems = [CatalogueProblem(f"{source_name} line {p.line}", p.message) for p in parsed.problems]
+    problems = [
+        CatalogueProblem(f"{source_name} line {p.line}", p.message) for p in parsed.problems
+    ]
 
     curated, curated_problems = parse_curated(curated_text, curated_name)
     problems.extend(curated_problems)
     by_name: dict[str, CuratedFacts] = {}
-    for facts in curated:
-        key = fold(facts.name)
+    for entry in curated:
+        key = fold(entry.name)
         if key in by_name:
-            problems.append(CatalogueProblem(curated_name, f"{facts.name!r} is curated twice"))
-        by_name[key] = facts
+            problems.append(CatalogueProblem(curated_name, f"{entry.name!r} is curated twice"))
+        by_name[key] = entry
 
     records: list[Defector] = []
     uncurated: list[SourceRow] = []
@@ -187,7 +189,7 @@ def build_catalogue(
             )
         )
     problems.extend(
-        CatalogueProblem(f"{curated_name} ({facts.name})", "no row of the source table has this name")
+        CatalogueProblem(f"{curated_name} ({facts.name})", "no row of the source table has it")
         for facts in by_name.values()
     )
     problems.extend(_alias_clashes(records, curated_name))
@@ -199,8 +201,12 @@ def _alias_clashes(records: Iterable[Defector], curated_name: str) -> list[Catal
     owners: dict[str, str] = {}
     for record in records:
         owners[fold(record.name)] = record.name
+    surnames: dict[str, set[str]] = {}
+    for record in records:
+        surnames.setdefault(_surname(record.name), set()).add(record.name)
     problems: list[CatalogueProblem] = []
     for record in records:
+        own_surname = _surname(record.name)
         for alias in record.aliases:
             owner = owners.setdefault(fold(alias), record.name)
             if owner != record.name:
@@ -210,7 +216,22 @@ def _alias_clashes(records: Iterable[Defector], curated_name: str) -> list[Catal
                         f"alias {alias!r} also names {owner!r}",
                     )
                 )
+            # "Evdokia Petrov" would make the surname "Petrov" ambiguous with Vladimir Petrov.
+            surname = _surname(alias)
+            others = surnames.get(surname, set()) - {record.name}
+            if surname != own_surname and others:
+                problems.append(
+                    CatalogueProblem(
+                        f"{curated_name} ({record.name})",
+                        f"alias {alias!r} gives the surname of {sorted(others)[0]!r}",
+                    )
+                )
     return problems
+
+
+def _surname(name: str) -> str:
+    words = fold(name).split()
+    return words[-1] if words else ""
 
 
 def load_catalogue(

@@ -37,9 +37,19 @@ _NON_WORD = re.compile(r"[^0-9a-z]+")
 # Characters with no visible glyph that members paste by accident (or on purpose):
 # zero-width space/joiners, BOM, bidi marks and embeddings/isolates, soft hyphen.
 _INVISIBLE = dict.fromkeys(
-    [0x00AD, 0x180E, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF]
-    + list(range(0x202A, 0x202F))
-    + list(range(0x2066, 0x206A))
+    [
+        0x00AD,
+        0x180E,
+        0x200B,
+        0x200C,
+        0x200D,
+        0x200E,
+        0x200F,
+        0x2060,
+        0xFEFF,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
 )
 
 

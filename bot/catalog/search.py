@@ -4,7 +4,8 @@ Built once from the records; a query never touches the database. Every name, ali
 surname and first+last form of a record becomes a *key* (folded: no accents, case or
 punctuation). A query is scored against the keys in three tiers:
 
-* exact: the folded query equals a key (100 for a name or alias, 98 for a surname);
+* exact: the folded query equals a key (100 for a name or alias, 98 for a surname, 96 for
+  a first name: first names match only exactly, so "martina" is not "Martin");
 * prefix: the query starts a key (70–95, longer coverage scores higher);
 * fuzzy: rapidfuzz's normalised Indel similarity between the query and the key with both
   sides' words sorted, so "nureyev rudolf" finds "Rudolf Nureyev".
@@ -38,6 +39,11 @@ class KeyKind(IntEnum):
     NAME = 0
     ALIAS = 1
     SURNAME = 2
+    FIRST_NAME = 3
+
+
+_EXACT_SCORES = {KeyKind.NAME: 100.0, KeyKind.ALIAS: 100.0, KeyKind.SURNAME: 98.0}
+_FIRST_NAME_SCORE = 96.0
 
 
 class MatchKind(IntEnum):
@@ -155,7 +161,7 @@ def _sorted_tokens(key: str) -> str:
 
 
 def record_keys(record: Defector) -> list[tuple[str, KeyKind]]:
-    """Every folded key a record is found by."""
+    """Every folded key a record is found by (first names excluded: see ``first_names``)."""
     keys: list[tuple[str, KeyKind]] = []
     for text, kind in [(record.name, KeyKind.NAME)] + [(a, KeyKind.ALIAS) for a in record.aliases]:
         folded = fold(text)
@@ -164,10 +170,23 @@ def record_keys(record: Defector) -> list[tuple[str, KeyKind]]:
         keys.append((folded, kind))
         words = folded.split()
         if len(words) >= 3:
+            # "ion pacepa" for Ion Mihai Pacepa; "murat khan", "barba neagra" for
+            # double surnames.
             keys.append((f"{words[0]} {words[-1]}", kind))
+            keys.append((f"{words[-2]} {words[-1]}", KeyKind.SURNAME))
         if len(words) >= 2 and len(words[-1]) >= 3:
             keys.append((words[-1], KeyKind.SURNAME))
     return keys
+
+
+def first_names(record: Defector) -> set[str]:
+    """Folded first words of the name and aliases, when they look like names."""
+    names: set[str] = set()
+    for text in (record.name, *record.aliases):
+        words = fold(text).split()
+        if len(words) >= 2 and len(words[0]) >= 3:
+            names.add(words[0])
+    return names
 
 
 class SearchIndex:
@@ -187,13 +206,16 @@ class SearchIndex:
             tuple(sorted(owners[key].items())) for key in self._keys
         ]
         self._key_position = {key: i for i, key in enumerate(self._keys)}
+        first: dict[str, list[int]] = {}
+        for position, record in enumerate(self.records):
+            for name in first_names(record):
+                first.setdefault(name, []).append(position)
+        self._first_names = {name: tuple(owners) for name, owners in first.items()}
         self._fuzzy_keys: list[str] = [_sorted_tokens(key) for key in self._keys]
         alphabetical = sorted(range(len(self._keys)), key=self._keys.__getitem__)
         self._alpha_keys: list[str] = [self._keys[i] for i in alphabetical]
         self._alpha_positions: list[int] = alphabetical
-        self._by_name = sorted(
-            range(len(self.records)), key=lambda i: fold(self.records[i].name)
-        )
+        self._by_name = sorted(range(len(self.records)), key=lambda i: fold(self.records[i].name))
 
     def __len__(self) -> int:
         return len(self.records)
@@ -204,13 +226,17 @@ class SearchIndex:
     # -- scoring tiers -------------------------------------------------------------------
 
     def _exact(self, query: str) -> list[tuple[float, MatchKind, int, KeyKind, str]]:
-        position = self._key_position.get(query)
-        if position is None:
-            return []
-        return [
-            (100.0 if kind is not KeyKind.SURNAME else 98.0, MatchKind.EXACT, record, kind, query)
-            for record, kind in self._owners[position]
+        hits = [
+            (_FIRST_NAME_SCORE, MatchKind.EXACT, record, KeyKind.FIRST_NAME, query)
+            for record in self._first_names.get(query, ())
         ]
+        position = self._key_position.get(query)
+        if position is not None:
+            hits.extend(
+                (_EXACT_SCORES[kind], MatchKind.EXACT, record, kind, query)
+                for record, kind in self._owners[position]
+            )
+        return hits
 
     def _prefix(self, query: str) -> list[tuple[float, MatchKind, int, KeyKind, str]]:
         hits: list[tuple[float, MatchKind, int, KeyKind, str]] = []
@@ -237,6 +263,8 @@ class SearchIndex:
             limit=limit,
         ):
             key = self._keys[position]
+            if key == query:
+                continue  # already an exact hit
             for record, kind in self._owners[position]:
                 hits.append((float(score), MatchKind.FUZZY, record, kind, key))
         return hits
@@ -251,15 +279,17 @@ class SearchIndex:
         for hit in hits:
             score, match_kind, record, key_kind, _ = hit
             current = best.get(record)
-            if current is None or (-score, match_kind, key_kind) < (
-                -current[0],
+            if current is None or (match_kind, -score, key_kind) < (
                 current[1],
+                -current[0],
                 current[3],
             ):
                 best[record] = hit
+        # Exact before prefix before fuzzy: "petrov" is Vladimir Petrov even though
+        # "petrova" is one letter away.
         ordered = sorted(
             best.values(),
-            key=lambda h: (-h[0], h[1], h[3], len(h[4]), fold(self.records[h[2]].name)),
+            key=lambda h: (h[1], -h[0], h[3], len(h[4]), fold(self.records[h[2]].name)),
         )
         matches: list[Match] = []
         for score, match_kind, record, _, key in ordered:

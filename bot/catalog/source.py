@@ -71,8 +71,10 @@ def parse_source(text: str) -> ParsedSource:
         if not header_seen:
             if tuple(cells) != EXPECTED_HEADER:
                 problems.append(
-                    SourceProblem(number, f"unexpected table header {cells!r}; expected "
-                                  f"{list(EXPECTED_HEADER)!r}")
+                    SourceProblem(
+                        number,
+                        f"unexpected table header {cells!r}; expected {list(EXPECTED_HEADER)!r}",
+                    )
                 )
                 return ParsedSource(tuple(rows), tuple(problems))
             header_seen = True

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from bot.catalog.models import Defector
 from bot.catalog.vocab import Method, Status
@@ -90,5 +91,6 @@ async def count_defectors(sessions: async_sessionmaker[AsyncSession]) -> int:
 async def load_defectors(sessions: async_sessionmaker[AsyncSession]) -> list[Defector]:
     """Every stored record as plain data (no live ORM rows leave this module)."""
     async with sessions() as session:
-        rows = (await session.scalars(select(DefectorRow).order_by(DefectorRow.source_line))).all()
+        query = select(DefectorRow).order_by(col(DefectorRow.source_line))
+        rows = (await session.scalars(query)).all()
         return [_record(row) for row in rows]

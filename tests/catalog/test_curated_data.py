@@ -1,0 +1,131 @@
+"""The shipped data files: every record validates and every label is defensible."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from bot.catalog.importer import CURATED_PATH, SOURCE_PATH, build_catalogue, parse_curated
+from bot.catalog.models import Defector
+from bot.catalog.normalize import fold
+from bot.catalog.source import parse_source
+from bot.catalog.vocab import DEFUNCT_STATES, KNOWN_COUNTRIES, ORIGIN_COUNTRIES, Method, Status
+
+
+def test_source_table_has_165_clean_rows() -> None:
+    parsed = parse_source(SOURCE_PATH.read_text(encoding="utf-8"))
+    assert parsed.problems == ()
+    assert len(parsed.rows) == 165
+
+
+def test_every_row_is_curated_without_problems() -> None:
+    catalogue = build_catalogue(
+        SOURCE_PATH.read_text(encoding="utf-8"), CURATED_PATH.read_text(encoding="utf-8")
+    )
+    assert [str(p) for p in catalogue.problems] == []
+    assert catalogue.uncurated == ()
+    assert len(catalogue.records) == 165
+
+
+def test_curated_file_is_in_table_order_with_one_entry_per_row() -> None:
+    facts, problems = parse_curated(CURATED_PATH.read_text(encoding="utf-8"), "curated.toml")
+    assert problems == []
+    rows = parse_source(SOURCE_PATH.read_text(encoding="utf-8")).rows
+    assert [f.name for f in facts] == [row.name for row in rows]
+
+
+def test_fields_use_the_closed_vocabularies(records: tuple[Defector, ...]) -> None:
+    for record in records:
+        assert record.origin_country in ORIGIN_COUNTRIES, record.name
+        assert record.destination_country is None or record.destination_country in KNOWN_COUNTRIES
+        assert record.birth_country is None or record.birth_country not in DEFUNCT_STATES
+        assert isinstance(record.method, Method) and isinstance(record.status, Status)
+        if record.method is Method.UNKNOWN:
+            assert record.method_evidence is None, record.name
+        else:
+            assert record.notes is not None and record.method_evidence in record.notes
+
+
+def test_slugs_and_names_are_unique(records: tuple[Defector, ...]) -> None:
+    assert len({r.slug for r in records}) == len(records)
+    assert len({fold(r.name) for r in records}) == len(records)
+
+
+def test_west_germany_is_named_as_it_was(records: tuple[Defector, ...]) -> None:
+    for record in records:
+        if 1949 <= record.year <= 1990:
+            assert record.destination_country != "Germany", record.name
+        else:
+            assert record.destination_country != "West Germany", record.name
+
+
+def test_birth_country_rules(records: tuple[Defector, ...]) -> None:
+    by_place = {(r.birthplace, r.birth_country) for r in records}
+    assert ("Ukraine, Russian Empire", "Ukraine") in by_place
+    assert ("Poland, Russian Empire", "Poland") in by_place
+    assert ("East Germany", "Germany") in by_place
+    for record in records:
+        if record.birthplace in ("USSR", "Austria-Hungary", "Czechoslovakia", "Ossetia"):
+            assert record.birth_country is None, record.name
+
+
+def test_origin_is_the_bloc_state(records: tuple[Defector, ...]) -> None:
+    by_name = {r.name: r for r in records}
+    assert by_name["Zuo Xiukai"].origin_country == "China"
+    assert by_name["Mikhail Baryshnikov"].origin_country == "Soviet Union"  # born in Latvia
+    assert by_name["Jonas Pleškys"].origin_country == "Soviet Union"  # born in Lithuania
+    assert by_name["Nesti Josifi Kopali"].origin_country == "Albania"
+    counts = Counter(r.origin_country for r in records)
+    assert set(counts) == ORIGIN_COUNTRIES
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [
+        # Traps named in the issue: read the row, not the keywords.
+        ("Paul Barbă Neagră", Method.UNKNOWN),  # "Tours" is a city
+        ("Vasily Matuzok", Method.OVERLAND_ESCAPE),  # a guided tour is not a ballet tour
+        ("Alexander Godunov", Method.TOUR_OR_PERFORMANCE),  # an airport is not a flight
+        ("Vladas Česiūnas", Method.SPORTING_EVENT),  # ditto, Frankfurt Airport
+        ("George Gamow", Method.UNKNOWN),  # the kayak trip failed
+        ("Rudolf Nureyev", Method.TOUR_OR_PERFORMANCE),
+        ("Viktor Belenko", Method.AIRCRAFT),
+        ("Gega Kobakhidze", Method.AIRCRAFT),
+        ("Simonas Kudirka", Method.SEA),
+        ("Stanislav Kurilov", Method.SEA),
+        ("Konrad Schumann", Method.OVERLAND_ESCAPE),
+        ("Leslie Mándoki", Method.OVERLAND_ESCAPE),
+        ("József Mindszenty", Method.EMBASSY_ASYLUM),
+        ("Ion Mihai Pacepa", Method.EMBASSY_ASYLUM),
+        ("Aron Sheinman", Method.OFFICIAL_POSTING),  # refused a recall
+        ("Vladimir Rezun (Viktor Suvorov)", Method.OFFICIAL_POSTING),
+        ("Valentin Poénaru", Method.ACADEMIC_OR_WORK_TRIP),
+        ("Martina Navratilova", Method.SPORTING_EVENT),
+        ("Ferenc Puskás", Method.SPORTING_EVENT),
+        ("Vasek Matousek", Method.UNKNOWN),  # empty notes
+        ("Mihai Apostol", Method.UNKNOWN),  # "-" notes
+        ("Jan Šejna", Method.UNKNOWN),  # "fled after the Prague Spring" says when, not how
+    ],
+)
+def test_method_labels(records: tuple[Defector, ...], name: str, method: Method) -> None:
+    assert {r.name: r for r in records}[name].method is method
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("Konstantin Volkov", Status.FAILED),  # arrested by the Soviets
+        ("Vladas Česiūnas", Status.FAILED),  # recaptured by the KGB
+        ("Gega Kobakhidze", Status.FAILED),  # tried to defect and was arrested
+        ("Vitaly Yurchenko", Status.RETURNED),  # ended up back in the KGB
+        ("Géza Füster", Status.DEFECTED),  # it was his friend who was caught
+    ],
+)
+def test_status_labels(records: tuple[Defector, ...], name: str, status: Status) -> None:
+    assert {r.name: r for r in records}[name].status is status
+
+
+def test_aliases_include_the_pseudonym(records: tuple[Defector, ...]) -> None:
+    rezun = {r.name: r for r in records}["Vladimir Rezun (Viktor Suvorov)"]
+    assert "Viktor Suvorov" in rezun.aliases and "Vladimir Rezun" in rezun.aliases
