@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,12 +25,17 @@ from bot.catalog.importer import (
 )
 from bot.catalog.normalize import fold, has_control_characters, strip_invisible
 from bot.catalog.search import SearchIndex
+from bot.catalog.vocab import KNOWN_COUNTRIES, Method
 from bot.cli_format import lookup_text
 from bot.config import Settings
+from bot.quiz.judge import Judge
+from bot.quiz.model import QuestionKind, Verdict
+from bot.quiz.questions import NoQuestion, QuestionGenerator
 
 PROG = "defector-bot"
 MAX_QUERY_LENGTH = 200
 MAX_LIMIT = 25
+MAX_QUESTIONS = 10_000
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -50,6 +56,23 @@ def _limit(text: str) -> int:
     if not 1 <= value <= MAX_LIMIT:
         raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_LIMIT}, not {value}")
     return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if not 1 <= value <= MAX_QUESTIONS:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_QUESTIONS}, not {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
 
 
 def _existing_file(text: str) -> Path:
@@ -76,6 +99,23 @@ def build_parser() -> argparse.ArgumentParser:
     check = data_commands.add_parser("check", help="validate the source table and curated facts")
     check.add_argument("--source", type=_existing_file, default=SOURCE_PATH)
     check.add_argument("--curated", type=_existing_file, default=CURATED_PATH)
+
+    questions = commands.add_parser("questions", help="print generated questions as JSON Lines")
+    questions.add_argument("--count", type=_count, required=True, help="how many, 1–10000")
+    questions.add_argument("--seed", type=_seed, required=True, help="same seed, same questions")
+    questions.add_argument(
+        "--kind",
+        action="append",
+        choices=[kind.value for kind in QuestionKind],
+        help="only this kind (repeatable; default: every kind)",
+    )
+
+    commands.add_parser(
+        "judge",
+        help="judge typed answers: JSON Lines in, the same lines with a verdict out",
+        description='Reads lines like {"kind": "who"|"year"|"country"|"method", '
+        '"expected": ..., "answer": "..."} on stdin.',
+    )
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -116,6 +156,68 @@ def cmd_export(_args: argparse.Namespace) -> int:
     records = [record.to_dict() for record in load_catalogue()]
     print(json.dumps(records, ensure_ascii=False, indent=2))
     return EXIT_OK
+
+
+def cmd_questions(args: argparse.Namespace) -> int:
+    generator = QuestionGenerator(load_catalogue(), random.Random(args.seed))
+    kinds = [QuestionKind(k) for k in args.kind] if args.kind else list(QuestionKind)
+    used: set[str] = set()
+    for _ in range(args.count):
+        try:
+            question = generator.generate(kinds, exclude=used)
+        except NoQuestion:
+            used.clear()  # every subject asked once: start another round
+            question = generator.generate(kinds, exclude=used)
+        used.add(question.subject_slug)
+        print(json.dumps(question.to_dict(), ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_judge(_args: argparse.Namespace) -> int:
+    judge = Judge(load_catalogue())
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"stdin line {number}: not JSON ({exc.msg})") from None
+        verdict = _judge_item(judge, item, number)
+        print(json.dumps({**item, "verdict": verdict.value}, ensure_ascii=False), flush=True)
+    return EXIT_OK
+
+
+def _judge_item(judge: Judge, item: object, number: int) -> Verdict:
+    where = f"stdin line {number}"
+    if not isinstance(item, dict):
+        raise UsageError(f"{where}: expected an object with kind, expected and answer")
+    missing = [key for key in ("kind", "expected", "answer") if key not in item]
+    if missing:
+        raise UsageError(f"{where}: missing {', '.join(missing)}")
+    kind, expected, answer = item["kind"], item["expected"], item["answer"]
+    if not isinstance(answer, str):
+        raise UsageError(f"{where}: answer must be a string")
+    if kind == "who":
+        if not isinstance(expected, str) or expected not in judge.names:
+            raise UsageError(f"{where}: expected must be a person's name as in the table")
+        return judge.judge_who(expected, answer)
+    if kind == "year":
+        if isinstance(expected, bool) or not isinstance(expected, int | str):
+            raise UsageError(f"{where}: expected must be a year")
+        try:
+            year = int(expected)
+        except ValueError:
+            raise UsageError(f"{where}: expected must be a year, not {expected!r}") from None
+        return judge.judge_year(year, answer)
+    if kind == "country":
+        if expected not in KNOWN_COUNTRIES:
+            raise UsageError(f"{where}: expected must be a country as the catalogue spells it")
+        return judge.judge_country(str(expected), answer)
+    if kind == "method":
+        if expected not in {m.value for m in Method}:
+            raise UsageError(f"{where}: expected must be a method code")
+        return judge.judge_method(Method(str(expected)), answer)
+    raise UsageError(f"{where}: kind must be who, year, country or method, not {kind!r}")
 
 
 def cmd_data_check(args: argparse.Namespace) -> int:
@@ -178,6 +280,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         return cmd_lookup(args)
     if args.command == "export":
         return cmd_export(args)
+    if args.command == "questions":
+        return cmd_questions(args)
+    if args.command == "judge":
+        return cmd_judge(args)
     if args.command == "data":
         return cmd_data_check(args)
     if args.command == "db":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -166,3 +167,81 @@ def test_console_entry_point_runs(tmp_path: Path) -> None:
 
 def test_curated_path_is_inside_the_project() -> None:
     assert CURATED_PATH.parent.name == "data" and CURATED_PATH.is_file()
+
+
+def test_questions_are_json_lines_and_seeded(capsys: pytest.CaptureFixture[str]) -> None:
+    code, first, _ = run(capsys, "questions", "--count", "20", "--seed", "42")
+    assert code == 0
+    lines = [json.loads(line) for line in first.splitlines()]
+    assert len(lines) == 20
+    fields = {"kind", "prompt", "subject", "answer", "accepted", "choices", "clues"}
+    assert all(fields | {"explanation", "difficulty"} <= set(q) for q in lines)
+    assert len({q["subject"] for q in lines}) == 20  # no repeats
+    _, again, _ = run(capsys, "questions", "--count", "20", "--seed", "42")
+    assert again == first
+    _, other, _ = run(capsys, "questions", "--count", "20", "--seed", "43")
+    assert other != first
+
+
+def test_questions_of_one_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "questions", "--count", "200", "--seed", "1", "--kind", "year")
+    kinds = {json.loads(line)["kind"] for line in out.splitlines()}
+    assert kinds == {"year"}
+    assert len(out.splitlines()) == 200  # more than 165 people: a second round begins
+
+
+def test_judge_reads_json_lines(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = [
+        {"kind": "who", "expected": "Oleg Gordievsky", "answer": "Gordievski"},
+        {"kind": "who", "expected": "Vladimir Petrov", "answer": "Petrova"},
+        {"kind": "year", "expected": 1961, "answer": "'61"},
+        {"kind": "year", "expected": "1961", "answer": "1962"},
+        {"kind": "country", "expected": "East Germany", "answer": "GDR"},
+        {"kind": "country", "expected": "East Germany", "answer": "West Germany"},
+    ]
+    text = "\n".join(json.dumps(line) for line in lines) + "\n\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    code, out, err = run(capsys, "judge")
+    assert code == 0 and err == ""
+    verdicts = [json.loads(line)["verdict"] for line in out.splitlines()]
+    assert verdicts == ["correct", "wrong", "correct", "close", "correct", "wrong"]
+    assert json.loads(out.splitlines()[0])["answer"] == "Gordievski"  # the line comes back
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("not json", "not JSON"),
+        ("[1, 2]", "expected an object"),
+        ('{"kind": "who", "answer": "x"}', "missing expected"),
+        ('{"kind": "who", "expected": "Nobody", "answer": "x"}', "person's name"),
+        ('{"kind": "year", "expected": "soon", "answer": "x"}', "year"),
+        ('{"kind": "country", "expected": "Narnia", "answer": "x"}', "country"),
+        ('{"kind": "colour", "expected": "red", "answer": "x"}', "kind must be"),
+        ('{"kind": "year", "expected": 1961, "answer": 1961}', "answer must be a string"),
+    ],
+)
+def test_judge_bad_lines_exit_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, line: str, message: str
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(line + "\n"))
+    code, out, err = run(capsys, "judge")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "stdin line 1" in err and message in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["questions", "--count", "0", "--seed", "1"],
+        ["questions", "--count", "many", "--seed", "1"],
+        ["questions", "--count", "5"],
+        ["questions", "--count", "5", "--seed", "x"],
+        ["questions", "--count", "5", "--seed", "1", "--kind", "colour"],
+    ],
+)
+def test_questions_bad_input(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1

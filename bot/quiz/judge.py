@@ -1,0 +1,293 @@
+"""Judging typed answers fairly: accents, case, typos and synonyms forgiven; another
+person's name, another country or a scatter of guesses never accepted.
+
+Typo tolerance is an edit distance (a swap of two letters counts as one edit) scaled to the
+length of what was typed: none up to four letters, one up to seven, two up to twelve, three
+beyond.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.catalog.models import Defector
+from bot.catalog.normalize import fold, strip_invisible
+from bot.catalog.vocab import Method
+from bot.quiz.countries import VARIANTS, canonical_country, is_close_country
+from bot.quiz.model import Question, QuestionKind, Verdict
+
+MAX_ANSWER_CHARS = 200
+MAX_NAME_WORDS = 6
+CLOSE_YEARS = 2
+
+_FILLER = re.compile(
+    r"^(?:(?:i think|i guess|maybe|perhaps|is it|it is|its|it s|the answer is|answer)\s+)+"
+)
+_YEAR = re.compile(r"(?<![\d'’])(\d{4})(?!\d)|(?:^|(?<=\s))['’](\d{2})(?!\d)")
+_NUMBER = re.compile(r"\d+")
+
+
+def allowed_typos(length: int) -> int:
+    if length <= 4:
+        return 0
+    if length <= 7:
+        return 1
+    if length <= 12:
+        return 2
+    return 3
+
+
+def _clean(text: str) -> str:
+    folded = fold(strip_invisible(text[: MAX_ANSWER_CHARS * 2]))
+    return _FILLER.sub("", folded).strip()
+
+
+def _sorted_words(text: str) -> str:
+    return " ".join(sorted(text.split()))
+
+
+class Judge:
+    """Judges typed answers against the catalogue (which it needs to know who else exists)."""
+
+    def __init__(self, records: Iterable[Defector]) -> None:
+        self.records: tuple[Defector, ...] = tuple(records)
+        self._position = {record.name: i for i, record in enumerate(self.records)}
+        self.names = frozenset(self._position)
+        forms: dict[str, set[int]] = {}
+        surnames: dict[str, set[int]] = {}
+        for i, record in enumerate(self.records):
+            for text in (record.name, *record.aliases):
+                words = fold(text).split()
+                if not words:
+                    continue
+                variants = {" ".join(words)}
+                if len(words) >= 3:
+                    variants.add(f"{words[0]} {words[-1]}")
+                    variants.add(f"{words[-2]} {words[-1]}")
+                if len(words) >= 2 and len(words[-1]) >= 3:
+                    variants.add(words[-1])
+                    surnames.setdefault(words[-1], set()).add(i)
+                for variant in variants:
+                    forms.setdefault(_sorted_words(variant), set()).add(i)
+        self._form_texts = list(forms)
+        self._form_owners = [frozenset(forms[text]) for text in self._form_texts]
+        self._surnames = list(surnames)
+        self._surname_owners = [frozenset(surnames[s]) for s in self._surnames]
+        self._variant_texts = list(VARIANTS)
+
+    # -- people ----------------------------------------------------------------------------
+
+    def _closest_people(self, text: str, max_distance: int) -> dict[int, int]:
+        """Each person with a form within ``max_distance`` of ``text``: their best distance."""
+        best: dict[int, int] = {}
+        for _, distance, position in process.extract(
+            _sorted_words(text),
+            self._form_texts,
+            scorer=OSA.distance,
+            processor=None,
+            score_cutoff=max_distance,
+            limit=None,
+        ):
+            for owner in self._form_owners[position]:
+                if distance < best.get(owner, max_distance + 1):
+                    best[owner] = int(distance)
+        return best
+
+    def _people_named_by_word(self, word: str) -> frozenset[int]:
+        named: set[int] = set()
+        for _, _, position in process.extract(
+            word,
+            self._surnames,
+            scorer=OSA.distance,
+            processor=None,
+            score_cutoff=allowed_typos(len(word)),
+            limit=None,
+        ):
+            named |= self._surname_owners[position]
+        return frozenset(named)
+
+    def judge_who(self, expected: str | Iterable[str], answer: str) -> Verdict:
+        """``expected``: a record name, or every name that is right (a ``who`` question)."""
+        names = [expected] if isinstance(expected, str) else list(expected)
+        right = {self._position[name] for name in names if name in self._position}
+        if not right:
+            raise KeyError(f"unknown person {expected!r}")
+        text = _clean(answer)
+        words = text.split()
+        if not words or len(words) > MAX_NAME_WORDS or len(text) > MAX_ANSWER_CHARS:
+            return Verdict.WRONG
+        tolerance = allowed_typos(len(text.replace(" ", "")))
+        distances = self._closest_people(text, tolerance)
+        ours = min((distances[i] for i in right if i in distances), default=None)
+        if ours is None:
+            return Verdict.WRONG
+        # Someone else at least as close: "petrova" is Evdokia, not Vladimir Petrov, and a
+        # surname two people share ("stastny") names neither.
+        if any(d <= ours for i, d in distances.items() if i not in right):
+            return Verdict.WRONG
+        # No shotgun guesses: a word that names someone else, and none of the right people.
+        own_words = {
+            word
+            for i in right
+            for text in (self.records[i].name, *self.records[i].aliases)
+            for word in fold(text).split()
+        }
+        for word in words:
+            if len(word) < 3 or any(
+                OSA.distance(word, own, score_cutoff=allowed_typos(len(word)))
+                <= allowed_typos(len(word))
+                for own in own_words
+            ):
+                continue
+            named = self._people_named_by_word(word)
+            if named and not named & right:
+                return Verdict.WRONG
+        return Verdict.CORRECT
+
+    # -- years -----------------------------------------------------------------------------
+
+    @staticmethod
+    def parse_year(answer: str) -> int | None:
+        """The one year in ``answer`` ("1961", "in 1961.", "'61"), or None."""
+        text = strip_invisible(answer[:MAX_ANSWER_CHARS]).strip()
+        numbers = _NUMBER.findall(text)
+        if len(numbers) != 1:
+            return None
+        match = _YEAR.search(text)
+        if match is None:
+            bare = numbers[0]
+            if len(bare) == 2 and text.strip(" .!?") == bare:
+                return 1900 + int(bare)
+            return None
+        if match.group(1) is not None:
+            return int(match.group(1))
+        return 1900 + int(match.group(2))
+
+    def judge_year(self, expected: int, answer: str) -> Verdict:
+        year = self.parse_year(answer)
+        if year is None:
+            return Verdict.WRONG
+        if year == expected:
+            return Verdict.CORRECT
+        if abs(year - expected) <= CLOSE_YEARS:
+            return Verdict.CLOSE
+        return Verdict.WRONG
+
+    # -- countries -------------------------------------------------------------------------
+
+    def country_of(self, answer: str) -> str | None:
+        """The country ``answer`` names, forgiving small typos; None if unclear."""
+        exact = canonical_country(answer[:MAX_ANSWER_CHARS])
+        if exact is not None:
+            return exact
+        text = _clean(answer)
+        if not text or len(text) > 60:
+            return None
+        tolerance = allowed_typos(len(text))
+        if tolerance == 0:
+            return None
+        found = {
+            VARIANTS[self._variant_texts[position]]: int(distance)
+            for _, distance, position in process.extract(
+                text,
+                self._variant_texts,
+                scorer=OSA.distance,
+                processor=None,
+                score_cutoff=tolerance,
+                limit=None,
+            )
+        }
+        if not found:
+            return None
+        best = min(found.values())
+        closest = [country for country, distance in found.items() if distance == best]
+        return closest[0] if len(closest) == 1 else None
+
+    def judge_country(self, expected: str, answer: str) -> Verdict:
+        given = self.country_of(answer)
+        if given is None:
+            return Verdict.WRONG
+        if given == expected:
+            return Verdict.CORRECT
+        if is_close_country(expected, given):
+            return Verdict.CLOSE
+        return Verdict.WRONG
+
+    # -- methods ---------------------------------------------------------------------------
+
+    @staticmethod
+    def method_of(answer: str) -> Method | None:
+        """The one method an answer describes ("by boat", "flew a MiG"), or None."""
+        text = _clean(answer)
+        if not text:
+            return None
+        for method in Method:
+            if text in (fold(method.value), fold(method.label), fold(method.phrase)):
+                return method
+        words = set(text.split())
+        found = {
+            method
+            for method, keywords in METHOD_KEYWORDS.items()
+            if any(
+                (" " in keyword and f" {keyword} " in f" {text} ") or keyword in words
+                for keyword in keywords
+            )
+        }
+        return found.pop() if len(found) == 1 else None
+
+    def judge_method(self, expected: Method, answer: str) -> Verdict:
+        return Verdict.CORRECT if self.method_of(answer) is expected else Verdict.WRONG
+
+    # -- questions -------------------------------------------------------------------------
+
+    def judge(self, question: Question, answer: str) -> Verdict:
+        """A typed answer to ``question``: right if it matches any accepted answer."""
+        if question.kind is QuestionKind.WHO:
+            return self.judge_who([str(a) for a in question.accepted], answer)
+        if question.kind is QuestionKind.YEAR:
+            return _best(self.judge_year(int(a), answer) for a in question.accepted)
+        if question.kind is QuestionKind.METHOD:
+            return _best(self.judge_method(Method(str(a)), answer) for a in question.accepted)
+        return _best(self.judge_country(str(a), answer) for a in question.accepted)
+
+
+def _best(verdicts: Iterable[Verdict]) -> Verdict:
+    found = set(verdicts)
+    for verdict in (Verdict.CORRECT, Verdict.CLOSE):
+        if verdict in found:
+            return verdict
+    return Verdict.WRONG
+
+
+METHOD_KEYWORDS: dict[Method, tuple[str, ...]] = {
+    Method.TOUR_OR_PERFORMANCE: (
+        "tour", "touring", "performance", "performing", "concert", "show", "ballet tour",
+        "on tour", "troupe",
+    ),
+    Method.SPORTING_EVENT: (
+        "sport", "sports", "match", "game", "games", "tournament", "championship",
+        "championships", "olympics", "olympic", "competition", "race", "sporting event",
+    ),
+    Method.OFFICIAL_POSTING: (
+        "posting", "posted", "diplomat", "diplomatic", "mission", "stationed", "official",
+        "recall", "recalled", "station",
+    ),
+    Method.AIRCRAFT: (
+        "plane", "aircraft", "airplane", "aeroplane", "flew", "fly", "flight", "jet", "hijack",
+        "hijacked", "mig", "fighter",
+    ),
+    Method.SEA: ("boat", "ship", "sea", "swam", "swim", "swimming", "sailed", "sail", "kayak"),
+    Method.OVERLAND_ESCAPE: (
+        "overland", "border", "foot", "walked", "car", "train", "tunnel", "wall", "prison",
+        "land", "crossed",
+    ),
+    Method.EMBASSY_ASYLUM: ("embassy", "asylum in an embassy", "refuge"),
+    Method.ACADEMIC_OR_WORK_TRIP: (
+        "conference", "academic", "lecture", "lectures", "university", "research",
+        "work trip", "business trip", "visiting", "trip", "vacation",
+    ),
+}  # fmt: skip

@@ -1,0 +1,77 @@
+"""The quiz's plain data: question kinds, questions and verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+Answer = str | int
+"""A year (int), a country name, a method code or a person's name as in the table."""
+
+
+class QuestionKind(StrEnum):
+    YEAR = "year"
+    ORIGIN_COUNTRY = "origin_country"
+    BIRTH_COUNTRY = "birth_country"
+    DESTINATION_COUNTRY = "destination_country"
+    METHOD = "method"
+    WHO = "who"
+
+    @property
+    def is_country(self) -> bool:
+        return self in COUNTRY_KINDS
+
+
+COUNTRY_KINDS = frozenset(
+    {QuestionKind.ORIGIN_COUNTRY, QuestionKind.BIRTH_COUNTRY, QuestionKind.DESTINATION_COUNTRY}
+)
+
+
+class Verdict(StrEnum):
+    CORRECT = "correct"
+    CLOSE = "close"
+    WRONG = "wrong"
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One question, checkable against the catalogue's fields alone."""
+
+    kind: QuestionKind
+    prompt: str
+    subject: str
+    """The name (exactly as in the table) of the record the question is about."""
+    subject_slug: str
+    answer: Answer
+    accepted: tuple[Answer, ...]
+    """Every answer that is right; for ``who``, every person who fits all the clues."""
+    choices: tuple[Answer, ...]
+    """The answer and three distractors, shuffled; distinct values."""
+    explanation: str
+    difficulty: int
+    """1 (easy) to 3 (hard)."""
+    clues: tuple[tuple[str, str], ...] = ()
+    """For ``who``: the fields and values the prompt states, in order."""
+    choice_labels: tuple[str, ...] = field(default=())
+    """What players see for each choice (methods in words); same order as ``choices``."""
+    hints: tuple[str, ...] = ()
+    """Progressively stronger hints (first letters, decade, region), weakest first."""
+
+    def label(self, value: Answer) -> str:
+        return self.choice_labels[self.choices.index(value)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "prompt": self.prompt,
+            "subject": self.subject,
+            "answer": self.answer,
+            "accepted": list(self.accepted),
+            "choices": list(self.choices),
+            "choice_labels": list(self.choice_labels),
+            "clues": dict(self.clues),
+            "explanation": self.explanation,
+            "difficulty": self.difficulty,
+            "hints": list(self.hints),
+        }
