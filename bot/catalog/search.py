@@ -18,6 +18,7 @@ nonsense gets "did you mean" instead of a random person.
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -29,8 +30,11 @@ from bot.catalog.normalize import fold
 from bot.catalog.vocab import Method
 
 MAX_QUERY_CHARS = 100
-SUGGESTION_CUTOFF = 55.0
-_PREFIX_CANDIDATES = 200
+SUGGESTION_CUTOFF = 65.0
+MIN_FUZZY_SUGGESTION_CHARS = 4
+AUTOCOMPLETE_CUTOFF = 70.0
+AUTOCOMPLETE_FILL_BELOW = 5
+_PREFIX_CANDIDATES = 100
 
 
 class KeyKind(IntEnum):
@@ -156,26 +160,41 @@ def confident_cutoff(query_length: int) -> float:
     return 78.0
 
 
+def length_window(length: int, cutoff: float) -> tuple[int, int]:
+    """Key lengths that can reach ``cutoff`` (0–100) against a query of ``length``.
+
+    rapidfuzz's ratio is 2·matches/(a+b), at most 2·min(a, b)/(a+b); solving that for the
+    other length gives the window. A little slack keeps rounding on the safe side.
+    """
+    c = max(min(cutoff / 100.0, 1.0), 0.01)
+    return math.floor(length * c / (2 - c) - 1e-9), math.ceil(length * (2 - c) / c + 1e-9)
+
+
 def _sorted_tokens(key: str) -> str:
     return " ".join(sorted(key.split()))
 
 
-def record_keys(record: Defector) -> list[tuple[str, KeyKind]]:
-    """Every folded key a record is found by (first names excluded: see ``first_names``)."""
-    keys: list[tuple[str, KeyKind]] = []
+def record_keys(record: Defector) -> list[tuple[str, KeyKind, bool]]:
+    """Every folded key a record is found by, and whether typo matching should scan it.
+
+    First names are left out (see ``first_names``). Keys derived from a longer name
+    ("ion pacepa") are matched exactly and as prefixes only: their fuzzy matches would
+    duplicate the full name's and double the scan.
+    """
+    keys: list[tuple[str, KeyKind, bool]] = []
     for text, kind in [(record.name, KeyKind.NAME)] + [(a, KeyKind.ALIAS) for a in record.aliases]:
         folded = fold(text)
         if not folded:
             continue
-        keys.append((folded, kind))
+        keys.append((folded, kind, True))
         words = folded.split()
         if len(words) >= 3:
             # "ion pacepa" for Ion Mihai Pacepa; "murat khan", "barba neagra" for
             # double surnames.
-            keys.append((f"{words[0]} {words[-1]}", kind))
-            keys.append((f"{words[-2]} {words[-1]}", KeyKind.SURNAME))
+            keys.append((f"{words[0]} {words[-1]}", kind, False))
+            keys.append((f"{words[-2]} {words[-1]}", KeyKind.SURNAME, False))
         if len(words) >= 2 and len(words[-1]) >= 3:
-            keys.append((words[-1], KeyKind.SURNAME))
+            keys.append((words[-1], KeyKind.SURNAME, True))
     return keys
 
 
@@ -196,11 +215,14 @@ class SearchIndex:
         self.records: tuple[Defector, ...] = tuple(records)
         self._by_slug = {record.slug: record for record in self.records}
         owners: dict[str, dict[int, KeyKind]] = {}
+        scanned: set[str] = set()
         for position, record in enumerate(self.records):
-            for key, kind in record_keys(record):
+            for key, kind, fuzzy in record_keys(record):
                 seen = owners.setdefault(key, {})
                 if position not in seen or kind < seen[position]:
                     seen[position] = kind
+                if fuzzy:
+                    scanned.add(key)
         self._keys: list[str] = list(owners)
         self._owners: list[tuple[tuple[int, KeyKind], ...]] = [
             tuple(sorted(owners[key].items())) for key in self._keys
@@ -211,11 +233,24 @@ class SearchIndex:
             for name in first_names(record):
                 first.setdefault(name, []).append(position)
         self._first_names = {name: tuple(owners) for name, owners in first.items()}
-        self._fuzzy_keys: list[str] = [_sorted_tokens(key) for key in self._keys]
+        # Fuzzy keys sorted by length: a similarity cut-off bounds the length of a key that
+        # can reach it, so a query scans only the slice of plausible lengths.
+        by_length = sorted(
+            (i for i, key in enumerate(self._keys) if key in scanned),
+            key=lambda i: len(self._keys[i]),
+        )
+        self._fuzzy_positions: list[int] = by_length
+        self._fuzzy_keys: list[str] = [_sorted_tokens(self._keys[i]) for i in by_length]
+        self._fuzzy_lengths: list[int] = [len(key) for key in self._fuzzy_keys]
         alphabetical = sorted(range(len(self._keys)), key=self._keys.__getitem__)
         self._alpha_keys: list[str] = [self._keys[i] for i in alphabetical]
         self._alpha_positions: list[int] = alphabetical
-        self._by_name = sorted(range(len(self.records)), key=lambda i: fold(self.records[i].name))
+        self._folded_names = [fold(record.name) for record in self.records]
+        self._by_name = sorted(range(len(self.records)), key=self._folded_names.__getitem__)
+        self._folded_names_by_slug = {
+            record.slug: folded
+            for record, folded in zip(self.records, self._folded_names, strict=True)
+        }
 
     def __len__(self) -> int:
         return len(self.records)
@@ -252,16 +287,25 @@ class SearchIndex:
                 hits.append((score, MatchKind.PREFIX, record, kind, key))
         return hits
 
-    def _fuzzy(self, query: str, limit: int) -> list[tuple[float, MatchKind, int, KeyKind, str]]:
+    def _fuzzy(
+        self, query: str, limit: int, cutoff: float
+    ) -> list[tuple[float, MatchKind, int, KeyKind, str]]:
+        # A higher cut-off lets rapidfuzz skip most keys on length alone, so callers ask
+        # for the confident cut-off first and widen only when that finds nothing.
         hits: list[tuple[float, MatchKind, int, KeyKind, str]] = []
-        for _, score, position in process.extract(
-            _sorted_tokens(query),
-            self._fuzzy_keys,
+        text = _sorted_tokens(query)
+        shortest, longest = length_window(len(text), cutoff)
+        start = bisect.bisect_left(self._fuzzy_lengths, shortest)
+        stop = bisect.bisect_right(self._fuzzy_lengths, longest)
+        for _, score, index in process.extract(
+            text,
+            self._fuzzy_keys[start:stop],
             scorer=fuzz.ratio,
             processor=None,
-            score_cutoff=SUGGESTION_CUTOFF,
+            score_cutoff=cutoff,
             limit=limit,
         ):
+            position = self._fuzzy_positions[start + index]
             key = self._keys[position]
             if key == query:
                 continue  # already an exact hit
@@ -289,7 +333,7 @@ class SearchIndex:
         # "petrova" is one letter away.
         ordered = sorted(
             best.values(),
-            key=lambda h: (h[1], -h[0], h[3], len(h[4]), fold(self.records[h[2]].name)),
+            key=lambda h: (h[1], -h[0], h[3], len(h[4]), self._folded_names[h[2]]),
         )
         matches: list[Match] = []
         for score, match_kind, record, _, key in ordered:
@@ -309,9 +353,13 @@ class SearchIndex:
         if not folded:
             return LookupResult(query, (), ())
         fetch = max(limit * 4, 20) if filters is None else len(self._keys)
-        hits = self._exact(folded) + self._prefix(folded) + self._fuzzy(folded, fetch)
-        ranked = self._rank(hits, filters, max(limit, 5))
         cutoff = confident_cutoff(len(folded))
+        hits = self._exact(folded) + self._prefix(folded)
+        exact = any(hit[1] is MatchKind.EXACT for hit in hits)
+        if not exact and cutoff < 100.0:
+            # An exact hit is what the member meant; fuzzy matching is for everything else.
+            hits += self._fuzzy(folded, fetch, cutoff)
+        ranked = self._rank(hits, filters, max(limit, 5))
         confident = [
             m
             for m in ranked
@@ -321,6 +369,9 @@ class SearchIndex:
         ]
         if confident:
             return LookupResult(query, tuple(confident[:limit]), ())
+        if len(folded) >= MIN_FUZZY_SUGGESTION_CHARS:
+            hits += self._fuzzy(folded, fetch, SUGGESTION_CUTOFF)
+            ranked = self._rank(hits, filters, max(limit, 5))
         return LookupResult(query, (), tuple(ranked[:limit]))
 
     def autocomplete(
@@ -338,11 +389,15 @@ class SearchIndex:
             return [Match(r, 0.0, MatchKind.PREFIX, "") for r in chosen[:limit]]
         hits = self._exact(folded) + self._prefix(folded)
         matches = self._rank(hits, filters, limit)
-        if len(matches) < limit and len(folded) >= 3:
+        # Near misses fill the list when prefixes found few, for queries long enough for a
+        # typo to mean much.
+        exact = any(m.kind is MatchKind.EXACT for m in matches)
+        if len(matches) < AUTOCOMPLETE_FILL_BELOW and len(folded) >= 4 and not exact:
             seen = {m.record.slug for m in matches}
             fetch = limit * 2 if filters is None else len(self._keys)
-            for extra in self._rank(self._fuzzy(folded, fetch), filters, limit):
-                if extra.record.slug not in seen and extra.score >= 60.0:
+            near = self._fuzzy(folded, fetch, AUTOCOMPLETE_CUTOFF)
+            for extra in self._rank(near, filters, limit):
+                if extra.record.slug not in seen:
                     matches.append(extra)
                     seen.add(extra.record.slug)
                 if len(matches) >= limit:
@@ -352,7 +407,7 @@ class SearchIndex:
     def filter(self, filters: Filters | None = None) -> list[Defector]:
         """Every record that passes ``filters``, in order of year then name."""
         chosen = [r for r in self.records if filters is None or filters.matches(r)]
-        return sorted(chosen, key=lambda r: (r.year, fold(r.name)))
+        return sorted(chosen, key=lambda r: (r.year, self._folded_names_by_slug[r.slug]))
 
 
 def build_index(records: Sequence[Defector]) -> SearchIndex:

@@ -87,6 +87,10 @@ class QuestionGenerator:
         self.records: tuple[Defector, ...] = tuple(sorted(records, key=lambda r: r.slug))
         self.rng = rng
         self._by_slug = {record.slug: record for record in self.records}
+        self._profession = {r.slug: fold(r.profession or "") for r in self.records}
+        self._eligible = {
+            kind: tuple(r for r in self.records if eligible(r, kind)) for kind in QuestionKind
+        }
 
     # -- public ----------------------------------------------------------------------------
 
@@ -105,7 +109,7 @@ class QuestionGenerator:
         excluded = set(exclude)
         for _ in range(attempts):
             kind = self.rng.choice(kinds)
-            pool = [r for r in self.records if r.slug not in excluded and eligible(r, kind)]
+            pool = [r for r in self._eligible[kind] if r.slug not in excluded]
             if not pool:
                 continue
             question = self.make(kind, self.rng.choice(pool))
@@ -254,13 +258,13 @@ class QuestionGenerator:
     def _clues(self, subject: Defector) -> list[_Clue]:
         clues: list[_Clue] = []
         if subject.profession:
-            profession = fold(subject.profession)
+            profession = self._profession[subject.slug]
             clues.append(
                 _Clue(
                     "profession",
                     "Profession",
                     subject.profession,
-                    lambda r: fold(r.profession or "") == profession,
+                    lambda r: self._profession[r.slug] == profession,
                 )
             )
         clues.append(_Clue("year", "Year", str(subject.year), lambda r: r.year == subject.year))
@@ -312,11 +316,11 @@ class QuestionGenerator:
         return None
 
     def _near_people(self, subject: Defector, others: list[Defector]) -> list[Defector]:
-        profession = fold(subject.profession or "")
+        profession = self._profession[subject.slug]
 
         def closeness(record: Defector) -> int:
             score = 0
-            if profession and fold(record.profession or "") == profession:
+            if profession and self._profession[record.slug] == profession:
                 score += 2
             if abs(record.year - subject.year) <= 10:
                 score += 1

@@ -1,0 +1,760 @@
+"""Latency benchmark of the catalogue search against a ``difflib`` baseline.
+
+Times ``SearchIndex.autocomplete`` and ``SearchIndex.lookup`` per query on the real
+catalogue (165 records) and on a deterministic synthetic catalogue of 100,000 records (the
+real ones plus generated names), beside ``difflib.get_close_matches`` run on the same
+queries in the same process, and prints median and p99 latency and the ratio
+baseline / ours. The target is a ratio of at least 20 at both sizes.
+
+Run from the project root::
+
+    python -m bench.lookup            # full run (a few minutes at most)
+    python -m bench.lookup --quick    # smoke run for CI (well under 30 s)
+    python -m bench.lookup --json     # the same figures as JSON on stdout
+    python -m bench.lookup --check    # exit 1 if any ratio is below the target
+
+Method:
+
+* The index is built once, outside the timed region; its build time is reported, and the
+  memory it holds at 100k records is measured with ``tracemalloc`` in a second build.
+* The baseline is ``difflib.get_close_matches(fold(query), folded_names, n=limit,
+  cutoff=0.6)`` with ``folded_names`` precomputed from the record names, so it pays for
+  folding the query (as ours does) but not for folding the catalogue. ``limit`` is the
+  same as ours: 5 for a lookup, 25 for autocomplete.
+* Each query is timed on its own with ``time.perf_counter_ns``; the repeats go round the
+  whole query list (not one query many times in a row) with the garbage collector off.
+  Median and p99 are taken over all samples of a (size, operation, implementation), each
+  query weighing the same. At 100k difflib takes a large fraction of a second per query,
+  so it gets fewer repeats than ours, on exactly the same queries.
+* ``--quick`` uses fewer repeats, skips the memory measurement and, at 100k, times every
+  eighth query of the list (the same subset for ours and the baseline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import gc
+import json
+import math
+import platform
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+# For ``python bench/lookup.py``: make the project root importable like ``python -m`` does.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.catalog.importer import load_catalogue
+from bot.catalog.models import Defector, slugify
+from bot.catalog.normalize import fold
+from bot.catalog.search import SearchIndex
+from bot.catalog.vocab import Method, Status
+
+TARGET_RATIO = 20.0
+LOOKUP_LIMIT = 5
+AUTOCOMPLETE_LIMIT = 25
+BASELINE_CUTOFF = 0.6
+DEFAULT_SEED = 20240601
+LARGE_SIZE = 100_000
+
+# -- the fixed query mix ------------------------------------------------------------------
+
+# (query, category). Used at both sizes, for both operations.
+FIXED_QUERIES: tuple[tuple[str, str], ...] = (
+    # exact full names, as written in the table
+    ("Rudolf Nureyev", "exact"),
+    ("Mikhail Baryshnikov", "exact"),
+    ("Martina Navratilova", "exact"),
+    ("Nadia Comăneci", "exact"),
+    ("Ferenc Puskás", "exact"),
+    ("Oleg Gordievsky", "exact"),
+    ("Viktor Belenko", "exact"),
+    ("Czesław Miłosz", "exact"),
+    ("Miloš Forman", "exact"),
+    ("Svetlana Alliluyeva", "exact"),
+    ("Ion Mihai Pacepa", "exact"),
+    ("Naim Süleymanoğlu", "exact"),
+    ("  RUDOLF   nureyev!! ", "exact"),
+    # surnames only
+    ("Nureyev", "surname"),
+    ("Baryshnikov", "surname"),
+    ("Korchnoi", "surname"),
+    ("Gouzenko", "surname"),
+    ("Mindszenty", "surname"),
+    ("Shevchenko", "surname"),
+    ("Petrov", "surname"),
+    ("Kozlov", "surname"),
+    ("Godunov", "surname"),
+    # typed without accents
+    ("puskas", "no-accent"),
+    ("comaneci", "no-accent"),
+    ("nadia comaneci", "no-accent"),
+    ("czeslaw milosz", "no-accent"),
+    ("jozef swiatlo", "no-accent"),
+    ("mihai suba", "no-accent"),
+    ("vaclav nedomansky", "no-accent"),
+    ("jurgen sparwasser", "no-accent"),
+    # typos
+    ("barishnikov", "typo"),
+    ("gordievski", "typo"),
+    ("nureev", "typo"),
+    ("navratilva", "typo"),
+    ("nurejev rudolf", "typo"),
+    ("mikhail barishnikof", "typo"),
+    ("comanechi", "typo"),
+    ("makarva", "typo"),
+    ("gouzenco", "typo"),
+    ("krivitzky", "typo"),
+    ("svetlana aliluyeva", "typo"),
+    # pseudonyms and aliases
+    ("viktor suvorov", "pseudonym"),
+    ("jack strong", "pseudonym"),
+    ("lana peters", "pseudonym"),
+    ("tomas schuman", "pseudonym"),
+    ("christo", "pseudonym"),
+    ("cardinal mindszenty", "pseudonym"),
+    # prefixes, as autocomplete sees them while typing
+    ("nur", "prefix"),
+    ("bary", "prefix"),
+    ("mikhail b", "prefix"),
+    ("kozl", "prefix"),
+    ("gor", "prefix"),
+    ("ma", "prefix"),
+    ("vla", "prefix"),
+    ("sta", "prefix"),
+    ("svetl", "prefix"),
+    # nonsense
+    ("xyzzy", "nonsense"),
+    ("qwertyuiop", "nonsense"),
+    ("asdfgh", "nonsense"),
+    ("zzzz", "nonsense"),
+    ("the quick brown fox", "nonsense"),
+    ("12345", "nonsense"),
+)
+
+# -- synthetic catalogue ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Region:
+    country: str
+    male: tuple[str, ...]
+    female: tuple[str, ...]
+    onsets: tuple[str, ...]
+    vowels: tuple[str, ...]
+    codas: tuple[str, ...]
+    """Syllable ends; "-" stands for none."""
+    male_suffixes: tuple[str, ...]
+    female_suffixes: tuple[str, ...]
+    cities: tuple[str, ...]
+
+
+def _w(text: str) -> tuple[str, ...]:
+    """Words of ``text``, "-" meaning the empty string."""
+    return tuple("" if word == "-" else word for word in text.split())
+
+
+REGIONS: tuple[Region, ...] = (
+    Region(
+        "Soviet Union",
+        male=_w(
+            "Aleksandr Alexei Anatoly Andrei Boris Dmitri Fyodor Gennady Grigory Igor Ivan "
+            "Konstantin Leonid Mikhail Nikolai Oleg Pavel Pyotr Sergei Stanislav Vadim "
+            "Valentin Viktor Vitaly Vladimir Vyacheslav Yevgeny Yuri"
+        ),
+        female=_w(
+            "Anna Galina Irina Lyudmila Marina Natalia Nina Olga Svetlana Tatiana Valentina "
+            "Yelena Yevdokia Zoya"
+        ),
+        onsets=_w("b v g d z k l m n p r s t kh sh zh ch gr kr st sm pr br vl"),
+        vowels=_w("a o e i u y ya yu"),
+        codas=_w("- - - n r l sk t"),
+        male_suffixes=_w("ov ev in sky enko ich ovsky yev"),
+        female_suffixes=_w("ova eva ina skaya enko ovskaya"),
+        cities=_w("Moscow Leningrad Kiev Odessa Minsk Riga Tbilisi Kharkov"),
+    ),
+    Region(
+        "Poland",
+        male=_w(
+            "Andrzej Czesław Jan Jerzy Józef Krzysztof Marek Paweł Ryszard Stanisław Tadeusz "
+            "Wojciech Zbigniew Zdzisław"
+        ),
+        female=_w(
+            "Agnieszka Barbara Elżbieta Grażyna Halina Jadwiga Krystyna Małgorzata Teresa Zofia"
+        ),
+        onsets=_w("b w g d k ł m n p r s ś t ż cz sz rz dz pr kr gr zb"),
+        vowels=_w("a o e i y u ó ą ę"),
+        codas=_w("- - - n r ł w k"),
+        male_suffixes=_w("ski cki wicz czyk ak ewski owski"),
+        female_suffixes=_w("ska cka wicz czyk ak ewska owska"),
+        cities=_w("Warsaw Kraków Łódź Gdańsk Poznań Wrocław Lublin"),
+    ),
+    Region(
+        "Czechoslovakia",
+        male=_w(
+            "Jiří Jan Josef Karel Ladislav Miloš Miroslav Pavel Petr Václav Vladimír Zdeněk "
+            "Luboš Ivo"
+        ),
+        female=_w("Alena Eva Hana Jana Libuše Marie Věra Zdenka Jarmila Božena"),
+        onsets=_w("b v h d k l m n p r ř s š t č ž ch st kr pr dv sv"),
+        vowels=_w("a o e i u á é í ý ě"),
+        codas=_w("- - - n k l š r"),
+        male_suffixes=_w("ek ák ka ský ík an ec"),
+        female_suffixes=_w("ková áková ská íková ová cová"),
+        cities=_w("Prague Brno Bratislava Ostrava Plzeň Košice Olomouc"),
+    ),
+    Region(
+        "Hungary",
+        male=_w(
+            "András Béla Ferenc Gábor György István János József László Miklós Pál Sándor "
+            "Tamás Zoltán"
+        ),
+        female=_w("Ágnes Erzsébet Éva Ilona Judit Katalin Mária Zsuzsanna Nóra Piroska"),
+        onsets=_w("b cs d f g gy h k l m n p r s sz t v zs"),
+        vowels=_w("a á e é i o ó ö ő u ü"),
+        codas=_w("- - n r l k s t"),
+        male_suffixes=_w("i y ős ai ényi ás os"),
+        female_suffixes=_w("i y ős ai ényi ás os"),
+        cities=_w("Budapest Debrecen Szeged Pécs Győr Miskolc"),
+    ),
+    Region(
+        "Romania",
+        male=_w(
+            "Alexandru Constantin Dumitru Gheorghe Ion Mihai Mircea Nicolae Ștefan Vasile "
+            "Radu Florin Cornel Adrian"
+        ),
+        female=_w("Ana Elena Ioana Maria Nadia Simona Cristina Doina Mihaela Rodica"),
+        onsets=_w("b c d f g l m n p r s ș t ț v z br cr st tr"),
+        vowels=_w("a ă e i o u â ea"),
+        codas=_w("- - - n r l s"),
+        male_suffixes=_w("escu eanu aru ache ici oiu"),
+        female_suffixes=_w("escu eanu aru ache ici oiu"),
+        cities=_w("Bucharest Cluj Iași Timișoara Constanța Brașov"),
+    ),
+    Region(
+        "East Germany",
+        male=_w(
+            "Dieter Frank Hans Jörg Jürgen Klaus Lutz Manfred Peter Rolf Uwe Werner Wolfgang Falko"
+        ),
+        female=_w("Birgit Gabriele Heike Karin Katrin Monika Petra Ute Sabine Renate"),
+        onsets=_w("b br d f g h k kr l m n p r s sch st t w z"),
+        vowels=_w("a e i o u ä ö ü ei au"),
+        codas=_w("- n r l s ch nd rt"),
+        male_suffixes=_w("er mann berg ke el hardt ner"),
+        female_suffixes=_w("er mann berg ke el hardt ner"),
+        cities=_w("Berlin Leipzig Dresden Rostock Magdeburg Erfurt Jena"),
+    ),
+    Region(
+        "Bulgaria",
+        male=_w("Georgi Dimitar Ivan Nikolai Petar Stefan Todor Hristo Vasil Lyubomir"),
+        female=_w("Elena Maria Milena Radka Snezhana Tsvetana Yordanka"),
+        onsets=_w("b v g d zh k l m n p r s t h ts st dr"),
+        vowels=_w("a e i o u ya"),
+        codas=_w("- - n r l sh"),
+        male_suffixes=_w("ov ev ski in"),
+        female_suffixes=_w("ova eva ska ina"),
+        cities=_w("Sofia Plovdiv Varna Burgas Ruse"),
+    ),
+)
+REGION_WEIGHTS = (40, 14, 12, 12, 10, 8, 4)
+
+DESTINATIONS = (
+    "United States",
+    "United Kingdom",
+    "West Germany",
+    *_w(
+        "France Austria Canada Sweden Italy Switzerland Australia Japan Netherlands Belgium "
+        "Spain Denmark Turkey Finland Norway Greece"
+    ),
+)
+PROFESSIONS = (
+    "Ballet dancer",
+    "Chess player",
+    "Football player",
+    "Hockey player",
+    "KGB agent",
+    "GRU officer",
+    "Figure skater",
+    "Border guard",
+    "Film director",
+    "Opera singer",
+    *_w(
+        "Diplomat Pilot Physicist Author Poet Conductor Pianist Violinist Gymnast Engineer "
+        "Mathematician Journalist Sailor Painter"
+    ),
+)
+# Transliteration variants that give a synthetic record an alias (as in the real table).
+FIRST_NAME_VARIANTS: dict[str, tuple[str, ...]] = {
+    "Aleksandr": ("Alexander", "Alexandr"),
+    "Alexei": ("Aleksei", "Alexey"),
+    "Anatoly": ("Anatoli", "Anatoliy"),
+    "Andrei": ("Andrey",),
+    "Dmitri": ("Dmitry", "Dmitriy"),
+    "Fyodor": ("Fedor", "Theodore"),
+    "Grigory": ("Grigori",),
+    "Mikhail": ("Michael", "Mikhael"),
+    "Nikolai": ("Nikolay",),
+    "Pyotr": ("Peter", "Petr"),
+    "Sergei": ("Sergey",),
+    "Vitaly": ("Vitali", "Vitaliy"),
+    "Yevgeny": ("Evgeny", "Eugene"),
+    "Yuri": ("Yury", "Yuriy"),
+    "Natalia": ("Natalya",),
+    "Tatiana": ("Tatyana",),
+    "Yelena": ("Elena",),
+    "Lyudmila": ("Ludmila",),
+    "Georgi": ("Georgy",),
+}
+
+
+PATRONYMICS = _w(
+    "Aleksandrovich Alekseyevich Borisovich Ivanovich Mikhailovich Nikolayevich Petrovich "
+    "Sergeyevich Vasilyevich Vladimirovich Yuryevich Fyodorovich Grigoryevich Pavlovich"
+)
+VOWELS = frozenset("aeiouyáéíóöőúüýăâäąęě")
+
+
+def _capitalise(word: str) -> str:
+    return word[:1].upper() + word[1:]
+
+
+def _surname(rng: random.Random, region: Region, female: bool) -> str:
+    syllables = rng.choice((1, 2, 2, 2, 3))
+    stem = "".join(
+        rng.choice(region.onsets) + rng.choice(region.vowels) + rng.choice(region.codas)
+        for _ in range(syllables)
+    )
+    suffix = rng.choice(region.female_suffixes if female else region.male_suffixes)
+    if stem[-1] in VOWELS and suffix[0] in VOWELS:
+        stem = stem[:-1]  # "Barya" + "ovsky" gives "Baryovsky", not "Baryaovsky"
+    return _capitalise(stem + suffix)
+
+
+def _synthetic_record(
+    rng: random.Random, index: int, name: str, region: Region, first: str
+) -> Defector:
+    aliases: tuple[str, ...] = ()
+    variants = FIRST_NAME_VARIANTS.get(first)
+    if variants and rng.random() < 0.5:
+        rest = name.split(" ", 1)[1]
+        alias = f"{rng.choice(variants)} {rest}"
+        if fold(alias) != fold(name):
+            aliases = (alias,)
+    method = rng.choice(list(Method))
+    return Defector(
+        slug=slugify(name),
+        name=name,
+        year=rng.randint(1920, 1990),
+        aliases=aliases,
+        profession=rng.choice(PROFESSIONS),
+        birthplace=rng.choice(region.cities),
+        birth_country=None,
+        origin_country=region.country,
+        destination_country=rng.choice(DESTINATIONS),
+        defected_in=None,
+        method=method,
+        method_evidence=None if method is Method.UNKNOWN else "synthetic",
+        notes=None,
+        status=rng.choice((Status.DEFECTED,) * 8 + (Status.FAILED, Status.RETURNED)),
+        source_line=100_000 + index,
+        curated=False,
+    )
+
+
+def synthetic_catalogue(
+    real: Sequence[Defector], size: int, seed: int
+) -> tuple[tuple[Defector, ...], tuple[Defector, ...]]:
+    """``size`` records: the real ones, then generated ones with unique folded names.
+
+    Returns (all records, the synthetic ones alone).
+    """
+    rng = random.Random(seed)
+    taken = {fold(record.name) for record in real}
+    taken.update(fold(alias) for record in real for alias in record.aliases)
+    synthetic: list[Defector] = []
+    while len(real) + len(synthetic) < size:
+        region = rng.choices(REGIONS, weights=REGION_WEIGHTS)[0]
+        female = rng.random() < 0.3
+        first = rng.choice(region.female if female else region.male)
+        parts = [first]
+        if region.country == "Soviet Union" and rng.random() < 0.1:
+            # a patronymic, as in "Igor Vasilyevich Ivanov"
+            patronymic = rng.choice(PATRONYMICS)
+            parts.append(patronymic[:-3] + "na" if female else patronymic)
+        elif rng.random() < 0.05:
+            parts.append(rng.choice(region.female if female else region.male))
+        surname = _surname(rng, region, female)
+        if rng.random() < 0.03:
+            surname = f"{surname}-{_surname(rng, region, female)}"
+        parts.append(surname)
+        name = " ".join(parts)
+        key = fold(name)
+        if key in taken:
+            continue
+        taken.add(key)
+        synthetic.append(_synthetic_record(rng, len(synthetic), name, region, first))
+    return (*real, *synthetic), tuple(synthetic)
+
+
+def _typo(rng: random.Random, text: str) -> str:
+    """One keyboard slip in the last word: a dropped, doubled, swapped or wrong letter."""
+    words = text.split()
+    word = words[-1]
+    if len(word) < 4:
+        return text
+    i = rng.randrange(1, len(word) - 1)
+    kind = rng.choice(("drop", "double", "swap", "replace"))
+    if kind == "drop":
+        word = word[:i] + word[i + 1 :]
+    elif kind == "double":
+        word = word[:i] + word[i] + word[i:]
+    elif kind == "swap":
+        word = word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :]
+    else:
+        word = word[:i] + rng.choice("aeioukrstnl") + word[i + 1 :]
+    return " ".join([*words[:-1], word])
+
+
+def synthetic_queries(synthetic: Sequence[Defector], seed: int) -> tuple[tuple[str, str], ...]:
+    """Queries of synthetic names for the large catalogue, drawn deterministically."""
+    rng = random.Random(seed + 1)
+    if len(synthetic) < 24:
+        return ()
+    picks = rng.sample(list(synthetic), 24)
+    queries: list[tuple[str, str]] = []
+    for record in picks[:5]:
+        queries.append((record.name, "synthetic-exact"))
+    for record in picks[5:9]:
+        queries.append((record.name.split()[-1], "synthetic-surname"))
+    for record in picks[9:12]:
+        queries.append((fold(record.name), "synthetic-no-accent"))
+    for record in picks[12:18]:
+        queries.append((_typo(rng, fold(record.name)), "synthetic-typo"))
+    for record in picks[18:21]:
+        surname = fold(record.name).split()[-1]
+        queries.append((surname[: rng.randint(3, 5)], "synthetic-prefix"))
+    for record in picks[21:24]:
+        words = fold(record.name).split()
+        queries.append((f"{words[0]} {words[-1][:2]}", "synthetic-prefix"))
+    return tuple(queries)
+
+
+# -- timing -------------------------------------------------------------------------------
+
+
+def percentile(sorted_values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile of already sorted values."""
+    rank = max(1, math.ceil(fraction * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def time_queries(
+    call: Callable[[str], object], queries: Sequence[str], repeats: int, warmup: bool
+) -> list[int]:
+    """Nanoseconds of every call, ``repeats`` rounds over the whole query list."""
+    if warmup:
+        for query in queries:
+            call(query)
+    samples: list[int] = []
+    gc.collect()
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(repeats):
+            for query in queries:
+                start = time.perf_counter_ns()
+                call(query)
+                samples.append(time.perf_counter_ns() - start)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return samples
+
+
+@dataclass(frozen=True)
+class Figures:
+    median_us: float
+    p99_us: float
+    samples: int
+
+    @classmethod
+    def of(cls, samples_ns: Sequence[int]) -> Figures:
+        ordered = sorted(samples_ns)
+        return cls(
+            median_us=statistics.median(ordered) / 1000.0,
+            p99_us=percentile(ordered, 0.99) / 1000.0,
+            samples=len(ordered),
+        )
+
+
+@dataclass(frozen=True)
+class Row:
+    size: int
+    operation: str
+    queries: int
+    ours: Figures
+    baseline: Figures
+
+    @property
+    def median_ratio(self) -> float:
+        return self.baseline.median_us / self.ours.median_us
+
+    @property
+    def p99_ratio(self) -> float:
+        return self.baseline.p99_us / self.ours.p99_us
+
+    @property
+    def meets_target(self) -> bool:
+        return self.median_ratio >= TARGET_RATIO and self.p99_ratio >= TARGET_RATIO
+
+    def verdict(self) -> str:
+        misses = [
+            label
+            for label, ratio in (("median", self.median_ratio), ("p99", self.p99_ratio))
+            if ratio < TARGET_RATIO
+        ]
+        return "yes" if not misses else "NO (" + ", ".join(misses) + ")"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "size": self.size,
+            "operation": self.operation,
+            "queries": self.queries,
+            "ours": {
+                "median_us": round(self.ours.median_us, 2),
+                "p99_us": round(self.ours.p99_us, 2),
+                "samples": self.ours.samples,
+            },
+            "baseline": {
+                "median_us": round(self.baseline.median_us, 2),
+                "p99_us": round(self.baseline.p99_us, 2),
+                "samples": self.baseline.samples,
+            },
+            "median_ratio": round(self.median_ratio, 2),
+            "p99_ratio": round(self.p99_ratio, 2),
+            "target_ratio": TARGET_RATIO,
+            "meets_target": self.meets_target,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    ours_repeats: int
+    baseline_repeats: int
+    query_stride: int = 1
+
+
+def bench_size(
+    records: Sequence[Defector],
+    queries: Sequence[str],
+    plan: Plan,
+    log: Callable[[str], None],
+) -> tuple[list[Row], float]:
+    """Rows for autocomplete and lookup at one size, and the index build time in ms."""
+    start = time.perf_counter_ns()
+    index = SearchIndex(records)
+    build_ms = (time.perf_counter_ns() - start) / 1e6
+    folded_names = [fold(record.name) for record in records]
+    chosen = list(queries[:: plan.query_stride])
+    log(f"  {len(records):,} records: index built in {build_ms:.0f} ms; {len(chosen)} queries")
+
+    def baseline(limit: int) -> Callable[[str], object]:
+        def call(query: str) -> object:
+            return difflib.get_close_matches(
+                fold(query), folded_names, n=limit, cutoff=BASELINE_CUTOFF
+            )
+
+        return call
+
+    operations: tuple[tuple[str, Callable[[str], object], Callable[[str], object]], ...] = (
+        (
+            "autocomplete",
+            lambda q: index.autocomplete(q, limit=AUTOCOMPLETE_LIMIT),
+            baseline(AUTOCOMPLETE_LIMIT),
+        ),
+        ("lookup", lambda q: index.lookup(q, limit=LOOKUP_LIMIT), baseline(LOOKUP_LIMIT)),
+    )
+    rows: list[Row] = []
+    # Warm-up for the baseline only where it is cheap: difflib has no lazy state to fill.
+    baseline_warmup = len(records) < 10_000
+    for name, ours_call, baseline_call in operations:
+        t0 = time.perf_counter()
+        ours = time_queries(ours_call, chosen, plan.ours_repeats, warmup=True)
+        t1 = time.perf_counter()
+        theirs = time_queries(baseline_call, chosen, plan.baseline_repeats, warmup=baseline_warmup)
+        t2 = time.perf_counter()
+        log(
+            f"  {name}: ours {t1 - t0:.1f} s ({plan.ours_repeats}x), "
+            f"difflib {t2 - t1:.1f} s ({plan.baseline_repeats}x)"
+        )
+        rows.append(Row(len(records), name, len(chosen), Figures.of(ours), Figures.of(theirs)))
+    return rows, build_ms
+
+
+def index_memory_mib(records: Sequence[Defector]) -> float:
+    """Memory held by a freshly built index (records themselves excluded), in MiB."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        index = SearchIndex(records)
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    del index
+    return held / (1024 * 1024)
+
+
+# -- output -------------------------------------------------------------------------------
+
+
+def format_table(rows: Sequence[Row]) -> str:
+    header = (
+        "size",
+        "operation",
+        "queries",
+        "ours med µs",
+        "ours p99 µs",
+        "difflib med µs",
+        "difflib p99 µs",
+        "ratio med",
+        "ratio p99",
+        f"target ≥{TARGET_RATIO:g}x",
+    )
+    body = [
+        (
+            f"{row.size:,}",
+            row.operation,
+            str(row.queries),
+            f"{row.ours.median_us:,.1f}",
+            f"{row.ours.p99_us:,.1f}",
+            f"{row.baseline.median_us:,.1f}",
+            f"{row.baseline.p99_us:,.1f}",
+            f"{row.median_ratio:,.1f}x",
+            f"{row.p99_ratio:,.1f}x",
+            row.verdict(),
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in (header, *body)) for i in range(len(header))]
+    left = {1, 9}
+
+    def render(line: Sequence[str]) -> str:
+        cells = [
+            cell.ljust(widths[i]) if i in left else cell.rjust(widths[i])
+            for i, cell in enumerate(line)
+        ]
+        return "  ".join(cells).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    return "\n".join([render(header), rule, *(render(line) for line in body)])
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.lookup",
+        description="Latency of catalogue autocomplete and lookup against difflib.",
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (CI smoke run)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help=f"exit 1 if any ratio (median or p99) is below {TARGET_RATIO:g}",
+    )
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="synthetic data seed")
+    parser.add_argument(
+        "--size", type=int, default=LARGE_SIZE, help="records in the synthetic catalogue"
+    )
+    parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc measurement")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    real = load_catalogue()
+    if args.size < len(real):
+        raise SystemExit(f"--size must be at least {len(real)}")
+    t0 = time.perf_counter()
+    large, synthetic = synthetic_catalogue(real, args.size, args.seed)
+    log(
+        f"synthetic catalogue: {len(large):,} records in {time.perf_counter() - t0:.1f} s "
+        f"(seed {args.seed})"
+    )
+
+    fixed = [query for query, _ in FIXED_QUERIES]
+    extra = [query for query, _ in synthetic_queries(synthetic, args.seed)] if synthetic else []
+    if args.quick:
+        small_plan = Plan(ours_repeats=20, baseline_repeats=3)
+        large_plan = Plan(ours_repeats=3, baseline_repeats=1, query_stride=8)
+    else:
+        small_plan = Plan(ours_repeats=200, baseline_repeats=30)
+        large_plan = Plan(ours_repeats=10, baseline_repeats=1)
+
+    rows: list[Row] = []
+    builds: dict[int, float] = {}
+    log(f"real catalogue ({'quick' if args.quick else 'full'} run)")
+    small_rows, builds[len(real)] = bench_size(real, fixed, small_plan, log)
+    rows.extend(small_rows)
+    log("synthetic catalogue")
+    large_rows, builds[len(large)] = bench_size(large, fixed + extra, large_plan, log)
+    rows.extend(large_rows)
+
+    memory = None if args.no_memory or args.quick else index_memory_mib(large)
+    elapsed = time.perf_counter() - started
+    ok = all(row.meets_target for row in rows)
+
+    if args.json:
+        document = {
+            "target_ratio": TARGET_RATIO,
+            "quick": args.quick,
+            "seed": args.seed,
+            "python": platform.python_version(),
+            "baseline": "difflib.get_close_matches(fold(q), folded_names, n=limit, cutoff=0.6)",
+            "limits": {"autocomplete": AUTOCOMPLETE_LIMIT, "lookup": LOOKUP_LIMIT},
+            "queries": {"fixed": len(fixed), "synthetic": len(extra)},
+            "index_build_ms": {str(size): round(ms, 1) for size, ms in builds.items()},
+            "index_memory_mib": None if memory is None else round(memory, 1),
+            "rows": [row.to_dict() for row in rows],
+            "all_meet_target": ok,
+            "elapsed_s": round(elapsed, 1),
+        }
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        print(
+            f"Catalogue search vs difflib.get_close_matches (cutoff {BASELINE_CUTOFF}), "
+            f"per-query latency; target: ratio ≥ {TARGET_RATIO:g}x"
+        )
+        print(
+            f"{len(fixed)} fixed queries at both sizes, plus {len(extra)} synthetic-name "
+            f"queries at {len(large):,}; limits: autocomplete {AUTOCOMPLETE_LIMIT}, "
+            f"lookup {LOOKUP_LIMIT}{'; quick run' if args.quick else ''}"
+        )
+        print()
+        print(format_table(rows))
+        print()
+        for size, ms in builds.items():
+            print(f"index build, {size:,} records: {ms:,.0f} ms")
+        if memory is not None:
+            print(f"index memory, {len(large):,} records (tracemalloc): {memory:,.1f} MiB")
+        else:
+            print("index memory: not measured (--quick or --no-memory)")
+        print(f"all ratios meet the target: {'yes' if ok else 'no'}")
+        print(f"elapsed: {elapsed:.1f} s")
+    return 1 if args.check and not ok else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
