@@ -37,6 +37,7 @@ test: lint typecheck pytest
 
 bench: install
 	$(BIN)/python -m bench.lookup
+	$(BIN)/python -m bench.quiz
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
