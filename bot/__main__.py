@@ -75,6 +75,16 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
 
 
+def _snowflake(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a numeric id, not {text!r}") from None
+    if not 0 < value < 2**64:
+        raise argparse.ArgumentTypeError(f"{value} is not a Discord id")
+    return value
+
+
 def _existing_file(text: str) -> Path:
     path = Path(text)
     if not path.is_file():
@@ -116,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
         description='Reads lines like {"kind": "who"|"year"|"country"|"method", '
         '"expected": ..., "answer": "..."} on stdin.',
     )
+
+    commands.add_parser("run", help="run the bot on Discord (needs DISCORD_TOKEN)")
+    sync = commands.add_parser("sync", help="publish the slash commands now")
+    sync.add_argument("--guild", type=_snowflake, help="publish to this guild only (instant)")
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -288,11 +302,22 @@ def run(argv: Sequence[str] | None = None) -> int:
         return cmd_data_check(args)
     if args.command == "db":
         return cmd_db(args, settings)
+    if args.command == "run":
+        from bot import runner
+
+        asyncio.run(runner.run(settings))
+        return EXIT_OK
+    if args.command == "sync":
+        from bot import runner
+
+        print(asyncio.run(runner.sync(settings, args.guild)))
+        return EXIT_OK
     raise UsageError(f"unknown command {args.command!r}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from bot.db.engine import DatabaseUrlError
+    from bot.runner import StartError
 
     try:
         return run(argv)
@@ -302,6 +327,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseUrlError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except StartError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except CatalogueError as exc:
         print(f"{PROG}: {exc}; run `{PROG} data check` for every problem", file=sys.stderr)
         return EXIT_FAILED

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
     log_level: str = "INFO"
+    search_timeout: float = Field(default=180.0, gt=0, le=840)
 
     @field_validator("owner_ids", "shard_ids", mode="before")
     @classmethod

@@ -9,9 +9,10 @@ Conventions for every table here:
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -44,3 +45,14 @@ class DefectorRow(DefectorBase, table=True):
     __tablename__ = "defectors"
 
     id: int | None = Field(default=None, primary_key=True)
+
+
+class CommandPublication(SQLModel, table=True):
+    """The schema last published to Discord per scope, so a start only publishes changes."""
+
+    __tablename__ = "command_publications"
+
+    scope: str = Field(primary_key=True, max_length=100)
+    """``global:<application id>`` or ``guild:<application id>:<guild id>``."""
+    schema_hash: str = Field(max_length=64)
+    published_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -1,0 +1,145 @@
+"""DefectorBot: settings in, services built in ``setup_hook``, extensions from a fixed list."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.catalog.importer import load_catalogue
+from bot.catalog.search import SearchIndex
+from bot.config import Settings
+from bot.db.catalogue import sync_catalogue
+from bot.db.commands import published_hash, record_publication
+from bot.db.engine import create_engine, session_factory
+from bot.db.migrate import upgrade
+from bot.errors import UserFacingError
+from bot.services.container import Services
+from bot.services.lookup import LookupService
+from bot.ui.components import DYNAMIC_ITEMS, reply_error
+from bot.ui.text import echo
+
+log = logging.getLogger(__name__)
+
+# The bot has no voice features: discord.py's warnings about voice libraries are noise.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+EXTENSIONS: tuple[str, ...] = ("cogs.lookup", "cogs.help")
+
+
+class DefectorTree(app_commands.CommandTree["DefectorBot"]):
+    """Every app-command error ends in an ephemeral answer, never "did not respond"."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[DefectorBot], error: app_commands.AppCommandError
+    ) -> None:
+        original = getattr(error, "original", error)
+        if isinstance(original, UserFacingError):
+            message = original.message
+        elif isinstance(error, app_commands.MissingPermissions):
+            needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+            message = f"You need the {needed} permission to do that."
+        elif isinstance(error, app_commands.NoPrivateMessage):
+            message = "This command works in servers only."
+        elif isinstance(error, app_commands.TransformerError):
+            message = f"“{echo(str(error.value))}” is not a valid value for that option."
+        elif isinstance(error, app_commands.CheckFailure):
+            message = "You can't use this command here."
+        else:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error("command %s failed", command, exc_info=original)
+            message = "Something went wrong on my side; it has been logged. Please try again."
+        try:
+            await reply_error(interaction, message)
+        except discord.HTTPException:
+            log.warning("could not tell the member about an error", exc_info=True)
+
+
+def schema_hash(payload: Sequence[dict[str, Any]]) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+class DefectorBot(commands.AutoShardedBot):
+    """The bot. Intents are the minimum the loaded features need."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        extensions: Sequence[str] = EXTENSIONS,
+        publish_on_start: bool = True,
+    ) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True  # guild and channel cache for interactions in servers
+        sharding: dict[str, Any] = {"shard_count": settings.shard_count}
+        if settings.shard_ids is not None:
+            sharding["shard_ids"] = settings.shard_ids
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=DefectorTree,
+            **sharding,
+        )
+        self.settings = settings
+        self.extension_names = tuple(extensions)
+        self.publish_on_start = publish_on_start
+        self.engine: AsyncEngine | None = None
+        self.services: Services
+
+    async def setup_hook(self) -> None:
+        records = load_catalogue()
+        self.engine = create_engine(self.settings.resolved_database_url)
+        await upgrade(self.engine)
+        report = await sync_catalogue(session_factory(self.engine), records)
+        log.info("catalogue: %s", report)
+        self.services = Services(
+            lookup=LookupService(SearchIndex(records)),
+            search_timeout=self.settings.search_timeout,
+        )
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        for name in self.extension_names:
+            await self.load_extension(name)
+        if self.publish_on_start:
+            await self.publish_commands()
+
+    def command_payload(self, guild: discord.abc.Snowflake | None = None) -> list[dict[str, Any]]:
+        return [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+
+    async def publish_commands(self, *, force: bool = False) -> bool:
+        """Publish the slash commands where needed; True if anything was sent to Discord.
+
+        With DEV_GUILD_ID they go to that guild (instant, for development). Globally they are
+        sent only when the schema differs from the last publish (Discord limits creates).
+        """
+        assert self.engine is not None and self.application_id is not None
+        sessions = session_factory(self.engine)
+        guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+            scope = f"guild:{self.application_id}:{guild.id}"
+        else:
+            scope = f"global:{self.application_id}"
+        digest = schema_hash(self.command_payload(guild))
+        if not force and await published_hash(sessions, scope) == digest:
+            log.info("slash commands unchanged since the last publish (%s)", scope)
+            return False
+        await self.tree.sync(guild=guild)
+        await record_publication(sessions, scope, digest)
+        log.info("published slash commands (%s)", scope)
+        return True
+
+    async def close(self) -> None:
+        await super().close()
+        if self.engine is not None:
+            await self.engine.dispose()
+            self.engine = None

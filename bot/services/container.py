@@ -1,0 +1,21 @@
+"""The services a running bot holds, built once in ``DefectorBot.setup_hook``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.services.lookup import LookupService
+
+
+@dataclass
+class Services:
+    lookup: LookupService
+    search_timeout: float = 180.0
+    """Seconds a search list stays usable before its components are disabled."""
+
+
+class HasServices(Protocol):
+    """What the UI layer needs from the client (``interaction.client``)."""
+
+    services: Services

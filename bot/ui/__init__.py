@@ -1,0 +1,1 @@
+"""Discord rendering: embeds and components. No rules live here."""

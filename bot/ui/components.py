@@ -1,0 +1,208 @@
+"""Buttons and selects with stable custom ids (``DynamicItem``): they keep working after a
+restart, and a click the bot cannot serve any more gets an ephemeral answer, never silence.
+
+custom ids:
+* ``card:<slug>`` — open a person's card;
+* ``search:<session>:<page>:<p|n>`` — turn a search list's page;
+* ``search:<session>:open`` — open a card from a search list's select.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, cast
+
+import discord
+
+from bot.catalog.models import Defector
+from bot.errors import UserFacingError
+from bot.services.container import HasServices, Services
+from bot.services.lookup import SearchSession
+from bot.ui import cards
+from bot.ui.text import clip, echo
+
+log = logging.getLogger(__name__)
+
+
+def services_of(interaction: discord.Interaction[Any]) -> Services:
+    return cast(HasServices, interaction.client).services
+
+
+async def reply_error(interaction: discord.Interaction[Any], message: str) -> None:
+    """Answer ephemerally whether or not the interaction was already acknowledged."""
+    if interaction.response.is_done():
+        await interaction.followup.send(message, ephemeral=True)
+    else:
+        await interaction.response.send_message(message, ephemeral=True)
+
+
+async def run_safely(interaction: discord.Interaction[Any], what: str, action: Any) -> None:
+    """Run a component callback; user-facing errors and crashes both get an ephemeral reply."""
+    try:
+        await action
+    except UserFacingError as error:
+        await reply_error(interaction, error.message)
+    except Exception:
+        log.exception("component %s failed", what)
+        await reply_error(interaction, "Something went wrong on my side; please try again.")
+
+
+class CardButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"card:(?P<slug>[a-z0-9-]{1,90})"
+):
+    def __init__(self, slug: str, label: str = "Open card") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=clip(label, 80), style=discord.ButtonStyle.secondary, custom_id=f"card:{slug}"
+            )
+        )
+        self.slug = slug
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> CardButton:
+        return cls(match["slug"], getattr(item, "label", None) or "Open card")
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        async def show() -> None:
+            record = services_of(interaction).lookup.get(self.slug)
+            await interaction.response.send_message(embed=cards.card(record))
+
+        await run_safely(interaction, self.custom_id, show())
+
+
+class SearchPageButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"search:(?P<session>[0-9a-f]{8}):(?P<page>\d{1,4}):(?P<direction>[pn])",
+):
+    def __init__(self, session: str, page: int, direction: str, *, disabled: bool = False) -> None:
+        label = "◀ Previous" if direction == "p" else "Next ▶"
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.primary,
+                custom_id=f"search:{session}:{page}:{direction}",
+                disabled=disabled,
+            )
+        )
+        self.session_id, self.page = session, page
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> SearchPageButton:
+        return cls(match["session"], int(match["page"]), match["direction"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        async def turn() -> None:
+            lookup = services_of(interaction).lookup
+            session = lookup.session(self.session_id, interaction.user.id)
+            page = min(max(self.page, 0), session.pages - 1)
+            embed, view = search_message(session, page)
+            await interaction.response.edit_message(embed=embed, view=view)
+
+        await run_safely(interaction, self.custom_id, turn())
+
+
+class SearchOpenSelect(
+    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    template=r"search:(?P<session>[0-9a-f]{8}):open",
+):
+    def __init__(self, session: str, records: list[Defector] | None = None) -> None:
+        options = [
+            discord.SelectOption(
+                label=clip(r.name, 100),
+                value=r.slug,
+                description=clip(f"{r.year} · {r.profession or '—'}", 100),
+            )
+            for r in records or []
+        ] or [discord.SelectOption(label="—", value="-")]
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"search:{session}:open", placeholder="Open a card…", options=options
+            )
+        )
+        self.session_id = session
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> SearchOpenSelect:
+        return cls(match["session"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        async def open_card() -> None:
+            lookup = services_of(interaction).lookup
+            lookup.session(self.session_id, interaction.user.id)  # owner only, not expired
+            values = self.item.values
+            if len(values) != 1:
+                raise UserFacingError("Pick one name from the list.")
+            record = lookup.get(values[0])
+            await interaction.response.send_message(embed=cards.card(record), ephemeral=True)
+
+        await run_safely(interaction, self.custom_id, open_card())
+
+
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    CardButton,
+    SearchPageButton,
+    SearchOpenSelect,
+)
+
+
+def suggestions_view(records: list[Defector]) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for record in records[:5]:
+        view.add_item(CardButton(record.slug, record.name))
+    return view
+
+
+def search_message(
+    session: SearchSession, page: int, *, disabled: bool = False
+) -> tuple[discord.Embed, discord.ui.View]:
+    records = list(session.page(page))
+    embed = cards.search_page(
+        records,
+        page=page,
+        pages=session.pages,
+        total=len(session.results),
+        description=describe_filters(session),
+    )
+    view = discord.ui.View(timeout=None)
+    select = SearchOpenSelect(session.id, records)
+    select.item.disabled = disabled
+    view.add_item(select)
+    view.add_item(SearchPageButton(session.id, page - 1, "p", disabled=disabled or page == 0))
+    last = session.pages - 1
+    view.add_item(SearchPageButton(session.id, page + 1, "n", disabled=disabled or page >= last))
+    return embed, view
+
+
+def describe_filters(session: SearchSession) -> str:
+    f = session.filters
+    parts = []
+    if f.origin_country:
+        parts.append(f"left **{f.origin_country}**")
+    if f.destination_country:
+        parts.append(f"went to **{f.destination_country}**")
+    if f.year_from is not None or f.year_to is not None:
+        parts.append(f"years **{f.year_from or '…'}–{f.year_to or '…'}**")
+    if f.profession:
+        parts.append(f"profession contains **{echo(f.profession)}**")
+    if f.method:
+        parts.append(f"method **{f.method.label}**")
+    return "Filters: " + (", ".join(parts) if parts else "none")

@@ -1,0 +1,193 @@
+"""/defector: look people up, pick one at random, search with filters, see statistics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.catalog.models import Defector
+from bot.catalog.vocab import KNOWN_COUNTRIES, ORIGIN_COUNTRIES, Method
+from bot.client import DefectorBot
+from bot.services.lookup import LookupService
+from bot.ui import cards
+from bot.ui.components import search_message, suggestions_view
+from bot.ui.text import echo
+
+log = logging.getLogger(__name__)
+
+ORIGIN_CHOICES = [app_commands.Choice(name=c, value=c) for c in sorted(ORIGIN_COUNTRIES)]
+METHOD_CHOICES = [
+    app_commands.Choice(name=m.label, value=m.value) for m in Method if m is not Method.UNKNOWN
+]
+Year = app_commands.Range[int, 1900, 2000]
+
+
+class Lookup(commands.Cog):
+    group = app_commands.Group(
+        name="defector", description="Look up Soviet and Eastern Bloc defectors"
+    )
+
+    def __init__(self, bot: DefectorBot) -> None:
+        self.bot = bot
+        self._expiries: set[asyncio.Task[None]] = set()
+
+    @property
+    def lookup_service(self) -> LookupService:
+        return self.bot.services.lookup
+
+    async def cog_unload(self) -> None:
+        for task in self._expiries:
+            task.cancel()
+
+    # -- /defector lookup --------------------------------------------------------------------
+
+    @group.command(
+        name="lookup", description="Show a person's card: type a name, surname or pseudonym"
+    )
+    @app_commands.describe(name="Who? Typos and missing accents are fine, e.g. nureyev, suvorov")
+    async def lookup(self, interaction: discord.Interaction[DefectorBot], name: str) -> None:
+        found = self.lookup_service.resolve(name)
+        if isinstance(found, Defector):
+            await interaction.response.send_message(embed=cards.card(found))
+            return
+        asked = echo(name)
+        if found.matches:
+            people = [m.record for m in found.matches]
+            text = f"Several people match “{asked}”. Which one?"
+        elif found.suggestions:
+            people = [m.record for m in found.suggestions]
+            text = f"No one matches “{asked}” for sure. Did you mean:"
+        else:
+            await interaction.response.send_message(
+                f"No one in the list matches “{asked}”. Try a surname, e.g. `nureyev`.",
+                ephemeral=True,
+            )
+            return
+        await interaction.response.send_message(text, view=suggestions_view(people), ephemeral=True)
+
+    @lookup.autocomplete("name")
+    async def lookup_name(
+        self, interaction: discord.Interaction[DefectorBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=label, value=value)
+            for label, value in self.lookup_service.autocomplete(current)[:25]
+        ]
+
+    # -- /defector random and /defector search -------------------------------------------------
+
+    @group.command(name="random", description="A random person from the list, optionally filtered")
+    @app_commands.describe(
+        origin="The country they left",
+        destination="Where they went",
+        year_from="Defected in or after this year",
+        year_to="Defected in or before this year",
+        profession="Part of their profession, e.g. ballet, chess, KGB",
+        method="How they got out",
+    )
+    @app_commands.choices(origin=ORIGIN_CHOICES, method=METHOD_CHOICES)
+    async def random(
+        self,
+        interaction: discord.Interaction[DefectorBot],
+        origin: str | None = None,
+        destination: str | None = None,
+        year_from: Year | None = None,
+        year_to: Year | None = None,
+        profession: app_commands.Range[str, 1, 60] | None = None,
+        method: str | None = None,
+    ) -> None:
+        service = self.lookup_service
+        filters = service.filters(
+            origin=origin,
+            destination=destination,
+            year_from=year_from,
+            year_to=year_to,
+            profession=profession,
+            method=method,
+        )
+        await interaction.response.send_message(embed=cards.card(service.random(filters)))
+
+    @group.command(name="search", description="List everyone matching some filters, 10 a page")
+    @app_commands.describe(
+        origin="The country they left",
+        destination="Where they went",
+        year_from="Defected in or after this year",
+        year_to="Defected in or before this year",
+        profession="Part of their profession, e.g. ballet, chess, KGB",
+        method="How they got out",
+    )
+    @app_commands.choices(origin=ORIGIN_CHOICES, method=METHOD_CHOICES)
+    async def search(
+        self,
+        interaction: discord.Interaction[DefectorBot],
+        origin: str | None = None,
+        destination: str | None = None,
+        year_from: Year | None = None,
+        year_to: Year | None = None,
+        profession: app_commands.Range[str, 1, 60] | None = None,
+        method: str | None = None,
+    ) -> None:
+        service = self.lookup_service
+        filters = service.filters(
+            origin=origin,
+            destination=destination,
+            year_from=year_from,
+            year_to=year_to,
+            profession=profession,
+            method=method,
+        )
+        session = service.search(interaction.user.id, filters)
+        embed, view = search_message(session, 0)
+        await interaction.response.send_message(embed=embed, view=view)
+        task = asyncio.create_task(self._expire(interaction, session.id))
+        self._expiries.add(task)
+        task.add_done_callback(self._expiries.discard)
+
+    async def _expire(self, interaction: discord.Interaction[DefectorBot], session_id: str) -> None:
+        """Disable a search list's components when it times out."""
+        await asyncio.sleep(self.bot.services.search_timeout)
+        service = self.lookup_service
+        with contextlib.suppress(Exception):
+            session = service.session(session_id, interaction.user.id)
+            message = await interaction.original_response()
+            page = _current_page(message)
+            embed, view = search_message(session, page, disabled=True)
+            await interaction.edit_original_response(embed=embed, view=view)
+        service.forget(session_id)
+
+    @random.autocomplete("destination")
+    @search.autocomplete("destination")
+    async def destination_choices(
+        self, interaction: discord.Interaction[DefectorBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        wanted = current.casefold().strip()[:60]
+        names = sorted(c for c in KNOWN_COUNTRIES if c not in ORIGIN_COUNTRIES or c == "China")
+        starts = [c for c in names if c.casefold().startswith(wanted)]
+        contains = [c for c in names if wanted in c.casefold() and c not in starts]
+        return [app_commands.Choice(name=c, value=c) for c in (starts + contains)[:25]]
+
+    # -- /defector stats ---------------------------------------------------------------------------
+
+    @group.command(name="stats", description="How many people per country, decade and method")
+    async def stats(self, interaction: discord.Interaction[DefectorBot]) -> None:
+        service = self.lookup_service
+        embed = cards.stats(service.stats(), len(service.index))
+        await interaction.response.send_message(embed=embed)
+
+
+def _current_page(message: discord.Message) -> int:
+    """The page a search message shows, read back from its footer ("Page 2 of 5 · …")."""
+    footer = message.embeds[0].footer.text if message.embeds and message.embeds[0].footer else ""
+    try:
+        return int((footer or "").split()[1]) - 1
+    except (IndexError, ValueError):
+        return 0
+
+
+async def setup(bot: DefectorBot) -> None:
+    await bot.add_cog(Lookup(bot))
