@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("run", help="run the bot on Discord (needs DISCORD_TOKEN)")
+    commands.add_parser(
+        "sandbox", help="run the real bot against a local Discord, with a terminal client"
+    )
     sync = commands.add_parser("sync", help="publish the slash commands now")
     sync.add_argument("--guild", type=_snowflake, help="publish to this guild only (instant)")
 
@@ -306,6 +309,11 @@ def run(argv: Sequence[str] | None = None) -> int:
         from bot import runner
 
         asyncio.run(runner.run(settings))
+        return EXIT_OK
+    if args.command == "sandbox":
+        from bot import runner
+
+        asyncio.run(runner.sandbox(settings))
         return EXIT_OK
     if args.command == "sync":
         from bot import runner

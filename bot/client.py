@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -95,6 +96,8 @@ class DefectorBot(commands.AutoShardedBot):
         self.publish_on_start = publish_on_start
         self.engine: AsyncEngine | None = None
         self.services: Services
+        self.gateway_task: asyncio.Task[None] | None = None
+        """The connection task when the bot is run by hand (the sandbox, tests)."""
 
     async def setup_hook(self) -> None:
         records = load_catalogue()

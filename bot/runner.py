@@ -6,11 +6,15 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
+import threading
+from typing import Any
 
 import aiohttp
 import discord
 import yarl
 from discord.gateway import DiscordWebSocket
+from pydantic import SecretStr
 
 from bot.client import DefectorBot
 from bot.config import Settings
@@ -100,3 +104,120 @@ async def sync(settings: Settings, guild_id: int | None) -> str:
         await bot.publish_commands(force=True)
     where = f"guild {guild_id}" if guild_id is not None else "every server (global)"
     return f"published {len(bot.tree.get_commands())} top-level commands to {where}"
+
+
+# -- the sandbox ----------------------------------------------------------------------------
+
+SANDBOX_GUILD_ID = 1_180_000_000_000_000_001
+SANDBOX_CHANNEL_ID = 1_180_000_000_000_000_002
+SANDBOX_USER_ID = 1_180_000_000_000_000_010
+SANDBOX_OTHERS = {1_180_000_000_000_000_011: "alice", 1_180_000_000_000_000_012: "boris"}
+
+
+def sandbox_settings(settings: Settings, api_base: str, gateway_url: str, token: str) -> Settings:
+    """The same settings, pointed at the local Discord, with a database of its own."""
+    database = settings.database_url or (
+        f"sqlite+aiosqlite:///{(settings.data_dir / 'sandbox.sqlite3').resolve()}"
+    )
+    return settings.model_copy(
+        update={
+            "discord_token": SecretStr(token),
+            "discord_api_base": api_base,
+            "discord_gateway_url": gateway_url,
+            "database_url": database,
+            "dev_guild_id": None,
+            "shard_count": None,
+            "shard_ids": None,
+        }
+    )
+
+
+async def start_sandbox_bot(settings: Settings, server: Any) -> DefectorBot:
+    """Start the real bot against ``server`` and wait until it is connected."""
+    configure_endpoints(settings)
+    bot = DefectorBot(settings, publish_on_start=False)
+    await bot.__aenter__()
+    await login(bot, token_of(settings))
+    # A fresh local Discord knows no commands: publish whatever the database remembers.
+    await bot.publish_commands(force=True)
+    bot.gateway_task = asyncio.create_task(bot.connect(reconnect=True), name="gateway")
+    await server.wait_until_ready(timeout=30)
+    return bot
+
+
+async def stop_sandbox_bot(bot: DefectorBot) -> None:
+    await bot.close()
+    task = bot.gateway_task
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    await bot.__aexit__(None, None, None)
+
+
+async def sandbox(settings: Settings) -> None:
+    """``defector-bot sandbox``: a local Discord, the real bot, and a terminal to talk to it."""
+    from bot.sandbox import LocalDiscord, SandboxMember
+    from bot.sandbox.model import ADMINISTRATOR, ALL_PERMISSIONS
+    from bot.sandbox.terminal import HELP, TerminalSession
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    log_file = settings.data_dir / "sandbox.log"
+    handler = logging.FileHandler(log_file, encoding="utf-8")
+    discord.utils.setup_logging(handler=handler, level=logging.getLevelName(settings.log_level))
+
+    server = LocalDiscord()
+    members = [SandboxMember(SANDBOX_USER_ID, "you", permissions=ALL_PERMISSIONS | ADMINISTRATOR)]
+    members += [SandboxMember(uid, name) for uid, name in SANDBOX_OTHERS.items()]
+    server.add_guild(
+        SANDBOX_GUILD_ID,
+        "Sandbox Server",
+        channel_ids=[SANDBOX_CHANNEL_ID],
+        members=members,
+        owner_id=SANDBOX_USER_ID,
+    )
+    await server.start()
+    print("Starting the local Discord and the bot (no token, no network)…", flush=True)
+    bot = await start_sandbox_bot(
+        sandbox_settings(settings, server.api_base, server.gateway_url, server.token), server
+    )
+    names = {SANDBOX_USER_ID: "you", server.bot_user_id: "Defector Bot", **SANDBOX_OTHERS}
+    session = TerminalSession(
+        server,
+        guild_id=SANDBOX_GUILD_ID,
+        channel_id=SANDBOX_CHANNEL_ID,
+        user_id=SANDBOX_USER_ID,
+        bot_user_id=server.bot_user_id,
+        names=names,
+    )
+    print(f"Connected. You are 'you' in #general of 'Sandbox Server'. Logs: {log_file}\n")
+    print(HELP + "\n", flush=True)
+    lines = _stdin_lines()
+    try:
+        while True:
+            print("you> ", end="", flush=True)
+            line = await lines.get()
+            if line is None:
+                break
+            output = await session.handle(line)
+            if output is None:
+                break
+            if output:
+                print(output, flush=True)
+    finally:
+        await stop_sandbox_bot(bot)
+        await server.close()
+
+
+def _stdin_lines() -> asyncio.Queue[str | None]:
+    """Lines from stdin via a daemon thread, so Ctrl-C never waits on a blocked read."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def read() -> None:
+        for line in sys.stdin:
+            loop.call_soon_threadsafe(queue.put_nowait, line.rstrip("\n"))
+        loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=read, name="stdin", daemon=True).start()
+    return queue

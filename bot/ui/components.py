@@ -186,7 +186,9 @@ def search_message(
     select = SearchOpenSelect(session.id, records)
     select.item.disabled = disabled
     view.add_item(select)
-    view.add_item(SearchPageButton(session.id, page - 1, "p", disabled=disabled or page == 0))
+    view.add_item(
+        SearchPageButton(session.id, max(page - 1, 0), "p", disabled=disabled or page == 0)
+    )
     last = session.pages - 1
     view.add_item(SearchPageButton(session.id, page + 1, "n", disabled=disabled or page >= last))
     return embed, view

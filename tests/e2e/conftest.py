@@ -1,0 +1,104 @@
+"""The real bot, unmodified, against the local Discord over loopback.
+
+Only the two endpoint settings differ from production (``DISCORD_API_BASE`` and
+``DISCORD_GATEWAY_URL``); everything else is the code that runs on Discord.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+from discord.gateway import DiscordWebSocket
+
+from bot.client import DefectorBot
+from bot.config import Settings
+from bot.runner import sandbox_settings, start_sandbox_bot, stop_sandbox_bot
+from bot.sandbox import LocalDiscord, SandboxMember
+from bot.sandbox.model import ALL_PERMISSIONS, Interaction, Message
+
+GUILD = 1_200_000_000_000_000_001
+OTHER_GUILD = 1_200_000_000_000_000_101
+CHANNEL = 1_200_000_000_000_000_002
+OTHER_CHANNEL = 1_200_000_000_000_000_102
+ADMIN = 1_200_000_000_000_000_010
+ALICE = 1_200_000_000_000_000_011
+BORIS = 1_200_000_000_000_000_012
+
+
+@dataclass
+class World:
+    """A local Discord with two servers, and the bot connected to it."""
+
+    server: LocalDiscord
+    settings: Settings
+    bot: DefectorBot | None = None
+    restarts: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    async def start_bot(self) -> DefectorBot:
+        self.bot = await start_sandbox_bot(self.settings, self.server)
+        return self.bot
+
+    async def restart_bot(self) -> DefectorBot:
+        assert self.bot is not None
+        await stop_sandbox_bot(self.bot)
+        self.restarts += 1
+        return await self.start_bot()
+
+    async def slash(
+        self, command: str, options: dict[str, Any] | None = None, *, user: int = ALICE,
+        guild: int = GUILD, channel: int = CHANNEL,
+    ) -> Interaction:  # fmt: skip
+        interaction = await self.server.slash(guild, channel, user, command, options or {})
+        await interaction.wait_for_response(timeout=5)
+        return interaction
+
+    async def click(self, message: Message, label: str, *, user: int = ALICE) -> Interaction:
+        custom_id = next(b.custom_id for b in message.buttons() if b.label == label)
+        assert custom_id is not None
+        interaction = await self.server.click(message.id, custom_id, user)
+        await interaction.wait_for_response(timeout=5)
+        return interaction
+
+    async def reply(self, interaction: Interaction) -> Message:
+        return await interaction.wait_for_original(timeout=5)
+
+    async def wait_for(self, predicate: Callable[[Message], bool]) -> Message:
+        return await self.server.wait_for_message(predicate, timeout=5)
+
+
+def members() -> list[SandboxMember]:
+    return [
+        SandboxMember(ADMIN, "admin", permissions=ALL_PERMISSIONS),
+        SandboxMember(ALICE, "alice"),
+        SandboxMember(BORIS, "boris"),
+    ]
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    route_base, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    server = LocalDiscord()
+    server.add_guild(GUILD, "Test Server", channel_ids=[CHANNEL], members=members(), owner_id=ADMIN)
+    server.add_guild(
+        OTHER_GUILD, "Other Server", channel_ids=[OTHER_CHANNEL], members=members(), owner_id=ADMIN
+    )
+    await server.start()
+    base = Settings(_env_file=None, data_dir=tmp_path, search_timeout=60)  # type: ignore[call-arg]
+    settings = sandbox_settings(base, server.api_base, server.gateway_url, server.token)
+    world = World(server, settings)
+    try:
+        await world.start_bot()
+        yield world
+    finally:
+        if world.bot is not None:
+            await stop_sandbox_bot(world.bot)
+        await server.close()
+        discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = route_base, gateway
+    assert server.violations == [], server.violations
+    assert server.pings == [], server.pings

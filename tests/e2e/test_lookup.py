@@ -1,0 +1,186 @@
+"""Every lookup command through the local Discord, asserting on what the bot sent."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.sandbox import InvalidCommandInput, UnknownCommand
+from tests.e2e.conftest import ALICE, BORIS, CHANNEL, GUILD, World
+
+
+def fields(embed: dict[str, object]) -> dict[str, str]:
+    return {f["name"]: f["value"] for f in embed.get("fields", [])}  # type: ignore[attr-defined]
+
+
+async def test_lookup_shows_a_full_card(world: World) -> None:
+    message = await world.reply(await world.slash("defector lookup", {"name": "nureyev"}))
+    assert not message.ephemeral
+    (embed,) = message.embeds
+    assert embed["title"] == "Rudolf Nureyev"
+    assert "Defected while on tour in Paris" in embed["description"]  # the source notes
+    card = fields(embed)
+    assert card["Left"] == "Soviet Union" and card["Went to"] == "France"
+    assert card["Year"] == "1961" and card["Defected in"] == "Paris"
+    assert card["How"].startswith("Tour or performance abroad")
+    assert card["Evidence"] == "“while on tour in Paris”"
+    assert card["Also known as"] == "Rudolf Nureev, Rudolf Nuriev"
+    assert "line 67" in embed["footer"]["text"]
+
+
+async def test_pseudonym_typo_and_missing_accents(world: World) -> None:
+    for query, name in [
+        ("viktor suvorov", "Vladimir Rezun (Viktor Suvorov)"),
+        ("barishnikov", "Mikhail Baryshnikov"),
+        ("nadia comaneci", "Nadia Comăneci"),
+    ]:
+        message = await world.reply(await world.slash("defector lookup", {"name": query}))
+        assert message.embeds[0]["title"] == name
+
+
+async def test_every_card_fits_discords_limits(world: World) -> None:
+    # The longest notes (Kopali's) and every other record: the local Discord rejects and
+    # records anything over a limit, and the fixture fails on any violation.
+    assert world.bot is not None
+    for record in world.bot.services.lookup.index.records:
+        interaction = await world.slash("defector lookup", {"name": record.slug})
+        message = await world.reply(interaction)
+        assert message.embeds[0]["title"] == record.name[:256]
+
+
+async def test_autocomplete_puts_prefix_matches_first(world: World) -> None:
+    choices = await world.server.autocomplete(
+        GUILD, CHANNEL, ALICE, "defector lookup", {"name": "koz"}, "name"
+    )
+    assert [c["name"] for c in choices[:2]] == ["Leonid Kozlov", "Valentina Kozlova"]
+    assert choices[0]["value"] == "leonid-kozlov"
+    everyone = await world.server.autocomplete(
+        GUILD, CHANNEL, ALICE, "defector lookup", {"name": ""}, "name"
+    )
+    assert len(everyone) == 25
+
+
+async def test_did_you_mean_offers_buttons_that_open_cards(world: World) -> None:
+    message = await world.reply(await world.slash("defector lookup", {"name": "mikhail b"}))
+    assert message.ephemeral and "Did you mean" in message.content
+    assert message.buttons()[0].label == "Mikhail Baryshnikov"
+    card = await world.reply(await world.click(message, "Mikhail Baryshnikov"))
+    assert card.embeds[0]["title"] == "Mikhail Baryshnikov"
+
+
+async def test_ambiguous_surname_lists_both_brothers(world: World) -> None:
+    message = await world.reply(await world.slash("defector lookup", {"name": "stastny"}))
+    assert message.ephemeral
+    assert sorted(b.label for b in message.buttons()) == ["Anton Šťastný", "Peter Šťastný"]
+
+
+async def test_nonsense_is_an_ephemeral_no_match(world: World) -> None:
+    message = await world.reply(await world.slash("defector lookup", {"name": "xyzzy plugh"}))
+    assert message.ephemeral and "No one in the list matches" in message.content
+
+
+async def test_hostile_input_is_escaped_and_never_pings(world: World) -> None:
+    message = await world.reply(
+        await world.slash("defector lookup", {"name": "@everyone **bold** <@&1> `x`"})
+    )
+    assert message.ephemeral
+    assert "@everyone" not in message.content  # escape_mentions breaks it with a zero-width space
+    assert "\\*\\*bold\\*\\*" in message.content
+    # (the fixture asserts that nothing pinged and no limit was broken)
+
+
+async def test_a_6000_character_name_gets_a_clear_answer(world: World) -> None:
+    message = await world.reply(await world.slash("defector lookup", {"name": "x" * 6000}))
+    assert message.ephemeral and "too long" in message.content
+
+
+async def test_a_value_autocomplete_never_suggested(world: World) -> None:
+    message = await world.reply(await world.slash("defector lookup", {"name": "not-a-slug-at-all"}))
+    assert message.ephemeral  # treated as typed text: no match, no crash
+
+
+async def test_search_pages_and_select(world: World) -> None:
+    first = await world.reply(await world.slash("defector search", {"origin": "Soviet Union"}))
+    assert "77 people found" in first.embeds[0]["title"]
+    assert "Page 1 of 8" in first.embeds[0]["footer"]["text"]
+    assert first.embeds[0]["description"].count("**") >= 20  # ten names
+    labels = {b.label: b.disabled for b in first.buttons()}
+    assert labels == {"◀ Previous": True, "Next ▶": False}
+    await world.click(first, "Next ▶")
+    second = world.server.message(first.id)
+    assert second is not None and "Page 2 of 8" in second.embeds[0]["footer"]["text"]
+    # Someone else cannot turn the pages.
+    refused = await world.click(second, "Next ▶", user=BORIS)
+    refusal = await world.reply(refused)
+    assert refusal.ephemeral and "Only the member who ran this search" in refusal.content
+    # The select opens a card.
+    (menu,) = second.select_menus()
+    label, value = menu.options[0]
+    opened = await world.server.select(second.id, menu.custom_id, [value], ALICE)
+    card = await opened.wait_for_original(timeout=5)
+    assert card.embeds[0]["title"] == label
+
+
+async def test_search_list_is_disabled_on_timeout(world: World) -> None:
+    assert world.bot is not None
+    world.bot.services.search_timeout = 0.2
+    first = await world.reply(await world.slash("defector search", {"origin": "Hungary"}))
+    edited = await world.wait_for(
+        lambda m: m.id == first.id and all(b.disabled for b in m.buttons())
+    )
+    assert all(menu.disabled for menu in edited.select_menus())
+
+
+async def test_search_filters_are_validated(world: World) -> None:
+    empty = await world.reply(
+        await world.slash("defector search", {"year_from": 1990, "year_to": 1950})
+    )
+    assert empty.ephemeral and "is empty" in empty.content
+    unknown = await world.reply(await world.slash("defector search", {"destination": "Narnia"}))
+    assert unknown.ephemeral and "not a destination" in unknown.content
+    nobody = await world.reply(
+        await world.slash("defector search", {"origin": "Albania", "method": "aircraft"})
+    )
+    assert nobody.ephemeral and "No one" in nobody.content
+    with pytest.raises(InvalidCommandInput):  # Discord itself refuses out-of-range values
+        await world.server.slash(GUILD, CHANNEL, ALICE, "defector search", {"year_from": 1800})
+
+
+async def test_random_respects_filters(world: World) -> None:
+    message = await world.reply(
+        await world.slash("defector random", {"method": "aircraft", "origin": "Poland"})
+    )
+    assert message.embeds[0]["title"] == "Franciszek Jarecki"
+
+
+async def test_stats_and_help(world: World) -> None:
+    stats = await world.reply(await world.slash("defector stats"))
+    text = stats.embed_text()
+    assert "165 people" in text and "Soviet Union    77" in text
+    help_message = await world.reply(await world.slash("help"))
+    assert help_message.ephemeral
+    assert "/defector lookup name:" in help_message.embed_text()
+
+
+async def test_buttons_survive_a_restart(world: World) -> None:
+    suggestions = await world.reply(await world.slash("defector lookup", {"name": "stastny"}))
+    listing = await world.reply(await world.slash("defector search", {"origin": "Hungary"}))
+    await world.restart_bot()
+    card = await world.reply(await world.click(suggestions, "Peter Šťastný"))
+    assert card.embeds[0]["title"] == "Peter Šťastný"
+    stale = await world.reply(await world.click(listing, "Next ▶"))
+    assert stale.ephemeral and "expired" in stale.content
+
+
+async def test_commands_are_not_republished_when_unchanged(world: World) -> None:
+    def puts() -> int:
+        return sum(1 for r in world.server.requests if r.method == "PUT" and "/commands" in r.path)
+
+    before = puts()
+    assert world.bot is not None
+    assert await world.bot.publish_commands() is False  # same schema, same database
+    assert puts() == before
+
+
+async def test_unknown_command_is_refused_by_discord(world: World) -> None:
+    with pytest.raises(UnknownCommand):
+        await world.server.slash(GUILD, CHANNEL, ALICE, "defector nuke", {})
