@@ -1,12 +1,12 @@
 # Two commands on a fresh machine:
-#   make run    install, then run the main job (today: a catalogue lookup, Q="name")
+#   make run    install, then run the main job: the real bot against a local Discord, with a
+#               terminal client (no token, no network)
 #   make test   install with the dev tools, then lint, type-check and run the whole suite
 # Both create .venv/ on first use. PYTHON picks the interpreter (3.11+).
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-Q      ?= nureyev
 
 .PHONY: run test install install-dev lint typecheck pytest bench clean
 
@@ -21,7 +21,7 @@ install-dev: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 
 run: install
-	$(BIN)/defector-bot lookup "$(Q)"
+	$(BIN)/defector-bot sandbox
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -38,6 +38,7 @@ test: lint typecheck pytest
 bench: install
 	$(BIN)/python -m bench.lookup
 	$(BIN)/python -m bench.quiz
+	$(BIN)/python -m bench.e2e
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
