@@ -166,7 +166,8 @@ class LocalDiscord:
         self._notifier = Notifier()
         self.snowflake = SnowflakeFactory()
         self._time_offset = 0.0
-        self._timers: list[asyncio.TimerHandle] = []
+        self._timers: dict[int, asyncio.TimerHandle] = {}
+        """Pending 3-second deadline checks by interaction id (each removes itself)."""
         self._tasks: set[asyncio.Task[Any]] = set()
         self._listeners: list[MessageListener] = []
         self._runner: web.AppRunner | None = None
@@ -199,7 +200,7 @@ class LocalDiscord:
         self.port = int(runner.addresses[0][1])
 
     async def close(self) -> None:
-        for timer in self._timers:
+        for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
         for task in list(self._tasks):
@@ -1590,8 +1591,9 @@ class LocalDiscord:
         self._interactions_by_token[token] = interaction
         await session.dispatch("INTERACTION_CREATE", payload)
         loop = asyncio.get_running_loop()
-        self._timers = [t for t in self._timers if not t.cancelled() and t.when() > loop.time()]
-        self._timers.append(loop.call_later(self.ack_deadline, self._check_deadline, interaction))
+        self._timers[interaction.id] = loop.call_later(
+            self.ack_deadline, self._check_deadline, interaction
+        )
         self.notify()
         return interaction
 
@@ -1604,6 +1606,7 @@ class LocalDiscord:
         return f"component {interaction.custom_id!r}"
 
     def _check_deadline(self, interaction: Interaction) -> None:
+        self._timers.pop(interaction.id, None)
         if interaction.acknowledged or interaction.deadline_reported:
             return
         if self.now() - interaction.dispatched_at < self.ack_deadline:
