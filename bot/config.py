@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = None
     log_level: str = "INFO"
     search_timeout: float = Field(default=180.0, gt=0, le=840)
+    message_content_intent: bool = False
+    """Ask for the privileged Message Content intent (needed for typed quiz answers)."""
+    quiz_reveal_pause: float = Field(default=4.0, ge=0, le=60)
 
     @field_validator("owner_ids", "shard_ids", mode="before")
     @classmethod

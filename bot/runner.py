@@ -128,6 +128,7 @@ def sandbox_settings(settings: Settings, api_base: str, gateway_url: str, token:
             "dev_guild_id": None,
             "shard_count": None,
             "shard_ids": None,
+            "message_content_intent": True,  # the local Discord grants it: typed quizzes work
         }
     )
 
@@ -163,7 +164,7 @@ async def sandbox(settings: Settings) -> None:
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     log_file = settings.data_dir / "sandbox.log"
-    handler = logging.FileHandler(log_file, encoding="utf-8")
+    handler = logging.FileHandler(log_file, mode="w", encoding="utf-8")
     discord.utils.setup_logging(handler=handler, level=logging.getLevelName(settings.log_level))
 
     server = LocalDiscord()

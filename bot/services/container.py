@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.services.lookup import LookupService
+from bot.services.quiz import QuizService
 
 
 @dataclass
 class Services:
     lookup: LookupService
+    quiz: QuizService
     search_timeout: float = 180.0
     """Seconds a search list stays usable before its components are disabled."""
 

@@ -164,8 +164,20 @@ DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
 )
 
 
-def suggestions_view(records: list[Defector]) -> discord.ui.View:
+def stateless_view() -> discord.ui.View:
+    """A view that only carries components for a message.
+
+    Every component of this bot is a DynamicItem found again by its custom id, so discord.py
+    need not keep the view in memory (it would, for 15 minutes per ephemeral reply): a
+    stopped view is still sent, but not stored.
+    """
     view = discord.ui.View(timeout=None)
+    view.stop()
+    return view
+
+
+def suggestions_view(records: list[Defector]) -> discord.ui.View:
+    view = stateless_view()
     for record in records[:5]:
         view.add_item(CardButton(record.slug, record.name))
     return view
@@ -182,7 +194,7 @@ def search_message(
         total=len(session.results),
         description=describe_filters(session),
     )
-    view = discord.ui.View(timeout=None)
+    view = stateless_view()
     select = SearchOpenSelect(session.id, records)
     select.item.disabled = disabled
     view.add_item(select)

@@ -5,23 +5,47 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import discord
 import pytest
 
+from bot.catalog.importer import load_catalogue
+from bot.catalog.search import SearchIndex
 from bot.client import EXTENSIONS, DefectorBot, schema_hash
 from bot.config import Settings
+from bot.db.engine import create_engine, session_factory
+from bot.db.migrate import upgrade
+from bot.quiz.judge import Judge
+from bot.services.clock import ManualClock
+from bot.services.container import Services
+from bot.services.lookup import LookupService
+from bot.services.quiz import QuizService
 
 NAME = re.compile(r"^[-_\w]{1,32}$")
 
 
 @pytest.fixture
-async def bot() -> AsyncIterator[DefectorBot]:
+async def bot(tmp_path: Path) -> AsyncIterator[DefectorBot]:
     async with DefectorBot(Settings(_env_file=None)) as bot:  # type: ignore[call-arg]
+        # What setup_hook builds (the quiz cog closes interrupted games when it loads).
+        records = load_catalogue()
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+        await upgrade(engine)
+        bot.services = Services(
+            lookup=LookupService(SearchIndex(records)),
+            quiz=QuizService(
+                sessions=session_factory(engine),
+                records=records,
+                judge=Judge(records),
+                clock=ManualClock(),
+            ),
+        )
         for name in EXTENSIONS:
             await bot.load_extension(name)
         yield bot
+        await engine.dispose()
 
 
 def walk(command: dict[str, Any], depth: int = 0) -> list[tuple[dict[str, Any], int]]:
@@ -36,7 +60,11 @@ async def test_every_extension_loads_without_name_clashes(bot: DefectorBot) -> N
     assert set(bot.extensions) == set(EXTENSIONS)
     names = [c.qualified_name for c in bot.tree.walk_commands()]
     assert len(names) == len(set(names))
-    expected = {"defector lookup", "defector random", "defector search", "defector stats", "help"}
+    expected = {
+        "defector lookup", "defector random", "defector search", "defector stats", "help",
+        "quiz start", "quiz hint", "quiz skip", "quiz stop", "quiz status", "quiz stats",
+        "leaderboard", "quizconfig show", "quizconfig set", "quizconfig channel",
+    }  # fmt: skip
     assert expected <= set(names)
 
 
@@ -73,6 +101,12 @@ async def test_schema_hash_is_stable_and_sensitive(bot: DefectorBot) -> None:
     assert first == schema_hash(bot.command_payload())
     bot.tree.remove_command("help")
     assert schema_hash(bot.command_payload()) != first
+
+
+async def test_admin_commands_are_their_own_group_with_manage_server(bot: DefectorBot) -> None:
+    payload = {c["name"]: c for c in bot.command_payload()}
+    assert int(payload["quizconfig"]["default_member_permissions"]) == 1 << 5  # MANAGE_GUILD
+    assert payload["quiz"]["default_member_permissions"] is None
 
 
 async def test_the_bot_never_pings_by_default(bot: DefectorBot) -> None:

@@ -24,6 +24,7 @@ from bot.sandbox.model import ALL_PERMISSIONS, Interaction, Message
 GUILD = 1_200_000_000_000_000_001
 OTHER_GUILD = 1_200_000_000_000_000_101
 CHANNEL = 1_200_000_000_000_000_002
+SECOND_CHANNEL = 1_200_000_000_000_000_003
 OTHER_CHANNEL = 1_200_000_000_000_000_102
 ADMIN = 1_200_000_000_000_000_010
 ALICE = 1_200_000_000_000_000_011
@@ -84,7 +85,10 @@ def members() -> list[SandboxMember]:
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     route_base, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
     server = LocalDiscord()
-    server.add_guild(GUILD, "Test Server", channel_ids=[CHANNEL], members=members(), owner_id=ADMIN)
+    server.add_guild(
+        GUILD, "Test Server", channel_ids=[CHANNEL, SECOND_CHANNEL], members=members(),
+        owner_id=ADMIN,
+    )  # fmt: skip
     server.add_guild(
         OTHER_GUILD, "Other Server", channel_ids=[OTHER_CHANNEL], members=members(), owner_id=ADMIN
     )

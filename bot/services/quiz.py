@@ -1,0 +1,426 @@
+"""Running quiz games in channels: one game per channel, timers, answers, the score keeper.
+
+No discord here: a ``Presenter`` (implemented by ``cogs/quiz.py``) shows questions, results
+and standings; this module decides when. Every closed question is written to the answer
+ledger (one transaction) *before* its result is announced, so a point a member saw is a
+point stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.catalog.models import Defector
+from bot.db import quiz as store
+from bot.errors import InvalidInput, NotFound, NotPermitted, UserFacingError
+from bot.quiz.game import (
+    AnswerOutcome,
+    EndReason,
+    Game,
+    GameEnded,
+    GameError,
+    GameEvent,
+    GameResult,
+    GameSettings,
+    Mode,
+    Phase,
+    QuestionClosed,
+    QuestionResult,
+)
+from bot.quiz.judge import Judge
+from bot.quiz.model import Question, QuestionKind
+from bot.quiz.questions import NoQuestion, QuestionGenerator
+from bot.services.clock import Clock
+
+log = logging.getLogger(__name__)
+
+TICK_AFTER = 0.01
+"""Seconds after a deadline the driver looks again (the deadline itself still counts)."""
+
+KIND_GROUPS: dict[str, frozenset[QuestionKind]] = {
+    "year": frozenset({QuestionKind.YEAR}),
+    "country": frozenset(
+        {
+            QuestionKind.ORIGIN_COUNTRY,
+            QuestionKind.BIRTH_COUNTRY,
+            QuestionKind.DESTINATION_COUNTRY,
+        }
+    ),
+    "method": frozenset({QuestionKind.METHOD}),
+    "who": frozenset({QuestionKind.WHO}),
+}
+ALL_KINDS = frozenset(QuestionKind)
+
+
+def parse_kinds(text: str | None) -> frozenset[QuestionKind]:
+    """``"year, who"`` → the question kinds; empty or ``all`` → every kind."""
+    if text is None or not text.strip() or text.strip().lower() == "all":
+        return ALL_KINDS
+    words = [w for w in text.replace(",", " ").replace("+", " ").lower().split() if w]
+    unknown = [w for w in words if w not in KIND_GROUPS]
+    if unknown or len(words) > len(KIND_GROUPS):
+        shown = ", ".join(unknown[:3])[:60] or text[:60]
+        raise InvalidInput(
+            f"“{shown}” is not a question kind; use any of: year, country, method, who."
+        )
+    return frozenset().union(*(KIND_GROUPS[w] for w in words))
+
+
+class Presenter(Protocol):
+    """Shows a game to its channel (the cog). Each call may fail; the game goes on."""
+
+    async def question(self, game: RunningGame, question: Question) -> None: ...
+
+    async def closed(self, game: RunningGame, result: QuestionResult) -> None: ...
+
+    async def ended(self, game: RunningGame, result: GameResult) -> None: ...
+
+    async def interrupted(self, channel_id: int) -> None: ...
+
+
+@dataclass
+class RunningGame:
+    id: int
+    guild_id: int
+    channel_id: int
+    starter_id: int
+    game: Game
+    reveal: bool
+    opened_wall: datetime | None = None
+    """Wall-clock time the open question was shown (for the ledger and countdowns)."""
+    deadline_wall: datetime | None = None
+    question_message_id: int | None = None
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+    pending: list[GameEvent] = field(default_factory=list)
+    """Events ``tick`` returned that the driver has not handled yet."""
+
+    @property
+    def settings(self) -> GameSettings:
+        return self.game.settings
+
+
+@dataclass
+class QuizService:
+    sessions: async_sessionmaker[AsyncSession]
+    records: Sequence[Defector]
+    judge: Judge
+    clock: Clock
+    rng: random.Random = field(default_factory=random.Random)
+    reveal_pause: float = 4.0
+    """Seconds between a question's result and the next question."""
+    presenter: Presenter | None = None
+    games: dict[int, RunningGame] = field(default_factory=dict)
+    """Running games by channel id."""
+
+    def __post_init__(self) -> None:
+        self.generator = QuestionGenerator(self.records, self.rng)
+
+    # -- starting ----------------------------------------------------------------------------
+
+    async def start(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        starter_id: int,
+        settings: GameSettings,
+        reveal: bool = True,
+        difficulty: int | None = None,
+    ) -> RunningGame:
+        if channel_id in self.games:
+            raise store.GameAlreadyRunning()
+        game_id = await store.create_game(
+            self.sessions,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            starter_id=starter_id,
+            mode=settings.mode,
+            kinds=sorted(settings.kinds),
+            rounds=settings.rounds,
+            started_at=self.clock.wall(),
+        )
+
+        def next_question(asked: frozenset[str]) -> Question | None:
+            try:
+                return self.generator.generate(settings.kinds, exclude=asked, difficulty=difficulty)
+            except NoQuestion:
+                return None
+
+        game = Game(
+            settings,
+            starter_id=starter_id,
+            next_question=next_question,
+            judge=self.judge.judge,
+            game_id=str(game_id),
+        )
+        running = RunningGame(game_id, guild_id, channel_id, starter_id, game, reveal)
+        self.games[channel_id] = running
+        running.task = asyncio.create_task(self._drive(running), name=f"quiz-{game_id}")
+        return running
+
+    async def _drive(self, running: RunningGame) -> None:
+        game = running.game
+        try:
+            question = game.start(self.clock.now())
+            while question is not None:
+                await self._show(running, question)
+                while game.phase is Phase.ASKING:
+                    # An answer at the deadline still counts: wake just after it.
+                    until = min(game.deadline or self.clock.now(), self._silence_ends(running))
+                    await self.clock.sleep_until(until + TICK_AFTER, running.wake)
+                    running.wake.clear()
+                    running.pending.extend(game.tick(self.clock.now()))
+                await self._handle_events(running)
+                if game.phase is Phase.FINISHED:
+                    break
+                await self.clock.sleep_until(self.clock.now() + self.reveal_pause, running.wake)
+                running.wake.clear()
+                if game.result is not None:  # stopped during the pause
+                    await self._handle_events(running)
+                    break
+                question = game.advance(self.clock.now())
+            await self._handle_events(running)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("quiz game %s crashed; closing it", running.id)
+            if game.phase is not Phase.FINISHED:
+                game.interrupt(self.clock.now())
+            await self._handle_events(running)
+        finally:
+            if self.games.get(running.channel_id) is running:
+                del self.games[running.channel_id]
+
+    def _silence_ends(self, running: RunningGame) -> float:
+        return running.game.last_activity + running.settings.inactivity_seconds
+
+    async def _show(self, running: RunningGame, question: Question) -> None:
+        wall = self.clock.wall()
+        running.opened_wall = wall
+        deadline = running.game.deadline
+        if deadline is not None:
+            running.deadline_wall = wall + timedelta(seconds=deadline - self.clock.now())
+        running.question_message_id = None
+        if self.presenter is not None:
+            try:
+                await self.presenter.question(running, question)
+            except Exception:
+                log.exception("could not show question %s of game %s", question, running.id)
+
+    async def _handle_events(self, running: RunningGame) -> None:
+        # tick() hands out the events it caused; drain_events() the ones other calls caused.
+        events, running.pending = [*running.pending, *running.game.drain_events()], []
+        for event in events:
+            if isinstance(event, QuestionClosed):
+                await self._record(running, event.result)
+                await self._present("closed", running, event.result)
+            elif isinstance(event, GameEnded):
+                await self._finish(running, event.result)
+
+    async def _record(self, running: RunningGame, result: QuestionResult) -> None:
+        if not result.awards:
+            return
+        await store.record_question(
+            self.sessions,
+            game_id=running.id,
+            guild_id=running.guild_id,
+            channel_id=running.channel_id,
+            result=result,
+            opened_at=running.opened_wall or self.clock.wall(),
+        )
+
+    async def _finish(self, running: RunningGame, result: GameResult) -> None:
+        await store.finish_game(
+            self.sessions,
+            game_id=running.id,
+            reason=result.reason,
+            winner_id=result.winner,
+            ended_at=self.clock.wall(),
+        )
+        await self._present("ended", running, result)
+
+    async def _present(self, what: str, running: RunningGame, payload: object) -> None:
+        if self.presenter is None:
+            return
+        try:
+            if what == "closed":
+                assert isinstance(payload, QuestionResult)
+                await self.presenter.closed(running, payload)
+            else:
+                assert isinstance(payload, GameResult)
+                await self.presenter.ended(running, payload)
+        except Exception:
+            log.exception("could not show the %s event of game %s", what, running.id)
+
+    # -- members act -----------------------------------------------------------------------------
+
+    def running(self, channel_id: int) -> RunningGame:
+        running = self.games.get(channel_id)
+        if running is None or running.game.phase is Phase.FINISHED:
+            raise NotFound("No quiz is running in this channel. Start one with `/quiz start`.")
+        return running
+
+    def answer(
+        self, channel_id: int, user_id: int, value: str, *, event_id: int | None = None
+    ) -> AnswerOutcome | None:
+        """A typed message or a click in a channel; None if no game is listening there."""
+        running = self.games.get(channel_id)
+        if running is None:
+            return None
+        try:
+            outcome = running.game.answer(user_id, value, self.clock.now(), event_id=event_id)
+        except GameError as error:
+            raise UserFacingError(error.message or "That answer cannot be taken.") from None
+        if outcome is AnswerOutcome.WINNER or running.game.phase is not Phase.ASKING:
+            running.wake.set()
+        return outcome
+
+    def click(
+        self, *, game_id: int, number: int, user_id: int, choice: int, event_id: int | None
+    ) -> AnswerOutcome:
+        """A button of a question message: ``choice`` is the index into its choices."""
+        running = next((g for g in self.games.values() if g.id == game_id), None)
+        if (
+            running is None
+            or running.game.phase is not Phase.ASKING
+            or running.game.question_number != number
+            or running.game.current is None
+        ):
+            raise NotFound("That question has closed.")
+        choices = running.game.current.choices
+        if not 0 <= choice < len(choices):
+            raise NotFound("That question has closed.")
+        outcome = self.answer(running.channel_id, user_id, str(choices[choice]), event_id=event_id)
+        assert outcome is not None
+        if outcome is AnswerOutcome.TOO_LATE:
+            raise NotFound("That question has closed.")
+        return outcome
+
+    def _control(self, channel_id: int, user_id: int, moderator: bool) -> RunningGame:
+        running = self.running(channel_id)
+        if user_id != running.starter_id and not moderator:
+            raise NotPermitted(
+                "Only the member who started this quiz, or someone with Manage Messages, "
+                "can do that."
+            )
+        return running
+
+    def hint(self, channel_id: int, user_id: int, *, moderator: bool) -> str:
+        running = self._control(channel_id, user_id, moderator)
+        try:
+            return running.game.hint(user_id, self.clock.now(), moderator=True)
+        except GameError as error:
+            raise UserFacingError(error.message or "No hint now.") from None
+
+    def skip(self, channel_id: int, user_id: int, *, moderator: bool) -> None:
+        running = self._control(channel_id, user_id, moderator)
+        try:
+            running.game.skip(user_id, self.clock.now(), moderator=True)
+        except GameError as error:
+            raise UserFacingError(error.message or "Nothing to skip now.") from None
+        running.wake.set()
+
+    def stop(self, channel_id: int, user_id: int, *, moderator: bool) -> None:
+        running = self._control(channel_id, user_id, moderator)
+        try:
+            running.game.stop(user_id, self.clock.now(), moderator=True)
+        except GameError as error:
+            raise UserFacingError(error.message or "The quiz is already over.") from None
+        running.wake.set()
+
+    # -- leaderboards and stats ------------------------------------------------------------
+
+    async def board(
+        self,
+        *,
+        guild_id: int | None,
+        period: store.Period,
+        kind: QuestionKind | None,
+        page: int,
+        viewer: int,
+    ) -> tuple[store.LeaderboardPage, store.PlayerRank | None]:
+        now = self.clock.wall()
+        board = await store.leaderboard(
+            self.sessions, guild_id=guild_id, period=period, kind=kind, now=now, page=page
+        )
+        rank = await store.player_rank(
+            self.sessions, guild_id=guild_id, period=period, kind=kind, now=now, user_id=viewer
+        )
+        return board, rank
+
+    async def stats(self, *, user_id: int, guild_id: int | None) -> store.PlayerStats:
+        return await store.player_stats(
+            self.sessions, user_id=user_id, guild_id=guild_id, now=self.clock.wall()
+        )
+
+    async def guild_settings(self, guild_id: int) -> store.GuildQuizSettings:
+        return await store.get_guild_settings(self.sessions, guild_id=guild_id)
+
+    async def update_guild_settings(
+        self, guild_id: int, **changes: object
+    ) -> store.GuildQuizSettings:
+        return await store.update_guild_settings(
+            self.sessions,
+            guild_id=guild_id,
+            now=self.clock.wall(),
+            **changes,  # type: ignore[arg-type]
+        )
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def recover(
+        self, *, shard_count: int = 1, shard_ids: Sequence[int] | None = None
+    ) -> list[store.InterruptedGame]:
+        """At start-up, before any new game: close the games a restart interrupted (their
+        points stay) and return them, so their channels can be told once connected."""
+        closed = await store.close_interrupted_games(
+            self.sessions, now=self.clock.wall(), shard_count=shard_count, shard_ids=shard_ids
+        )
+        for game in closed:
+            log.info("closed quiz %s (interrupted by a restart)", game.id)
+        return closed
+
+    async def announce_interrupted(self, games: Sequence[store.InterruptedGame]) -> None:
+        if self.presenter is None:
+            return
+        for game in games:
+            try:
+                await self.presenter.interrupted(game.channel_id)
+            except Exception:
+                log.exception("could not tell channel %s of game %s", game.channel_id, game.id)
+
+    async def close(self) -> None:
+        """Stop driving games (their rows stay open: the next start closes them)."""
+        tasks = [g.task for g in self.games.values() if g.task is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.games.clear()
+
+    async def wait_idle(self) -> None:
+        """Wait until every game's driver is waiting (tests use it after moving the clock)."""
+        for _ in range(20):
+            await asyncio.sleep(0)
+
+
+__all__ = [
+    "KIND_GROUPS",
+    "EndReason",
+    "Mode",
+    "Presenter",
+    "QuizService",
+    "RunningGame",
+    "parse_kinds",
+]

@@ -1,0 +1,343 @@
+"""Quiz rendering: question, result and standings embeds; answer and leaderboard buttons.
+
+custom ids (stable, so clicks after a restart get an answer, never silence):
+* ``quiz:<game id>:<question number>:<choice index>`` — answer a question;
+* ``lb:<s|g>:<w|m|a>:<kind|all>:<page>:<p|n>`` — turn a leaderboard page.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import discord
+
+from bot.db.quiz import LeaderboardPage, Period, PlayerRank, PlayerStats
+from bot.errors import UserFacingError
+from bot.quiz.game import AnswerOutcome, CloseReason, EndReason, GameResult, QuestionResult
+from bot.quiz.model import Question, QuestionKind
+from bot.services.quiz import RunningGame
+from bot.ui.cards import COLOUR
+from bot.ui.components import CardButton, run_safely, services_of, stateless_view
+from bot.ui.text import clip
+
+KIND_TITLES = {
+    QuestionKind.YEAR: "Year",
+    QuestionKind.ORIGIN_COUNTRY: "Country left",
+    QuestionKind.BIRTH_COUNTRY: "Country of birth",
+    QuestionKind.DESTINATION_COUNTRY: "Destination",
+    QuestionKind.METHOD: "How they got out",
+    QuestionKind.WHO: "Who did this?",
+}
+END_WORDS = {
+    EndReason.COMPLETED: "All rounds played.",
+    EndReason.TARGET_REACHED: "The score target was reached.",
+    EndReason.STOPPED: "The quiz was stopped.",
+    EndReason.INACTIVE: "The quiz ended: nobody answered for a while.",
+    EndReason.EXHAUSTED: "The quiz ran out of fresh questions.",
+    EndReason.INTERRUPTED: "The quiz was interrupted.",
+}
+PERIOD_CODES = {"w": Period.WEEK, "m": Period.MONTH, "a": Period.ALL}
+PERIOD_WORDS = {Period.WEEK: "this week", Period.MONTH: "this month", Period.ALL: "all time"}
+
+
+def mention(user_id: int) -> str:
+    return f"<@{user_id}>"
+
+
+def timestamp(moment: datetime | None, style: str = "R") -> str:
+    return f"<t:{int(moment.timestamp())}:{style}>" if moment else "soon"
+
+
+# -- questions -------------------------------------------------------------------------------
+
+
+def question_embed(running: RunningGame, question: Question) -> discord.Embed:
+    number, rounds = running.game.question_number, running.settings.rounds
+    embed = discord.Embed(
+        title=f"Question {number} of {rounds} · {KIND_TITLES[question.kind]}",
+        description=clip(question.prompt, 4096),
+        colour=COLOUR,
+    )
+    closes = f"Closes {timestamp(running.deadline_wall)}"
+    if running.settings.mode.value == "typed":
+        embed.add_field(name="Type your answer in this channel", value=closes, inline=False)
+    else:
+        embed.add_field(name="Pick one", value=closes, inline=False)
+    embed.set_footer(
+        text=f"Difficulty {'●' * question.difficulty}{'○' * (3 - question.difficulty)}"
+    )
+    return embed
+
+
+def question_view(
+    running: RunningGame, question: Question, *, disabled: bool = False
+) -> discord.ui.View:
+    view = stateless_view()
+    if running.settings.mode.value != "buttons":
+        return view
+    for index, label in enumerate(question.choice_labels):
+        view.add_item(
+            AnswerButton(running.id, running.game.question_number, index, label, disabled=disabled)
+        )
+    return view
+
+
+class AnswerButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"quiz:(?P<game>\d{1,20}):(?P<number>\d{1,3}):(?P<choice>\d)",
+):
+    def __init__(
+        self, game_id: int, number: int, choice: int, label: str = "?", *, disabled: bool = False
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=clip(label, 80),
+                style=discord.ButtonStyle.primary,
+                custom_id=f"quiz:{game_id}:{number}:{choice}",
+                disabled=disabled,
+            )
+        )
+        self.game_id, self.number, self.choice = game_id, number, choice
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
+        match: re.Match[str], /,
+    ) -> AnswerButton:  # fmt: skip
+        return cls(int(match["game"]), int(match["number"]), int(match["choice"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        async def answer() -> None:
+            outcome = services_of(interaction).quiz.click(
+                game_id=self.game_id,
+                number=self.number,
+                user_id=interaction.user.id,
+                choice=self.choice,
+                event_id=interaction.id,
+            )
+            if outcome is AnswerOutcome.LOCKED_IN:
+                text = "Locked in. Results when the question closes."
+            elif outcome is AnswerOutcome.DUPLICATE_EVENT:
+                return
+            else:
+                text = "You have already answered this question; your first answer stands."
+            await interaction.response.send_message(text, ephemeral=True)
+
+        await run_safely(interaction, self.custom_id, answer())
+
+
+# -- results ---------------------------------------------------------------------------------
+
+
+def result_embed(running: RunningGame, result: QuestionResult) -> discord.Embed:
+    question = result.question
+    right = (
+        question.label(question.answer)
+        if question.answer in question.choices
+        else str(question.answer)
+    )
+    reason = {
+        CloseReason.SKIPPED: "Skipped.",
+        CloseReason.STOPPED: "Stopped.",
+        CloseReason.INACTIVE: "Nobody answered.",
+        CloseReason.INTERRUPTED: "Interrupted.",
+    }.get(result.reason)
+    title = f"Question {result.number}: " + (
+        f"the answer was {right}" if running.reveal else "closed"
+    )
+    embed = discord.Embed(title=clip(title, 256), colour=COLOUR)
+    scorers = sorted(result.scorers, key=lambda a: (a.response_time, a.player_id))
+    if scorers:
+        lines = [
+            f"{mention(a.player_id)} +{a.points} ({a.response_time:.1f} s)" for a in scorers[:15]
+        ]
+        if len(scorers) > 15:
+            lines.append(f"…and {len(scorers) - 15} more")
+        embed.add_field(name="Got it", value=clip("\n".join(lines), 1024), inline=False)
+    else:
+        embed.add_field(name="Got it", value=reason or "Nobody this time.", inline=False)
+    if running.reveal:
+        embed.add_field(
+            name="From the source", value=clip(question.explanation, 1024), inline=False
+        )
+    return embed
+
+
+def learn_more_view(question: Question) -> discord.ui.View:
+    view = stateless_view()
+    view.add_item(CardButton(question.subject_slug, f"Learn more: {question.subject}"))
+    return view
+
+
+def standings_embed(running: RunningGame, result: GameResult) -> discord.Embed:
+    embed = discord.Embed(title="Quiz over", description=END_WORDS[result.reason], colour=COLOUR)
+    if result.winner is not None:
+        embed.add_field(name="Winner", value=f"🏆 {mention(result.winner)}", inline=False)
+    lines = [
+        f"`{i:>2}.` {mention(player)} · {points} pts"
+        for i, (player, points) in enumerate(result.standings[:10], start=1)
+    ]
+    embed.add_field(name="Standings", value="\n".join(lines) or "Nobody scored.", inline=False)
+    embed.set_footer(text=f"{result.questions_asked} questions · /leaderboard for the rankings")
+    return embed
+
+
+# -- leaderboards and stats ---------------------------------------------------------------------
+
+
+def leaderboard_embed(
+    board: LeaderboardPage, *, scope: str, period: Period, kind: QuestionKind | None,
+    viewer: int, viewer_rank: PlayerRank | None,
+) -> discord.Embed:  # fmt: skip
+    where = "this server" if scope == "s" else "every server"
+    what = KIND_TITLES[kind] if kind else "all questions"
+    embed = discord.Embed(
+        title=f"Leaderboard · {where} · {PERIOD_WORDS[period]}",
+        description=f"Kind: {what}",
+        colour=COLOUR,
+    )
+    lines = [
+        f"`{e.rank:>3}.` {mention(e.user_id)} · **{e.points}** pts · {e.correct}/{e.answers} right"
+        for e in board.entries
+    ]
+    embed.add_field(
+        name="Ranking", value=clip("\n".join(lines) or "Nobody has played yet.", 1024), inline=False
+    )
+    mine = (
+        f"You are #{viewer_rank.rank} with {viewer_rank.points} pts."
+        if viewer_rank
+        else "You have no answers here yet."
+    )
+    embed.add_field(name="You", value=f"{mention(viewer)}: {mine}", inline=False)
+    embed.set_footer(
+        text=f"Page {board.page} of {board.pages} · {board.total_players} players · "
+        "ties: more correct answers, then the older account"
+    )
+    return embed
+
+
+class LeaderboardButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"lb:(?P<scope>[sg]):(?P<period>[wma]):(?P<kind>[a-z_]{1,24}):(?P<page>\d{1,5}):(?P<dir>[pn])",
+):
+    def __init__(
+        self,
+        scope: str,
+        period: str,
+        kind: str,
+        page: int,
+        direction: str,
+        *,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="◀ Previous" if direction == "p" else "Next ▶",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"lb:{scope}:{period}:{kind}:{page}:{direction}",
+                disabled=disabled,
+            )
+        )
+        self.scope, self.period, self.kind, self.page = scope, period, kind, page
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
+        match: re.Match[str], /,
+    ) -> LeaderboardButton:  # fmt: skip
+        return cls(match["scope"], match["period"], match["kind"], int(match["page"]), match["dir"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        async def turn() -> None:
+            kind = None if self.kind == "all" else _kind(self.kind)
+            embed, view = await leaderboard_message(
+                interaction,
+                scope=self.scope,
+                period=PERIOD_CODES[self.period],
+                kind=kind,
+                page=self.page,
+            )
+            await interaction.response.edit_message(embed=embed, view=view)
+
+        await run_safely(interaction, self.custom_id, turn())
+
+
+def _kind(code: str) -> QuestionKind:
+    try:
+        return QuestionKind(code)
+    except ValueError:
+        raise UserFacingError("That leaderboard no longer exists.") from None
+
+
+async def leaderboard_message(
+    interaction: discord.Interaction[Any], *, scope: str, period: Period,
+    kind: QuestionKind | None, page: int,
+) -> tuple[discord.Embed, discord.ui.View]:  # fmt: skip
+    """The leaderboard as ``interaction.user`` sees it (their own rank included)."""
+    guild_id = interaction.guild_id if scope == "s" else None
+    if scope == "s" and guild_id is None:
+        raise UserFacingError("Server leaderboards work in servers only.")
+    board, rank = await services_of(interaction).quiz.board(
+        guild_id=guild_id, period=period, kind=kind, page=page, viewer=interaction.user.id
+    )
+    embed = leaderboard_embed(
+        board, scope=scope, period=period, kind=kind, viewer=interaction.user.id, viewer_rank=rank
+    )
+    return embed, leaderboard_view(scope, period, kind, board)
+
+
+def leaderboard_view(
+    scope: str, period: Period, kind: QuestionKind | None, board: LeaderboardPage
+) -> discord.ui.View:
+    code = next(c for c, p in PERIOD_CODES.items() if p is period)
+    kind_code = kind.value if kind else "all"
+    view = stateless_view()
+    view.add_item(
+        LeaderboardButton(
+            scope, code, kind_code, max(board.page - 1, 1), "p", disabled=board.page <= 1
+        )
+    )
+    view.add_item(
+        LeaderboardButton(
+            scope,
+            code,
+            kind_code,
+            min(board.page + 1, board.pages),
+            "n",
+            disabled=board.page >= board.pages,
+        )
+    )
+    return view
+
+
+def stats_embed(stats: PlayerStats, *, scope: str) -> discord.Embed:
+    embed = discord.Embed(
+        title="Quiz stats", description=f"{mention(stats.user_id)} · {scope}", colour=COLOUR
+    )
+    accuracy = f"{stats.accuracy:.0%}" if stats.accuracy is not None else "—"
+    average = (
+        f"{stats.average_response_ms / 1000:.1f} s"
+        if stats.average_response_ms is not None
+        else "—"
+    )
+    embed.add_field(name="Games", value=f"{stats.games_played} played · {stats.wins} won")
+    embed.add_field(name="Answers", value=f"{stats.correct}/{stats.answers} right ({accuracy})")
+    embed.add_field(name="Points", value=str(stats.points))
+    embed.add_field(name="Average time", value=average)
+    embed.add_field(
+        name="Streaks", value=f"best {stats.best_streak} · current {stats.current_streak}"
+    )
+    per_kind = [
+        f"{KIND_TITLES[k.kind]}: {k.correct}/{k.answers} ({k.accuracy:.0%})" for k in stats.kinds
+    ]
+    embed.add_field(name="By kind", value="\n".join(per_kind) or "—", inline=False)
+    favourite = KIND_TITLES[stats.favourite_kind] if stats.favourite_kind else "—"
+    hardest = KIND_TITLES[stats.hardest_kind] if stats.hardest_kind else "—"
+    embed.add_field(name="Favourite", value=favourite)
+    embed.add_field(name="Hardest", value=hardest)
+    return embed
+
+
+QUIZ_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (AnswerButton, LeaderboardButton)

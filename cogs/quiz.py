@@ -1,0 +1,404 @@
+"""/quiz, /leaderboard and /quizconfig: quizzes in channels, rankings, per-server settings.
+
+This cog is the game's presenter (it shows questions and results in the channel) and the
+adapter for members' actions; the rules live in bot/quiz, the timing in bot/services/quiz.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import DefectorBot, RefusedCheck
+from bot.db.quiz import GameAlreadyRunning, InterruptedGame, Period
+from bot.errors import InvalidInput
+from bot.quiz.game import (
+    AnswerOutcome,
+    GameResult,
+    GameSettings,
+    InvalidSettings,
+    Mode,
+    QuestionResult,
+)
+from bot.quiz.model import Question, QuestionKind
+from bot.services.quiz import QuizService, RunningGame, parse_kinds
+from bot.ui import quiz as ui
+from bot.ui.cards import COLOUR
+
+log = logging.getLogger(__name__)
+
+DIFFICULTY = {"easy": 1, "medium": 2, "hard": 3}
+KIND_CHOICES = [app_commands.Choice(name=ui.KIND_TITLES[k], value=k.value) for k in QuestionKind]
+KIND_MIXES = [
+    "all",
+    "year",
+    "country",
+    "method",
+    "who",
+    "year, country",
+    "who, year",
+    "country, method",
+]
+
+
+def is_moderator(interaction: discord.Interaction[DefectorBot]) -> bool:
+    return bool(interaction.permissions.manage_messages)
+
+
+class Quiz(commands.Cog):
+    quiz = app_commands.Group(
+        name="quiz", description="Trivia about the defectors, in this channel", guild_only=True
+    )
+
+    def __init__(self, bot: DefectorBot) -> None:
+        self.bot = bot
+        self._recovery: asyncio.Task[None] | None = None
+
+    @property
+    def service(self) -> QuizService:
+        return self.bot.services.quiz
+
+    async def cog_load(self) -> None:
+        self.service.presenter = self
+        # Close interrupted games now, before the gateway delivers a single /quiz start;
+        # tell their channels once connected.
+        settings = self.bot.settings
+        closed = await self.service.recover(
+            shard_count=settings.shard_count or 1, shard_ids=settings.shard_ids
+        )
+        if closed:
+            self._recovery = asyncio.create_task(self._announce(closed))
+
+    async def cog_unload(self) -> None:
+        if self._recovery is not None:
+            self._recovery.cancel()
+        self.service.presenter = None
+
+    async def _announce(self, closed: list[InterruptedGame]) -> None:
+        await self.bot.wait_until_ready()
+        await self.service.announce_interrupted(closed)
+
+    # -- presenter ---------------------------------------------------------------------------
+
+    def _channel(self, channel_id: int) -> discord.abc.Messageable | None:
+        channel = self.bot.get_channel(channel_id)
+        return channel if isinstance(channel, discord.abc.Messageable) else None
+
+    async def question(self, game: RunningGame, question: Question) -> None:
+        channel = self._channel(game.channel_id)
+        if channel is None:
+            return
+        message = await channel.send(
+            embed=ui.question_embed(game, question), view=ui.question_view(game, question)
+        )
+        game.question_message_id = message.id
+
+    async def closed(self, game: RunningGame, result: QuestionResult) -> None:
+        channel = self._channel(game.channel_id)
+        if channel is None:
+            return
+        question = result.question
+        if game.question_message_id is not None and game.settings.mode is Mode.BUTTONS:
+            with contextlib.suppress(discord.HTTPException):
+                message = channel.get_partial_message(game.question_message_id)  # type: ignore[attr-defined]
+                await message.edit(view=ui.question_view(game, question, disabled=True))
+        view = ui.learn_more_view(question) if game.reveal else discord.utils.MISSING
+        await channel.send(embed=ui.result_embed(game, result), view=view)
+
+    async def ended(self, game: RunningGame, result: GameResult) -> None:
+        channel = self._channel(game.channel_id)
+        if channel is not None:
+            await channel.send(embed=ui.standings_embed(game, result))
+
+    async def interrupted(self, channel_id: int) -> None:
+        channel = self._channel(channel_id)
+        if channel is not None:
+            await channel.send(
+                "The quiz in this channel was interrupted by a restart. Points already "
+                "awarded are kept; start a new one with `/quiz start`."
+            )
+
+    # -- typed answers -----------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or message.guild is None or not message.content:
+            return
+        try:
+            outcome = self.service.answer(
+                message.channel.id, message.author.id, message.content, event_id=message.id
+            )
+        except Exception:
+            log.exception("typed answer failed")
+            return
+        if outcome is AnswerOutcome.WINNER:
+            with contextlib.suppress(discord.HTTPException):
+                await message.add_reaction("✅")
+        elif outcome is AnswerOutcome.CLOSE:
+            with contextlib.suppress(discord.HTTPException):
+                await message.add_reaction("🤏")
+
+    # -- /quiz ----------------------------------------------------------------------------------
+
+    @quiz.command(name="start", description="Start a quiz in this channel")
+    @app_commands.describe(
+        rounds="How many questions (default: the server's setting)",
+        kinds="Which questions: year, country, method, who, or a mix like 'year, who'",
+        mode="Answer with buttons, or by typing in the channel",
+        seconds="Seconds each question stays open",
+        difficulty="Only questions of this difficulty",
+        target="End early when someone reaches this many points",
+    )
+    async def start(
+        self,
+        interaction: discord.Interaction[DefectorBot],
+        rounds: app_commands.Range[int, 1, 50] | None = None,
+        kinds: app_commands.Range[str, 1, 60] | None = None,
+        mode: Literal["buttons", "typed"] | None = None,
+        seconds: app_commands.Range[int, 5, 120] | None = None,
+        difficulty: Literal["easy", "medium", "hard"] | None = None,
+        target: app_commands.Range[int, 1, 10000] | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None and interaction.channel_id is not None
+        config = await self.service.guild_settings(interaction.guild_id)
+        if not config.allows_channel(interaction.channel_id):
+            allowed = ", ".join(f"<#{c}>" for c in config.allowed_channel_ids)
+            raise InvalidInput(f"Quizzes run in {allowed} on this server.")
+        chosen = Mode(mode) if mode else config.mode
+        if chosen is Mode.TYPED and not self.bot.typed_answers:
+            raise InvalidInput(
+                "Typed answers need Discord's Message Content intent, which this bot has not "
+                "been given. Use `mode: buttons` (it works everywhere)."
+            )
+        seconds_each = seconds or config.seconds_per_question
+        try:
+            settings = GameSettings(
+                rounds=rounds or config.default_rounds,
+                kinds=parse_kinds(kinds),
+                mode=chosen,
+                seconds_per_question=float(seconds_each),
+                inactivity_seconds=float(max(120, 3 * seconds_each)),
+                score_target=target,
+            )
+        except InvalidSettings as error:
+            raise InvalidInput(error.message or "Those settings do not make a game.") from None
+        try:
+            game = await self.service.start(
+                guild_id=interaction.guild_id,
+                channel_id=interaction.channel_id,
+                starter_id=interaction.user.id,
+                settings=settings,
+                reveal=config.reveal_answers,
+                difficulty=DIFFICULTY.get(difficulty or ""),
+            )
+        except GameAlreadyRunning:
+            running = self.service.games.get(interaction.channel_id)
+            where = "its question above"
+            if running is not None and running.question_message_id is not None:
+                link = (
+                    f"https://discord.com/channels/{interaction.guild_id}/"
+                    f"{interaction.channel_id}/{running.question_message_id}"
+                )
+                where = f"[its current question]({link})"
+            raise InvalidInput(
+                f"A quiz is already running in this channel: answer {where}, or see `/quiz status`."
+            ) from None
+        how = "click a button" if chosen is Mode.BUTTONS else "type your answer"
+        await interaction.response.send_message(
+            f"Quiz #{game.id}: {settings.rounds} questions, {int(settings.seconds_per_question)} s "
+            f"each; {how}. Started by {ui.mention(interaction.user.id)}."
+        )
+
+    @start.autocomplete("kinds")
+    async def kinds_choices(
+        self, interaction: discord.Interaction[DefectorBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        wanted = current.lower().strip()
+        mixes = [m for m in KIND_MIXES if m.startswith(wanted) or wanted in m] or KIND_MIXES
+        return [app_commands.Choice(name=m, value=m) for m in mixes[:25]]
+
+    @quiz.command(name="hint", description="A hint for the open question (costs points)")
+    async def hint(self, interaction: discord.Interaction[DefectorBot]) -> None:
+        assert interaction.channel_id is not None
+        text = self.service.hint(
+            interaction.channel_id, interaction.user.id, moderator=is_moderator(interaction)
+        )
+        await interaction.response.send_message(f"💡 Hint: {text}")
+
+    @quiz.command(name="skip", description="Skip the open question (no points)")
+    async def skip(self, interaction: discord.Interaction[DefectorBot]) -> None:
+        assert interaction.channel_id is not None
+        self.service.skip(
+            interaction.channel_id, interaction.user.id, moderator=is_moderator(interaction)
+        )
+        await interaction.response.send_message("Question skipped.")
+
+    @quiz.command(name="stop", description="Stop the quiz in this channel")
+    async def stop(self, interaction: discord.Interaction[DefectorBot]) -> None:
+        assert interaction.channel_id is not None
+        self.service.stop(
+            interaction.channel_id, interaction.user.id, moderator=is_moderator(interaction)
+        )
+        await interaction.response.send_message("Stopping the quiz…")
+
+    @quiz.command(name="status", description="The quiz running in this channel")
+    async def status(self, interaction: discord.Interaction[DefectorBot]) -> None:
+        assert interaction.channel_id is not None
+        running = self.service.running(interaction.channel_id)
+        game = running.game
+        leader = game.standings()[:1]
+        lines = [
+            f"Quiz #{running.id} started by {ui.mention(running.starter_id)}",
+            f"Question {game.question_number} of {running.settings.rounds} · "
+            f"{running.settings.mode.value}",
+        ]
+        if running.deadline_wall and game.current is not None:
+            lines.append(f"This question closes {ui.timestamp(running.deadline_wall)}")
+        if leader:
+            lines.append(f"Leading: {ui.mention(leader[0][0])} with {leader[0][1]} pts")
+        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+
+    @quiz.command(name="stats", description="Quiz figures for you or another member")
+    @app_commands.describe(
+        member="Whose figures (default: yours)", everywhere="Count every server, not just this one"
+    )
+    async def stats(
+        self,
+        interaction: discord.Interaction[DefectorBot],
+        member: discord.User | None = None,
+        everywhere: bool = False,
+    ) -> None:
+        who = member or interaction.user
+        guild_id = None if everywhere else interaction.guild_id
+        figures = await self.service.stats(user_id=who.id, guild_id=guild_id)
+        scope = "every server" if guild_id is None else "this server"
+        await interaction.response.send_message(embed=ui.stats_embed(figures, scope=scope))
+
+    # -- /leaderboard ---------------------------------------------------------------------
+
+    @app_commands.command(name="leaderboard", description="Quiz rankings, 10 a page")
+    @app_commands.describe(
+        scope="This server or every server",
+        period="Which time window",
+        kind="Only one kind of question",
+    )
+    @app_commands.choices(kind=KIND_CHOICES)
+    @app_commands.guild_only()
+    async def leaderboard(
+        self,
+        interaction: discord.Interaction[DefectorBot],
+        scope: Literal["server", "global"] = "server",
+        period: Literal["week", "month", "all"] = "all",
+        kind: str | None = None,
+    ) -> None:
+        chosen_kind = QuestionKind(kind) if kind else None
+        embed, view = await ui.leaderboard_message(
+            interaction,
+            scope="s" if scope == "server" else "g",
+            period=Period(period),
+            kind=chosen_kind,
+            page=1,
+        )
+        await interaction.response.send_message(embed=embed, view=view)
+
+
+class QuizConfig(
+    commands.GroupCog,
+    group_name="quizconfig",
+    group_description="Quiz settings for this server (Manage Server)",
+):
+    """Admin settings: its own top-level group, so Discord's default permission applies, and
+    checked again at run time (an admin can change who sees a command)."""
+
+    def __init__(self, bot: DefectorBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction[DefectorBot]) -> bool:  # type: ignore[override]
+        if interaction.guild_id is None:
+            raise RefusedCheck("Quiz settings belong to a server.")
+        if not interaction.permissions.manage_guild:
+            raise RefusedCheck("You need the Manage Server permission to change quiz settings.")
+        return True
+
+    def _describe(self, config: object) -> discord.Embed:
+        from bot.db.quiz import GuildQuizSettings
+
+        assert isinstance(config, GuildQuizSettings)
+        embed = discord.Embed(title="Quiz settings", colour=COLOUR)
+        embed.add_field(name="Rounds", value=str(config.default_rounds))
+        embed.add_field(name="Seconds per question", value=str(config.seconds_per_question))
+        embed.add_field(name="Mode", value=config.mode.value)
+        embed.add_field(name="Reveal answers", value="yes" if config.reveal_answers else "no")
+        channels = ", ".join(f"<#{c}>" for c in config.allowed_channel_ids) or "every channel"
+        embed.add_field(name="Quiz channels", value=channels, inline=False)
+        return embed
+
+    @app_commands.command(name="show", description="Show this server's quiz settings")
+    async def show(self, interaction: discord.Interaction[DefectorBot]) -> None:
+        assert interaction.guild_id is not None
+        config = await self.bot.services.quiz.guild_settings(interaction.guild_id)
+        await interaction.response.send_message(embed=self._describe(config), ephemeral=True)
+
+    @app_commands.command(name="set", description="Change the defaults for new quizzes")
+    @app_commands.describe(
+        rounds="Questions per game (1–50)",
+        seconds="Seconds per question (5–120)",
+        mode="Default answer mode",
+        reveal="Show the right answer and the source notes after each question",
+    )
+    async def set(
+        self,
+        interaction: discord.Interaction[DefectorBot],
+        rounds: app_commands.Range[int, 1, 50] | None = None,
+        seconds: app_commands.Range[int, 5, 120] | None = None,
+        mode: Literal["buttons", "typed"] | None = None,
+        reveal: bool | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        config = await self.bot.services.quiz.update_guild_settings(
+            interaction.guild_id,
+            default_rounds=rounds,
+            seconds_per_question=seconds,
+            mode=mode,
+            reveal_answers=reveal,
+        )
+        await interaction.response.send_message(
+            "Saved.", embed=self._describe(config), ephemeral=True
+        )
+
+    @app_commands.command(name="channel", description="Allow or disallow quizzes in a channel")
+    @app_commands.describe(channel="The channel", allowed="Whether quizzes may run there")
+    async def channel(
+        self,
+        interaction: discord.Interaction[DefectorBot],
+        channel: discord.TextChannel,
+        allowed: bool,
+    ) -> None:
+        assert interaction.guild_id is not None
+        service = self.bot.services.quiz
+        current = list((await service.guild_settings(interaction.guild_id)).allowed_channel_ids)
+        if allowed and channel.id not in current:
+            current.append(channel.id)
+        if not allowed:
+            current = [c for c in current if c != channel.id]
+        config = await service.update_guild_settings(
+            interaction.guild_id, allowed_channel_ids=current
+        )
+        await interaction.response.send_message(
+            "Saved.", embed=self._describe(config), ephemeral=True
+        )
+
+
+async def setup(bot: DefectorBot) -> None:
+    await bot.add_cog(Quiz(bot))
+    config = QuizConfig(bot)
+    config.app_command.default_permissions = discord.Permissions(manage_guild=True)
+    config.app_command.guild_only = True
+    await bot.add_cog(config)

@@ -1,0 +1,261 @@
+"""Quizzes through the local Discord: full games, simultaneous answers, permissions,
+two channels at once, a stale button after a restart, leaderboards and stats.
+
+The quiz service's clock is a ManualClock: the test moves time; nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.quiz.model import Question
+from bot.sandbox import CommandNotPermitted
+from bot.sandbox.model import Message
+from bot.services.clock import ManualClock
+from bot.services.quiz import QuizService, RunningGame
+from tests.e2e.conftest import (
+    ADMIN,
+    ALICE,
+    BORIS,
+    CHANNEL,
+    GUILD,
+    OTHER_CHANNEL,
+    OTHER_GUILD,
+    SECOND_CHANNEL,
+    World,
+)
+
+
+@pytest.fixture
+def clock(world: World) -> ManualClock:
+    clock = ManualClock()
+    assert world.bot is not None
+    world.bot.services.quiz.clock = clock
+    return clock
+
+
+def service(world: World) -> QuizService:
+    assert world.bot is not None
+    return world.bot.services.quiz
+
+
+def game_in(world: World, channel: int = CHANNEL) -> RunningGame:
+    return service(world).games[channel]
+
+
+async def question_message(world: World, number: int, channel: int = CHANNEL) -> Message:
+    return await world.wait_for(
+        lambda m: (
+            m.channel_id == channel
+            and bool(m.embeds)
+            and m.embeds[0].get("title", "").startswith(f"Question {number} of")
+        )
+    )
+
+
+async def result_message(world: World, number: int, channel: int = CHANNEL) -> Message:
+    return await world.wait_for(
+        lambda m: (
+            m.channel_id == channel
+            and bool(m.embeds)
+            and m.embeds[0].get("title", "").startswith(f"Question {number}:")
+        )
+    )
+
+
+async def final_message(world: World, channel: int = CHANNEL) -> Message:
+    return await world.wait_for(
+        lambda m: (
+            m.channel_id == channel and bool(m.embeds) and m.embeds[0].get("title") == "Quiz over"
+        )
+    )
+
+
+async def tick(clock: ManualClock, seconds: float, *, sleepers: int = 1) -> None:
+    """Let ``seconds`` pass once the game drivers are asleep on the clock."""
+    await clock.sleepers(sleepers)
+    await clock.advance(seconds)
+
+
+def choice_index(question: Question, right: bool) -> int:
+    return next(i for i, c in enumerate(question.choices) if (c == question.answer) == right)
+
+
+async def start(world: World, options: dict[str, object], *, user: int = ALICE,
+                guild: int = GUILD, channel: int = CHANNEL) -> Message:  # fmt: skip
+    reply = await world.reply(
+        await world.slash("quiz start", options, user=user, guild=guild, channel=channel)
+    )
+    assert not reply.ephemeral and reply.content.startswith("Quiz #"), reply.content
+    return reply
+
+
+async def press(world: World, message: Message, index: int, user: int) -> Message:
+    button = message.buttons()[index]
+    assert button.custom_id is not None
+    interaction = await world.server.click(message.id, button.custom_id, user)
+    return await interaction.wait_for_original(timeout=5)
+
+
+async def test_a_buttons_game_with_several_members(world: World, clock: ManualClock) -> None:
+    await start(world, {"rounds": 2, "seconds": 10, "kinds": "year", "mode": "buttons"})
+    first = await question_message(world, 1)
+    question = game_in(world).game.current
+    assert question is not None and len(first.buttons()) == 4
+    assert "Closes <t:" in first.embed_text()  # a Discord timestamp, not per-second edits
+    right, wrong = choice_index(question, True), choice_index(question, False)
+
+    # Alice and Boris click at the same instant, Alice twice: exactly one answer each.
+    replies = await asyncio.gather(
+        press(world, first, right, ALICE),
+        press(world, first, right, ALICE),
+        press(world, first, wrong, BORIS),
+    )
+    texts = sorted(r.content for r in replies)
+    assert sum("Locked in" in t for t in texts) == 2
+    assert sum("already answered" in t for t in texts) == 1
+    assert all(r.ephemeral for r in replies)
+    await tick(clock, 6)
+    await press(world, first, right, ADMIN)  # slower: fewer points
+
+    await tick(clock, 4.5)  # the question closes
+    result = await result_message(world, 1)
+    text = result.embed_text()
+    assert f"<@{ALICE}> +" in text and f"<@{ADMIN}> +" in text and f"<@{BORIS}>" not in text
+    assert any(b.label and b.label.startswith("Learn more") for b in result.buttons())
+    closed = await world.wait_for(
+        lambda m: m.id == first.id and all(b.disabled for b in m.buttons())
+    )
+    assert closed.edited
+
+    await tick(clock, 4)  # the reveal pause, then question 2: nobody answers
+    await question_message(world, 2)
+    await tick(clock, 10.5)
+    await result_message(world, 2)
+    final = await final_message(world)  # the last round ends the game: no pause
+    assert f"🏆 <@{ALICE}>" in final.embed_text()
+
+    board = await world.reply(await world.slash("leaderboard", {}, user=BORIS))
+    ranking = board.embed_text()
+    assert ranking.index(f"<@{ALICE}>") < ranking.index(f"<@{ADMIN}>")
+    assert "You have no answers" not in ranking  # Boris answered (wrongly): he is ranked
+    stats = await world.reply(await world.slash("quiz stats", {}, user=ALICE))
+    assert "1/1 right" in stats.embed_text() and "1 won" in stats.embed_text()
+
+
+async def test_a_typed_game_first_correct_message_wins(world: World, clock: ManualClock) -> None:
+    await start(world, {"rounds": 1, "seconds": 30, "kinds": "year", "mode": "typed"})
+    await question_message(world, 1)
+    question = game_in(world).game.current
+    assert question is not None
+    wrong = await world.server.user_message(GUILD, CHANNEL, BORIS, "1700")
+    winner = await world.server.user_message(GUILD, CHANNEL, ALICE, f"in {question.answer}.")
+    late = await world.server.user_message(GUILD, CHANNEL, BORIS, str(question.answer))
+    await result_message(world, 1)
+    assert world.server.message(int(winner["id"])).reactions == [("✅", world.server.bot_user_id)]  # type: ignore[union-attr]
+    assert world.server.message(int(wrong["id"])).reactions == []  # type: ignore[union-attr]
+    assert world.server.message(int(late["id"])).reactions == []  # type: ignore[union-attr]
+    # No "wrong!" replies were posted: only the question, the result and the standings.
+    await final_message(world)
+    bot_posts = [
+        m for m in world.server.messages(CHANNEL) if m.author_id == world.server.bot_user_id
+    ]
+    assert len([m for m in bot_posts if not m.interaction_id]) == 3
+
+
+async def test_one_game_per_channel_and_channels_do_not_interfere(
+    world: World, clock: ManualClock
+) -> None:
+    await start(world, {"rounds": 1, "seconds": 10, "kinds": "year"})
+    second = await world.reply(await world.slash("quiz start", {"rounds": 1}, user=BORIS))
+    assert second.ephemeral and "already running" in second.content
+    await start(world, {"rounds": 1, "seconds": 10, "kinds": "who"}, user=BORIS,
+                guild=OTHER_GUILD, channel=OTHER_CHANNEL)  # fmt: skip
+    here, there = await question_message(world, 1), await question_message(world, 1, OTHER_CHANNEL)
+    q_here, q_there = game_in(world).game.current, game_in(world, OTHER_CHANNEL).game.current
+    assert q_here is not None and q_there is not None
+    await press(world, here, choice_index(q_here, True), ALICE)
+    await press(world, there, choice_index(q_there, False), ALICE)
+    await tick(clock, 10.5, sleepers=2)
+    assert f"<@{ALICE}> +" in (await result_message(world, 1)).embed_text()
+    assert f"<@{ALICE}>" not in (await result_message(world, 1, OTHER_CHANNEL)).embed_text()
+
+
+async def test_stop_skip_hint_belong_to_the_starter_or_moderators(
+    world: World, clock: ManualClock
+) -> None:
+    await start(world, {"rounds": 3, "seconds": 30, "kinds": "year"})
+    await question_message(world, 1)
+    for command in ("quiz hint", "quiz skip", "quiz stop"):
+        refused = await world.reply(await world.slash(command, {}, user=BORIS))
+        assert refused.ephemeral and "Only the member who started" in refused.content
+    hint = await world.reply(await world.slash("quiz hint", {}, user=ALICE))
+    assert hint.content.startswith("💡 Hint:")
+    await world.reply(await world.slash("quiz skip", {}, user=ADMIN))  # a moderator
+    assert "Skipped" in (await result_message(world, 1)).embed_text()
+    status = await world.reply(await world.slash("quiz status", {}, user=BORIS))
+    assert status.ephemeral and f"started by <@{ALICE}>" in status.content
+    await world.reply(await world.slash("quiz stop", {}, user=ALICE))
+    final = await final_message(world)
+    assert "stopped" in final.embed_text()
+
+
+async def test_a_stale_button_after_a_restart_is_answered(world: World, clock: ManualClock) -> None:
+    await start(world, {"rounds": 5, "seconds": 30, "kinds": "year"})
+    first = await question_message(world, 1)
+    await world.restart_bot()
+    told = await world.wait_for(lambda m: "interrupted by a restart" in m.content)
+    assert told.channel_id == CHANNEL
+    reply = await press(world, first, 0, ALICE)
+    assert reply.ephemeral and "That question has closed" in reply.content
+    again = await world.reply(await world.slash("quiz start", {"rounds": 1}))
+    assert not again.ephemeral  # the interrupted game no longer blocks the channel
+
+
+async def test_quizconfig_needs_manage_server(world: World) -> None:
+    with pytest.raises(CommandNotPermitted):  # Discord hides it from plain members
+        await world.server.slash(GUILD, CHANNEL, BORIS, "quizconfig set", {"rounds": 5})
+    saved = await world.reply(
+        await world.slash("quizconfig set", {"rounds": 5, "mode": "typed"}, user=ADMIN)
+    )
+    assert saved.ephemeral and "Rounds: 5" in saved.embed_text()
+    shown = await world.reply(await world.slash("quizconfig show", {}, user=ADMIN))
+    assert "Mode: typed" in shown.embed_text()
+
+
+async def test_typed_mode_is_refused_without_the_intent(world: World) -> None:
+    # A bot run without the privileged intent (MESSAGE_CONTENT_INTENT=false, the default).
+    world.settings = world.settings.model_copy(update={"message_content_intent": False})
+    bot = await world.restart_bot()
+    assert not bot.intents.message_content
+    refused = await world.reply(await world.slash("quiz start", {"mode": "typed"}))
+    assert refused.ephemeral and "Message Content intent" in refused.content
+    works = await world.reply(await world.slash("quiz start", {"mode": "buttons", "rounds": 1}))
+    assert not works.ephemeral
+
+
+async def test_a_silent_game_ends_itself(world: World, clock: ManualClock) -> None:
+    await start(world, {"rounds": 20, "seconds": 30, "kinds": "year"})
+    # 30 s questions with 4 s pauses, nobody answering: the 120 s silence limit ends it
+    # during the fourth question.
+    for number in range(1, 5):
+        await question_message(world, number)
+        await tick(clock, 30.5 if number < 4 else 20)
+        if number < 4:
+            await result_message(world, number)
+            await tick(clock, 4)
+    final = await final_message(world)
+    assert "nobody answered for a while" in final.embed_text()
+    assert "Nobody scored." in final.embed_text()
+
+
+async def test_quiz_channels_can_be_limited(world: World) -> None:
+    await world.reply(
+        await world.slash(
+            "quizconfig channel", {"channel": SECOND_CHANNEL, "allowed": True}, user=ADMIN
+        )
+    )
+    refused = await world.reply(await world.slash("quiz start", {"rounds": 1}))
+    assert refused.ephemeral and f"<#{SECOND_CHANNEL}>" in refused.content
