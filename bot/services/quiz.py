@@ -286,12 +286,21 @@ class QuizService:
         return outcome
 
     def click(
-        self, *, game_id: int, number: int, user_id: int, choice: int, event_id: int | None
+        self,
+        *,
+        channel_id: int | None,
+        game_id: int,
+        number: int,
+        user_id: int,
+        choice: int,
+        event_id: int | None,
     ) -> AnswerOutcome:
-        """A button of a question message: ``choice`` is the index into its choices."""
-        running = next((g for g in self.games.values() if g.id == game_id), None)
+        """A button of a question message: ``choice`` is the index into its choices. The
+        button must belong to the game running in the channel it was clicked in."""
+        running = self.games.get(channel_id) if channel_id is not None else None
         if (
             running is None
+            or running.id != game_id
             or running.game.phase is not Phase.ASKING
             or running.game.question_number != number
             or running.game.current is None

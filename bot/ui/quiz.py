@@ -111,6 +111,7 @@ class AnswerButton(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         async def answer() -> None:
             outcome = services_of(interaction).quiz.click(
+                channel_id=interaction.channel_id,
                 game_id=self.game_id,
                 number=self.number,
                 user_id=interaction.user.id,

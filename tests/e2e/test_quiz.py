@@ -10,6 +10,7 @@ import asyncio
 
 import pytest
 
+from bot.errors import NotFound
 from bot.quiz.model import Question
 from bot.sandbox import CommandNotPermitted
 from bot.sandbox.model import Message
@@ -259,3 +260,26 @@ async def test_quiz_channels_can_be_limited(world: World) -> None:
     )
     refused = await world.reply(await world.slash("quiz start", {"rounds": 1}))
     assert refused.ephemeral and f"<#{SECOND_CHANNEL}>" in refused.content
+
+
+async def test_a_button_cannot_act_on_another_channels_game(
+    world: World, clock: ManualClock
+) -> None:
+    await start(world, {"rounds": 1, "seconds": 30, "kinds": "year"})
+    here = await question_message(world, 1)
+    other = await start(world, {"rounds": 1, "seconds": 30, "kinds": "year"}, user=BORIS,
+                        guild=OTHER_GUILD, channel=OTHER_CHANNEL)  # fmt: skip
+    await question_message(world, 1, OTHER_CHANNEL)
+    # A forged click in the other server carrying this server's game id.
+    forged = await world.server.click(
+        other.id, here.buttons()[0].custom_id or "", ALICE, forge=True
+    )
+    assert forged.callbacks == [] or "closed" in (await forged.wait_for_original(5)).content
+    assert game_in(world).game.scores == {}
+    assert game_in(world, OTHER_CHANNEL).game.scores == {}
+    # And the service itself refuses a game id from another channel.
+    with pytest.raises(NotFound):
+        service(world).click(
+            channel_id=OTHER_CHANNEL, game_id=game_in(world).id, number=1, user_id=ALICE,
+            choice=0, event_id=None,
+        )  # fmt: skip
