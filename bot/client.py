@@ -28,7 +28,8 @@ from bot.services.clock import RealClock
 from bot.services.container import Services
 from bot.services.lookup import LookupService
 from bot.services.quiz import QuizService
-from bot.ui.components import DYNAMIC_ITEMS, reply_error
+from bot.services.scores import database_unavailable
+from bot.ui.components import DATABASE_DOWN, DYNAMIC_ITEMS, reply_error
 from bot.ui.quiz import QUIZ_ITEMS
 from bot.ui.text import echo
 
@@ -67,6 +68,9 @@ class DefectorTree(app_commands.CommandTree["DefectorBot"]):
             message = f"“{echo(str(error.value))}” is not a valid value for that option."
         elif isinstance(error, app_commands.CheckFailure):
             message = "You can't use this command here."
+        elif database_unavailable(original):
+            log.warning("database unavailable for %s: %s", interaction.command, original)
+            message = DATABASE_DOWN
         else:
             command = interaction.command.qualified_name if interaction.command else "?"
             log.error("command %s failed", command, exc_info=original)

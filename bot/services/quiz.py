@@ -40,6 +40,7 @@ from bot.quiz.judge import Judge
 from bot.quiz.model import Question, QuestionKind
 from bot.quiz.questions import NoQuestion, QuestionGenerator
 from bot.services.clock import Clock
+from bot.services.scores import ScoreKeeper
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,7 @@ class QuizService:
     reveal_pause: float = 4.0
     """Seconds between a question's result and the next question."""
     presenter: Presenter | None = None
+    keeper: ScoreKeeper = field(default_factory=ScoreKeeper)
     games: dict[int, RunningGame] = field(default_factory=dict)
     """Running games by channel id."""
 
@@ -230,23 +232,33 @@ class QuizService:
     async def _record(self, running: RunningGame, result: QuestionResult) -> None:
         if not result.awards:
             return
-        await store.record_question(
-            self.sessions,
-            game_id=running.id,
-            guild_id=running.guild_id,
-            channel_id=running.channel_id,
-            result=result,
-            opened_at=running.opened_wall or self.clock.wall(),
-        )
+        opened_at = running.opened_wall or self.clock.wall()
+
+        async def write() -> int:
+            return await store.record_question(
+                self.sessions,
+                game_id=running.id,
+                guild_id=running.guild_id,
+                channel_id=running.channel_id,
+                result=result,
+                opened_at=opened_at,
+            )
+
+        await self.keeper.write(f"game {running.id} question {result.number}", write)
 
     async def _finish(self, running: RunningGame, result: GameResult) -> None:
-        await store.finish_game(
-            self.sessions,
-            game_id=running.id,
-            reason=result.reason,
-            winner_id=result.winner,
-            ended_at=self.clock.wall(),
-        )
+        ended_at = self.clock.wall()
+
+        async def write() -> bool:
+            return await store.finish_game(
+                self.sessions,
+                game_id=running.id,
+                reason=result.reason,
+                winner_id=result.winner,
+                ended_at=ended_at,
+            )
+
+        await self.keeper.write(f"the end of game {running.id}", write)
         await self._present("ended", running, result)
 
     async def _present(self, what: str, running: RunningGame, payload: object) -> None:
@@ -409,7 +421,9 @@ class QuizService:
                 log.exception("could not tell channel %s of game %s", game.channel_id, game.id)
 
     async def close(self) -> None:
-        """Stop driving games (their rows stay open: the next start closes them)."""
+        """Stop driving games (their rows stay open: the next start closes them), after
+        writing what the score keeper still holds."""
+        await self.keeper.close()
         tasks = [g.task for g in self.games.values() if g.task is not None]
         for task in tasks:
             task.cancel()

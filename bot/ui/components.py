@@ -19,6 +19,7 @@ from bot.catalog.models import Defector
 from bot.errors import UserFacingError
 from bot.services.container import HasServices, Services
 from bot.services.lookup import SearchSession
+from bot.services.scores import database_unavailable
 from bot.ui import cards
 from bot.ui.text import clip, echo
 
@@ -37,13 +38,22 @@ async def reply_error(interaction: discord.Interaction[Any], message: str) -> No
         await interaction.response.send_message(message, ephemeral=True)
 
 
+DATABASE_DOWN = (
+    "The database is unavailable for a moment; lookups still work. Please try again shortly."
+)
+
+
 async def run_safely(interaction: discord.Interaction[Any], what: str, action: Any) -> None:
     """Run a component callback; user-facing errors and crashes both get an ephemeral reply."""
     try:
         await action
     except UserFacingError as error:
         await reply_error(interaction, error.message)
-    except Exception:
+    except Exception as error:
+        if database_unavailable(error):
+            log.warning("database unavailable for %s: %s", what, error)
+            await reply_error(interaction, DATABASE_DOWN)
+            return
         log.exception("component %s failed", what)
         await reply_error(interaction, "Something went wrong on my side; please try again.")
 
