@@ -25,6 +25,14 @@ METHOD_CHOICES = [
     app_commands.Choice(name=m.label, value=m.value) for m in Method if m is not Method.UNKNOWN
 ]
 Year = app_commands.Range[int, 1900, 2000]
+FILTER_HELP = {
+    "origin": "The country they left",
+    "destination": "Where they went",
+    "year_from": "Defected in or after this year",
+    "year_to": "Defected in or before this year",
+    "profession": "Part of their profession, e.g. ballet, chess, KGB",
+    "method": "How they got out",
+}
 
 
 class Lookup(commands.Cog):
@@ -82,14 +90,7 @@ class Lookup(commands.Cog):
     # -- /defector random and /defector search -------------------------------------------------
 
     @group.command(name="random", description="A random person from the list, optionally filtered")
-    @app_commands.describe(
-        origin="The country they left",
-        destination="Where they went",
-        year_from="Defected in or after this year",
-        year_to="Defected in or before this year",
-        profession="Part of their profession, e.g. ballet, chess, KGB",
-        method="How they got out",
-    )
+    @app_commands.describe(**FILTER_HELP)
     @app_commands.choices(origin=ORIGIN_CHOICES, method=METHOD_CHOICES)
     async def random(
         self,
@@ -103,24 +104,13 @@ class Lookup(commands.Cog):
     ) -> None:
         service = self.lookup_service
         filters = service.filters(
-            origin=origin,
-            destination=destination,
-            year_from=year_from,
-            year_to=year_to,
-            profession=profession,
-            method=method,
-        )
+            origin=origin, destination=destination, year_from=year_from, year_to=year_to,
+            profession=profession, method=method,
+        )  # fmt: skip
         await interaction.response.send_message(embed=cards.card(service.random(filters)))
 
     @group.command(name="search", description="List everyone matching some filters, 10 a page")
-    @app_commands.describe(
-        origin="The country they left",
-        destination="Where they went",
-        year_from="Defected in or after this year",
-        year_to="Defected in or before this year",
-        profession="Part of their profession, e.g. ballet, chess, KGB",
-        method="How they got out",
-    )
+    @app_commands.describe(**FILTER_HELP)
     @app_commands.choices(origin=ORIGIN_CHOICES, method=METHOD_CHOICES)
     async def search(
         self,
@@ -134,13 +124,9 @@ class Lookup(commands.Cog):
     ) -> None:
         service = self.lookup_service
         filters = service.filters(
-            origin=origin,
-            destination=destination,
-            year_from=year_from,
-            year_to=year_to,
-            profession=profession,
-            method=method,
-        )
+            origin=origin, destination=destination, year_from=year_from, year_to=year_to,
+            profession=profession, method=method,
+        )  # fmt: skip
         session = service.search(interaction.user.id, filters)
         embed, view = search_message(session, 0)
         await interaction.response.send_message(embed=embed, view=view)
