@@ -7,6 +7,7 @@ import gc
 import hashlib
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,6 +40,9 @@ log = logging.getLogger(__name__)
 discord.VoiceClient.warn_nacl = False
 discord.VoiceClient.warn_dave = False
 
+SEEN_INTERACTIONS = 10_000
+"""How many recent interaction ids are remembered to ignore redeliveries (tokens live 15 min)."""
+
 EXTENSIONS: tuple[str, ...] = ("cogs.lookup", "cogs.quiz", "cogs.help")
 
 
@@ -52,6 +56,11 @@ class RefusedCheck(app_commands.CheckFailure):
 
 class DefectorTree(app_commands.CommandTree["DefectorBot"]):
     """Every app-command error ends in an ephemeral answer, never "did not respond"."""
+
+    async def interaction_check(self, interaction: discord.Interaction[DefectorBot]) -> bool:
+        # Discord may deliver an event twice (a resumed gateway replays what it was unsure
+        # of): a copy of an interaction must not run its command again.
+        return self.client.first_delivery(interaction.id)
 
     async def on_error(
         self, interaction: discord.Interaction[DefectorBot], error: app_commands.AppCommandError
@@ -119,6 +128,17 @@ class DefectorBot(commands.AutoShardedBot):
         self.services: Services
         self.gateway_task: asyncio.Task[None] | None = None
         """The connection task when the bot is run by hand (the sandbox, tests)."""
+        self._seen_interactions: OrderedDict[int, None] = OrderedDict()
+
+    def first_delivery(self, interaction_id: int) -> bool:
+        """True the first time an interaction id is seen (of the last few thousand)."""
+        if interaction_id in self._seen_interactions:
+            log.info("ignoring a redelivered interaction %s", interaction_id)
+            return False
+        self._seen_interactions[interaction_id] = None
+        while len(self._seen_interactions) > SEEN_INTERACTIONS:
+            self._seen_interactions.popitem(last=False)
+        return True
 
     async def setup_hook(self) -> None:
         records = load_catalogue()

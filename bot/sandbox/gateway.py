@@ -23,6 +23,7 @@ from bot.sandbox.model import (
     INTENT_MESSAGE_CONTENT,
     JSON,
     NotConnected,
+    SandboxError,
 )
 
 if TYPE_CHECKING:
@@ -123,19 +124,21 @@ class GatewaySession:
     def has_intent(self, intent: int) -> bool:
         return bool(self.intents & intent)
 
-    async def dispatch(self, event: str, data: JSON) -> None:
-        """Number, buffer and (if a connection is attached) send one DISPATCH."""
+    async def dispatch(self, event: str, data: JSON) -> int:
+        """Number, buffer and (if a connection is attached) send one DISPATCH; its seq."""
         async with self.lock:
             self.seq += 1
-            text = json.dumps({"op": OP_DISPATCH, "t": event, "s": self.seq, "d": data})
-            self.buffer.append((self.seq, text))
+            seq = self.seq
+            text = json.dumps({"op": OP_DISPATCH, "t": event, "s": seq, "d": data})
+            self.buffer.append((seq, text))
             conn = self.conn
             if conn is None or not conn.is_open:
-                return
+                return seq
             try:
                 await conn.send(text)
             except (ConnectionError, RuntimeError):
                 self.conn = None
+            return seq
 
 
 class Gateway:
@@ -414,6 +417,27 @@ class Gateway:
             session.conn = None
             await conn.send({"op": OP_INVALID_SESSION, "d": resumable, "s": None, "t": None})
         self._log(f"shard {shard_id}: sent INVALID_SESSION (resumable={resumable})")
+
+    async def redeliver(self, event: str, object_id: int) -> int:
+        """Dispatch the latest ``event`` about ``object_id`` again: Discord's delivery is
+        at-least-once, so a bot can get the same INTERACTION_CREATE or MESSAGE_CREATE twice.
+
+        The copy carries the very same ``d`` as the first dispatch (same id; for an interaction
+        the same token, so a second callback gets 400 code 40060 and is a violation) under a
+        new sequence number, on the session that sent the original (which must still be the
+        shard's current one). Returns that sequence number. Raises :class:`SandboxError` if no
+        current session has dispatched such an event (or it fell out of the replay buffer).
+        """
+        wanted = str(object_id)
+        for session in list(self.current.values()):
+            for _seq, text in reversed(session.buffer):
+                frame = json.loads(text)
+                data = frame.get("d")
+                if frame.get("t") == event and isinstance(data, dict) and data.get("id") == wanted:
+                    seq = await session.dispatch(event, data)
+                    self._log(f"shard {session.shard_id}: redelivered {event} {wanted} (seq {seq})")
+                    return seq
+        raise SandboxError(f"no current session has dispatched {event} {wanted}")
 
     async def close_all(self) -> None:
         for conn in list(self.connections):

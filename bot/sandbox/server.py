@@ -1646,6 +1646,21 @@ class LocalDiscord:
     async def invalidate_session(self, shard_id: int = 0, *, resumable: bool = False) -> None:
         await self.gateway.invalidate_session(shard_id, resumable=resumable)
 
+    async def redeliver(self, event: str, object_id: int) -> int:
+        """Send an already dispatched event again, unchanged (same id, same payload; for an
+        interaction the same token), as Discord may: e.g. ``redeliver("INTERACTION_CREATE",
+        interaction.id)`` or ``redeliver("MESSAGE_CREATE", message_id)``.
+
+        Nothing else changes in the sandbox: a redelivered interaction is the same
+        :class:`Interaction` record (already acknowledged, or still counting down to its
+        deadline from the first dispatch), so a bot that answers both copies gets 400 code
+        40060 on the second callback and a violation is recorded. The bot should recognise
+        the id and ignore the copy. Returns the sequence number of the copy.
+        """
+        seq = await self.gateway.redeliver(event, object_id)
+        self.notify()
+        return seq
+
     def resumes(self, shard_id: int = 0) -> int:
         """How many times the shard's current session was RESUMEd."""
         session = self.gateway.session_for(shard_id)

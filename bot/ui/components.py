@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Coroutine
 from typing import Any, cast
 
 import discord
@@ -43,19 +44,33 @@ DATABASE_DOWN = (
 )
 
 
-async def run_safely(interaction: discord.Interaction[Any], what: str, action: Any) -> None:
-    """Run a component callback; user-facing errors and crashes both get an ephemeral reply."""
+async def run_safely(
+    interaction: discord.Interaction[Any], what: str, action: Coroutine[Any, Any, None]
+) -> None:
+    """Run a component callback once per interaction; user-facing errors and crashes both
+    get an ephemeral reply."""
+    first_delivery = getattr(interaction.client, "first_delivery", None)
+    if first_delivery is not None and not first_delivery(interaction.id):
+        action.close()  # a redelivered click: it was handled the first time
+        return
     try:
         await action
     except UserFacingError as error:
-        await reply_error(interaction, error.message)
+        await _tell(interaction, error.message)
     except Exception as error:
         if database_unavailable(error):
             log.warning("database unavailable for %s: %s", what, error)
-            await reply_error(interaction, DATABASE_DOWN)
+            await _tell(interaction, DATABASE_DOWN)
             return
         log.exception("component %s failed", what)
-        await reply_error(interaction, "Something went wrong on my side; please try again.")
+        await _tell(interaction, "Something went wrong on my side; please try again.")
+
+
+async def _tell(interaction: discord.Interaction[Any], message: str) -> None:
+    try:
+        await reply_error(interaction, message)
+    except discord.HTTPException as error:
+        log.warning("could not tell the member (%s): %s", error.status, message)
 
 
 class CardButton(
