@@ -105,8 +105,8 @@ def replayed(world: World) -> list[int]:
 
 
 def take_violations(world: World) -> list[str]:
-    """Move the violations out of the sandbox (a test that expects some asserts on them itself, so the
-    world fixture does not fail its teardown on a known bug)."""
+    """Move the violations out of the sandbox, for a test that asserts on them itself (so the
+    world fixture does not report them a second time at teardown)."""
     found = list(world.server.violations)
     world.server.violations.clear()
     return found
