@@ -103,6 +103,7 @@ class DefectorBot(commands.AutoShardedBot):
         *,
         extensions: Sequence[str] = EXTENSIONS,
         publish_on_start: bool = True,
+        maintenance: bool = False,
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # guild and channel cache for interactions in servers
@@ -124,6 +125,8 @@ class DefectorBot(commands.AutoShardedBot):
         self.settings = settings
         self.extension_names = tuple(extensions)
         self.publish_on_start = publish_on_start
+        self.maintenance = maintenance
+        """A maintenance run (``sync``): log in, do one thing, leave running games alone."""
         self.engine: AsyncEngine | None = None
         self.services: Services
         self.gateway_task: asyncio.Task[None] | None = None

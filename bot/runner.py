@@ -30,8 +30,8 @@ def configure_endpoints(settings: Settings) -> None:
     """Point discord.py at another Discord-compatible endpoint (a proxy, the local Discord).
 
     discord.py reads these two class attributes for every REST call (interaction callbacks
-    and webhooks included) and every gateway connection of a non-sharded client; sharded
-    clients use the URL from ``GET /gateway/bot``, which the endpoint serves.
+    and webhooks included) and every gateway connection; only an AutoShardedBot without
+    ``SHARD_COUNT`` asks ``GET /gateway/bot`` instead, which the endpoint also serves.
     """
     if settings.discord_api_base:
         discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
@@ -98,12 +98,13 @@ async def sync(settings: Settings, guild_id: int | None) -> str:
     configure_endpoints(settings)
     if guild_id is not None:
         settings = settings.model_copy(update={"dev_guild_id": guild_id})
-    bot = DefectorBot(settings, publish_on_start=False)
+    bot = DefectorBot(settings, publish_on_start=False, maintenance=True)
     async with bot:
         await login(bot, token)
         await bot.publish_commands(force=True)
+        count = len(bot.command_payload())
     where = f"guild {guild_id}" if guild_id is not None else "every server (global)"
-    return f"published {len(bot.tree.get_commands())} top-level commands to {where}"
+    return f"published {count} top-level commands to {where}"
 
 
 # -- the sandbox ----------------------------------------------------------------------------

@@ -66,6 +66,8 @@ class Quiz(commands.Cog):
 
     async def cog_load(self) -> None:
         self.service.presenter = self
+        if self.bot.maintenance:
+            return  # e.g. `defector-bot sync`: the games belong to the running bot
         # Close interrupted games now, before the gateway delivers a single /quiz start;
         # tell their channels once connected.
         settings = self.bot.settings

@@ -12,9 +12,11 @@ from sqlmodel import col
 
 from bot.catalog.models import Defector
 from bot.catalog.vocab import Method, Status
+from bot.db.migrate import MIGRATION_LOCK, hold_advisory_lock
 from bot.db.models import DefectorBase, DefectorRow
 
 _FIELDS = tuple(DefectorBase.model_fields)
+CATALOGUE_LOCK = MIGRATION_LOCK + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,8 @@ async def sync_catalogue(
     wanted = {record.slug: _columns(record) for record in records}
     inserted = updated = deleted = unchanged = 0
     async with sessions() as session, session.begin():
+        # Shards starting together would race to insert the same rows: one at a time.
+        await hold_advisory_lock(await session.connection(), CATALOGUE_LOCK)
         existing = {row.slug: row for row in (await session.scalars(select(DefectorRow))).all()}
         for slug, columns in wanted.items():
             row = existing.pop(slug, None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import CommandPublication
@@ -18,6 +19,14 @@ async def published_hash(sessions: async_sessionmaker[AsyncSession], scope: str)
 async def record_publication(
     sessions: async_sessionmaker[AsyncSession], scope: str, schema_hash: str
 ) -> None:
+    try:
+        await _record(sessions, scope, schema_hash)
+    except IntegrityError:
+        # Another process (shard) recorded the same publish a moment earlier.
+        await _record(sessions, scope, schema_hash)
+
+
+async def _record(sessions: async_sessionmaker[AsyncSession], scope: str, schema_hash: str) -> None:
     async with sessions() as session, session.begin():
         row = await session.get(CommandPublication, scope)
         now = datetime.now(UTC)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 from alembic.autogenerate import compare_metadata
@@ -11,7 +12,7 @@ from sqlmodel import SQLModel
 
 from bot.catalog.models import Defector
 from bot.db.catalogue import count_defectors, load_defectors, sync_catalogue
-from bot.db.engine import session_factory
+from bot.db.engine import create_engine, session_factory
 from bot.db.migrate import current_revision, head_revision, upgrade
 
 
@@ -91,3 +92,23 @@ async def test_a_changed_fact_updates_its_row_and_a_removed_record_goes(
     # And the original data restores it.
     restore = await sync_catalogue(sessions, records)
     assert (restore.inserted, restore.updated) == (1, 1)
+
+
+async def test_processes_starting_together_do_not_collide(
+    engine: AsyncEngine, database_url: str, records: tuple[Defector, ...]
+) -> None:
+    """Shards started at once each migrate and load the catalogue: on PostgreSQL an advisory
+    lock makes them take turns (SQLite is for one process)."""
+    if engine.dialect.name != "postgresql":
+        return
+    others = [create_engine(database_url) for _ in range(3)]
+    try:
+        await asyncio.gather(upgrade(engine), *(upgrade(other) for other in others))
+        reports = await asyncio.gather(
+            *(sync_catalogue(session_factory(e), records) for e in [engine, *others])
+        )
+    finally:
+        for other in others:
+            await other.dispose()
+    assert sum(report.inserted for report in reports) == 165
+    assert await count_defectors(session_factory(engine)) == 165
