@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python -m bench.lookup
 	$(BIN)/python -m bench.quiz
 	$(BIN)/python -m bench.e2e
+	$(BIN)/python -m bench.leaderboard
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
