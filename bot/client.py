@@ -132,6 +132,25 @@ class DefectorBot(commands.AutoShardedBot):
         self.gateway_task: asyncio.Task[None] | None = None
         """The connection task when the bot is run by hand (the sandbox, tests)."""
         self._seen_interactions: OrderedDict[int, None] = OrderedDict()
+        self.dynamic_item_types = (*DYNAMIC_ITEMS, *QUIZ_ITEMS)
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No text commands: a mention of the bot is not a command (cogs still listen)."""
+
+    async def on_interaction(self, interaction: discord.Interaction[DefectorBot], /) -> None:
+        """Answer a click on a component no handler knows (e.g. a message from an older
+        version of the bot), so the member never sees "The application did not respond"."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        if any(
+            item.__discord_ui_compiled_template__.fullmatch(custom_id)
+            for item in self.dynamic_item_types
+        ):
+            return
+        if self.first_delivery(interaction.id):
+            await reply_error(interaction, "This control no longer works; run the command again.")
 
     def first_delivery(self, interaction_id: int) -> bool:
         """True the first time an interaction id is seen (of the last few thousand)."""
@@ -161,7 +180,7 @@ class DefectorBot(commands.AutoShardedBot):
             ),
             search_timeout=self.settings.search_timeout,
         )
-        self.add_dynamic_items(*DYNAMIC_ITEMS, *QUIZ_ITEMS)
+        self.add_dynamic_items(*self.dynamic_item_types)
         for name in self.extension_names:
             await self.load_extension(name)
         if self.publish_on_start:

@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot.client import DefectorBot, RefusedCheck
 from bot.db.quiz import GameAlreadyRunning, InterruptedGame, Period
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, UserFacingError
 from bot.quiz.game import (
     AnswerOutcome,
     GameResult,
@@ -133,11 +133,11 @@ class Quiz(commands.Cog):
         if message.author.bot or message.guild is None or not message.content:
             return
         try:
-            outcome = self.service.answer(
+            outcome = self.service.typed_answer(
                 message.channel.id, message.author.id, message.content, event_id=message.id
             )
-        except Exception:
-            log.exception("typed answer failed")
+        except UserFacingError as error:
+            log.debug("typed answer not taken: %s", error.message)
             return
         if outcome is AnswerOutcome.WINNER:
             with contextlib.suppress(discord.HTTPException):

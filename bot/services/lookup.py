@@ -16,7 +16,7 @@ from bot.catalog.models import Defector
 from bot.catalog.normalize import fold, has_control_characters, strip_invisible
 from bot.catalog.search import Filters, LookupResult, SearchIndex
 from bot.catalog.vocab import KNOWN_COUNTRIES, ORIGIN_COUNTRIES, Method
-from bot.errors import InvalidInput, NotFound, NotPermitted
+from bot.errors import InvalidInput, NotFound, NotPermitted, quoted
 
 MAX_QUERY_CHARS = 100
 MAX_PROFESSION_CHARS = 60
@@ -42,7 +42,7 @@ def _country(value: str | None, allowed: frozenset[str], what: str) -> str | Non
     for country in allowed:
         if fold(country) == folded:
             return country
-    raise InvalidInput(f"“{value[:50]}” is not a {what} in the catalogue.")
+    raise InvalidInput(f"“{quoted(value)}” is not a {what} in the catalogue.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +119,7 @@ class LookupService:
             try:
                 wanted_method = Method(method)
             except ValueError:
-                raise InvalidInput(f"“{method[:50]}” is not a method.") from None
+                raise InvalidInput(f"“{quoted(method)}” is not a method.") from None
         job = None
         if profession is not None:
             job = clean_text(profession, what="profession", limit=MAX_PROFESSION_CHARS) or None

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalog.models import Defector
 from bot.db import quiz as store
-from bot.errors import InvalidInput, NotFound, NotPermitted, UserFacingError
+from bot.errors import InvalidInput, NotFound, NotPermitted, UserFacingError, quoted
 from bot.quiz.game import (
     AnswerOutcome,
     EndReason,
@@ -69,7 +69,7 @@ def parse_kinds(text: str | None) -> frozenset[QuestionKind]:
     words = [w for w in text.replace(",", " ").replace("+", " ").lower().split() if w]
     unknown = [w for w in words if w not in KIND_GROUPS]
     if unknown or len(words) > len(KIND_GROUPS):
-        shown = ", ".join(unknown[:3])[:60] or text[:60]
+        shown = quoted(", ".join(unknown[:3]) or text)
         raise InvalidInput(
             f"“{shown}” is not a question kind; use any of: year, country, method, who."
         )
@@ -282,10 +282,20 @@ class QuizService:
             raise NotFound("No quiz is running in this channel. Start one with `/quiz start`.")
         return running
 
+    def typed_answer(
+        self, channel_id: int, user_id: int, text: str, *, event_id: int | None = None
+    ) -> AnswerOutcome | None:
+        """A message posted in a channel: an answer only if a typed-mode game runs there
+        (in a buttons game, chat is chat, and a choice's text is not a click)."""
+        running = self.games.get(channel_id)
+        if running is None or running.settings.mode is not Mode.TYPED:
+            return None
+        return self.answer(channel_id, user_id, text, event_id=event_id)
+
     def answer(
         self, channel_id: int, user_id: int, value: str, *, event_id: int | None = None
     ) -> AnswerOutcome | None:
-        """A typed message or a click in a channel; None if no game is listening there."""
+        """An answer in a channel (typed text, or a button's choice); None if no game runs."""
         running = self.games.get(channel_id)
         if running is None:
             return None
