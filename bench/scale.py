@@ -1,0 +1,1656 @@
+"""Quizzes at scale: the real bot running many games at once, beside a minimal discord.py bot.
+
+The benchmark process runs two local Discords (``bot.sandbox.LocalDiscord``: REST and gateway
+on 127.0.0.1), each with the same guilds, channels and simulated members, and drives the same
+events through both. Two subjects, each in a process of its own, both running for the whole
+benchmark:
+
+* bot: the real bot, unmodified, started as in production (``python -m bot run``) with
+  ``DISCORD_API_BASE`` / ``DISCORD_GATEWAY_URL`` pointing at its local Discord, a fresh SQLite
+  database in a temporary directory, ``LOG_LEVEL=WARNING``, ``MESSAGE_CONTENT_INTENT=true``
+  (typed answers) and ``QUIZ_REVEAL_PAUSE=1`` (the next question 1 s after a result).
+* floor: a minimal discord.py bot (``FLOOR_BOT`` below; it imports nothing but discord.py)
+  with the same intents (guilds, guild messages, message content) and the same command shape:
+  ``/quiz start`` answers with a constant message and, in buttons mode, posts a constant
+  question with four buttons whose custom ids have the bot's shape (``quiz:<game>:<n>:<i>``,
+  a ``DynamicItem`` of the same template, in a stopped view as the bot sends them); a click
+  is answered with a constant ephemeral message; ``on_message`` does nothing but read the
+  message's content. It is what discord.py costs for the same events, and no more.
+
+Run from the project root::
+
+    python -m bench.scale            # 100 games in 100 channels over 4 guilds (about 2 min)
+    python -m bench.scale --quick    # 20 games over 2 guilds (CI smoke run, under 30 s)
+    python -m bench.scale --json     # the same figures as JSON on stdout
+    python -m bench.scale --check    # exit 1 if a target is missed or anything failed
+    python -m bench.scale --profile-bot bot.prof   # the bot under cProfile (slower)
+
+What is measured, in this order:
+
+1. Start-up: from the process start (just before ``exec``) until its local Discord has sent
+   READY and every guild to it and ``/quiz start`` is published. Floor first, then the bot,
+   never both at once. Idle memory: ``VmRSS`` (``/proc/<pid>/status``) once both have been
+   connected for 3 s.
+2. Button games: ``/quiz start mode:buttons seconds:120 rounds:1`` in every channel (8 at a
+   time), so every game's question stays open for the whole phase. Then waves of clicks: in
+   each wave ``clickers`` members of every channel (other members each wave) click one of
+   the four buttons of their channel's question at seeded random moments spread uniformly over
+   ``wave_seconds`` (an open loop: a click is sent at its moment whether or not earlier ones
+   were answered; 200 clicks/s offered, in full and quick runs alike). An unmeasured warm-up
+   wave first; then both subjects get the same waves in the order floor, bot, bot, floor,
+   floor, bot, ... so that a drift in the machine's speed weighs on both alike.
+   Acknowledgement latency of a click, as in ``bench.e2e``: from the moment the local Discord
+   dispatches INTERACTION_CREATE (``Interaction.dispatched_at``) to the moment its REST API
+   starts handling the first callback POST for it (same clock). Median and p99 (nearest
+   rank) over every click of the measured waves. A click fails if it has no accepted
+   callback of type 4 within 10 s, or if the answer is not "Locked in" (every game must still
+   be open). Memory with N games: the largest ``VmRSS`` sampled while every game was running
+   (after the games started, after each wave and after each typed block); ``VmHWM`` (peak)
+   is reported too.
+3. Typed games: the button games are stopped with ``/quiz stop`` (the time until every
+   channel shows its final standings is reported), then ``/quiz start mode:typed
+   seconds:120`` starts a typed game in every channel (the floor gets no typed game: it has
+   nothing to run). Messages come from 10 members of each channel and are sent as fast as the
+   local Discord delivers them, channel after channel in turn (message 1 of every channel,
+   then message 2, ...). Guesses are of the question's kind (another year, country, method or
+   person; some near the answer, for which the bot reacts 🤏), one in ten is chatter. First
+   an unmeasured warm-up (2 guesses a channel), then wrong guesses only
+   (``typed_wrong_per_channel`` a channel, in two halves played floor, bot, then bot, floor:
+   the questions stay open, so this is the answer path alone), then ``typed_blocks`` played
+   blocks of ``typed_per_channel`` messages a channel whose last is the right answer. This
+   process knows it by solving the prompt from the catalogue: every prompt the generator can
+   make is made again here, and checked with the bot's ``Judge``. Both subjects get the same
+   messages, in alternating order.
+   Typed throughput (the bot only; the floor gives no sign of having read a message): a right
+   answer is processed when the bot's ✅ on it reaches the local Discord, and discord.py
+   starts the handlers of one connection's events in the order they arrive, so once the last
+   channel's ✅ is in, every message of the block has been judged. Throughput = messages of
+   the played blocks / time from the first message of each block to its last ✅, summed.
+   The rate at which the local Discord sent them is the upper bound of what can be measured
+   here and is shown too, with the time from a ✅ to the result of its question (the ledger
+   write comes in between).
+4. CPU time per answer, for each subject: ``utime + stime`` of its process
+   (``/proc/<pid>/stat``) from just before the first event of a wave or block until the
+   subject is quiet again (every click answered; for the bot's played blocks, every question
+   closed and the next one posted; then no CPU tick for 150 ms), divided by the events. So
+   "as played" includes everything the answers cause in the bot: judging, reactions, the
+   ledger write of each closed question, the result message and the next question (one
+   question closes every ``typed_per_channel`` messages). The CPU time of this process (the
+   local Discords and the driver) is reported too: with few cores it competes with the
+   subject. This process freezes its garbage collector before each block (it keeps every
+   message and interaction), so its own pauses stay short.
+5. The answer ledger: once the bot has stopped (SIGTERM; it writes what its score keeper
+   still holds), its ``quiz_answers`` table must hold one row per member per closed question
+   that member answered: every click answered "Locked in", every member who guessed at a
+   typed question that closed.
+
+Targets (``--check`` exits 1 if one is missed): CPU time per button answer, per wrong typed
+guess and per typed answer as played each at most 1.3x the floor's; p99 acknowledgement of
+clicks under 100 ms while every game runs; resident memory while every game runs under
+150 MB (10^6 bytes: 143.05 MiB); no failed event and no violation recorded by a local Discord;
+every answer in the ledger. ``--quick`` checks the same targets at 20 games. The machine's
+load average at the start and the end is printed: other work on it skews every figure.
+
+Subprocesses run in their own session (a Ctrl-C reaches only this process; SIGTERM cancels
+the run like Ctrl-C) and are always stopped (SIGTERM, then SIGKILL after 5 s); the temporary
+directory is removed. What a subject wrote on stderr is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import gc
+import itertools
+import json
+import math
+import os
+import platform
+import random
+import re
+import signal
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# For ``python bench/scale.py``: make the project root importable like ``python -m`` does.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.catalog.importer import load_catalogue
+from bot.catalog.models import Defector
+from bot.config import Settings
+from bot.quiz.judge import Judge
+from bot.quiz.model import Question, QuestionKind, Verdict
+from bot.quiz.questions import ASKABLE_METHODS, QuestionGenerator, eligible, method_label
+from bot.sandbox import LocalDiscord, Message, SandboxError, SandboxMember
+from bot.sandbox.model import Interaction
+from bot.sandbox.rest import Req, Response, RestApi
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SEED = 20261201
+TARGET_CPU_RATIO = 1.3
+TARGET_P99_MS = 100.0
+TARGET_RSS_BYTES = 150_000_000
+MIB = 1024 * 1024
+TARGET_RSS_MIB = TARGET_RSS_BYTES / MIB
+FIRST_GUILD_ID = 1_230_000_000_000_000_000
+FIRST_CHANNEL_ID = 1_231_000_000_000_000_000
+FIRST_MEMBER_ID = 1_232_000_000_000_000_000
+QUESTION_SECONDS = 120
+"""The longest a question may stay open: every game stays open for the whole phase."""
+REVEAL_PAUSE = 1.0
+TYPED_POSTERS = 10
+"""Members of a channel who post typed answers."""
+START_CONCURRENCY = 8
+"""/quiz start and /quiz stop commands in flight at once."""
+ACK_TIMEOUT = 10.0
+READY_TIMEOUT = 90.0
+STEP_TIMEOUT = 90.0
+IDLE_SETTLE = 3.0
+QUIET_POLL = 0.15
+QUIET_MAX = 20.0
+STOP_GRACE = 5.0
+WIN, CLOSE = "✅", "🤏"
+QUESTION_TITLE = re.compile(r"^Question (\d+) of (\d+) · ")
+RESULT_TITLE = re.compile(r"^Question (\d+): ")
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+CHATTER = ("hmm", "no idea", "pass", "this one is hard", "???", "lol", "wait what", "next!")
+SETTINGS_ENV = frozenset(name.upper() for name in Settings.model_fields)
+"""The bot's settings: never inherited from this environment, only set here."""
+
+FLOOR_BOT = r'''"""The floor: a minimal discord.py bot given the events of the quizzes."""
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+from typing import Literal
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+discord.http.Route.BASE = os.environ["DISCORD_API_BASE"].rstrip("/")
+discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["DISCORD_GATEWAY_URL"])
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+
+class Answer(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"quiz:(?P<game>\d{1,20}):(?P<number>\d{1,3}):(?P<choice>\d)",
+):
+    def __init__(self, game: int, number: int, choice: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"Choice {choice + 1}", custom_id=f"quiz:{game}:{number}:{choice}"
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match, /):
+        return cls(int(match["game"]), int(match["number"]), int(match["choice"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("Locked in.", ephemeral=True)
+
+
+group = app_commands.Group(name="quiz", description="A constant quiz", guild_only=True)
+games = 0
+
+
+@group.command(name="start", description="Start a constant quiz")
+async def start(
+    interaction: discord.Interaction,
+    rounds: app_commands.Range[int, 1, 50] | None = None,
+    kinds: app_commands.Range[str, 1, 60] | None = None,
+    mode: Literal["buttons", "typed"] | None = None,
+    seconds: app_commands.Range[int, 5, 120] | None = None,
+) -> None:
+    global games
+    games += 1
+    await interaction.response.send_message(f"Quiz #{games} started.")
+    if mode == "typed":
+        return
+    view = discord.ui.View(timeout=None)
+    for choice in range(4):
+        view.add_item(Answer(games, 1, choice))
+    view.stop()
+    embed = discord.Embed(title="Question 1 of 1 · Constant", description="A constant question.")
+    await interaction.channel.send(embed=embed, view=view)
+
+
+class Floor(commands.AutoShardedBot):
+    def __init__(self) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.guild_messages = True
+        intents.message_content = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.tree.add_command(group)
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(Answer)
+        await self.tree.sync()
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot:
+            return
+        len(message.content)
+
+
+async def main() -> None:
+    discord.utils.setup_logging(level=logging.getLevelName(os.environ.get("LOG_LEVEL", "INFO")))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    bot = Floor()
+    async with bot:
+        await bot.login(os.environ["DISCORD_TOKEN"])
+        connection = asyncio.create_task(bot.connect(reconnect=True))
+        stopper = asyncio.create_task(stop.wait())
+        await asyncio.wait({connection, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        await bot.close()
+        for task in (connection, stopper):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+asyncio.run(main())
+'''
+
+_live_pids: set[int] = set()
+"""Subprocesses not reaped yet: killed on the way out whatever happened."""
+
+
+class StepFailed(Exception):
+    """A step of the benchmark could not be completed (a subject died, a wait timed out)."""
+
+
+# -- the plan and the layout ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    games: int
+    """Channels, one game each."""
+    guilds: int
+    waves: int
+    """Waves of clicks (each played to both subjects)."""
+    clickers: int
+    """Members of each channel clicking in one wave."""
+    wave_seconds: float
+    typed_wrong_per_channel: int
+    """Messages per channel in the block of wrong guesses."""
+    typed_blocks: int
+    typed_per_channel: int
+    """Messages per channel per played block; the last is the right answer."""
+
+
+FULL = Plan(
+    games=100,
+    guilds=4,
+    waves=4,
+    clickers=10,
+    wave_seconds=5.0,
+    typed_wrong_per_channel=50,
+    typed_blocks=3,
+    typed_per_channel=20,
+)
+QUICK = Plan(
+    games=20,
+    guilds=2,
+    waves=2,
+    clickers=10,
+    wave_seconds=1.0,
+    typed_wrong_per_channel=200,
+    typed_blocks=2,
+    typed_per_channel=20,
+)
+
+
+@dataclass(frozen=True)
+class Place:
+    """One channel: its guild, its members, and who starts its games."""
+
+    index: int
+    guild_id: int
+    channel_id: int
+    member_ids: tuple[int, ...]
+
+    @property
+    def starter_id(self) -> int:
+        return self.member_ids[0]
+
+
+def layout(plan: Plan) -> list[Place]:
+    per_channel = max(plan.clickers * (plan.waves + 1), TYPED_POSTERS)
+    places = []
+    for index in range(plan.games):
+        first = FIRST_MEMBER_ID + index * per_channel
+        places.append(
+            Place(
+                index=index,
+                guild_id=FIRST_GUILD_ID + index % plan.guilds,
+                channel_id=FIRST_CHANNEL_ID + index,
+                member_ids=tuple(range(first, first + per_channel)),
+            )
+        )
+    return places
+
+
+# -- the local Discord, instrumented -------------------------------------------------------------
+
+
+class TimedRestApi(RestApi):
+    """The local Discord's REST API, noting when the first callback of each interaction
+    arrives (on the clock of ``Interaction.dispatched_at``)."""
+
+    def __init__(self, server: LocalDiscord) -> None:
+        super().__init__(server)
+        self.first_callback_at: dict[int, float] = {}
+        self._changed = asyncio.Event()
+
+    async def post_callback(self, req: Req) -> Response:
+        received = self.server.now()
+        with contextlib.suppress(KeyError, ValueError):
+            interaction_id = int(req.params["interaction_id"])
+            if interaction_id not in self.first_callback_at:
+                self.first_callback_at[interaction_id] = received
+                self._changed.set()
+        return await super().post_callback(req)
+
+    async def wait_answered(self, ids: Sequence[int], timeout: float) -> list[int]:
+        """Wait until every interaction of ``ids`` got a callback; the ones that did not."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        missing = [i for i in ids if i not in self.first_callback_at]
+        while missing:
+            self._changed.clear()
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), remaining)
+            missing = [i for i in missing if i not in self.first_callback_at]
+        return missing
+
+
+@dataclass
+class ShownQuestion:
+    number: int
+    rounds: int
+    prompt: str
+    message_id: int
+    custom_ids: tuple[str, ...]
+    shown_at: float
+
+
+class Watcher:
+    """What a subject shows in its channels, as the local Discord stores it: questions,
+    final standings and its reactions (a listener, no polling)."""
+
+    def __init__(self, server: LocalDiscord) -> None:
+        self.server = server
+        self.questions: dict[int, ShownQuestion] = {}
+        """The last question posted in each channel."""
+        self.over: dict[int, float] = {}
+        """When each channel last showed final standings ("Quiz over")."""
+        self.results: dict[int, list[float]] = {}
+        """When each result of a question ("Question 3: the answer was ...") was posted."""
+        self.wins: dict[int, list[tuple[int, float]]] = {}
+        """(message id, when) of every ✅ the subject added, by channel."""
+        self.close_reactions = 0
+        self._reacted: set[tuple[int, str]] = set()
+        self._changed = asyncio.Event()
+        self.process: asyncio.subprocess.Process | None = None
+        """The subject's process: a wait ends early if it exits."""
+        self.unsubscribe = server.subscribe(self._on_event)
+
+    def _on_event(self, kind: str, message: Message) -> None:
+        bot_id = self.server.bot_user_id
+        if kind == "create" and message.author_id == bot_id and message.embeds:
+            embed = message.embeds[0]
+            title = str(embed.get("title") or "")
+            match = QUESTION_TITLE.match(title)
+            if match is not None:
+                self.questions[message.channel_id] = ShownQuestion(
+                    number=int(match[1]),
+                    rounds=int(match[2]),
+                    prompt=str(embed.get("description") or ""),
+                    message_id=message.id,
+                    custom_ids=tuple(b.custom_id for b in message.buttons() if b.custom_id),
+                    shown_at=self.server.now(),
+                )
+                self._changed.set()
+            elif RESULT_TITLE.match(title) is not None:
+                self.results.setdefault(message.channel_id, []).append(self.server.now())
+            elif title == "Quiz over":
+                self.over[message.channel_id] = self.server.now()
+                self._changed.set()
+        elif kind == "reaction":
+            for emoji, user_id in message.reactions:
+                if user_id != bot_id or (message.id, emoji) in self._reacted:
+                    continue
+                self._reacted.add((message.id, emoji))
+                if emoji == WIN:
+                    self.wins.setdefault(message.channel_id, []).append(
+                        (message.id, self.server.now())
+                    )
+                    self._changed.set()
+                elif emoji == CLOSE:
+                    self.close_reactions += 1
+
+    async def wait(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not predicate():
+            self._changed.clear()
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise StepFailed(f"timed out after {timeout:g} s waiting for {what}")
+            if self.process is not None and self.process.returncode is not None:
+                raise StepFailed(
+                    f"the subject exited with status {self.process.returncode} while waiting "
+                    f"for {what}"
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), min(remaining, 1.0))
+
+
+def new_server(places: Sequence[Place], plan: Plan) -> tuple[LocalDiscord, TimedRestApi]:
+    server = LocalDiscord(token=f"bench-{os.urandom(8).hex()}")
+    rest = TimedRestApi(server)
+    server.rest = rest  # before start(): the app routes to server.rest.handle
+    for guild in range(plan.guilds):
+        guild_id = FIRST_GUILD_ID + guild
+        mine = [p for p in places if p.guild_id == guild_id]
+        if not mine:
+            continue
+        members = [
+            SandboxMember(uid, f"player{uid - FIRST_MEMBER_ID}")
+            for place in mine
+            for uid in place.member_ids
+        ]
+        server.add_guild(
+            guild_id,
+            f"Quiz Server {guild + 1}",
+            channel_ids=[p.channel_id for p in mine],
+            channel_names=[f"quiz-{p.index + 1}" for p in mine],
+            members=members,
+            owner_id=FIRST_MEMBER_ID - 1 - guild,
+        )
+    return server, rest
+
+
+# -- solving typed questions ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Solution:
+    kind: QuestionKind
+    answer: str
+    """A text the bot's judge takes as right."""
+    avoid: frozenset[str]
+    """Values a wrong guess must not use (every right one)."""
+
+
+class Solver:
+    """The right answer of a question from its prompt alone, as a member who knows the
+    catalogue would type it: every prompt the generator can make is made again here."""
+
+    def __init__(self, records: Sequence[Defector]) -> None:
+        self.records = list(records)
+        judge = Judge(self.records)
+        generator = QuestionGenerator(self.records, random.Random(0))
+        self.solutions: dict[str, Solution] = {}
+        for record in self.records:
+            for kind in QuestionKind:
+                if kind is QuestionKind.WHO:
+                    continue
+                question = generator.make(kind, record)
+                if question is None:
+                    continue
+                text = self._right_text(judge, question)
+                if text is not None:
+                    avoid = frozenset(str(a) for a in question.accepted)
+                    self.solutions[question.prompt] = Solution(kind, text, avoid)
+        # Who is this? The prompt is two or three of the subject's clues, in their order.
+        clues_of = getattr(generator, "_clues", None)
+        fitting: dict[str, list[str]] = {}
+        if clues_of is not None:
+            for record in self.records:
+                if not eligible(record, QuestionKind.WHO):
+                    continue
+                clues = [f"{c.label}: {c.value}" for c in clues_of(record)]
+                for size in (2, 3):
+                    for combo in itertools.combinations(clues, size):
+                        prompt = "Who is this? " + "; ".join(combo) + "."
+                        fitting.setdefault(prompt, []).append(record.name)
+        for prompt, names in fitting.items():
+            if judge.judge_who(names, names[0]) is Verdict.CORRECT:
+                self.solutions[prompt] = Solution(QuestionKind.WHO, names[0], frozenset(names))
+        self.countries = sorted(
+            {
+                str(value)
+                for r in self.records
+                for value in (r.origin_country, r.birth_country, r.destination_country)
+                if value
+            }
+        )
+        self.method_labels = [method_label(m.value) for m in ASKABLE_METHODS]
+
+    @staticmethod
+    def _right_text(judge: Judge, question: Question) -> str | None:
+        answer = question.answer
+        candidates = [str(answer)]
+        if question.kind is QuestionKind.METHOD:
+            candidates.insert(0, method_label(str(answer)))
+        for text in candidates:
+            if judge.judge(question, text) is Verdict.CORRECT:
+                return text
+        return None
+
+    def solve(self, prompt: str) -> Solution | None:
+        return self.solutions.get(prompt)
+
+    def wrong_guess(self, rng: random.Random, solution: Solution) -> str:
+        """A wrong (sometimes near) guess of the question's kind, or chatter."""
+        roll = rng.random()
+        if roll < 0.1:
+            return rng.choice(CHATTER)
+        kind = solution.kind
+        if kind is QuestionKind.YEAR:
+            year = int(solution.answer)
+            if roll < 0.2:
+                return str(year + rng.choice((-1, 1)))
+            return str(year + rng.choice((-1, 1)) * rng.randint(4, 12))
+        if kind is QuestionKind.METHOD:
+            return rng.choice([m for m in self.method_labels if m != solution.answer])
+        if kind is QuestionKind.WHO:
+            while True:
+                record = rng.choice(self.records)
+                if record.name not in solution.avoid:
+                    words = record.name.replace("(", " ").replace(")", " ").split()
+                    return words[-1] if rng.random() < 0.5 and words else record.name
+        return rng.choice([c for c in self.countries if c not in solution.avoid])
+
+
+# -- subprocesses --------------------------------------------------------------------------------
+
+
+def _clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k.upper() not in SETTINGS_ENV}
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def subject_command(
+    name: str, server: LocalDiscord, workdir: Path, profile: Path | None = None
+) -> tuple[list[str], dict[str, str]]:
+    env = _clean_env()
+    env.update(
+        DISCORD_TOKEN=server.token,
+        DISCORD_API_BASE=server.api_base,
+        DISCORD_GATEWAY_URL=server.gateway_url,
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    if name == "floor":
+        script = workdir / "floor_bot.py"
+        script.write_text(FLOOR_BOT, encoding="utf-8")
+        return [sys.executable, str(script)], env
+    env.update(
+        DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}",
+        DATA_DIR=str(workdir / "var"),
+        MESSAGE_CONTENT_INTENT="true",
+        QUIZ_REVEAL_PAUSE=str(REVEAL_PAUSE),
+        PYTHONPATH=str(ROOT),
+    )
+    if profile is not None:
+        return [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "bot", "run"], env
+    return [sys.executable, "-m", "bot", "run"], env
+
+
+async def stop_process(process: asyncio.subprocess.Process) -> int:
+    """SIGTERM, then SIGKILL after ``STOP_GRACE`` seconds; the exit status."""
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), STOP_GRACE)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+    code = await process.wait()
+    _live_pids.discard(process.pid)
+    return code
+
+
+def _kill_leftovers() -> None:
+    for pid in list(_live_pids):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+        _live_pids.discard(pid)
+
+
+@dataclass(frozen=True)
+class ProcStats:
+    rss_mib: float
+    peak_rss_mib: float
+    cpu_s: float
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid: int) -> float:
+    """utime + stime of a process, in seconds."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        raise StepFailed(f"process {pid} has exited") from None
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def proc_stats(pid: int) -> ProcStats:
+    status: dict[str, str] = {}
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        raise StepFailed(f"process {pid} has exited") from None
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        status[key] = value.strip()
+
+    def mib(key: str) -> float:
+        return int(status.get(key, "0 kB").split()[0]) / 1024
+
+    return ProcStats(rss_mib=mib("VmRSS"), peak_rss_mib=mib("VmHWM"), cpu_s=proc_cpu(pid))
+
+
+# -- one subject -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Latency:
+    samples: int
+    median_ms: float
+    p99_ms: float
+    max_ms: float
+
+    @classmethod
+    def of(cls, values_ms: Sequence[float]) -> Latency:
+        if not values_ms:
+            return cls(0, math.nan, math.nan, math.nan)
+        ordered = sorted(values_ms)
+        rank = max(1, math.ceil(0.99 * len(ordered)))
+        return cls(len(ordered), statistics.median(ordered), ordered[rank - 1], ordered[-1])
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "samples": self.samples,
+            "median_ms": _round(self.median_ms, 3),
+            "p99_ms": _round(self.p99_ms, 3),
+            "max_ms": _round(self.max_ms, 3),
+        }
+
+
+@dataclass
+class Tally:
+    """CPU time a subject (and this process) spent on one stream of events."""
+
+    events: int = 0
+    cpu_s: float = 0.0
+    driver_cpu_s: float = 0.0
+
+    def ms_per_event(self) -> float:
+        return 1000.0 * self.cpu_s / self.events if self.events else math.nan
+
+    def driver_ms_per_event(self) -> float:
+        return 1000.0 * self.driver_cpu_s / self.events if self.events else math.nan
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "events": self.events,
+            "cpu_s": round(self.cpu_s, 3),
+            "cpu_ms_per_event": _round(self.ms_per_event(), 4),
+            "driver_cpu_ms_per_event": _round(self.driver_ms_per_event(), 4),
+        }
+
+
+STREAMS = ("click", "typed wrong", "typed played")
+
+
+@dataclass
+class Subject:
+    """A running subject: its local Discord, its process, and what was measured."""
+
+    name: str
+    server: LocalDiscord
+    rest: TimedRestApi
+    watcher: Watcher
+    process: asyncio.subprocess.Process
+    stderr_path: Path
+    startup_s: float = 0.0
+    ready_s: float = 0.0
+    """Process start → READY and every GUILD_CREATE sent (before the commands check)."""
+    rss_idle_mib: float = 0.0
+    rss_games_mib: float = 0.0
+    """Largest VmRSS sampled while every game was running."""
+    rss_samples: list[tuple[str, float]] = field(default_factory=list)
+    click_latencies_ms: list[float] = field(default_factory=list)
+    tallies: dict[str, Tally] = field(default_factory=lambda: {n: Tally() for n in STREAMS})
+    """CPU time by event stream (``STREAMS``)."""
+    typed_busy_s: float = 0.0
+    """Wall time from the first message of a played block until its last ✅ (bot only)."""
+    typed_played: int = 0
+    typed_send_s: float = 0.0
+    """Wall time the local Discord took to send the messages of the played blocks."""
+    winner_latencies_ms: list[float] = field(default_factory=list)
+    result_delays_ms: list[float] = field(default_factory=list)
+    """From the ✅ on a right answer to the result of the question in its channel."""
+    ledger_rows: int | None = None
+    stop_s: float = 0.0
+    """From the first /quiz stop to the last channel showing its final standings."""
+    locked: set[tuple[int, int]] = field(default_factory=set)
+    """(channel, member) of every click answered "Locked in" (the ledger rows to come)."""
+    guesses: set[tuple[int, int, int]] = field(default_factory=set)
+    """(channel, question number, member) of every typed answer to a question that closed."""
+    start_latencies_ms: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    not_locked_in: int = 0
+    unsolved: int = 0
+    extra_wins: int = 0
+    close_reactions: int = 0
+    stats_end: ProcStats | None = None
+    exit_status: int | None = None
+    stderr: list[str] = field(default_factory=list)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def alive(self) -> None:
+        if self.process.returncode is not None:
+            raise StepFailed(f"{self.name} exited with status {self.process.returncode}")
+
+    @contextlib.asynccontextmanager
+    async def measured(self, stream: str | None) -> AsyncIterator[None]:
+        """Add the CPU time of both processes to ``stream``, from now until the subject is
+        quiet again after the block (nothing is added for a warm-up: ``stream`` None)."""
+        # This process keeps every message and interaction: keep its collections short.
+        gc.collect()
+        gc.freeze()
+        self.alive()
+        cpu_before = proc_cpu(self.pid)
+        driver_before = time.process_time()
+        yield
+        await quiet(self)
+        if stream is not None:
+            tally = self.tallies[stream]
+            tally.cpu_s += proc_cpu(self.pid) - cpu_before
+            tally.driver_cpu_s += time.process_time() - driver_before
+
+    def sample_rss(self, label: str, games_running: bool) -> float:
+        self.alive()
+        rss = proc_stats(self.pid).rss_mib
+        self.rss_samples.append((label, rss))
+        if games_running:
+            self.rss_games_mib = max(self.rss_games_mib, rss)
+        return rss
+
+
+@contextlib.asynccontextmanager
+async def running(
+    name: str, places: Sequence[Place], plan: Plan, workdir: Path, profile: Path | None = None
+) -> AsyncIterator[Subject]:
+    """Start a local Discord and the subject against it; stop both whatever happens."""
+    server, rest = new_server(places, plan)
+    await server.start()
+    watcher = Watcher(server)
+    try:
+        subject_dir = workdir / name
+        subject_dir.mkdir()
+        argv, env = subject_command(name, server, subject_dir, profile)
+        stderr_path = subject_dir / "stderr.txt"
+        with stderr_path.open("wb") as stderr:
+            started = time.perf_counter()
+            process = await asyncio.create_subprocess_exec(
+                *argv,
+                cwd=subject_dir,
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=stderr,
+                start_new_session=True,
+            )
+        _live_pids.add(process.pid)
+        subject = Subject(name, server, rest, watcher, process, stderr_path)
+        watcher.process = process
+        try:
+            try:
+                subject.ready_s = await wait_started(server, process, started)
+            except (StepFailed, SandboxError) as error:
+                await stop_process(process)
+                lines = read_stderr(stderr_path)
+                tail = "".join(f"\n  {line}" for line in lines[-20:])
+                raise StepFailed(f"{name} did not start: {error}{tail}") from None
+            subject.startup_s = time.perf_counter() - started
+            yield subject
+        finally:
+            subject.exit_status = await stop_process(process)
+            subject.stderr = read_stderr(stderr_path)
+    finally:
+        watcher.unsubscribe()
+        await server.close()
+
+
+def read_stderr(path: Path) -> list[str]:
+    with contextlib.suppress(OSError):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        return ANSI_ESCAPE.sub("", text).splitlines()
+    return []
+
+
+async def wait_started(
+    server: LocalDiscord, process: asyncio.subprocess.Process, started: float
+) -> float:
+    """Until the subject is connected and /quiz start is published (or it died); returns
+    the seconds until READY."""
+    ready_at: list[float] = []
+
+    async def ready() -> None:
+        await server.wait_until_ready(timeout=READY_TIMEOUT)
+        ready_at.append(time.perf_counter())
+        await server.wait_for(
+            lambda: any(
+                "quiz start" in server.available_commands(guild_id) for guild_id in server.guilds
+            ),
+            timeout=READY_TIMEOUT,
+        )
+
+    readiness = asyncio.ensure_future(ready())
+    exited = asyncio.ensure_future(process.wait())
+    try:
+        await asyncio.wait({readiness, exited}, return_when=asyncio.FIRST_COMPLETED)
+        if not readiness.done():
+            raise StepFailed(f"the subject exited with status {process.returncode} at start")
+        readiness.result()
+    finally:
+        for future in (readiness, exited):
+            future.cancel()
+        await asyncio.gather(readiness, exited, return_exceptions=True)
+    return ready_at[0] - started
+
+
+async def quiet(subject: Subject) -> None:
+    """Until the subject's process spent no CPU tick for ``QUIET_POLL`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + QUIET_MAX
+    subject.alive()
+    last = proc_cpu(subject.pid)
+    while loop.time() < deadline:
+        await asyncio.sleep(QUIET_POLL)
+        subject.alive()
+        now = proc_cpu(subject.pid)
+        if now == last:
+            return
+        last = now
+
+
+# -- commands --------------------------------------------------------------------------------------
+
+
+async def run_commands(
+    subject: Subject,
+    places: Sequence[Place],
+    command: str,
+    options: dict[str, Any],
+) -> list[float]:
+    """Run ``command`` in every channel as its starter, ``START_CONCURRENCY`` at a time;
+    the acknowledgement latencies (ms)."""
+    server, rest = subject.server, subject.rest
+    queue = list(places)
+    latencies: list[float] = []
+
+    async def worker() -> None:
+        while queue:
+            place = queue.pop(0)
+            interaction = await server.slash(
+                place.guild_id, place.channel_id, place.starter_id, command, options
+            )
+            first = await interaction.wait_for_response(timeout=ACK_TIMEOUT)
+            if not first["accepted"] or first["type"] not in (4, 5):
+                raise StepFailed(
+                    f"{subject.name}: /{command} in channel {place.index + 1} was answered "
+                    f"with type {first['type']}: {first['error'] or first.get('data')}"
+                )
+            received = rest.first_callback_at.get(interaction.id)
+            if received is not None:
+                latencies.append((received - interaction.dispatched_at) * 1000.0)
+
+    await asyncio.gather(*(worker() for _ in range(START_CONCURRENCY)))
+    return latencies
+
+
+async def start_games(subject: Subject, places: Sequence[Place], options: dict[str, Any]) -> None:
+    """/quiz start everywhere, then wait until every channel shows a fresh question 1."""
+    shown_before = {
+        p.channel_id: q.message_id
+        for p in places
+        if (q := subject.watcher.questions.get(p.channel_id)) is not None
+    }
+    subject.start_latencies_ms += await run_commands(subject, places, "quiz start", options)
+
+    def all_shown() -> bool:
+        for place in places:
+            question = subject.watcher.questions.get(place.channel_id)
+            if question is None or question.message_id == shown_before.get(place.channel_id):
+                return False
+        return True
+
+    await subject.watcher.wait(all_shown, STEP_TIMEOUT, f"{subject.name}'s first questions")
+
+
+# -- button waves ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Click:
+    at: float
+    place: Place
+    member_id: int
+    choice: int
+
+
+def build_waves(places: Sequence[Place], plan: Plan, seed: int) -> list[list[Click]]:
+    """The warm-up wave, then the measured ones; each member clicks once per question."""
+    rng = random.Random(seed)
+    waves = []
+    for wave in range(plan.waves + 1):
+        group = plan.waves if wave == 0 else wave - 1  # the warm-up uses the last group
+        clicks = [
+            Click(
+                at=rng.uniform(0.0, plan.wave_seconds),
+                place=place,
+                member_id=place.member_ids[group * plan.clickers + j],
+                choice=rng.randrange(4),
+            )
+            for place in places
+            for j in range(plan.clickers)
+        ]
+        clicks.sort(key=lambda c: c.at)
+        waves.append(clicks)
+    return waves
+
+
+async def play_wave(subject: Subject, clicks: Sequence[Click], *, warmup: bool = False) -> None:
+    """Send the clicks at their moments (open loop), wait for every answer, add up the
+    latencies, the failures and both processes' CPU time."""
+    server, rest, watcher = subject.server, subject.rest, subject.watcher
+    loop = asyncio.get_running_loop()
+
+    async def one(click: Click) -> Interaction | str:
+        question = watcher.questions[click.place.channel_id]
+        custom_id = question.custom_ids[click.choice % len(question.custom_ids)]
+        try:
+            return await server.click(question.message_id, custom_id, click.member_id)
+        except SandboxError as error:
+            return f"{subject.name}: click in channel {click.place.index + 1}: {error}"
+
+    async with subject.measured(None if warmup else "click"):
+        started = loop.time()
+        tasks: list[asyncio.Task[Interaction | str]] = []
+        for click in clicks:
+            delay = started + click.at - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(click)))
+        outcomes = await asyncio.gather(*tasks)
+        interactions = [o for o in outcomes if isinstance(o, Interaction)]
+        missing = set(await rest.wait_answered([i.id for i in interactions], ACK_TIMEOUT))
+    if not warmup:
+        subject.tallies["click"].events += len(clicks)
+    subject.failures += [o for o in outcomes if isinstance(o, str)]
+    for interaction in interactions:
+        what = f"{subject.name}: click {interaction.custom_id!r} by {interaction.user_id}"
+        if interaction.id in missing or not interaction.callbacks:
+            subject.failures.append(f"{what}: no answer within {ACK_TIMEOUT:g} s")
+            continue
+        first = interaction.callbacks[0]
+        if len(interaction.callbacks) != 1:
+            subject.failures.append(f"{what}: {len(interaction.callbacks)} callbacks")
+        if not first["accepted"] or first["type"] != 4:
+            subject.failures.append(f"{what}: callback type {first['type']}: {first['error']}")
+            continue
+        content = str((first.get("data") or {}).get("content") or "")
+        if not content.startswith("Locked in"):
+            subject.not_locked_in += 1
+            subject.failures.append(f"{what}: answered {content[:80]!r}")
+            continue
+        subject.locked.add((interaction.channel_id, interaction.user_id))
+        if not warmup:
+            received = rest.first_callback_at[interaction.id]
+            subject.click_latencies_ms.append((received - interaction.dispatched_at) * 1000.0)
+
+
+async def stop_games(subject: Subject, places: Sequence[Place]) -> None:
+    """/quiz stop everywhere, then wait until every channel shows its final standings."""
+    over_before = dict(subject.watcher.over)
+    began = asyncio.get_running_loop().time()
+    await run_commands(subject, places, "quiz stop", {})
+    await subject.watcher.wait(
+        lambda: all(
+            subject.watcher.over.get(p.channel_id, -1.0) > over_before.get(p.channel_id, -1.0)
+            for p in places
+        ),
+        STEP_TIMEOUT,
+        f"{subject.name}'s final standings in every channel",
+    )
+    subject.stop_s = max(subject.watcher.over[p.channel_id] for p in places) - began
+
+
+# -- typed blocks ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Typed:
+    place: Place
+    member_id: int
+    content: str
+
+
+def build_block(
+    bot: Subject,
+    places: Sequence[Place],
+    per_channel: int,
+    solver: Solver,
+    rng: random.Random,
+    *,
+    right: bool,
+) -> tuple[list[Typed], set[int]]:
+    """The messages of one block, channel after channel in turn, guessing at the questions
+    the bot shows now (with ``right``, the last message of a channel is the right answer);
+    and the channels whose question was solved."""
+    by_channel: list[list[Typed]] = []
+    solved: set[int] = set()
+    for place in places:
+        solution = solver.solve(bot.watcher.questions[place.channel_id].prompt)
+        posters = place.member_ids[:TYPED_POSTERS]
+        messages: list[Typed] = []
+        for _ in range(per_channel - 1 if right else per_channel):
+            guess = (
+                solver.wrong_guess(rng, solution) if solution is not None else rng.choice(CHATTER)
+            )
+            messages.append(Typed(place, rng.choice(posters), guess))
+        if right:
+            if solution is not None:
+                solved.add(place.channel_id)
+                messages.append(Typed(place, rng.choice(posters), solution.answer))
+            else:
+                bot.unsolved += 1
+                messages.append(Typed(place, rng.choice(posters), rng.choice(CHATTER)))
+        by_channel.append(messages)
+    ordered = [m for turn in zip(*by_channel, strict=True) for m in turn]
+    return ordered, solved
+
+
+async def play_block(
+    subject: Subject,
+    messages: Sequence[Typed],
+    solved: set[int],
+    places: Sequence[Place],
+    stream: str | None,
+) -> None:
+    """Send the messages as fast as the local Discord delivers them; for the bot and the
+    channels in ``solved``, wait for the ✅ on every right answer and the next question."""
+    server, watcher = subject.server, subject.watcher
+    loop = asyncio.get_running_loop()
+    waits = subject.name == "bot" and bool(solved)
+    numbers = {p.channel_id: watcher.questions[p.channel_id].number for p in places}
+    wins_before = {c: len(watcher.wins.get(c, [])) for c in solved}
+    results_before = {c: len(watcher.results.get(c, [])) for c in solved}
+    sent_at: dict[int, float] = {}
+    async with subject.measured(stream):
+        started = loop.time()
+        for message in messages:
+            at = loop.time()
+            payload = await server.user_message(
+                message.place.guild_id,
+                message.place.channel_id,
+                message.member_id,
+                message.content,
+            )
+            sent_at[int(payload["id"])] = at
+        sent = loop.time() - started
+        if subject.name == "bot":  # every question guessed at here closes in a played block
+            subject.guesses.update(
+                (m.place.channel_id, numbers[m.place.channel_id], m.member_id) for m in messages
+            )
+        if waits:
+
+            def all_won() -> bool:
+                return all(len(watcher.wins.get(c, [])) > wins_before[c] for c in solved)
+
+            await watcher.wait(all_won, STEP_TIMEOUT, "a ✅ on the right answer in every channel")
+            last_win = started
+            for channel_id in solved:
+                new = watcher.wins[channel_id][wins_before[channel_id] :]
+                subject.extra_wins += len(new) - 1
+                for message_id, when in new:
+                    last_win = max(last_win, when)
+                    if message_id in sent_at:
+                        subject.winner_latencies_ms.append((when - sent_at[message_id]) * 1000.0)
+            subject.typed_busy_s += last_win - started
+            subject.typed_send_s += sent
+            subject.typed_played += len(messages)
+
+            def moved_on(channel_id: int) -> bool:
+                question = watcher.questions[channel_id]
+                if question.number > numbers[channel_id]:
+                    return True
+                return (
+                    question.number >= question.rounds
+                    and watcher.over.get(channel_id, 0.0) > started
+                )
+
+            await watcher.wait(
+                lambda: all(moved_on(c) for c in solved),
+                STEP_TIMEOUT,
+                "the next question in every channel",
+            )
+            for channel_id in solved:
+                won_at = watcher.wins[channel_id][wins_before[channel_id]][1]
+                posted = watcher.results.get(channel_id, [])[results_before[channel_id] :]
+                if posted:
+                    subject.result_delays_ms.append((posted[0] - won_at) * 1000.0)
+    if stream is not None:
+        subject.tallies[stream].events += len(messages)
+
+
+# -- the run ---------------------------------------------------------------------------------------
+
+
+def abba(subjects: Sequence[Subject], number: int) -> list[Subject]:
+    """floor, bot, then bot, floor, then floor, bot, ..."""
+    return list(subjects) if number % 2 == 0 else list(subjects)[::-1]
+
+
+async def bench(
+    plan: Plan, seed: int, log: Callable[[str], None], profile: Path | None = None
+) -> list[Subject]:
+    """Both subjects, started one after the other, then the phases (see the docstring)."""
+    # SIGTERM (a CI timeout) cancels the run like Ctrl-C does, so the subjects are stopped.
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    records = load_catalogue()
+    solver = Solver(records)
+    places = layout(plan)
+    waves = build_waves(places, plan, seed)
+    rng = random.Random(seed + 1)
+    log(
+        f"plan: {plan.games} games in {plan.games} channels over {plan.guilds} guilds; "
+        f"{plan.waves} waves of {plan.games * plan.clickers} clicks over "
+        f"{plan.wave_seconds:g} s; a block of {plan.games * plan.typed_wrong_per_channel} wrong "
+        f"guesses and {plan.typed_blocks} played blocks of "
+        f"{plan.games * plan.typed_per_channel} messages; seed {seed}"
+    )
+    subjects: list[Subject] = []
+    with tempfile.TemporaryDirectory(prefix="defector-scale-", ignore_cleanup_errors=True) as tmp:
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                for name in ("floor", "bot"):
+                    subject = await stack.enter_async_context(
+                        running(name, places, plan, Path(tmp), profile if name == "bot" else None)
+                    )
+                    log(
+                        f"  {name}: pid {subject.pid}, READY in {subject.ready_s:.2f} s, "
+                        f"/quiz published in {subject.startup_s:.2f} s"
+                    )
+                    subjects.append(subject)
+                bot = subjects[1]
+                await asyncio.sleep(IDLE_SETTLE)
+                for subject in subjects:
+                    await quiet(subject)
+                    subject.rss_idle_mib = subject.sample_rss("idle", games_running=False)
+                log(
+                    "  idle RSS: "
+                    + ", ".join(f"{s.name} {s.rss_idle_mib:.1f} MiB" for s in subjects)
+                )
+
+                # Button games: all open at once, for the whole phase.
+                buttons = {"rounds": 1, "mode": "buttons", "seconds": QUESTION_SECONDS}
+                for subject in subjects:
+                    began = time.perf_counter()
+                    await start_games(subject, places, buttons)
+                    await quiet(subject)
+                    rss = subject.sample_rss(f"{plan.games} button games", games_running=True)
+                    log(
+                        f"  {subject.name}: {plan.games} button games started in "
+                        f"{time.perf_counter() - began:.1f} s; RSS {rss:.1f} MiB"
+                    )
+                for subject in subjects:
+                    await play_wave(subject, waves[0], warmup=True)
+                for number, clicks in enumerate(waves[1:]):
+                    for subject in abba(subjects, number):
+                        await play_wave(subject, clicks)
+                        subject.sample_rss(f"after wave {number + 1}", games_running=True)
+                    log(
+                        f"  wave {number + 1}/{plan.waves}: "
+                        + ", ".join(
+                            f"{s.name} p99 {Latency.of(s.click_latencies_ms).p99_ms:.1f} ms, "
+                            f"RSS {s.rss_samples[-1][1]:.1f} MiB"
+                            for s in subjects
+                        )
+                        + " so far"
+                    )
+                await stop_games(bot, places)
+                await quiet(bot)
+                rss = bot.sample_rss("button games stopped", games_running=False)
+                log(f"  bot: games stopped in {bot.stop_s:.1f} s; RSS {rss:.1f} MiB")
+
+                # Typed games (the floor has nothing to start).
+                typed = {
+                    "rounds": plan.typed_blocks + 1,
+                    "mode": "typed",
+                    "seconds": QUESTION_SECONDS,
+                }
+                began = time.perf_counter()
+                await start_games(bot, places, typed)
+                await quiet(bot)
+                rss = bot.sample_rss(f"{plan.games} typed games", games_running=True)
+                log(
+                    f"  bot: {plan.games} typed games started in "
+                    f"{time.perf_counter() - began:.1f} s; RSS {rss:.1f} MiB"
+                )
+                warmup, _ = build_block(bot, places, 2, solver, rng, right=False)
+                for subject in subjects:
+                    await play_block(subject, warmup, set(), places, None)
+                half = max(1, plan.typed_wrong_per_channel // 2)
+                for number in range(2):  # two halves, floor and bot in turn
+                    wrong, _ = build_block(bot, places, half, solver, rng, right=False)
+                    for subject in abba(subjects, number):
+                        await play_block(subject, wrong, set(), places, "typed wrong")
+                        subject.sample_rss(
+                            f"after wrong guesses {number + 1}/2", games_running=True
+                        )
+                log(
+                    f"  typed, wrong guesses only: {2 * len(wrong)} messages; "
+                    + ", ".join(
+                        f"{s.name} {s.tallies['typed wrong'].ms_per_event():.3f} ms CPU each"
+                        for s in subjects
+                    )
+                )
+                for number in range(plan.typed_blocks):
+                    messages, solved = build_block(
+                        bot, places, plan.typed_per_channel, solver, rng, right=True
+                    )
+                    for subject in abba(subjects, number + 1):
+                        await play_block(subject, messages, solved, places, "typed played")
+                        subject.sample_rss(f"after typed block {number + 1}", games_running=True)
+                    log(
+                        f"  typed block {number + 1}/{plan.typed_blocks}: {len(messages)} "
+                        f"messages, bot busy {bot.typed_busy_s:.2f} s so far; "
+                        + ", ".join(
+                            f"{s.name} RSS {s.rss_samples[-1][1]:.1f} MiB" for s in subjects
+                        )
+                    )
+                for subject in subjects:
+                    subject.stats_end = proc_stats(subject.pid)
+                    subject.close_reactions = subject.watcher.close_reactions
+                    subject.failures += [
+                        f"{subject.name}: violation: {v}" for v in subject.server.violations
+                    ]
+        except (StepFailed, SandboxError) as error:
+            # The subjects have been stopped: add what they said before the failure.
+            raise StepFailed(with_stderr(str(error), subjects)) from None
+        # The bot has stopped (SIGTERM: it writes what its score keeper still held).
+        bot.ledger_rows = ledger_rows(Path(tmp) / "bot" / "bench.sqlite3")
+    return subjects
+
+
+def with_stderr(message: str, subjects: Sequence[Subject]) -> str:
+    for subject in subjects:
+        if subject.stderr:
+            tail = "".join(f"\n  {line}" for line in subject.stderr[-15:])
+            message += f"\n{subject.name} stderr (last lines):{tail}"
+    return message
+
+
+def ledger_rows(path: Path) -> int | None:
+    """Rows of the bot's answer ledger, read once it has stopped (None if unreadable)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            return int(db.execute("SELECT COUNT(*) FROM quiz_answers").fetchone()[0])
+    except sqlite3.Error:
+        return None
+
+
+# -- figures and output ----------------------------------------------------------------------------
+
+
+def _round(value: float, digits: int) -> float | None:
+    return None if math.isnan(value) else round(value, digits)
+
+
+def _ratio(ours: float, base: float) -> float:
+    return ours / base if base > 0 and not math.isnan(ours) else math.nan
+
+
+@dataclass
+class Row:
+    figure: str
+    unit: str
+    ours: float
+    baseline: float | None
+    target: str = ""
+    met: bool | None = None
+    ratio: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.ratio is None and self.baseline is not None:
+            self.ratio = _ratio(self.ours, self.baseline)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "figure": self.figure,
+            "unit": self.unit,
+            "ours": _round(self.ours, 4),
+            "baseline": None if self.baseline is None else _round(self.baseline, 4),
+            "ratio": None if self.ratio is None else _round(self.ratio, 3),
+            "target": self.target or None,
+            "met": self.met,
+        }
+
+
+def cpu_row(figure: str, stream: str, floor: Subject, bot: Subject) -> Row:
+    ours, base = bot.tallies[stream].ms_per_event(), floor.tallies[stream].ms_per_event()
+    ratio = _ratio(ours, base)
+    target = f"≤ {TARGET_CPU_RATIO:g}x floor"
+    return Row(figure, "ms", ours, base, target, ratio <= TARGET_CPU_RATIO, ratio)
+
+
+def figures(plan: Plan, floor: Subject, bot: Subject) -> list[Row]:
+    games = plan.games
+    clicks_bot = Latency.of(bot.click_latencies_ms)
+    clicks_floor = Latency.of(floor.click_latencies_ms)
+    throughput = bot.typed_played / bot.typed_busy_s if bot.typed_busy_s > 0 else math.nan
+    failures = len(bot.failures) + len(floor.failures)
+    expected = len(bot.locked) + len(bot.guesses)
+    return [
+        Row("start-up to READY + /quiz published", "s", bot.startup_s, floor.startup_s),
+        Row("RSS idle", "MiB", bot.rss_idle_mib, floor.rss_idle_mib),
+        Row(
+            f"RSS with {games} games running",
+            "MiB",
+            bot.rss_games_mib,
+            floor.rss_games_mib,
+            f"< {TARGET_RSS_MIB:.1f} MiB (150 MB)",
+            bot.rss_games_mib < TARGET_RSS_MIB,
+        ),
+        Row(
+            f"click ack p99, {games} games",
+            "ms",
+            clicks_bot.p99_ms,
+            clicks_floor.p99_ms,
+            f"< {TARGET_P99_MS:g} ms",
+            clicks_bot.p99_ms < TARGET_P99_MS,
+        ),
+        Row(f"click ack median, {games} games", "ms", clicks_bot.median_ms, clicks_floor.median_ms),
+        cpu_row("CPU per button answer", "click", floor, bot),
+        cpu_row("CPU per typed answer, wrong guesses", "typed wrong", floor, bot),
+        cpu_row("CPU per typed answer, as played", "typed played", floor, bot),
+        Row(f"typed answers processed, {games} channels", "/s", throughput, None),
+        Row("failed events + violations", "", float(failures), None, "0", failures == 0),
+        Row(
+            "answer ledger rows after shutdown",
+            "",
+            math.nan if bot.ledger_rows is None else float(bot.ledger_rows),
+            None,
+            f"= {expected} answered",
+            bot.ledger_rows == expected,
+        ),
+    ]
+
+
+def _fmt(value: float | None, unit: str = "") -> str:
+    if value is None or math.isnan(value):
+        return "—"
+    if unit == "/s":
+        return f"{value:,.0f}/s"
+    if unit == "s":
+        return f"{value:.2f} s"
+    if unit == "":
+        return f"{value:g}"
+    return f"{value:.3f} {unit}" if value < 10 else f"{value:.1f} {unit}"
+
+
+def _table(header: Sequence[str], body: Sequence[Sequence[str]], left: set[int]) -> str:
+    widths = [max(len(line[i]) for line in (header, *body)) for i in range(len(header))]
+
+    def render(line: Sequence[str]) -> str:
+        cells = [
+            cell.ljust(widths[i]) if i in left else cell.rjust(widths[i])
+            for i, cell in enumerate(line)
+        ]
+        return "  ".join(cells).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    return "\n".join([render(header), rule, *(render(line) for line in body)])
+
+
+def format_rows(rows: Sequence[Row]) -> str:
+    body = [
+        (
+            row.figure,
+            _fmt(row.ours, row.unit),
+            _fmt(row.baseline, row.unit),
+            "—" if row.ratio is None or math.isnan(row.ratio) else f"{row.ratio:.2f}x",
+            row.target or "—",
+            "—" if row.met is None else ("yes" if row.met else "NO"),
+        )
+        for row in rows
+    ]
+    header = ("figure", "bot", "floor", "bot/floor", "target", "met?")
+    return _table(header, body, left={0, 4, 5})
+
+
+def _excerpt(lines: Sequence[str], limit: int = 12) -> list[str]:
+    if len(lines) > limit:
+        return [*lines[:limit], f"... ({len(lines) - limit} more lines)"]
+    return list(lines)
+
+
+def subject_details(subject: Subject) -> dict[str, object]:
+    end = subject.stats_end
+    return {
+        "subject": subject.name,
+        "startup_s": round(subject.startup_s, 3),
+        "ready_s": round(subject.ready_s, 3),
+        "rss_idle_mib": round(subject.rss_idle_mib, 1),
+        "rss_games_mib": round(subject.rss_games_mib, 1),
+        "rss_end_mib": round(end.rss_mib, 1) if end else None,
+        "peak_rss_mib": round(end.peak_rss_mib, 1) if end else None,
+        "rss_samples": [[label, round(value, 1)] for label, value in subject.rss_samples],
+        "click_latency": Latency.of(subject.click_latencies_ms).to_dict(),
+        "start_latency": Latency.of(subject.start_latencies_ms).to_dict(),
+        "cpu": {stream: tally.to_dict() for stream, tally in subject.tallies.items()},
+        "typed_played": subject.typed_played,
+        "typed_send_s": round(subject.typed_send_s, 3),
+        "typed_busy_s": round(subject.typed_busy_s, 3),
+        "winner_latency": Latency.of(subject.winner_latencies_ms).to_dict(),
+        "result_delay": Latency.of(subject.result_delays_ms).to_dict(),
+        "stop_all_s": round(subject.stop_s, 2),
+        "ledger_rows": subject.ledger_rows,
+        "ledger_rows_expected": len(subject.locked) + len(subject.guesses),
+        "unsolved_questions": subject.unsolved,
+        "extra_wins": subject.extra_wins,
+        "close_reactions": subject.close_reactions,
+        "not_locked_in": subject.not_locked_in,
+        "failures": subject.failures,
+        "exit_status": subject.exit_status,
+        "stderr": subject.stderr,
+    }
+
+
+def print_report(
+    plan: Plan, rows: Sequence[Row], floor: Subject, bot: Subject, args: argparse.Namespace
+) -> None:
+    offered = plan.games * plan.clickers / plan.wave_seconds
+    print(
+        "Quizzes at scale through the local Discord: the bot vs a minimal discord.py bot "
+        f"(the floor); {plan.games} games over {plan.guilds} guilds"
+        f"{'; quick run' if args.quick else ''}"
+    )
+    print(
+        f"{plan.waves} waves x {plan.games * plan.clickers} clicks over {plan.wave_seconds:g} s "
+        f"({offered:.0f}/s offered); typed: {plan.games * plan.typed_wrong_per_channel} wrong "
+        f"guesses, then {plan.typed_blocks} blocks x {plan.games * plan.typed_per_channel} "
+        f"messages (1 right in {plan.typed_per_channel}); seed {args.seed}; "
+        f"{os.cpu_count()} CPUs"
+    )
+    print()
+    print(format_rows(rows))
+    print()
+    for s in (floor, bot):
+        end = s.stats_end
+        driver = ", ".join(
+            f"{t.driver_ms_per_event():.2f} ms/{name}" for name, t in s.tallies.items()
+        )
+        spent = ", ".join(f"{name} {t.cpu_s:.2f} s for {t.events}" for name, t in s.tallies.items())
+        print(
+            f"{s.name}: READY after {s.ready_s:.2f} s; RSS idle {s.rss_idle_mib:.1f}, with "
+            f"games {s.rss_games_mib:.1f}, at the end {end.rss_mib if end else math.nan:.1f}, "
+            f"peak {end.peak_rss_mib if end else math.nan:.1f} MiB; exit status "
+            f"{s.exit_status}; CPU time (10 ms ticks): {spent}; CPU of the local Discord + "
+            f"driver: {driver}"
+        )
+    starts = Latency.of(bot.start_latencies_ms)
+    winners = Latency.of(bot.winner_latencies_ms)
+    results = Latency.of(bot.result_delays_ms)
+    send_rate = bot.typed_played / bot.typed_send_s if bot.typed_send_s > 0 else math.nan
+    print(
+        f"bot: /quiz start ack median {starts.median_ms:.1f} ms, p99 {starts.p99_ms:.1f} ms; "
+        f"/quiz stop in every channel → every final standings {bot.stop_s:.1f} s"
+    )
+    print(
+        f"bot, typed: sent at {send_rate:,.0f}/s; right answer → ✅ median "
+        f"{winners.median_ms:.0f} ms, p99 {winners.p99_ms:.0f} ms; ✅ → result posted median "
+        f"{results.median_ms:.0f} ms, max {results.max_ms:.0f} ms; {bot.close_reactions} 🤏; "
+        f"{bot.unsolved} unsolved questions; {bot.extra_wins} extra ✅"
+    )
+    print(f"load average of the machine at the start and the end: {args.loadavg}")
+    print("bot RSS (MiB): " + ", ".join(f"{lbl} {v:.1f}" for lbl, v in bot.rss_samples))
+    for s in (floor, bot):
+        for title, lines in (("failures", s.failures), ("stderr", s.stderr)):
+            if lines:
+                print(f"{s.name} {title} ({len(lines)}):")
+                for line in _excerpt(lines):
+                    print(f"  {line}")
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages (other work on the machine skews the figures)."""
+    with contextlib.suppress(OSError):
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    return "?"
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.scale",
+        description="Many quiz games at once: start-up, memory, click latency, typed "
+        "throughput and CPU per answer of the bot beside a minimal discord.py bot.",
+    )
+    parser.add_argument("--quick", action="store_true", help="20 games (CI smoke run)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if a target is missed or anything failed"
+    )
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="load seed")
+    parser.add_argument("--games", type=int, help="games (channels); default 100, quick 20")
+    parser.add_argument(
+        "--profile-bot",
+        type=Path,
+        metavar="FILE",
+        help="run the bot under cProfile and write its stats to FILE (slows it down)",
+    )
+    args = parser.parse_args(argv)
+    if args.games is not None and not 1 <= args.games <= 500:
+        parser.error("--games must be from 1 to 500")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    plan = QUICK if args.quick else FULL
+    if args.games:
+        plan = dataclasses.replace(plan, games=args.games, guilds=min(plan.guilds, args.games))
+    profile = args.profile_bot.resolve() if args.profile_bot else None
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    load_before = load_average()
+    try:
+        floor, bot = asyncio.run(bench(plan, args.seed, log, profile))
+    except (StepFailed, SandboxError) as error:
+        print(f"bench.scale: {error}", file=sys.stderr)
+        return 1
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("bench.scale: interrupted; subjects stopped", file=sys.stderr)
+        return 130
+    finally:
+        _kill_leftovers()
+    elapsed = time.perf_counter() - started
+    args.loadavg = f"{load_before} → {load_average()}"
+    rows = figures(plan, floor, bot)
+    targets_met = all(row.met is not False for row in rows)
+    if args.json:
+        import discord
+
+        document = {
+            "benchmark": "scale",
+            "quick": args.quick,
+            "seed": args.seed,
+            "plan": dataclasses.asdict(plan),
+            "python": platform.python_version(),
+            "discord_py": discord.__version__,
+            "cpus": os.cpu_count(),
+            "loadavg": args.loadavg,
+            "rows": [row.to_dict() for row in rows],
+            "targets_met": targets_met,
+            "subjects": [subject_details(floor), subject_details(bot)],
+            "elapsed_s": round(elapsed, 1),
+        }
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        print_report(plan, rows, floor, bot, args)
+        print(f"every target met: {'yes' if targets_met else 'NO'}")
+        print(f"elapsed: {elapsed:.1f} s")
+    return 1 if args.check and not targets_met else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
