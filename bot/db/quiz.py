@@ -399,21 +399,22 @@ async def record_answers(sessions: Sessions, *, answers: Sequence[AnswerRecord])
         return 0
     async with sessions() as session, session.begin():
         inserted: list[Any] = []
-        for chunk in _chunks(rows):
-            insert = _insert(session, _ANSWERS)
-            statement = (
-                insert.values(list(chunk))
-                .on_conflict_do_nothing(index_elements=["game_id", "question_number", "user_id"])
-                .returning(
-                    _ANSWERS.c.guild_id,
-                    _ANSWERS.c.user_id,
-                    _ANSWERS.c.kind,
-                    _ANSWERS.c.correct,
-                    _ANSWERS.c.points,
-                    _ANSWERS.c.answered_at,
-                )
+        # One statement with the rows as parameters (an "executemany"): its SQL is compiled
+        # once and cached, where a VALUES list of a new length each time was not.
+        statement = (
+            _insert(session, _ANSWERS)
+            .on_conflict_do_nothing(index_elements=["game_id", "question_number", "user_id"])
+            .returning(
+                _ANSWERS.c.guild_id,
+                _ANSWERS.c.user_id,
+                _ANSWERS.c.kind,
+                _ANSWERS.c.correct,
+                _ANSWERS.c.points,
+                _ANSWERS.c.answered_at,
             )
-            inserted.extend((await session.execute(statement)).all())
+        )
+        for chunk in _chunks(rows):
+            inserted.extend((await session.execute(statement, list(chunk))).all())
         await _add_to_aggregates(session, inserted)
         return len(inserted)
 
@@ -486,14 +487,14 @@ async def _count_new_players(session: AsyncSession, keys: Sequence[tuple[str, in
     ``quiz_player_counts``. INSERT ... ON CONFLICT DO NOTHING RETURNING returns only the rows
     this transaction created, so a player first seen by two writers at once is counted once."""
     new: dict[str, int] = defaultdict(int)
-    for chunk in _chunks([{"kind": kind, "user_id": user_id} for kind, user_id in keys]):
-        insert = _insert(session, _TOTALS)
-        statement = (
-            insert.values([row | dict.fromkeys(_AGGREGATE_SUMS, 0) for row in chunk])
-            .on_conflict_do_nothing(index_elements=["kind", "user_id"])
-            .returning(_TOTALS.c.kind)
-        )
-        for kind in (await session.scalars(statement)).all():
+    statement = (
+        _insert(session, _TOTALS)
+        .on_conflict_do_nothing(index_elements=["kind", "user_id"])
+        .returning(_TOTALS.c.kind)
+    )
+    zeros = dict.fromkeys(_AGGREGATE_SUMS, 0)
+    for chunk in _chunks([{"kind": kind, "user_id": user_id} | zeros for kind, user_id in keys]):
+        for kind in (await session.scalars(statement, list(chunk))).all():
             new[kind] += 1
     if new:
         insert = _insert(session, _COUNTS)
@@ -517,13 +518,13 @@ async def _upsert_sums(
         dict(zip(key, keys, strict=True)) | dict(zip(_AGGREGATE_SUMS, sums, strict=True))
         for keys, sums in items
     ]
+    insert = _insert(session, table)
+    statement = insert.on_conflict_do_update(
+        index_elements=list(key),
+        set_={name: table.c[name] + insert.excluded[name] for name in _AGGREGATE_SUMS},
+    )
     for chunk in _chunks(rows):
-        insert = _insert(session, table)
-        statement = insert.values(list(chunk)).on_conflict_do_update(
-            index_elements=list(key),
-            set_={name: table.c[name] + insert.excluded[name] for name in _AGGREGATE_SUMS},
-        )
-        await session.execute(statement)
+        await session.execute(statement, list(chunk))
 
 
 def _day_of(session: AsyncSession, column: Any) -> Any:
