@@ -36,10 +36,7 @@ pytest: install-dev
 test: lint typecheck pytest
 
 bench: install
-	$(BIN)/python -m bench.lookup
-	$(BIN)/python -m bench.quiz
-	$(BIN)/python -m bench.e2e
-	$(BIN)/python -m bench.leaderboard
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
