@@ -124,6 +124,7 @@ from typing import Any
 # For ``python bench/scale.py``: make the project root importable like ``python -m`` does.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.e2e import _clean_env, _kill_leftovers, _live_pids, stop_process
 from bot.catalog.importer import load_catalogue
 from bot.catalog.models import Defector
 from bot.config import Settings
@@ -276,7 +277,6 @@ async def main() -> None:
 asyncio.run(main())
 '''
 
-_live_pids: set[int] = set()
 """Subprocesses not reaped yet: killed on the way out whatever happened."""
 
 
@@ -596,12 +596,6 @@ class Solver:
 # -- subprocesses --------------------------------------------------------------------------------
 
 
-def _clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k.upper() not in SETTINGS_ENV}
-    env.pop("PYTHONPATH", None)
-    return env
-
-
 def subject_command(
     name: str, server: LocalDiscord, workdir: Path, profile: Path | None = None
 ) -> tuple[list[str], dict[str, str]]:
@@ -627,28 +621,6 @@ def subject_command(
     if profile is not None:
         return [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "bot", "run"], env
     return [sys.executable, "-m", "bot", "run"], env
-
-
-async def stop_process(process: asyncio.subprocess.Process) -> int:
-    """SIGTERM, then SIGKILL after ``STOP_GRACE`` seconds; the exit status."""
-    if process.returncode is None:
-        with contextlib.suppress(ProcessLookupError):
-            process.terminate()
-        try:
-            await asyncio.wait_for(process.wait(), STOP_GRACE)
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-    code = await process.wait()
-    _live_pids.discard(process.pid)
-    return code
-
-
-def _kill_leftovers() -> None:
-    for pid in list(_live_pids):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
-        _live_pids.discard(pid)
 
 
 @dataclass(frozen=True)
