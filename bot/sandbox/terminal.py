@@ -22,7 +22,8 @@ Type a slash command as in Discord, options as `name: value`:
   /defector search origin: Hungary year_from: 1956 year_to: 1956
   /help
 Other lines:
-  <number>             click button <number> of the last answer
+  <number>             click button <number> of the last answer (other numbers, such
+                       as a year in a typed quiz, are posted as messages)
   <number> <choice>    pick option <choice> of select menu <number>
   ?/defector lookup name: nur   show the autocomplete choices for the last option
   any other text       post it as a message in #general
@@ -200,8 +201,9 @@ class TerminalSession:
                 return await self._autocomplete(line[2:])
             if line.startswith("/"):
                 return await self._command(line[1:])
-            if re.fullmatch(r"\d+(\s+\d+)?", line):
-                return await self._click(*map(int, line.split()))
+            numbers = line.split()
+            if re.fullmatch(r"\d+(\s+\d+)?", line) and 1 <= int(numbers[0]) <= len(self.clickables):
+                return await self._click(*map(int, numbers))
             await self.server.user_message(self.guild_id, self.channel_id, self.user_id, line)
             await self.settle()
             return self.show_new() if self._has_new() else ""
