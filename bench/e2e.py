@@ -485,10 +485,15 @@ class Latency:
     def to_dict(self) -> dict[str, object]:
         return {
             "samples": self.samples,
-            "median_ms": round(self.median_ms, 3),
-            "p99_ms": round(self.p99_ms, 3),
-            "max_ms": round(self.max_ms, 3),
+            "median_ms": _ms(self.median_ms),
+            "p99_ms": _ms(self.p99_ms),
+            "max_ms": _ms(self.max_ms),
         }
+
+
+def _ms(value: float) -> float | None:
+    """Milliseconds for JSON: NaN (no samples) is not valid JSON, so it becomes null."""
+    return None if math.isnan(value) else round(value, 3)
 
 
 @dataclass

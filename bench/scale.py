@@ -112,7 +112,6 @@ import random
 import re
 import signal
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -124,7 +123,7 @@ from typing import Any
 # For ``python bench/scale.py``: make the project root importable like ``python -m`` does.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.e2e import _clean_env, _kill_leftovers, _live_pids, stop_process
+from bench.e2e import Latency, _clean_env, _kill_leftovers, _live_pids, stop_process
 from bot.catalog.importer import load_catalogue
 from bot.catalog.models import Defector
 from bot.config import Settings
@@ -660,30 +659,6 @@ def proc_stats(pid: int) -> ProcStats:
 
 
 # -- one subject -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Latency:
-    samples: int
-    median_ms: float
-    p99_ms: float
-    max_ms: float
-
-    @classmethod
-    def of(cls, values_ms: Sequence[float]) -> Latency:
-        if not values_ms:
-            return cls(0, math.nan, math.nan, math.nan)
-        ordered = sorted(values_ms)
-        rank = max(1, math.ceil(0.99 * len(ordered)))
-        return cls(len(ordered), statistics.median(ordered), ordered[rank - 1], ordered[-1])
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "samples": self.samples,
-            "median_ms": _round(self.median_ms, 3),
-            "p99_ms": _round(self.p99_ms, 3),
-            "max_ms": _round(self.max_ms, 3),
-        }
 
 
 @dataclass
