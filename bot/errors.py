@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.catalog.normalize import strip_invisible
+
 
 class UserFacingError(Exception):
     """Something the member can fix or should know; ``message`` is shown to them as is."""
@@ -24,18 +26,13 @@ class NotPermitted(UserFacingError):
 
 
 _MARKDOWN = str.maketrans({c: f"\\{c}" for c in "\\*_~`|>[]()#"})
-_INVISIBLE = dict.fromkeys([0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF, 0x00AD])
-_INVISIBLE.update(dict.fromkeys(range(0x202A, 0x202F)))
-_INVISIBLE.update(dict.fromkeys(range(0x2066, 0x206A)))
 
 
 def quoted(text: str, limit: int = 50) -> str:
     """A member's input, safe to quote back in a message: one line, cut to ``limit``
     characters, markdown escaped, mentions broken, no invisible or control characters."""
     plain = "".join(
-        " " if ch in "\r\n\t" else ch
-        for ch in text.translate(_INVISIBLE)
-        if ch >= " " or ch in "\r\n\t"
+        " " if ch in "\r\n\t" else ch for ch in strip_invisible(text) if ch >= " " or ch in "\r\n\t"
     )
     if len(plain) > limit:
         plain = plain[: limit - 1] + "…"

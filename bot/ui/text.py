@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import discord
-
-from bot.catalog.normalize import strip_invisible
+from bot.errors import quoted
 
 
 def clip(text: str, limit: int) -> str:
@@ -14,6 +12,4 @@ def clip(text: str, limit: int) -> str:
 
 def echo(user_text: str, limit: int = 60) -> str:
     """A member's input, quoted back safely: no markdown, no mentions, no hidden controls."""
-    plain = strip_invisible(user_text).replace("\n", " ")
-    escaped = discord.utils.escape_mentions(discord.utils.escape_markdown(clip(plain, limit)))
-    return escaped
+    return quoted(user_text, limit)
