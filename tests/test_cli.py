@@ -121,9 +121,9 @@ def test_data_check_lists_uncurated_and_names_malformed_lines(
 
 
 def test_db_load_is_idempotent(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.setenv("DATABASE_URL", database_url)
     code, out, _ = run(capsys, "db", "load")
     assert code == 0 and "165 inserted" in out
     code, out, _ = run(capsys, "db", "load")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import discord
@@ -27,11 +26,11 @@ NAME = re.compile(r"^[-_\w]{1,32}$")
 
 
 @pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[DefectorBot]:
+async def bot(database_url: str) -> AsyncIterator[DefectorBot]:
     async with DefectorBot(Settings(_env_file=None)) as bot:  # type: ignore[call-arg]
         # What setup_hook builds (the quiz cog closes interrupted games when it loads).
         records = load_catalogue()
-        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+        engine = create_engine(database_url)
         await upgrade(engine)
         bot.services = Services(
             lookup=LookupService(SearchIndex(records)),

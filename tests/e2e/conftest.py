@@ -1,7 +1,9 @@
 """The real bot, unmodified, against the local Discord over loopback.
 
 Only the two endpoint settings differ from production (``DISCORD_API_BASE`` and
-``DISCORD_GATEWAY_URL``); everything else is the code that runs on Discord.
+``DISCORD_GATEWAY_URL``); everything else is the code that runs on Discord. Every test that
+takes ``world`` runs on SQLite and again on PostgreSQL when ``TEST_POSTGRES_URL`` is set
+(``database_url`` in tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def members() -> list[SandboxMember]:
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
+async def world(tmp_path: Path, database_url: str) -> AsyncIterator[World]:
     route_base, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
     server = LocalDiscord()
     server.add_guild(
@@ -93,7 +95,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         OTHER_GUILD, "Other Server", channel_ids=[OTHER_CHANNEL], members=members(), owner_id=ADMIN
     )
     await server.start()
-    base = Settings(_env_file=None, data_dir=tmp_path, search_timeout=60)  # type: ignore[call-arg]
+    base = Settings(_env_file=None, data_dir=tmp_path, database_url=database_url, search_timeout=60)  # type: ignore[call-arg]
     settings = sandbox_settings(base, server.api_base, server.gateway_url, server.token)
     world = World(server, settings)
     try:

@@ -27,27 +27,27 @@ async def server() -> AsyncIterator[LocalDiscord]:
     await server.close()
 
 
-def environment(server: LocalDiscord, tmp_path: Path, token: str) -> dict[str, str]:
+def environment(server: LocalDiscord, database_url: str, token: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
     env.update(
         DISCORD_TOKEN=token,
         DISCORD_API_BASE=server.api_base,
         DISCORD_GATEWAY_URL=server.gateway_url,
-        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+        DATABASE_URL=database_url,
         LOG_LEVEL="DEBUG",
     )
     return env
 
 
 async def test_run_serves_then_stops_cleanly_on_sigterm(
-    server: LocalDiscord, tmp_path: Path
+    server: LocalDiscord, tmp_path: Path, database_url: str
 ) -> None:
     # Output goes to a file: a pipe nobody reads fills up and blocks a chatty process.
     output = tmp_path / "output.log"
     with output.open("wb") as sink:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run",
-            env=environment(server, tmp_path, TOKEN),
+            env=environment(server, database_url, TOKEN),
             cwd=tmp_path,
             stdout=sink,
             stderr=sink,
@@ -73,10 +73,12 @@ async def test_run_serves_then_stops_cleanly_on_sigterm(
     assert server.violations == []
 
 
-async def test_a_rejected_token_is_one_line(server: LocalDiscord, tmp_path: Path) -> None:
+async def test_a_rejected_token_is_one_line(
+    server: LocalDiscord, tmp_path: Path, database_url: str
+) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run",
-        env=environment(server, tmp_path, "not-the-token"),
+        env=environment(server, database_url, "not-the-token"),
         cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
