@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -569,6 +569,97 @@ async def rebuild_aggregates(sessions: Sessions) -> None:
         )
         counts = select(_TOTALS.c.kind, func.count()).group_by(_TOTALS.c.kind)
         await session.execute(_COUNTS.insert().from_select(["kind", "players"], counts))
+
+
+async def forget_answers(sessions: Sessions, *, guild_id: int, user_id: int | None = None) -> int:
+    """Delete the answers given in ``guild_id`` (only ``user_id``'s, if given) from the ledger
+    and take them out of every aggregate, in one transaction: they then count on no board, in
+    this server or globally, and in nobody's statistics. Games stay on record. Returns how many
+    answers were deleted.
+
+    The rows are deleted first (``DELETE ... RETURNING``), so the sums subtracted are exactly
+    those of the rows this transaction removed: an answer another writer commits meanwhile is
+    either deleted here and subtracted, or kept and counted, never half of each."""
+    conditions = [_ANSWERS.c.guild_id == guild_id]
+    if user_id is not None:
+        conditions.append(_ANSWERS.c.user_id == user_id)
+    async with sessions() as session, session.begin():
+        deleted = (
+            await session.execute(
+                delete(_ANSWERS)
+                .where(*conditions)
+                .returning(
+                    _ANSWERS.c.guild_id,
+                    _ANSWERS.c.user_id,
+                    _ANSWERS.c.kind,
+                    _ANSWERS.c.correct,
+                    _ANSWERS.c.points,
+                    _ANSWERS.c.answered_at,
+                )
+            )
+        ).all()
+        if deleted:
+            await _subtract_from_aggregates(session, deleted)
+        return len(deleted)
+
+
+async def _subtract_from_aggregates(session: AsyncSession, deleted: Sequence[Any]) -> None:
+    query = select(_WINDOWS.c.period, _WINDOWS.c.first_day, _WINDOWS.c.last_day)
+    if _dialect(session) == "postgresql":
+        query = query.with_for_update(read=True)  # as in _add_to_recent
+    windows = (await session.execute(query)).all()
+    days: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+    totals: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+    recent: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in deleted:
+        day = _utc(row.answered_at).date()
+        delta = (row.points, 1 if row.correct else 0, 1)
+        periods = [w.period for w in windows if w.first_day <= day <= w.last_day]
+        for kind in (row.kind, ALL_KINDS):
+            targets = [days[(row.guild_id, kind, day, row.user_id)], totals[(kind, row.user_id)]]
+            targets += [recent[(period, kind, row.user_id)] for period in periods]
+            for sums in targets:
+                for i, value in enumerate(delta):
+                    sums[i] += value
+    # Sorted keys, as the writers lock them (no deadlock with a concurrent record_answers).
+    await _subtract_sums(session, _DAYS, ("guild_id", "kind", "day", "user_id"), days)
+    await _subtract_sums(session, _TOTALS, ("kind", "user_id"), totals)
+    await _subtract_sums(session, _RECENT, ("period", "kind", "user_id"), recent)
+    # Rows left counting nothing go, so boards and player counts leave the forgotten out.
+    for table in (_DAYS, _RECENT):
+        await session.execute(delete(table).where(table.c.answers <= 0))
+    gone = (
+        await session.scalars(
+            delete(_TOTALS).where(_TOTALS.c.answers <= 0).returning(_TOTALS.c.kind)
+        )
+    ).all()
+    for kind, count in sorted(Counter(gone).items()):
+        await session.execute(
+            update(_COUNTS).where(_COUNTS.c.kind == kind).values(players=_COUNTS.c.players - count)
+        )
+    await session.execute(delete(_COUNTS).where(_COUNTS.c.players <= 0))
+
+
+async def _subtract_sums(
+    session: AsyncSession,
+    table: Table,
+    key: tuple[str, ...],
+    sums: dict[tuple[Any, ...], list[int]],
+) -> None:
+    if not sums:
+        return
+    statement = (
+        update(table)
+        .where(*(table.c[name] == bindparam(f"k_{name}") for name in key))
+        .values({name: table.c[name] - bindparam(f"d_{name}") for name in _AGGREGATE_SUMS})
+    )
+    rows = [
+        {f"k_{name}": value for name, value in zip(key, keys, strict=True)}
+        | {f"d_{name}": value for name, value in zip(_AGGREGATE_SUMS, values, strict=True)}
+        for keys, values in sorted(sums.items())
+    ]
+    for chunk in _chunks(rows):
+        await session.execute(statement, list(chunk))
 
 
 # --- leaderboards ---------------------------------------------------------------------------------

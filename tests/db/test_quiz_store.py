@@ -30,6 +30,7 @@ from bot.db.quiz import (
     close_interrupted_games,
     create_game,
     finish_game,
+    forget_answers,
     get_game,
     get_guild_settings,
     leaderboard,
@@ -277,11 +278,7 @@ async def test_naive_timestamps_are_refused(sessions: Sessions, ledger: Ledger) 
         await ledger.play([(1, True, 5)], at=datetime(2026, 11, 28, 12, 0))
 
 
-async def test_the_aggregates_equal_a_recomputation_from_the_ledger(
-    sessions: Sessions, ledger: Ledger
-) -> None:
-    await open_recent_windows(sessions)  # so that the writes keep those up to date too
-    rng = random.Random(5)
+async def play_random_games(ledger: Ledger, rng: random.Random) -> None:
     kinds = list(QuestionKind)
     # Games across 40 days, two guilds, times near midnight and in other time zones.
     for game in range(30):
@@ -301,6 +298,13 @@ async def test_the_aggregates_equal_a_recomputation_from_the_ledger(
             )
         if game % 7 == 0:  # and some retries
             await ledger.play([(1, True, 10)], guild_id=guild_id, at=start, game_id=game_id)
+
+
+async def test_the_aggregates_equal_a_recomputation_from_the_ledger(
+    sessions: Sessions, ledger: Ledger
+) -> None:
+    await open_recent_windows(sessions)  # so that the writes keep those up to date too
+    await play_random_games(ledger, random.Random(5))
     incremental = await aggregates(sessions)
     assert all(incremental)
     await rebuild_aggregates(sessions)
@@ -322,6 +326,42 @@ async def test_the_aggregates_equal_a_recomputation_from_the_ledger(
     assert sum(row[2] for row in totals if row[0] == "*") == sum(
         row[4] for row in days if row[1] == "*"
     )
+
+
+async def test_forgotten_answers_leave_the_ledger_and_every_aggregate(
+    sessions: Sessions, ledger: Ledger
+) -> None:
+    await open_recent_windows(sessions)
+    await play_random_games(ledger, random.Random(11))
+    answers = SQLModel.metadata.tables["quiz_answers"].c
+    guild_at, user_at = (
+        list(answers.keys()).index("guild_id"),
+        list(answers.keys()).index("user_id"),
+    )
+    everything = await table_rows(sessions, "quiz_answers")
+    others = [row for row in everything if row[guild_at] != GUILD]
+    player = next(row[user_at] for row in everything if row[guild_at] == GUILD)
+
+    async def agree_with_a_recomputation() -> None:
+        incremental = await aggregates(sessions)
+        await rebuild_aggregates(sessions)
+        await open_recent_windows(sessions)
+        assert await aggregates(sessions) == incremental
+
+    # One member's answers in one server.
+    assert await forget_answers(sessions, guild_id=GUILD, user_id=player) > 0
+    rows = await table_rows(sessions, "quiz_answers")
+    assert not any(row[guild_at] == GUILD and row[user_at] == player for row in rows)
+    assert any(row[guild_at] == GUILD for row in rows)
+    await agree_with_a_recomputation()
+
+    # Then the whole server: the other server's answers and boards are untouched.
+    assert await forget_answers(sessions, guild_id=GUILD) > 0
+    assert await table_rows(sessions, "quiz_answers") == others
+    await agree_with_a_recomputation()
+    board = await leaderboard(sessions, guild_id=GUILD, period="all", kind=None, now=NOW)
+    assert board.entries == () and board.total_players == 0
+    assert await forget_answers(sessions, guild_id=GUILD) == 0  # nothing left: a no-op
 
 
 # --- leaderboards ---------------------------------------------------------------------------------
