@@ -30,6 +30,7 @@ from bot.services.container import Services
 from bot.services.lookup import LookupService
 from bot.services.quiz import QuizService
 from bot.services.scores import database_unavailable
+from bot.ui.admin import ADMIN_ITEMS
 from bot.ui.components import DATABASE_DOWN, DYNAMIC_ITEMS, reply_error
 from bot.ui.quiz import QUIZ_ITEMS
 from bot.ui.text import echo
@@ -132,7 +133,7 @@ class DefectorBot(commands.AutoShardedBot):
         self.gateway_task: asyncio.Task[None] | None = None
         """The connection task when the bot is run by hand (the sandbox, tests)."""
         self._seen_interactions: OrderedDict[int, None] = OrderedDict()
-        self.dynamic_item_types = (*DYNAMIC_ITEMS, *QUIZ_ITEMS)
+        self.dynamic_item_types = (*DYNAMIC_ITEMS, *QUIZ_ITEMS, *ADMIN_ITEMS)
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No text commands: a mention of the bot is not a command (cogs still listen)."""

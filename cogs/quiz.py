@@ -28,6 +28,7 @@ from bot.quiz.game import (
 )
 from bot.quiz.model import Question, QuestionKind
 from bot.services.quiz import QuizService, RunningGame, parse_kinds
+from bot.ui import admin as admin_ui
 from bot.ui import quiz as ui
 from bot.ui.cards import COLOUR
 
@@ -396,6 +397,34 @@ class QuizConfig(
         await interaction.response.send_message(
             "Saved.", embed=self._describe(config), ephemeral=True
         )
+
+    @app_commands.command(name="reset", description="Reset this server's quiz settings or scores")
+    @app_commands.describe(
+        what="settings: back to the defaults; scores: delete answers (you confirm first)",
+        member="With scores: only this member's answers in this server",
+    )
+    async def reset(
+        self,
+        interaction: discord.Interaction[DefectorBot],
+        what: Literal["settings", "scores"],
+        member: discord.User | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        quiz = self.bot.services.quiz
+        if what == "settings":
+            if member is not None:
+                raise InvalidInput("Settings belong to the server; leave out the member.")
+            config = await quiz.reset_guild_settings(interaction.guild_id)
+            await interaction.response.send_message(
+                "Quiz settings are back to the defaults.",
+                embed=self._describe(config),
+                ephemeral=True,
+            )
+            return
+        embed, view = admin_ui.confirmation(
+            member, interaction.user.id, quiz.clock.wall().timestamp()
+        )
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 
 async def setup(bot: DefectorBot) -> None:

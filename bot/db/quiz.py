@@ -574,8 +574,8 @@ async def rebuild_aggregates(sessions: Sessions) -> None:
 async def forget_answers(sessions: Sessions, *, guild_id: int, user_id: int | None = None) -> int:
     """Delete the answers given in ``guild_id`` (only ``user_id``'s, if given) from the ledger
     and take them out of every aggregate, in one transaction: they then count on no board, in
-    this server or globally, and in nobody's statistics. Games stay on record. Returns how many
-    answers were deleted.
+    this server or globally, and in nobody's statistics. Games stay on record, without the
+    forgotten wins. Returns how many answers were deleted.
 
     The rows are deleted first (``DELETE ... RETURNING``), so the sums subtracted are exactly
     those of the rows this transaction removed: an answer another writer commits meanwhile is
@@ -600,6 +600,11 @@ async def forget_answers(sessions: Sessions, *, guild_id: int, user_id: int | No
         ).all()
         if deleted:
             await _subtract_from_aggregates(session, deleted)
+        # A win counts in statistics ("games won"): forgotten with the answers that made it.
+        wins = [_GAMES.c.guild_id == guild_id, _GAMES.c.winner_id.is_not(None)]
+        if user_id is not None:
+            wins.append(_GAMES.c.winner_id == user_id)
+        await session.execute(update(_GAMES).where(*wins).values(winner_id=None))
         return len(deleted)
 
 

@@ -407,6 +407,20 @@ class QuizService:
             **changes,  # type: ignore[arg-type]
         )
 
+    async def reset_guild_settings(self, guild_id: int) -> store.GuildQuizSettings:
+        return await store.reset_guild_settings(self.sessions, guild_id=guild_id)
+
+    async def reset_scores(self, guild_id: int, *, user_id: int | None = None) -> int:
+        """Forget the answers given in ``guild_id`` (one member's, or everyone's)."""
+        deleted = await store.forget_answers(self.sessions, guild_id=guild_id, user_id=user_id)
+        log.info(
+            "forgot %d answers in guild %s%s",
+            deleted,
+            guild_id,
+            "" if user_id is None else f" by user {user_id}",
+        )
+        return deleted
+
     # -- lifecycle -----------------------------------------------------------------------------
 
     async def recover(

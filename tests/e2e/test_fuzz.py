@@ -69,6 +69,7 @@ from bot.sandbox import (
 )
 from bot.services.clock import ManualClock
 from bot.services.quiz import QuizService
+from bot.ui.admin import ADMIN_ITEMS
 from bot.ui.components import DYNAMIC_ITEMS
 from bot.ui.quiz import QUIZ_ITEMS
 from tests.e2e.conftest import (
@@ -97,7 +98,11 @@ OPTION_STRING, OPTION_INTEGER, OPTION_BOOLEAN, OPTION_USER = 3, 4, 5, 6
 OPTION_CHANNEL, OPTION_ROLE, OPTION_MENTIONABLE, OPTION_NUMBER = 7, 8, 9, 10
 OPTION_ATTACHMENT = 11
 REFUSED_BY_DISCORD = (InvalidCommandInput, CommandNotPermitted, UnknownCommand, UnknownComponent)
-BOT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (*DYNAMIC_ITEMS, *QUIZ_ITEMS)
+BOT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    *DYNAMIC_ITEMS,
+    *QUIZ_ITEMS,
+    *ADMIN_ITEMS,
+)
 """Every DynamicItem the bot registers (``DefectorBot.setup_hook``): its custom id templates."""
 
 
@@ -222,7 +227,7 @@ class Ref:
     index: int
 
 
-FAMILIES = ("template", "game", "page", "open", "leaderboard", "card", "random")
+FAMILIES = ("template", "game", "page", "open", "leaderboard", "card", "reset", "random")
 
 
 def forged_ids(
@@ -275,6 +280,16 @@ def forged_ids(
         st.tuples(
             st.just("card:"),
             st.one_of(st.sampled_from(slugs), st.from_regex(r"[a-z0-9-]{1,90}", fullmatch=True)),
+        ),
+        st.tuples(
+            # A score reset's confirmation: asked by one of the members or nobody known,
+            # expired or not, for everyone or one member.
+            st.sampled_from(["reset:go:", "reset:no:"]),
+            number(0, 10**20 - 1, 0, *USERS),
+            st.just(":"),
+            number(0, 10**20 - 1, *USERS),
+            st.just(":"),
+            number(0, 10**12 - 1, 0, 10**12 - 1),
         ),
         st.tuples(text.map(lambda s: fit(s, 1, 100))),  # mostly ids the bot never made
     )

@@ -1,0 +1,102 @@
+"""Server-admin controls: the confirmation of ``/quizconfig reset scores``.
+
+Deleting scores cannot be undone, so the command only shows what it would do, with a danger
+button and a cancel button. Like every component of this bot the buttons are DynamicItems
+found again by their custom id (``reset:<action>:<member>:<issuer>:<expires>``), so a click
+works after a restart; and since anyone can forge a custom id, the click checks everything
+again: a server, the Manage Server permission, the member who asked, and the expiry.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+
+from bot.errors import NotPermitted, UserFacingError
+from bot.ui.cards import COLOUR
+from bot.ui.components import run_safely, services_of, stateless_view
+
+CONFIRM_SECONDS = 300
+"""How long a confirmation stays valid."""
+
+
+def confirmation(
+    member: discord.abc.User | None, issuer: int, now: float
+) -> tuple[discord.Embed, discord.ui.View]:
+    """What ``/quizconfig reset scores`` shows before anything is deleted."""
+    whose = (
+        f"{member.mention}'s answers in this server" if member else "every answer in this server"
+    )
+    embed = discord.Embed(
+        title="Delete quiz scores?",
+        colour=discord.Colour.red(),
+        description=(
+            f"This deletes {whose} in this server: they leave this server's leaderboards, "
+            "the global leaderboards and players' statistics. It cannot be undone. Games stay "
+            "on record; a game running now keeps scoring.\n\n"
+            f"The buttons work for {CONFIRM_SECONDS // 60} minutes, for you only."
+        ),
+    )
+    view = stateless_view()
+    expires = int(now) + CONFIRM_SECONDS
+    target = member.id if member else 0
+    view.add_item(ResetButton("go", target, issuer, expires))
+    view.add_item(ResetButton("no", target, issuer, expires))
+    return embed, view
+
+
+class ResetButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"reset:(?P<action>go|no):(?P<member>\d{1,20}):(?P<issuer>\d{1,20}):(?P<expires>\d{1,12})",
+):
+    def __init__(self, action: str, member: int, issuer: int, expires: int) -> None:
+        go = action == "go"
+        super().__init__(
+            discord.ui.Button(
+                label="Delete scores" if go else "Cancel",
+                style=discord.ButtonStyle.danger if go else discord.ButtonStyle.secondary,
+                custom_id=f"reset:{action}:{member}:{issuer}:{expires}",
+            )
+        )
+        self.action, self.member, self.issuer, self.expires = action, member, issuer, expires
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
+        match: re.Match[str], /,
+    ) -> ResetButton:  # fmt: skip
+        return cls(
+            match["action"], int(match["member"]), int(match["issuer"]), int(match["expires"])
+        )
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await run_safely(interaction, self.custom_id, self._act(interaction))
+
+    async def _act(self, interaction: discord.Interaction[Any]) -> None:
+        guild_id = interaction.guild_id
+        if guild_id is None:
+            raise UserFacingError("Scores belong to a server.")
+        if interaction.user.id != self.issuer:
+            raise NotPermitted("Only the member who asked for this reset can confirm it.")
+        if not interaction.permissions.manage_guild:
+            raise NotPermitted("You need the Manage Server permission to reset scores.")
+        if self.action == "no":
+            cancelled = "Cancelled: nothing was deleted."
+            await interaction.response.edit_message(content=cancelled, embed=None, view=None)
+            return
+        quiz = services_of(interaction).quiz
+        if quiz.clock.wall().timestamp() > self.expires:
+            raise UserFacingError("This confirmation has expired; run /quizconfig reset again.")
+        deleted = await quiz.reset_scores(guild_id, user_id=self.member or None)
+        whose = f"<@{self.member}>'s" if self.member else "this server's"
+        embed = discord.Embed(
+            title="Scores deleted",
+            colour=COLOUR,
+            description=f"Deleted {deleted:,} of {whose} answers.",
+        )
+        await interaction.response.edit_message(content=None, embed=embed, view=None)
+
+
+ADMIN_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (ResetButton,)
