@@ -40,7 +40,7 @@ from bot.quiz.judge import Judge
 from bot.quiz.model import Question, QuestionKind
 from bot.quiz.questions import NoQuestion, QuestionGenerator
 from bot.services.clock import Clock
-from bot.services.scores import ScoreKeeper
+from bot.services.scores import GroupWriter, ScoreKeeper
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +126,11 @@ class QuizService:
 
     def __post_init__(self) -> None:
         self.generator = QuestionGenerator(self.records, self.rng)
+        self.ledger: GroupWriter[store.AnswerRecord] = GroupWriter(self._write_answers)
+        """Questions closing together are written to the ledger in one transaction."""
+
+    async def _write_answers(self, answers: list[store.AnswerRecord]) -> int:
+        return await store.record_answers(self.sessions, answers=answers)
 
     # -- starting ----------------------------------------------------------------------------
 
@@ -232,17 +237,16 @@ class QuizService:
     async def _record(self, running: RunningGame, result: QuestionResult) -> None:
         if not result.awards:
             return
-        opened_at = running.opened_wall or self.clock.wall()
+        answers = store.answers_from_result(
+            game_id=running.id,
+            guild_id=running.guild_id,
+            channel_id=running.channel_id,
+            result=result,
+            opened_at=running.opened_wall or self.clock.wall(),
+        )
 
-        async def write() -> int:
-            return await store.record_question(
-                self.sessions,
-                game_id=running.id,
-                guild_id=running.guild_id,
-                channel_id=running.channel_id,
-                result=result,
-                opened_at=opened_at,
-            )
+        async def write() -> None:
+            await self.ledger.write(answers)
 
         await self.keeper.write(f"game {running.id} question {result.number}", write)
 
@@ -454,6 +458,7 @@ class QuizService:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.ledger.close()  # a cancelled game's question may still be being written
         self.games.clear()
 
     async def wait_idle(self) -> None:
