@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Literal
+from collections.abc import Awaitable
+from typing import Literal, TypeVar
 
 import discord
 from discord import app_commands
@@ -33,6 +34,10 @@ from bot.ui import quiz as ui
 from bot.ui.cards import COLOUR
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+DEFER_AFTER = 2.0
+"""Seconds /quiz start may spend on the database before it acknowledges the interaction
+(Discord drops an interaction not acknowledged within 3 s)."""
 
 DIFFICULTY = {"easy": 1, "medium": 2, "hard": 3}
 KIND_CHOICES = [app_commands.Choice(name=ui.KIND_TITLES[k], value=k.value) for k in QuestionKind]
@@ -60,6 +65,7 @@ class Quiz(commands.Cog):
     def __init__(self, bot: DefectorBot) -> None:
         self.bot = bot
         self._recovery: asyncio.Task[None] | None = None
+        self.defer_after = DEFER_AFTER
 
     @property
     def service(self) -> QuizService:
@@ -169,6 +175,45 @@ class Quiz(commands.Cog):
         target: app_commands.Range[int, 1, 10000] | None = None,
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
+        # The database is read and written before the reply; if that is slow (a busy SQLite,
+        # a far PostgreSQL) the interaction is acknowledged first, within Discord's 3 s.
+        announcement = await self._acknowledged_in_time(
+            interaction,
+            self._start(interaction, rounds, kinds, mode, seconds, difficulty, target),
+        )
+        if not interaction.response.is_done():
+            await interaction.response.send_message(announcement)
+            return
+        # Deferred (ephemerally, so that an error stays between the bot and the member): the
+        # announcement goes to the channel, and the member is told it is there.
+        channel = interaction.channel
+        assert isinstance(channel, discord.abc.Messageable)
+        posted = await channel.send(announcement)
+        await interaction.followup.send(f"Started: {posted.jump_url}", ephemeral=True)
+
+    async def _acknowledged_in_time(
+        self, interaction: discord.Interaction[DefectorBot], work: Awaitable[T]
+    ) -> T:
+        """``work``'s result; if it takes longer than ``defer_after`` seconds, the interaction
+        is deferred (ephemeral, "thinking") meanwhile."""
+        task = asyncio.ensure_future(work)
+        done, _ = await asyncio.wait({task}, timeout=self.defer_after)
+        if not done:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        return await task
+
+    async def _start(
+        self,
+        interaction: discord.Interaction[DefectorBot],
+        rounds: int | None,
+        kinds: str | None,
+        mode: str | None,
+        seconds: int | None,
+        difficulty: str | None,
+        target: int | None,
+    ) -> str:
+        """Start the game; the public announcement of it."""
+        assert interaction.guild_id is not None and interaction.channel_id is not None
         config = await self.service.guild_settings(interaction.guild_id)
         if not config.allows_channel(interaction.channel_id):
             allowed = ", ".join(f"<#{c}>" for c in config.allowed_channel_ids)
@@ -213,7 +258,7 @@ class Quiz(commands.Cog):
                 f"A quiz is already running in this channel: answer {where}, or see `/quiz status`."
             ) from None
         how = "click a button" if chosen is Mode.BUTTONS else "type your answer"
-        await interaction.response.send_message(
+        return (
             f"Quiz #{game.id}: {settings.rounds} questions, {int(settings.seconds_per_question)} s "
             f"each; {how}. Started by {ui.mention(interaction.user.id)}."
         )

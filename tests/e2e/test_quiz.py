@@ -283,3 +283,24 @@ async def test_a_button_cannot_act_on_another_channels_game(
             channel_id=OTHER_CHANNEL, game_id=game_in(world).id, number=1, user_id=ALICE,
             choice=0, event_id=None,
         )  # fmt: skip
+
+
+async def test_a_slow_start_is_acknowledged_first_and_errors_stay_private(
+    world: World, clock: ManualClock
+) -> None:
+    assert world.bot is not None
+    cog = world.bot.get_cog("Quiz")
+    assert cog is not None
+    cog.defer_after = 0  # type: ignore[attr-defined]  # as if the database took > 2 s
+    interaction = await world.slash("quiz start", {"rounds": 1, "kinds": "year"})
+    assert interaction.callbacks[0]["type"] == 5  # deferred, "thinking"
+    told = await world.reply(interaction)
+    assert told.ephemeral and told.content.startswith("Started: https://discord.com/channels/")
+    announced = await world.wait_for(
+        lambda m: m.channel_id == CHANNEL and m.content.startswith("Quiz #")
+    )
+    assert f"Started by <@{ALICE}>" in announced.content and not announced.ephemeral
+    await question_message(world, 1)
+    again = await world.slash("quiz start", {"rounds": 1}, user=BORIS)
+    refused = await world.reply(again)
+    assert refused.ephemeral and "already running" in refused.content
