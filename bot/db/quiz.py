@@ -91,6 +91,10 @@ _WINDOWS: Table = SQLModel.metadata.tables["quiz_recent_windows"]
 _SETTINGS: Table = SQLModel.metadata.tables["quiz_guild_settings"]
 
 _AGGREGATE_SUMS = ("points", "correct", "answers")
+_SUMMED = tuple(
+    _ANSWERS.c[name] for name in ("guild_id", "user_id", "kind", "correct", "points", "answered_at")
+)
+"""The ledger columns the aggregates are made of (returned by writes and deletes)."""
 _CHUNK = 500
 """Rows per multi-row INSERT (well under SQLite's bound-parameter limit)."""
 
@@ -404,14 +408,7 @@ async def record_answers(sessions: Sessions, *, answers: Sequence[AnswerRecord])
         statement = (
             _insert(session, _ANSWERS)
             .on_conflict_do_nothing(index_elements=["game_id", "question_number", "user_id"])
-            .returning(
-                _ANSWERS.c.guild_id,
-                _ANSWERS.c.user_id,
-                _ANSWERS.c.kind,
-                _ANSWERS.c.correct,
-                _ANSWERS.c.points,
-                _ANSWERS.c.answered_at,
-            )
+            .returning(*_SUMMED)
         )
         for chunk in _chunks(rows):
             inserted.extend((await session.execute(statement, list(chunk))).all())
@@ -585,18 +582,7 @@ async def forget_answers(sessions: Sessions, *, guild_id: int, user_id: int | No
         conditions.append(_ANSWERS.c.user_id == user_id)
     async with sessions() as session, session.begin():
         deleted = (
-            await session.execute(
-                delete(_ANSWERS)
-                .where(*conditions)
-                .returning(
-                    _ANSWERS.c.guild_id,
-                    _ANSWERS.c.user_id,
-                    _ANSWERS.c.kind,
-                    _ANSWERS.c.correct,
-                    _ANSWERS.c.points,
-                    _ANSWERS.c.answered_at,
-                )
-            )
+            await session.execute(delete(_ANSWERS).where(*conditions).returning(*_SUMMED))
         ).all()
         if deleted:
             await _subtract_from_aggregates(session, deleted)

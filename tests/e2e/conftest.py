@@ -8,7 +8,8 @@ takes ``world`` runs on SQLite and again on PostgreSQL when ``TEST_POSTGRES_URL`
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from bot.config import Settings
 from bot.runner import sandbox_settings, start_sandbox_bot, stop_sandbox_bot
 from bot.sandbox import LocalDiscord, SandboxMember
 from bot.sandbox.model import ALL_PERMISSIONS, Interaction, Message
+from bot.services.clock import ManualClock
 
 GUILD = 1_200_000_000_000_000_001
 OTHER_GUILD = 1_200_000_000_000_000_101
@@ -81,6 +83,38 @@ def members() -> list[SandboxMember]:
         SandboxMember(ALICE, "alice"),
         SandboxMember(BORIS, "boris"),
     ]
+
+
+class ErrorLog(logging.Handler):
+    """Every ERROR (and worse) record of the bot's loggers."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def error_log() -> Iterator[ErrorLog]:
+    """The ERROR records of the "bot", "cogs" and "discord" loggers while the test runs."""
+    errors = ErrorLog()
+    loggers = [logging.getLogger(name) for name in ("bot", "cogs", "discord")]
+    for logger in loggers:
+        logger.addHandler(errors)
+    yield errors
+    for logger in loggers:
+        logger.removeHandler(errors)
+
+
+@pytest.fixture
+def clock(world: World) -> ManualClock:
+    """The quiz's clock, moved by the test (``await clock.advance(seconds)``)."""
+    clock = ManualClock()
+    assert world.bot is not None
+    world.bot.services.quiz.clock = clock
+    return clock
 
 
 @pytest.fixture

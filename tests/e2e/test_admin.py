@@ -30,14 +30,6 @@ from tests.e2e.test_quiz import (
 )
 
 
-@pytest.fixture
-def clock(world: World) -> ManualClock:
-    clock = ManualClock()
-    assert world.bot is not None
-    world.bot.services.quiz.clock = clock
-    return clock
-
-
 async def play_one_question(
     world: World, clock: ManualClock, answers: dict[int, bool], *, guild: int, channel: int
 ) -> None:

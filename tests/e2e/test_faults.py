@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from bot.sandbox.model import Interaction, Message
 from bot.services.clock import ManualClock
 from tests.e2e.conftest import ADMIN, ALICE, BORIS, CHANNEL, GUILD, World
@@ -34,14 +32,6 @@ MESSAGES = f"/channels/{CHANNEL}/messages"
 HANDLER_TASKS = ("discord.py: ", "CommandTree-invoker", "discord-ui-")
 """Names discord.py 2.7 gives the tasks running event listeners, slash commands and
 component callbacks."""
-
-
-@pytest.fixture
-def clock(world: World) -> ManualClock:
-    clock = ManualClock()
-    assert world.bot is not None
-    world.bot.services.quiz.clock = clock
-    return clock
 
 
 # -- helpers -----------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ import logging
 import re
 import typing
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +81,7 @@ from tests.e2e.conftest import (
     OTHER_CHANNEL,
     OTHER_GUILD,
     SECOND_CHANNEL,
+    ErrorLog,
     World,
 )
 
@@ -174,17 +175,6 @@ def pick(items: list[Any], index: int) -> Any:
 
 
 # --- failures -------------------------------------------------------------------------------
-
-
-class ErrorLog(logging.Handler):
-    """Every ERROR (and worse) record of the bot's loggers."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
 
 
 KNOWN_LOG_BUGS: dict[str, Callable[[logging.LogRecord], bool]] = {}
@@ -633,18 +623,6 @@ async def press(world: World, message: Message, index: int, user: int) -> None:
 
 
 @pytest.fixture
-def error_log() -> Iterator[ErrorLog]:
-    """The ERROR records of the "bot", "cogs" and "discord" loggers while the test runs."""
-    errors = ErrorLog()
-    loggers = [logging.getLogger(name) for name in ("bot", "cogs", "discord")]
-    for logger in loggers:
-        logger.addHandler(errors)
-    yield errors
-    for logger in loggers:
-        logger.removeHandler(errors)
-
-
-@pytest.fixture
 async def arena(world: World, error_log: ErrorLog) -> AsyncIterator[Arena]:
     assert world.bot is not None
     bot, server = world.bot, world.server
@@ -980,14 +958,6 @@ async def test_hostile_input_never_breaks_the_bot(arena: Arena, data: st.DataObj
 
 
 # --- regression tests: bugs the fuzz found ----------------------------------------------------
-
-
-@pytest.fixture
-def clock(world: World) -> ManualClock:
-    clock = ManualClock()
-    assert world.bot is not None
-    world.bot.services.quiz.clock = clock
-    return clock
 
 
 async def settle(world: World) -> None:

@@ -13,11 +13,10 @@ port and directory), so stopping it disturbs no other test. Needs the server bin
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ from sqlalchemy import func, select
 
 from bot.db.models import QuizAnswer
 from bot.services.clock import ManualClock
-from tests.e2e.conftest import ALICE, BORIS, World
+from tests.e2e.conftest import ALICE, BORIS, ErrorLog, World
 from tests.e2e.test_quiz import (
     choice_index,
     final_message,
@@ -92,24 +91,6 @@ async def database_url(postgres: Server) -> str:
     return await postgres.start()
 
 
-@pytest.fixture
-def errors() -> Iterator[list[logging.LogRecord]]:
-    """Records above WARNING from the bot's loggers: an outage is a warning, not a crash."""
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    handler = Keep(logging.ERROR)
-    loggers = [logging.getLogger(name) for name in ("bot", "cogs", "discord")]
-    for logger in loggers:
-        logger.addHandler(handler)
-    yield records
-    for logger in loggers:
-        logger.removeHandler(handler)
-
-
 async def answers_of(world: World, user: int) -> int:
     assert world.bot is not None
     async with world.bot.services.quiz.sessions() as session:
@@ -120,7 +101,7 @@ async def answers_of(world: World, user: int) -> int:
 
 
 async def test_postgres_stopped_mid_game_then_started(
-    world: World, postgres: Server, errors: list[logging.LogRecord]
+    world: World, postgres: Server, error_log: ErrorLog
 ) -> None:
     assert world.bot is not None
     quiz = world.bot.services.quiz
@@ -175,4 +156,4 @@ async def test_postgres_stopped_mid_game_then_started(
     # A new game starts on the database that came back.
     await start(world, {"rounds": 1, "seconds": 10, "kinds": "year", "mode": "buttons"})
     await question_message(world, 1)
-    assert errors == [], [record.getMessage() for record in errors]
+    assert error_log.records == [], [r.getMessage() for r in error_log.records]

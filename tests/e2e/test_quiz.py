@@ -29,14 +29,6 @@ from tests.e2e.conftest import (
 )
 
 
-@pytest.fixture
-def clock(world: World) -> ManualClock:
-    clock = ManualClock()
-    assert world.bot is not None
-    world.bot.services.quiz.clock = clock
-    return clock
-
-
 def service(world: World) -> QuizService:
     assert world.bot is not None
     return world.bot.services.quiz

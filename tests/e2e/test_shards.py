@@ -31,6 +31,7 @@ from bot.config import Settings
 from bot.db.engine import create_engine
 from bot.sandbox import LocalDiscord, SandboxMember
 from bot.sandbox.model import ALL_PERMISSIONS, Message
+from tests.conftest import empty_postgres
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 
@@ -246,13 +247,7 @@ async def db_load(workdir: Path) -> None:
 
 async def clean_database() -> None:
     assert POSTGRES_URL is not None
-    engine = create_engine(POSTGRES_URL)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(text("DROP SCHEMA public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
+    await empty_postgres(POSTGRES_URL)
 
 
 async def game_rows() -> dict[int, tuple[int, str | None]]:
