@@ -225,17 +225,15 @@ class Judge:
         text = _clean(answer)
         if not text:
             return None
-        for method in Method:
-            if text in (fold(method.value), fold(method.label), fold(method.phrase)):
-                return method
+        named = _METHOD_NAMES.get(text)
+        if named is not None:
+            return named
         words = set(text.split())
+        padded = f" {text} "
         found = {
             method
-            for method, keywords in METHOD_KEYWORDS.items()
-            if any(
-                (" " in keyword and f" {keyword} " in f" {text} ") or keyword in words
-                for keyword in keywords
-            )
+            for method, (single, phrases) in _METHOD_WORDS.items()
+            if not words.isdisjoint(single) or any(phrase in padded for phrase in phrases)
         }
         return found.pop() if len(found) == 1 else None
 
@@ -291,3 +289,18 @@ METHOD_KEYWORDS: dict[Method, tuple[str, ...]] = {
         "work trip", "business trip", "visiting", "trip", "vacation",
     ),
 }  # fmt: skip
+
+_METHOD_NAMES: dict[str, Method] = {}
+"""Every folded name of a method (its value, label and phrase) -> the method."""
+for _method in reversed(Method):  # the first method in order wins a shared name
+    for _name in (_method.phrase, _method.label, _method.value):
+        _METHOD_NAMES[fold(_name)] = _method
+_METHOD_WORDS: dict[Method, tuple[frozenset[str], tuple[str, ...]]] = {
+    method: (
+        frozenset(k for k in keywords if " " not in k),
+        tuple(f" {k} " for k in keywords if " " in k),
+    )
+    for method, keywords in METHOD_KEYWORDS.items()
+}
+"""Each method's single-word keywords (matched against the answer's words) and its phrases
+(matched, space-padded, inside the space-padded answer)."""
