@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from bot.services.scores import ScoreKeeper, database_unavailable
+from bot.services.scores import GroupWriter, ScoreKeeper, database_unavailable
 
 DOWN = OperationalError("INSERT …", {}, ConnectionRefusedError("connection refused"))
 
@@ -102,3 +102,85 @@ async def test_a_real_error_is_not_retried_forever() -> None:
     with pytest.raises(IntegrityError):
         await keeper.write("bad", broken)
     assert keeper.healthy
+
+
+# --- the group writer ---------------------------------------------------------------------------
+
+
+class Batches:
+    """A fake ``write_many``: records each call's items; a gate holds the first call open so
+    that writes asked for meanwhile pile up; ``refuse`` makes calls holding that item fail."""
+
+    def __init__(self, error: Exception | None = None, refuse: str | None = None) -> None:
+        self.calls: list[list[str]] = []
+        self.gate = asyncio.Event()
+        self.entered = asyncio.Event()
+        self.error, self.refuse = error, refuse
+
+    async def __call__(self, items: list[str]) -> None:
+        self.calls.append(list(items))
+        self.entered.set()
+        if len(self.calls) == 1:
+            await self.gate.wait()
+        if self.refuse is not None and self.refuse in items:
+            raise self.error or ValueError(self.refuse)
+
+
+async def test_a_lone_write_goes_at_once_and_writes_asked_meanwhile_share_one() -> None:
+    batches = Batches()
+    writer: GroupWriter[str] = GroupWriter(batches)
+    first = asyncio.create_task(writer.write(["a1", "a2"]))
+    await batches.entered.wait()
+    later = [asyncio.create_task(writer.write([name])) for name in ("b", "c", "d")]
+    await asyncio.sleep(0)
+    assert not any(task.done() for task in [first, *later])  # each waits for its own write
+    batches.gate.set()
+    await asyncio.gather(first, *later)
+    assert batches.calls == [["a1", "a2"], ["b", "c", "d"]]
+
+
+async def test_one_bad_write_does_not_sink_the_others_of_its_batch() -> None:
+    batches = Batches(refuse="bad")
+    writer: GroupWriter[str] = GroupWriter(batches)
+    first = asyncio.create_task(writer.write(["a"]))
+    await batches.entered.wait()
+    good = asyncio.create_task(writer.write(["good"]))
+    bad = asyncio.create_task(writer.write(["bad"]))
+    await asyncio.sleep(0)
+    batches.gate.set()
+    await first
+    await good
+    with pytest.raises(ValueError, match="bad"):
+        await bad
+    # The shared batch failed, then each caller's items were written on their own.
+    assert batches.calls == [["a"], ["good", "bad"], ["good"], ["bad"]]
+
+
+async def test_an_unavailable_database_fails_every_caller_of_the_batch() -> None:
+    batches = Batches(error=DOWN, refuse="b")
+    writer: GroupWriter[str] = GroupWriter(batches)
+    first = asyncio.create_task(writer.write(["a"]))
+    await batches.entered.wait()
+    waiting = [asyncio.create_task(writer.write([name])) for name in ("b", "c")]
+    await asyncio.sleep(0)
+    batches.gate.set()
+    await first
+    for task in waiting:  # each keeps its write for later (the score keeper retries it)
+        with pytest.raises(OperationalError):
+            await task
+    assert batches.calls == [["a"], ["b", "c"]]  # not retried one by one against a dead database
+
+
+async def test_a_cancelled_caller_does_not_cancel_the_write() -> None:
+    batches = Batches()
+    writer: GroupWriter[str] = GroupWriter(batches)
+    first = asyncio.create_task(writer.write(["a"]))
+    await batches.entered.wait()
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    batches.gate.set()
+    await writer.close()  # waits for the write in flight
+    assert batches.calls == [["a"]]
+    await writer.write(["b"])  # and the writer still works
+    assert batches.calls == [["a"], ["b"]]
