@@ -45,3 +45,19 @@ def test_control_characters() -> None:
     assert has_control_characters("a\x1bb")
     assert not has_control_characters("tab\tand newline\n")
     assert strip_invisible("a\u200db\u2066c") == "abc"
+
+
+def _fold_without_the_ascii_shortcut(text: str) -> str:
+    import unicodedata
+
+    from bot.catalog import normalize
+
+    text = strip_invisible(text).translate(normalize._SPECIAL)
+    decomposed = unicodedata.normalize("NFKD", text)
+    base = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return normalize._NON_WORD.sub(" ", normalize._APOSTROPHES.sub("", base)).strip()
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)) | st.text())
+def test_the_ascii_shortcut_folds_as_the_full_path_does(text: str) -> None:
+    assert fold(text) == _fold_without_the_ascii_shortcut(text)
