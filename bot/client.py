@@ -8,7 +8,7 @@ import hashlib
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import discord
@@ -134,9 +134,16 @@ class DefectorBot(commands.AutoShardedBot):
         """The connection task when the bot is run by hand (the sandbox, tests)."""
         self._seen_interactions: OrderedDict[int, None] = OrderedDict()
         self.dynamic_item_types = (*DYNAMIC_ITEMS, *QUIZ_ITEMS, *ADMIN_ITEMS)
+        self.message_reader: Callable[[discord.Message], Awaitable[None]] | None = None
+        """What reads members' messages (the quiz cog sets it: typed answers). Called from
+        :meth:`on_message`, so a message costs one task; a cog listener would be a second
+        task for every message the bot can see."""
 
     async def on_message(self, message: discord.Message, /) -> None:
-        """No text commands: a mention of the bot is not a command (cogs still listen)."""
+        """No text commands: a mention of the bot is not a command. Messages go to
+        :attr:`message_reader`, if set."""
+        if self.message_reader is not None:
+            await self.message_reader(message)
 
     async def on_interaction(self, interaction: discord.Interaction[DefectorBot], /) -> None:
         """Answer a click on a component no handler knows (e.g. a message from an older

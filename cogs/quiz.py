@@ -73,6 +73,7 @@ class Quiz(commands.Cog):
 
     async def cog_load(self) -> None:
         self.service.presenter = self
+        self.bot.message_reader = self.read_message
         if self.bot.maintenance:
             return  # e.g. `defector-bot sync`: the games belong to the running bot
         # Close interrupted games now, before the gateway delivers a single /quiz start;
@@ -88,6 +89,8 @@ class Quiz(commands.Cog):
         if self._recovery is not None:
             self._recovery.cancel()
         self.service.presenter = None
+        if self.bot.message_reader == self.read_message:
+            self.bot.message_reader = None
 
     async def _announce(self, closed: list[InterruptedGame]) -> None:
         await self.bot.wait_until_ready()
@@ -135,8 +138,9 @@ class Quiz(commands.Cog):
 
     # -- typed answers -----------------------------------------------------------------------
 
-    @commands.Cog.listener()
-    async def on_message(self, message: discord.Message) -> None:
+    async def read_message(self, message: discord.Message) -> None:
+        """A member's message (from the bot's on_message): a typed answer if a typed game
+        runs in its channel."""
         if message.author.bot or message.guild is None or not message.content:
             return
         try:
