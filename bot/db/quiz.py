@@ -41,7 +41,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -147,6 +147,23 @@ def _insert(session: AsyncSession, table: Table) -> Any:
     if _dialect(session) == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+_STATEMENTS: dict[tuple[str, str], Any] = {}
+
+
+def _prepared(session: AsyncSession, name: str, build: Callable[[Any], Any]) -> Any:
+    """The statement ``build(insert)`` makes for the session's engine (``insert``: the
+    engine's INSERT ... ON CONFLICT), built once per engine kind and reused. Building one is
+    not free (``insert.excluded`` makes a table alias with a proxy per column, and a new
+    statement needs a new cache key), and the ledger writes run several per closed question.
+    Statements take their values as parameters, so one object serves every call."""
+    dialect = _dialect(session)
+    statement = _STATEMENTS.get((dialect, name))
+    if statement is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = _STATEMENTS[(dialect, name)] = build(insert)
+    return statement
 
 
 def _chunks(
@@ -405,10 +422,14 @@ async def record_answers(sessions: Sessions, *, answers: Sequence[AnswerRecord])
         inserted: list[Any] = []
         # One statement with the rows as parameters (an "executemany"): its SQL is compiled
         # once and cached, where a VALUES list of a new length each time was not.
-        statement = (
-            _insert(session, _ANSWERS)
-            .on_conflict_do_nothing(index_elements=["game_id", "question_number", "user_id"])
-            .returning(*_SUMMED)
+        statement = _prepared(
+            session,
+            "ledger",
+            lambda insert: (
+                insert(_ANSWERS)
+                .on_conflict_do_nothing(index_elements=["game_id", "question_number", "user_id"])
+                .returning(*_SUMMED)
+            ),
         )
         for chunk in _chunks(rows):
             inserted.extend((await session.execute(statement, list(chunk))).all())
@@ -484,24 +505,31 @@ async def _count_new_players(session: AsyncSession, keys: Sequence[tuple[str, in
     ``quiz_player_counts``. INSERT ... ON CONFLICT DO NOTHING RETURNING returns only the rows
     this transaction created, so a player first seen by two writers at once is counted once."""
     new: dict[str, int] = defaultdict(int)
-    statement = (
-        _insert(session, _TOTALS)
-        .on_conflict_do_nothing(index_elements=["kind", "user_id"])
-        .returning(_TOTALS.c.kind)
+    statement = _prepared(
+        session,
+        "new players",
+        lambda insert: (
+            insert(_TOTALS)
+            .on_conflict_do_nothing(index_elements=["kind", "user_id"])
+            .returning(_TOTALS.c.kind)
+        ),
     )
     zeros = dict.fromkeys(_AGGREGATE_SUMS, 0)
     for chunk in _chunks([{"kind": kind, "user_id": user_id} | zeros for kind, user_id in keys]):
         for kind in (await session.scalars(statement, list(chunk))).all():
             new[kind] += 1
     if new:
-        insert = _insert(session, _COUNTS)
-        await session.execute(
-            insert.values(
-                [{"kind": kind, "players": count} for kind, count in sorted(new.items())]
-            ).on_conflict_do_update(
+
+        def count(insert: Any) -> Any:
+            statement = insert(_COUNTS)
+            return statement.on_conflict_do_update(
                 index_elements=["kind"],
-                set_={"players": _COUNTS.c.players + insert.excluded.players},
+                set_={"players": _COUNTS.c.players + statement.excluded.players},
             )
+
+        await session.execute(
+            _prepared(session, "player counts", count),
+            [{"kind": kind, "players": n} for kind, n in sorted(new.items())],
         )
 
 
@@ -515,11 +543,15 @@ async def _upsert_sums(
         dict(zip(key, keys, strict=True)) | dict(zip(_AGGREGATE_SUMS, sums, strict=True))
         for keys, sums in items
     ]
-    insert = _insert(session, table)
-    statement = insert.on_conflict_do_update(
-        index_elements=list(key),
-        set_={name: table.c[name] + insert.excluded[name] for name in _AGGREGATE_SUMS},
-    )
+
+    def upsert(insert: Any) -> Any:
+        statement = insert(table)
+        return statement.on_conflict_do_update(
+            index_elements=list(key),
+            set_={name: table.c[name] + statement.excluded[name] for name in _AGGREGATE_SUMS},
+        )
+
+    statement = _prepared(session, f"sums {table.name}", upsert)
     for chunk in _chunks(rows):
         await session.execute(statement, list(chunk))
 
