@@ -472,8 +472,10 @@ async def _add_to_aggregates(session: AsyncSession, inserted: Sequence[Any]) -> 
         ("guild_id", "kind", "day", "user_id"),
         sorted(days.items()),
     )
-    await _count_new_players(session, sorted(totals))
-    await _upsert_sums(session, _TOTALS, ("kind", "user_id"), sorted(totals.items()))
+    after = await _upsert_sums(
+        session, _TOTALS, ("kind", "user_id"), sorted(totals.items()), returning=True
+    )
+    await _count_new_players(session, totals, after)
     await _add_to_recent(session, inserted)
 
 
@@ -500,37 +502,35 @@ async def _add_to_recent(session: AsyncSession, inserted: Sequence[Any]) -> None
     await _upsert_sums(session, _RECENT, ("period", "kind", "user_id"), sorted(sums.items()))
 
 
-async def _count_new_players(session: AsyncSession, keys: Sequence[tuple[str, int]]) -> None:
-    """Create the missing ``quiz_player_totals`` rows (at zero) and count them in
-    ``quiz_player_counts``. INSERT ... ON CONFLICT DO NOTHING RETURNING returns only the rows
-    this transaction created, so a player first seen by two writers at once is counted once."""
+async def _count_new_players(
+    session: AsyncSession,
+    added: dict[tuple[str, int], list[int]],
+    after: Sequence[Any],
+) -> None:
+    """Count in ``quiz_player_counts`` the ``quiz_player_totals`` rows the upsert just
+    created. ``after`` holds each upserted row's ``answers`` once written: a row whose count is
+    exactly what this transaction added was created by it, since a stored row always counts at
+    least one answer (rows left at zero are deleted, see :func:`forget_answers`). With two
+    writers adding the same new player at once, the second waits for the first's row and then
+    sees both counts, so the player is counted once."""
     new: dict[str, int] = defaultdict(int)
-    statement = _prepared(
-        session,
-        "new players",
-        lambda insert: (
-            insert(_TOTALS)
-            .on_conflict_do_nothing(index_elements=["kind", "user_id"])
-            .returning(_TOTALS.c.kind)
-        ),
-    )
-    zeros = dict.fromkeys(_AGGREGATE_SUMS, 0)
-    for chunk in _chunks([{"kind": kind, "user_id": user_id} | zeros for kind, user_id in keys]):
-        for kind in (await session.scalars(statement, list(chunk))).all():
-            new[kind] += 1
-    if new:
+    for row in after:
+        if row.answers == added[(row.kind, row.user_id)][2]:
+            new[row.kind] += 1
+    if not new:
+        return
 
-        def count(insert: Any) -> Any:
-            statement = insert(_COUNTS)
-            return statement.on_conflict_do_update(
-                index_elements=["kind"],
-                set_={"players": _COUNTS.c.players + statement.excluded.players},
-            )
-
-        await session.execute(
-            _prepared(session, "player counts", count),
-            [{"kind": kind, "players": n} for kind, n in sorted(new.items())],
+    def count(insert: Any) -> Any:
+        statement = insert(_COUNTS)
+        return statement.on_conflict_do_update(
+            index_elements=["kind"],
+            set_={"players": _COUNTS.c.players + statement.excluded.players},
         )
+
+    await session.execute(
+        _prepared(session, "player counts", count),
+        [{"kind": kind, "players": n} for kind, n in sorted(new.items())],
+    )
 
 
 async def _upsert_sums(
@@ -538,7 +538,11 @@ async def _upsert_sums(
     table: Table,
     key: tuple[str, ...],
     items: Sequence[tuple[tuple[Any, ...], list[int]]],
-) -> None:
+    *,
+    returning: bool = False,
+) -> list[Any]:
+    """Add ``items`` (key -> sums) to ``table``, creating missing rows; with ``returning``,
+    return each row's key and ``answers`` as written."""
     rows = [
         dict(zip(key, keys, strict=True)) | dict(zip(_AGGREGATE_SUMS, sums, strict=True))
         for keys, sums in items
@@ -546,14 +550,21 @@ async def _upsert_sums(
 
     def upsert(insert: Any) -> Any:
         statement = insert(table)
-        return statement.on_conflict_do_update(
+        statement = statement.on_conflict_do_update(
             index_elements=list(key),
             set_={name: table.c[name] + statement.excluded[name] for name in _AGGREGATE_SUMS},
         )
+        if returning:
+            statement = statement.returning(*(table.c[name] for name in key), table.c.answers)
+        return statement
 
-    statement = _prepared(session, f"sums {table.name}", upsert)
+    statement = _prepared(session, f"sums {table.name} {returning}", upsert)
+    after: list[Any] = []
     for chunk in _chunks(rows):
-        await session.execute(statement, list(chunk))
+        result = await session.execute(statement, list(chunk))
+        if returning:
+            after.extend(result.all())
+    return after
 
 
 def _day_of(session: AsyncSession, column: Any) -> Any:

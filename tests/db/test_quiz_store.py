@@ -3,6 +3,7 @@ guild settings. Every test runs on SQLite and, with ``TEST_POSTGRES_URL``, on Po
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import random
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import SQLModel
 
-from bot.db.engine import session_factory
+from bot.db.engine import create_engine, session_factory
 from bot.db.migrate import upgrade
 from bot.db.quiz import (
     HARDEST_KIND_MIN_ANSWERS,
@@ -326,6 +327,35 @@ async def test_the_aggregates_equal_a_recomputation_from_the_ledger(
     assert sum(row[2] for row in totals if row[0] == "*") == sum(
         row[4] for row in days if row[1] == "*"
     )
+
+
+async def test_a_new_player_written_by_two_writers_at_once_is_counted_once(
+    sessions: Sessions, ledger: Ledger, database_url: str
+) -> None:
+    """Two engines (as two bot processes) write the first answers of the same new players at
+    the same moment; each player must be counted once in quiz_player_counts."""
+    await open_recent_windows(sessions)
+    others = [create_engine(database_url) for _ in range(2)]
+    try:
+        writers = [Ledger(session_factory(engine)) for engine in others]
+        games = [await ledger.game(finish=False) for _ in writers]
+        for round_number in range(1, 6):
+            players = [(1000 + round_number * 10 + i, True, 5) for i in range(4)]
+            await asyncio.gather(
+                *(
+                    writer.play(players, game_id=game, question_number=round_number)
+                    for writer, game in zip(writers, games, strict=True)
+                )
+            )
+    finally:
+        for engine in others:
+            await engine.dispose()
+    incremental = await aggregates(sessions)
+    counts = dict(incremental[2])
+    assert counts == {"*": 20, QuestionKind.YEAR.value: 20}
+    await rebuild_aggregates(sessions)
+    await open_recent_windows(sessions)
+    assert await aggregates(sessions) == incremental
 
 
 async def test_forgotten_answers_leave_the_ledger_and_every_aggregate(
