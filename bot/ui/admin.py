@@ -9,6 +9,7 @@ again: a server, the Manage Server permission, the member who asked, and the exp
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
@@ -89,14 +90,30 @@ class ResetButton(
         quiz = services_of(interaction).quiz
         if quiz.clock.wall().timestamp() > self.expires:
             raise UserFacingError("This confirmation has expired; run /quizconfig reset again.")
-        deleted = await quiz.reset_scores(guild_id, user_id=self.member or None)
+        # Deleting a busy server's answers can take a while: acknowledge first (Discord
+        # allows 3 s), with the buttons gone so that nobody clicks twice.
+        working = discord.Embed(title="Deleting scores…", colour=COLOUR)
+        await interaction.response.edit_message(content=None, embed=working, view=None)
+        try:
+            deleted = await quiz.reset_scores(guild_id, user_id=self.member or None)
+        except Exception:
+            # One transaction: nothing was deleted. Say so where the member is looking; the
+            # reason follows privately (run_safely).
+            failed = discord.Embed(
+                title="Scores not deleted",
+                colour=discord.Colour.red(),
+                description="Nothing was deleted; run /quizconfig reset again.",
+            )
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.edit_original_response(embed=failed)
+            raise
         whose = f"<@{self.member}>'s" if self.member else "this server's"
         embed = discord.Embed(
             title="Scores deleted",
             colour=COLOUR,
             description=f"Deleted {deleted:,} of {whose} answers.",
         )
-        await interaction.response.edit_message(content=None, embed=embed, view=None)
+        await interaction.edit_original_response(embed=embed)
 
 
 ADMIN_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (ResetButton,)

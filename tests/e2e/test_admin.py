@@ -18,6 +18,7 @@ from tests.e2e.conftest import (
     OTHER_GUILD,
     World,
 )
+from tests.e2e.test_outage import FlakySessions
 from tests.e2e.test_quiz import (
     choice_index,
     final_message,
@@ -63,6 +64,19 @@ async def ask_for_reset(world: World, options: dict[str, object] | None = None) 
     return asked
 
 
+async def settled(world: World, message_id: int, title: str) -> Message:
+    """The confirmation once the bot has edited it to ``title`` (it says "Deleting scores…"
+    while it works)."""
+
+    def edited() -> Message | None:
+        message = world.server.message(message_id)
+        if message and message.embeds and message.embeds[0].get("title") == title:
+            return message
+        return None
+
+    return await world.server.wait_for(edited, 5)
+
+
 async def test_reset_scores_deletes_this_servers_answers_after_confirmation(
     world: World, clock: ManualClock
 ) -> None:
@@ -73,8 +87,8 @@ async def test_reset_scores_deletes_this_servers_answers_after_confirmation(
     asked = await ask_for_reset(world)
     assert f"<@{ALICE}>" in await board(world)  # asking deletes nothing
     await world.click(asked, "Delete scores", user=ADMIN)
-    done = world.server.message(asked.id)
-    assert done is not None and done.buttons() == []
+    done = await settled(world, asked.id, "Scores deleted")
+    assert done.buttons() == []
     assert "Deleted 2 of this server's answers." in done.embed_text()
 
     assert f"<@{ALICE}>" not in await board(world)
@@ -95,8 +109,8 @@ async def test_reset_one_members_scores(world: World, clock: ManualClock) -> Non
     asked = await ask_for_reset(world, {"member": BORIS})
     assert f"<@{BORIS}>'s answers" in asked.embed_text()
     await world.click(asked, "Delete scores", user=ADMIN)
-    done = world.server.message(asked.id)
-    assert done is not None and f"Deleted 1 of <@{BORIS}>'s answers." in done.embed_text()
+    done = await settled(world, asked.id, "Scores deleted")
+    assert f"Deleted 1 of <@{BORIS}>'s answers." in done.embed_text()
     shown = await board(world)
     assert f"<@{ALICE}>" in shown and f"<@{BORIS}>" not in shown
 
@@ -175,3 +189,24 @@ async def test_reset_settings(world: World) -> None:
         await world.slash("quizconfig reset", {"what": "settings", "member": ALICE}, user=ADMIN)
     )
     assert refused.ephemeral and "leave out the member" in refused.content
+
+
+async def test_a_reset_during_a_database_outage_deletes_nothing_and_says_so(
+    world: World, clock: ManualClock
+) -> None:
+    await play_one_question(world, clock, {ALICE: True}, guild=GUILD, channel=CHANNEL)
+    asked = await ask_for_reset(world)
+    assert world.bot is not None
+    quiz = world.bot.services.quiz
+    flaky = FlakySessions(quiz.sessions)
+    quiz.sessions = flaky  # type: ignore[assignment]
+    flaky.down = True
+    clicked = await world.click(asked, "Delete scores", user=ADMIN)
+    told = await world.server.wait_for_message(
+        lambda m: m.ephemeral and "try again shortly" in m.content, timeout=5
+    )
+    assert told.channel_id == CHANNEL and clicked.callbacks
+    shown = await settled(world, asked.id, "Scores not deleted")
+    assert "Nothing was deleted" in shown.embed_text()
+    flaky.down = False
+    assert f"<@{ALICE}>" in await board(world)
