@@ -24,6 +24,10 @@ rows it *newly* wrote to the aggregates:
   ``quiz_score_days`` (one transaction, under a lock the writers share on PostgreSQL); a read
   about an earlier window sums ``quiz_score_days`` instead.
 
+The sums are made by the database from the new ledger rows (``INSERT ... SELECT ... GROUP BY
+... ON CONFLICT DO UPDATE``, one statement per aggregate), so their cost per answer stays in
+SQL rather than in Python.
+
 Writing the same question twice (a retry after a crash or an outage) inserts nothing the
 second time and so adds nothing to the aggregates. :func:`rebuild_aggregates` recomputes the
 aggregates from the ledger in SQL; the tests check it agrees with the incremental upkeep.
@@ -428,12 +432,13 @@ async def record_answers(sessions: Sessions, *, answers: Sequence[AnswerRecord])
             lambda insert: (
                 insert(_ANSWERS)
                 .on_conflict_do_nothing(index_elements=["game_id", "question_number", "user_id"])
-                .returning(*_SUMMED)
+                .returning(_ANSWERS.c.id, _ANSWERS.c.kind, _ANSWERS.c.user_id)
             ),
         )
         for chunk in _chunks(rows):
             inserted.extend((await session.execute(statement, list(chunk))).all())
-        await _add_to_aggregates(session, inserted)
+        for start in range(0, len(inserted), _IDS_PER_STATEMENT):
+            await _add_to_aggregates(session, inserted[start : start + _IDS_PER_STATEMENT])
         return len(inserted)
 
 
@@ -455,51 +460,92 @@ def _ledger_values(answer: AnswerRecord) -> dict[str, Any]:
     }
 
 
+_IDS_PER_STATEMENT = 1000
+"""New ledger rows summed into the aggregates per statement (an expanding IN list)."""
+
+
+def _ledger_sums(answers: Any) -> tuple[Any, ...]:
+    return (
+        func.sum(answers.points).label("points"),
+        func.sum(case((answers.correct, 1), else_=0)).label("correct"),
+        func.count().label("answers"),
+    )
+
+
+def _sums_upsert(
+    insert: Any, table: Table, key: Sequence[str], per_kind: Select[Any], every_kind: Select[Any]
+) -> Any:
+    """INSERT INTO ``table`` the rows of ``per_kind`` and ``every_kind`` (its ALL_KINDS rows),
+    in key order (concurrent writers lock rows in one order, so they never deadlock), adding
+    to the rows that exist."""
+    rows = union_all(per_kind, every_kind).subquery()
+    ordered = select(*rows.c).order_by(*(rows.c[name] for name in key))
+    statement = insert(table).from_select([*key, *_AGGREGATE_SUMS], ordered)
+    return statement.on_conflict_do_update(
+        index_elements=list(key),
+        set_={name: table.c[name] + statement.excluded[name] for name in _AGGREGATE_SUMS},
+    )
+
+
+def _days_upsert(insert: Any, dialect: str) -> Any:
+    a = _ANSWERS.c
+    day = _day_sql(dialect, a.answered_at).label("day")
+    new = a.id.in_(bindparam("ids", expanding=True))
+    every = cast(literal(ALL_KINDS), String(30)).label("kind")
+    per_kind = select(a.guild_id, a.kind, day, a.user_id, *_ledger_sums(a))
+    per_kind = per_kind.where(new).group_by(a.guild_id, a.kind, day, a.user_id)
+    every_kind = select(a.guild_id, every, day, a.user_id, *_ledger_sums(a))
+    every_kind = every_kind.where(new).group_by(a.guild_id, day, a.user_id)
+    key = ("guild_id", "kind", "day", "user_id")
+    return _sums_upsert(insert, _DAYS, key, per_kind, every_kind)
+
+
+def _totals_upsert(insert: Any) -> Any:
+    a = _ANSWERS.c
+    new = a.id.in_(bindparam("ids", expanding=True))
+    every = cast(literal(ALL_KINDS), String(30)).label("kind")
+    per_kind = select(a.kind, a.user_id, *_ledger_sums(a)).where(new).group_by(a.kind, a.user_id)
+    every_kind = select(every, a.user_id, *_ledger_sums(a)).where(new).group_by(a.user_id)
+    statement = _sums_upsert(insert, _TOTALS, ("kind", "user_id"), per_kind, every_kind)
+    return statement.returning(_TOTALS.c.kind, _TOTALS.c.user_id, _TOTALS.c.answers)
+
+
+def _recent_upsert(insert: Any, dialect: str) -> Any:
+    a, w = _ANSWERS.c, _WINDOWS.c
+    day = _day_sql(dialect, a.answered_at)
+    joined = _ANSWERS.join(_WINDOWS, and_(day >= w.first_day, day <= w.last_day))
+    new = a.id.in_(bindparam("ids", expanding=True))
+    every = cast(literal(ALL_KINDS), String(30)).label("kind")
+    per_kind = select(w.period, a.kind, a.user_id, *_ledger_sums(a)).select_from(joined)
+    per_kind = per_kind.where(new).group_by(w.period, a.kind, a.user_id)
+    every_kind = select(w.period, every, a.user_id, *_ledger_sums(a)).select_from(joined)
+    every_kind = every_kind.where(new).group_by(w.period, a.user_id)
+    return _sums_upsert(insert, _RECENT, ("period", "kind", "user_id"), per_kind, every_kind)
+
+
 async def _add_to_aggregates(session: AsyncSession, inserted: Sequence[Any]) -> None:
-    days: dict[tuple[int, str, date, int], list[int]] = defaultdict(lambda: [0, 0, 0])
-    totals: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for row in inserted:
-        day = _utc(row.answered_at).date()
-        delta = (row.points, 1 if row.correct else 0, 1)
-        for kind in (row.kind, ALL_KINDS):
-            for sums in (days[(row.guild_id, kind, day, row.user_id)], totals[(kind, row.user_id)]):
-                for i, value in enumerate(delta):
-                    sums[i] += value
-    # Sorted keys: concurrent writers lock aggregate rows in one order, so they never deadlock.
-    await _upsert_sums(
-        session,
-        _DAYS,
-        ("guild_id", "kind", "day", "user_id"),
-        sorted(days.items()),
-    )
-    after = await _upsert_sums(
-        session, _TOTALS, ("kind", "user_id"), sorted(totals.items()), returning=True
-    )
-    await _count_new_players(session, totals, after)
-    await _add_to_recent(session, inserted)
-
-
-async def _add_to_recent(session: AsyncSession, inserted: Sequence[Any]) -> None:
-    """Add the answers that fall in a window ``quiz_recent_totals`` holds to it. On
-    PostgreSQL the windows are read FOR SHARE: a reader moving a window to a new day waits
-    for this transaction, and this one for it (see :func:`_move_window`)."""
-    query = select(_WINDOWS.c.period, _WINDOWS.c.first_day, _WINDOWS.c.last_day)
-    if _dialect(session) == "postgresql":
-        query = query.with_for_update(read=True)
-    windows = (await session.execute(query)).all()
-    if not windows:
+    """Add the ledger rows just inserted (``inserted``: their id, kind and user_id) to every
+    aggregate: the sums are made by the database from the rows themselves (INSERT ... SELECT
+    ... GROUP BY), so the cost per answer stays in SQL, not in Python."""
+    if not inserted:
         return
-    sums: dict[tuple[str, str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+    dialect = _dialect(session)
+    ids = {"ids": [row.id for row in inserted]}
+    await session.execute(_prepared(session, "days", lambda i: _days_upsert(i, dialect)), ids)
+    after = (await session.execute(_prepared(session, "totals", _totals_upsert), ids)).all()
+    added: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in inserted:
-        day = _utc(row.answered_at).date()
-        delta = (row.points, 1 if row.correct else 0, 1)
-        for window in windows:
-            if window.first_day <= day <= window.last_day:
-                for kind in (row.kind, ALL_KINDS):
-                    totals = sums[(window.period, kind, row.user_id)]
-                    for i, value in enumerate(delta):
-                        totals[i] += value
-    await _upsert_sums(session, _RECENT, ("period", "kind", "user_id"), sorted(sums.items()))
+        for kind in (row.kind, ALL_KINDS):
+            added[(kind, row.user_id)][2] += 1
+    await _count_new_players(session, added, after)
+    # The global week and month (quiz_recent_totals) hold the answers in their windows. On
+    # PostgreSQL the windows are read FOR SHARE first: a reader moving a window to a new day
+    # waits for this transaction, and this one for it (see :func:`_move_window`).
+    if dialect == "postgresql":
+        windows = select(_WINDOWS.c.period).with_for_update(read=True)
+        if not (await session.execute(windows)).all():
+            return
+    await session.execute(_prepared(session, "recent", lambda i: _recent_upsert(i, dialect)), ids)
 
 
 async def _count_new_players(
@@ -533,43 +579,13 @@ async def _count_new_players(
     )
 
 
-async def _upsert_sums(
-    session: AsyncSession,
-    table: Table,
-    key: tuple[str, ...],
-    items: Sequence[tuple[tuple[Any, ...], list[int]]],
-    *,
-    returning: bool = False,
-) -> list[Any]:
-    """Add ``items`` (key -> sums) to ``table``, creating missing rows; with ``returning``,
-    return each row's key and ``answers`` as written."""
-    rows = [
-        dict(zip(key, keys, strict=True)) | dict(zip(_AGGREGATE_SUMS, sums, strict=True))
-        for keys, sums in items
-    ]
-
-    def upsert(insert: Any) -> Any:
-        statement = insert(table)
-        statement = statement.on_conflict_do_update(
-            index_elements=list(key),
-            set_={name: table.c[name] + statement.excluded[name] for name in _AGGREGATE_SUMS},
-        )
-        if returning:
-            statement = statement.returning(*(table.c[name] for name in key), table.c.answers)
-        return statement
-
-    statement = _prepared(session, f"sums {table.name} {returning}", upsert)
-    after: list[Any] = []
-    for chunk in _chunks(rows):
-        result = await session.execute(statement, list(chunk))
-        if returning:
-            after.extend(result.all())
-    return after
-
-
 def _day_of(session: AsyncSession, column: Any) -> Any:
     """SQL for the UTC calendar day of a stored timestamp (what ``_utc(ts).date()`` gives)."""
-    if _dialect(session) == "postgresql":
+    return _day_sql(_dialect(session), column)
+
+
+def _day_sql(dialect: str, column: Any) -> Any:
+    if dialect == "postgresql":
         return cast(func.timezone("UTC", column), Date)
     return func.date(column)
 
