@@ -1067,6 +1067,22 @@ class Click:
     choice: int
 
 
+async def start_measured(
+    subject: Subject,
+    places: Sequence[Place],
+    options: dict[str, Any],
+    what: str,
+    log: Callable[[str], None],
+) -> None:
+    """:func:`start_games`, then wait until the subject is quiet; log the time and RSS."""
+    began = time.perf_counter()
+    await start_games(subject, places, options)
+    await quiet(subject)
+    rss = subject.sample_rss(what, games_running=True)
+    took = time.perf_counter() - began
+    log(f"  {subject.name}: {what} started in {took:.1f} s; RSS {rss:.1f} MiB")
+
+
 def build_waves(places: Sequence[Place], plan: Plan, seed: int) -> list[list[Click]]:
     """The warm-up wave, then the measured ones; each member clicks once per question."""
     rng = random.Random(seed)
@@ -1368,14 +1384,8 @@ async def bench(
                 # Button games: all open at once, for the whole phase.
                 buttons = {"rounds": 1, "mode": "buttons", "seconds": QUESTION_SECONDS}
                 for subject in players:
-                    began = time.perf_counter()
-                    await start_games(subject, places, buttons)
-                    await quiet(subject)
-                    rss = subject.sample_rss(f"{plan.games} button games", games_running=True)
-                    log(
-                        f"  {subject.name}: {plan.games} button games started in "
-                        f"{time.perf_counter() - began:.1f} s; RSS {rss:.1f} MiB"
-                    )
+                    what = f"{plan.games} button games"
+                    await start_measured(subject, places, buttons, what, log)
                 for subject in players:
                     await play_wave(subject, waves[0], warmup=True)
                 for number, clicks in enumerate(waves[1:]):
@@ -1403,14 +1413,8 @@ async def bench(
                     "seconds": QUESTION_SECONDS,
                 }
                 for subject in players:
-                    began = time.perf_counter()
-                    await start_games(subject, places, typed)
-                    await quiet(subject)
-                    rss = subject.sample_rss(f"{plan.games} typed games", games_running=True)
-                    log(
-                        f"  {subject.name}: {plan.games} typed games started in "
-                        f"{time.perf_counter() - began:.1f} s; RSS {rss:.1f} MiB"
-                    )
+                    what = f"{plan.games} typed games"
+                    await start_measured(subject, places, typed, what, log)
                 keys = Keys()
                 warmup, _ = build_block(bot, places, 2, solver, rng, keys, right=False)
                 for subject in subjects:
