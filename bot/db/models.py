@@ -130,6 +130,8 @@ class QuizAnswer(SQLModel, table=True):
         ),
         # Player statistics: a player's answers in answer order.
         Index("ix_quiz_answers_user_answered", "user_id", "answered_at"),
+        # Forgetting a server's (or one member's) answers: /quizconfig reset scores.
+        Index("ix_quiz_answers_guild_user", "guild_id", "user_id"),
     )
 
     id: int | None = Field(

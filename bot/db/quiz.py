@@ -60,6 +60,7 @@ from sqlalchemy import (
     Subquery,
     Table,
     and_,
+    any_,
     bindparam,
     case,
     cast,
@@ -437,8 +438,9 @@ async def record_answers(sessions: Sessions, *, answers: Sequence[AnswerRecord])
         )
         for chunk in _chunks(rows):
             inserted.extend((await session.execute(statement, list(chunk))).all())
-        for start in range(0, len(inserted), _IDS_PER_STATEMENT):
-            await _add_to_aggregates(session, inserted[start : start + _IDS_PER_STATEMENT])
+        step = len(inserted) if _dialect(session) == "postgresql" else _IDS_PER_STATEMENT
+        for start in range(0, len(inserted), max(step, 1)):
+            await _add_to_aggregates(session, inserted[start : start + step])
         return len(inserted)
 
 
@@ -461,7 +463,7 @@ def _ledger_values(answer: AnswerRecord) -> dict[str, Any]:
 
 
 _IDS_PER_STATEMENT = 1000
-"""New ledger rows summed into the aggregates per statement (an expanding IN list)."""
+"""New ledger rows summed into the aggregates per statement on SQLite (see :func:`_new_rows`)."""
 
 
 def _ledger_sums(answers: Any) -> tuple[Any, ...]:
@@ -487,10 +489,21 @@ def _sums_upsert(
     )
 
 
+def _new_rows(dialect: str) -> ColumnElement[bool]:
+    """The ledger rows whose ids are the ``ids`` parameter. PostgreSQL takes them as one
+    array (``= ANY``), so a transaction's new rows go in one statement per aggregate however
+    many there are, and its rows are locked in one key order (several statements would each
+    be in order, but not together: two writers could deadlock). SQLite takes an IN list, a
+    thousand at a time (one writer at a time there, so nothing to deadlock with)."""
+    if dialect == "postgresql":
+        return _ANSWERS.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(BigInteger)))
+    return _ANSWERS.c.id.in_(bindparam("ids", expanding=True))
+
+
 def _days_upsert(insert: Any, dialect: str) -> Any:
     a = _ANSWERS.c
     day = _day_sql(dialect, a.answered_at).label("day")
-    new = a.id.in_(bindparam("ids", expanding=True))
+    new = _new_rows(dialect)
     every = cast(literal(ALL_KINDS), String(30)).label("kind")
     per_kind = select(a.guild_id, a.kind, day, a.user_id, *_ledger_sums(a))
     per_kind = per_kind.where(new).group_by(a.guild_id, a.kind, day, a.user_id)
@@ -500,9 +513,9 @@ def _days_upsert(insert: Any, dialect: str) -> Any:
     return _sums_upsert(insert, _DAYS, key, per_kind, every_kind)
 
 
-def _totals_upsert(insert: Any) -> Any:
+def _totals_upsert(insert: Any, dialect: str) -> Any:
     a = _ANSWERS.c
-    new = a.id.in_(bindparam("ids", expanding=True))
+    new = _new_rows(dialect)
     every = cast(literal(ALL_KINDS), String(30)).label("kind")
     per_kind = select(a.kind, a.user_id, *_ledger_sums(a)).where(new).group_by(a.kind, a.user_id)
     every_kind = select(every, a.user_id, *_ledger_sums(a)).where(new).group_by(a.user_id)
@@ -514,7 +527,7 @@ def _recent_upsert(insert: Any, dialect: str) -> Any:
     a, w = _ANSWERS.c, _WINDOWS.c
     day = _day_sql(dialect, a.answered_at)
     joined = _ANSWERS.join(_WINDOWS, and_(day >= w.first_day, day <= w.last_day))
-    new = a.id.in_(bindparam("ids", expanding=True))
+    new = _new_rows(dialect)
     every = cast(literal(ALL_KINDS), String(30)).label("kind")
     per_kind = select(w.period, a.kind, a.user_id, *_ledger_sums(a)).select_from(joined)
     per_kind = per_kind.where(new).group_by(w.period, a.kind, a.user_id)
@@ -532,7 +545,8 @@ async def _add_to_aggregates(session: AsyncSession, inserted: Sequence[Any]) -> 
     dialect = _dialect(session)
     ids = {"ids": [row.id for row in inserted]}
     await session.execute(_prepared(session, "days", lambda i: _days_upsert(i, dialect)), ids)
-    after = (await session.execute(_prepared(session, "totals", _totals_upsert), ids)).all()
+    totals = _prepared(session, "totals", lambda i: _totals_upsert(i, dialect))
+    after = (await session.execute(totals, ids)).all()
     added: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in inserted:
         for kind in (row.kind, ALL_KINDS):
@@ -676,13 +690,33 @@ async def _subtract_from_aggregates(session: AsyncSession, deleted: Sequence[Any
     await _subtract_sums(session, _TOTALS, ("kind", "user_id"), totals)
     await _subtract_sums(session, _RECENT, ("period", "kind", "user_id"), recent)
     # Rows left counting nothing go, so boards and player counts leave the forgotten out.
-    for table in (_DAYS, _RECENT):
-        await session.execute(delete(table).where(table.c.answers <= 0))
-    gone = (
-        await session.scalars(
-            delete(_TOTALS).where(_TOTALS.c.answers <= 0).returning(_TOTALS.c.kind)
+    # Only the rows just touched are looked at (through their primary keys), never a scan
+    # of a whole aggregate.
+    users = sorted({row.user_id for row in deleted})
+    guilds = sorted({row.guild_id for row in deleted})
+    kinds = sorted({key[0] for key in totals})
+    periods = sorted({key[0] for key in recent})
+    gone: list[str] = []
+    for chunk in (users[i : i + _CHUNK] for i in range(0, len(users), _CHUNK)):
+        empty_days = and_(_DAYS.c.guild_id.in_(guilds), _DAYS.c.kind.in_(kinds))
+        await session.execute(
+            delete(_DAYS).where(empty_days, _DAYS.c.user_id.in_(chunk), _DAYS.c.answers <= 0)
         )
-    ).all()
+        if periods:
+            empty_recent = and_(_RECENT.c.period.in_(periods), _RECENT.c.kind.in_(kinds))
+            await session.execute(
+                delete(_RECENT).where(
+                    empty_recent, _RECENT.c.user_id.in_(chunk), _RECENT.c.answers <= 0
+                )
+            )
+        empty_totals = and_(_TOTALS.c.kind.in_(kinds), _TOTALS.c.user_id.in_(chunk))
+        gone += (
+            await session.scalars(
+                delete(_TOTALS)
+                .where(empty_totals, _TOTALS.c.answers <= 0)
+                .returning(_TOTALS.c.kind)
+            )
+        ).all()
     for kind, count in sorted(Counter(gone).items()):
         await session.execute(
             update(_COUNTS).where(_COUNTS.c.kind == kind).values(players=_COUNTS.c.players - count)
@@ -992,6 +1026,12 @@ async def _move_window(sessions: Sessions, period: Period, today: date) -> bool:
     first = today - timedelta(days=PERIOD_DAYS[period] - 1)
     window = {"first_day": first, "last_day": today}
     async with sessions() as session, session.begin():
+        if _dialect(session) == "postgresql":
+            # Wait for the writers that have read the windows (FOR SHARE) and keep new ones
+            # out until this move commits. A row lock is not enough when the window row is
+            # new: a writer that found no window skipped the recent totals, and the rebuild
+            # below would not see its uncommitted days either.
+            await session.execute(text("LOCK TABLE quiz_recent_windows IN EXCLUSIVE MODE"))
         # Claim the move with a write first: the claim takes the write lock (SQLite) or the
         # row lock, which writers of answers share (PostgreSQL), so no answer is added to the
         # old window after the rebuild below has read the days.

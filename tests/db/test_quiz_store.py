@@ -358,6 +358,56 @@ async def test_a_new_player_written_by_two_writers_at_once_is_counted_once(
     assert await aggregates(sessions) == incremental
 
 
+async def test_a_window_opened_while_an_answer_is_written_counts_it(
+    sessions: Sessions, ledger: Ledger, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: a writer has summed its answer into the days and found no week window (so
+    it skips the recent totals), and has not committed, when the first global week read opens
+    the window and rebuilds it from the days. The read must wait for the writer, or the
+    answer is missing from the global week board until the next UTC day."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time")
+    from bot.db import quiz as store
+
+    game_id = await ledger.game(finish=False)
+    writer_engine = create_engine(database_url)
+    summed, release = asyncio.Event(), asyncio.Event()
+    add = store._add_to_aggregates
+
+    async def add_then_hold(session: AsyncSession, inserted: Sequence[Any]) -> None:
+        await add(session, inserted)  # days, totals, and the FOR SHARE look at the windows
+        summed.set()
+        await release.wait()  # still inside the transaction
+
+    monkeypatch.setattr(store, "_add_to_aggregates", add_then_hold)
+    writer = Ledger(session_factory(writer_engine))
+    try:
+        writing = asyncio.create_task(writer.play([(7, True, 5)], game_id=game_id))
+        await summed.wait()
+        monkeypatch.setattr(store, "_add_to_aggregates", add)
+        reading = asyncio.create_task(
+            leaderboard(sessions, guild_id=None, period="week", kind=None, now=NOW)
+        )
+        # Until the read has finished or is waiting for a lock (polled, bounded).
+        async with sessions() as session:
+            for _ in range(500):
+                waiting = await session.scalar(
+                    text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                )
+                await session.rollback()
+                if reading.done() or waiting:
+                    break
+                await asyncio.sleep(0.01)
+        release.set()
+        await writing
+        await reading
+    finally:
+        release.set()
+        await writer_engine.dispose()
+    board = await leaderboard(sessions, guild_id=None, period="week", kind=None, now=NOW)
+    assert [(e.user_id, e.points) for e in board.entries] == [(7, 5)]
+
+
 async def test_forgotten_answers_leave_the_ledger_and_every_aggregate(
     sessions: Sessions, ledger: Ledger
 ) -> None:
