@@ -9,8 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
-from typing import Literal, TypeVar
+from typing import Literal
 
 import discord
 from discord import app_commands
@@ -34,7 +33,6 @@ from bot.ui import quiz as ui
 from bot.ui.cards import COLOUR
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 DEFER_AFTER = 2.0
 """Seconds /quiz start may spend on the database before it acknowledges the interaction
 (Discord drops an interaction not acknowledged within 3 s)."""
@@ -73,7 +71,6 @@ class Quiz(commands.Cog):
 
     async def cog_load(self) -> None:
         self.service.presenter = self
-        self.bot.message_reader = self.read_message
         if self.bot.maintenance:
             return  # e.g. `defector-bot sync`: the games belong to the running bot
         # Close interrupted games now, before the gateway delivers a single /quiz start;
@@ -84,6 +81,8 @@ class Quiz(commands.Cog):
         )
         if closed:
             self._recovery = asyncio.create_task(self._announce(closed))
+        # Last: a load that failed above gets no cog_unload, and must leave no reader behind.
+        self.bot.message_reader = self.read_message
 
     async def cog_unload(self) -> None:
         if self._recovery is not None:
@@ -181,30 +180,42 @@ class Quiz(commands.Cog):
         assert interaction.guild_id is not None and interaction.channel_id is not None
         # The database is read and written before the reply; if that is slow (a busy SQLite,
         # a far PostgreSQL) the interaction is acknowledged first, within Discord's 3 s.
-        announcement = await self._acknowledged_in_time(
-            interaction,
-            self._start(interaction, rounds, kinds, mode, seconds, difficulty, target),
+        work = asyncio.ensure_future(
+            self._start(interaction, rounds, kinds, mode, seconds, difficulty, target)
         )
-        if not interaction.response.is_done():
+        acknowledged = await self._defer_if_slow(interaction, work)
+        announcement = await work  # its errors reach the tree's on_error, which knows a defer
+        if acknowledged is None:
             await interaction.response.send_message(announcement)
-            return
-        # Deferred (ephemerally, so that an error stays between the bot and the member): the
-        # announcement goes to the channel, and the member is told it is there.
-        channel = interaction.channel
-        assert isinstance(channel, discord.abc.Messageable)
-        posted = await channel.send(announcement)
-        await interaction.followup.send(f"Started: {posted.jump_url}", ephemeral=True)
+        elif acknowledged:
+            # Deferred ephemerally (an error would have stayed between the bot and the
+            # member): the first followup replaces the "thinking" message and keeps it
+            # private; the next is an ordinary public message.
+            await interaction.followup.send("Started.", ephemeral=True)
+            await interaction.followup.send(announcement)
+        else:
+            # The interaction could not be acknowledged (Discord gave up on it); the game
+            # runs, so the channel is told directly.
+            channel = self.bot.get_partial_messageable(interaction.channel_id or 0)
+            with contextlib.suppress(discord.HTTPException):
+                await channel.send(announcement)
 
-    async def _acknowledged_in_time(
-        self, interaction: discord.Interaction[DefectorBot], work: Awaitable[T]
-    ) -> T:
-        """``work``'s result; if it takes longer than ``defer_after`` seconds, the interaction
-        is deferred (ephemeral, "thinking") meanwhile."""
-        task = asyncio.ensure_future(work)
-        done, _ = await asyncio.wait({task}, timeout=self.defer_after)
-        if not done:
+    async def _defer_if_slow(
+        self, interaction: discord.Interaction[DefectorBot], work: asyncio.Future[str]
+    ) -> bool | None:
+        """Wait for ``work`` until ``defer_after`` seconds after the interaction was created;
+        if it is not done by then, defer (ephemeral, "thinking"). None: not deferred; True:
+        deferred; False: the defer failed (``work`` goes on: it may be starting a game)."""
+        waited = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+        done, _ = await asyncio.wait({work}, timeout=max(0.0, self.defer_after - waited))
+        if done:
+            return None
+        try:
             await interaction.response.defer(ephemeral=True, thinking=True)
-        return await task
+        except discord.HTTPException as error:
+            log.warning("could not defer /quiz start (%s); the game still starts", error)
+            return False
+        return True
 
     async def _start(
         self,

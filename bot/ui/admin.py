@@ -10,6 +10,7 @@ again: a server, the Manage Server permission, the member who asked, and the exp
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from typing import Any
 
@@ -19,6 +20,8 @@ from bot.errors import NotPermitted, UserFacingError
 from bot.ui.cards import COLOUR
 from bot.ui.components import run_safely, services_of, stateless_view
 
+log = logging.getLogger(__name__)
+
 CONFIRM_SECONDS = 300
 """How long a confirmation stays valid."""
 
@@ -27,9 +30,7 @@ def confirmation(
     member: discord.abc.User | None, issuer: int, now: float
 ) -> tuple[discord.Embed, discord.ui.View]:
     """What ``/quizconfig reset scores`` shows before anything is deleted."""
-    whose = (
-        f"{member.mention}'s answers in this server" if member else "every answer in this server"
-    )
+    whose = f"{member.mention}'s answers" if member else "every answer given"
     embed = discord.Embed(
         title="Delete quiz scores?",
         colour=discord.Colour.red(),
@@ -113,7 +114,10 @@ class ResetButton(
             colour=COLOUR,
             description=f"Deleted {deleted:,} of {whose} answers.",
         )
-        await interaction.edit_original_response(embed=embed)
+        try:
+            await interaction.edit_original_response(embed=embed)
+        except discord.HTTPException as error:  # deleted all the same: not worth an error
+            log.warning("score reset done (%d answers), but not shown: %s", deleted, error)
 
 
 ADMIN_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (ResetButton,)

@@ -287,7 +287,7 @@ async def test_a_slow_start_is_acknowledged_first_and_errors_stay_private(
     interaction = await world.slash("quiz start", {"rounds": 1, "kinds": "year"})
     assert interaction.callbacks[0]["type"] == 5  # deferred, "thinking"
     told = await world.reply(interaction)
-    assert told.ephemeral and told.content.startswith("Started: https://discord.com/channels/")
+    assert told.ephemeral and told.content == "Started."
     announced = await world.wait_for(
         lambda m: m.channel_id == CHANNEL and m.content.startswith("Quiz #")
     )
@@ -296,3 +296,21 @@ async def test_a_slow_start_is_acknowledged_first_and_errors_stay_private(
     again = await world.slash("quiz start", {"rounds": 1}, user=BORIS)
     refused = await world.reply(again)
     assert refused.ephemeral and "already running" in refused.content
+
+
+async def test_a_start_whose_defer_fails_still_announces_its_game(
+    world: World, clock: ManualClock
+) -> None:
+    assert world.bot is not None
+    cog = world.bot.get_cog("Quiz")
+    assert cog is not None
+    cog.defer_after = 0  # type: ignore[attr-defined]
+    # Discord refuses the acknowledgement (as when it has given up on the interaction).
+    world.server.inject_rest_failure("POST", "/interactions/*/*/callback", status=404)
+    await world.server.slash(GUILD, CHANNEL, ALICE, "quiz start", {"rounds": 1, "kinds": "year"})
+    announced = await world.wait_for(
+        lambda m: m.channel_id == CHANNEL and m.content.startswith("Quiz #")
+    )
+    assert f"Started by <@{ALICE}>" in announced.content
+    await question_message(world, 1)  # the game runs
+    world.server.violations.clear()  # the unanswered interaction is what this test injected
