@@ -19,7 +19,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    NotSupportedError,
+    ProgrammingError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +35,14 @@ T = TypeVar("T")
 
 
 def database_unavailable(error: BaseException) -> bool:
-    """Whether ``error`` means "the database cannot be reached now" (worth retrying)."""
-    if isinstance(error, IntegrityError):
+    """Whether ``error`` means "the database cannot be reached now" (worth retrying later).
+
+    A statement the database rejects for what it is (bad data, a constraint, a programming
+    error) would fail again on every retry and hold up every later result behind it: no, it
+    is raised. Any other database error: yes. Drivers report passing trouble in many ways
+    (asyncpg's "the database system is starting up" arrives as a bare DBAPIError), and
+    treating one of those as permanent would lose points."""
+    if isinstance(error, IntegrityError | DataError | ProgrammingError | NotSupportedError):
         return False
     return isinstance(error, DBAPIError | OSError | TimeoutError | ConnectionError)
 

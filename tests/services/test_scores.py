@@ -5,7 +5,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+)
 
 from bot.services.scores import GroupWriter, ScoreKeeper, database_unavailable
 
@@ -40,6 +47,14 @@ def test_what_counts_as_unavailable() -> None:
     assert database_unavailable(TimeoutError())
     assert not database_unavailable(IntegrityError("x", {}, Exception()))
     assert not database_unavailable(ValueError())
+    # A statement the database refuses for what it is would fail on every retry.
+    assert not database_unavailable(ProgrammingError("x", {}, Exception()))
+    assert not database_unavailable(DataError("x", {}, Exception()))
+    assert database_unavailable(InterfaceError("x", {}, Exception()))
+    # asyncpg's "the database system is starting up" is a bare DBAPIError: passing trouble.
+    assert database_unavailable(
+        DBAPIError("x", {}, Exception("the database system is starting up"))
+    )
 
 
 async def test_writes_go_straight_through_when_healthy() -> None:
