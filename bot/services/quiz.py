@@ -449,9 +449,9 @@ class QuizService:
                 log.exception("could not tell channel %s of game %s", game.channel_id, game.id)
 
     async def close(self) -> None:
-        """Stop driving games (their rows stay open: the next start closes them), after
-        writing what the score keeper still holds."""
-        await self.keeper.close()
+        """Stop driving games (their rows stay open: the next start closes them), then write
+        what the score keeper still holds. Games first, so that nothing they hand the keeper
+        arrives after it has closed."""
         tasks = [g.task for g in self.games.values() if g.task is not None]
         for task in tasks:
             task.cancel()
@@ -460,6 +460,7 @@ class QuizService:
                 await task
         await self.ledger.close()  # a cancelled game's question may still be being written
         self.games.clear()
+        await self.keeper.close()
 
     async def wait_idle(self) -> None:
         """Wait until every game's driver is waiting (tests use it after moving the clock)."""
