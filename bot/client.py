@@ -21,7 +21,7 @@ from bot.catalog.search import SearchIndex
 from bot.config import Settings
 from bot.db.catalogue import sync_catalogue
 from bot.db.commands import published_hash, record_publication
-from bot.db.engine import create_engine, session_factory
+from bot.db.engine import BlockingWriter, blocking_writer_for, create_engine, session_factory
 from bot.db.migrate import upgrade
 from bot.errors import UserFacingError
 from bot.quiz.judge import Judge
@@ -129,6 +129,7 @@ class DefectorBot(commands.AutoShardedBot):
         self.maintenance = maintenance
         """A maintenance run (``sync``): log in, do one thing, leave running games alone."""
         self.engine: AsyncEngine | None = None
+        self.ledger_thread: BlockingWriter | None = None
         self.services: Services
         self.gateway_task: asyncio.Task[None] | None = None
         """The connection task when the bot is run by hand (the sandbox, tests)."""
@@ -177,10 +178,12 @@ class DefectorBot(commands.AutoShardedBot):
         report = await sync_catalogue(session_factory(self.engine), records)
         log.info("catalogue: %s", report)
         sessions = session_factory(self.engine)
+        self.ledger_thread = blocking_writer_for(self.settings.resolved_database_url)
         self.services = Services(
             lookup=LookupService(SearchIndex(records)),
             quiz=QuizService(
                 sessions=sessions,
+                ledger_thread=self.ledger_thread,
                 records=records,
                 judge=Judge(records),
                 clock=RealClock(),
@@ -235,6 +238,9 @@ class DefectorBot(commands.AutoShardedBot):
         if services is not None:
             await services.quiz.close()
         await super().close()
+        if self.ledger_thread is not None:
+            await self.ledger_thread.close()
+            self.ledger_thread = None
         if self.engine is not None:
             await self.engine.dispose()
             self.engine = None

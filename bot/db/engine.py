@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import sqlalchemy
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -13,8 +18,10 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session, sessionmaker
 
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+T = TypeVar("T")
 
 
 class DatabaseUrlError(ValueError):
@@ -55,3 +62,39 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class BlockingWriter:
+    """A synchronous engine on the same SQLite file, used from one worker thread.
+
+    The answer ledger is the bot's busiest write (a transaction per closed question, five
+    statements). Through the async engine every statement is several hand-offs between the
+    event loop and aiosqlite's thread; here the whole transaction is one call in the worker
+    thread, which about halves its CPU and keeps it off the event loop. SQLite serialises
+    writers itself (WAL, busy timeout), so this engine and the async one share the file
+    safely. PostgreSQL has no such engine: asyncpg talks to the server from the loop.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.engine = sqlalchemy.create_engine(url)
+        event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="ledger")
+
+    async def run(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """``function(self.sessions, *args, **kwargs)`` in the worker thread."""
+        call = functools.partial(function, self.sessions, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._thread, call)
+
+    async def close(self) -> None:
+        # The connections belong to the worker thread (sqlite3 checks), so it closes them.
+        await asyncio.get_running_loop().run_in_executor(self._thread, self.engine.dispose)
+        self._thread.shutdown(wait=True)
+
+
+def blocking_writer_for(url: str) -> BlockingWriter | None:
+    """A :class:`BlockingWriter` for a SQLite file ``url`` (async driver name), else None."""
+    parsed = make_url(url)
+    if parsed.drivername != "sqlite+aiosqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return BlockingWriter(str(parsed.set(drivername="sqlite")))

@@ -76,6 +76,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import SQLModel
 
@@ -143,7 +144,7 @@ def _utc_or_none(value: datetime | None) -> datetime | None:
     return None if value is None else _utc(value)
 
 
-def _dialect(session: AsyncSession) -> str:
+def _dialect(session: AsyncSession | Session) -> str:
     return session.get_bind().dialect.name
 
 
@@ -157,7 +158,7 @@ def _insert(session: AsyncSession, table: Table) -> Any:
 _STATEMENTS: dict[tuple[str, str], Any] = {}
 
 
-def _prepared(session: AsyncSession, name: str, build: Callable[[Any], Any]) -> Any:
+def _prepared(session: AsyncSession | Session, name: str, build: Callable[[Any], Any]) -> Any:
     """The statement ``build(insert)`` makes for the session's engine (``insert``: the
     engine's INSERT ... ON CONFLICT), built once per engine kind and reused. Building one is
     not free (``insert.excluded`` makes a table alias with a proxy per column, and a new
@@ -424,24 +425,40 @@ async def record_answers(sessions: Sessions, *, answers: Sequence[AnswerRecord])
     if not rows:
         return 0
     async with sessions() as session, session.begin():
-        inserted: list[Any] = []
-        # One statement with the rows as parameters (an "executemany"): its SQL is compiled
-        # once and cached, where a VALUES list of a new length each time was not.
-        statement = _prepared(
-            session,
-            "ledger",
-            lambda insert: (
-                insert(_ANSWERS)
-                .on_conflict_do_nothing(index_elements=["game_id", "question_number", "user_id"])
-                .returning(_ANSWERS.c.id, _ANSWERS.c.kind, _ANSWERS.c.user_id)
-            ),
-        )
-        for chunk in _chunks(rows):
-            inserted.extend((await session.execute(statement, list(chunk))).all())
-        step = len(inserted) if _dialect(session) == "postgresql" else _IDS_PER_STATEMENT
-        for start in range(0, len(inserted), max(step, 1)):
-            await _add_to_aggregates(session, inserted[start : start + step])
-        return len(inserted)
+        return await session.run_sync(_write_ledger, rows)
+
+
+def record_answers_blocking(
+    sessions: sessionmaker[Session], *, answers: Sequence[AnswerRecord]
+) -> int:
+    """:func:`record_answers` on a synchronous engine, for a worker thread: one call runs the
+    whole transaction, with no hand-off to the event loop between its statements."""
+    rows = [_ledger_values(answer) for answer in answers]
+    if not rows:
+        return 0
+    with sessions() as session, session.begin():
+        return _write_ledger(session, rows)
+
+
+def _write_ledger(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    inserted: list[Any] = []
+    # One statement with the rows as parameters (an "executemany"): its SQL is compiled
+    # once and cached, where a VALUES list of a new length each time was not.
+    statement = _prepared(
+        session,
+        "ledger",
+        lambda insert: (
+            insert(_ANSWERS)
+            .on_conflict_do_nothing(index_elements=["game_id", "question_number", "user_id"])
+            .returning(_ANSWERS.c.id, _ANSWERS.c.kind, _ANSWERS.c.user_id)
+        ),
+    )
+    for chunk in _chunks(rows):
+        inserted.extend(session.execute(statement, list(chunk)).all())
+    step = len(inserted) if _dialect(session) == "postgresql" else _IDS_PER_STATEMENT
+    for start in range(0, len(inserted), max(step, 1)):
+        _add_to_aggregates(session, inserted[start : start + step])
+    return len(inserted)
 
 
 def _ledger_values(answer: AnswerRecord) -> dict[str, Any]:
@@ -536,7 +553,7 @@ def _recent_upsert(insert: Any, dialect: str) -> Any:
     return _sums_upsert(insert, _RECENT, ("period", "kind", "user_id"), per_kind, every_kind)
 
 
-async def _add_to_aggregates(session: AsyncSession, inserted: Sequence[Any]) -> None:
+def _add_to_aggregates(session: Session, inserted: Sequence[Any]) -> None:
     """Add the ledger rows just inserted (``inserted``: their id, kind and user_id) to every
     aggregate: the sums are made by the database from the rows themselves (INSERT ... SELECT
     ... GROUP BY), so the cost per answer stays in SQL, not in Python."""
@@ -544,26 +561,26 @@ async def _add_to_aggregates(session: AsyncSession, inserted: Sequence[Any]) -> 
         return
     dialect = _dialect(session)
     ids = {"ids": [row.id for row in inserted]}
-    await session.execute(_prepared(session, "days", lambda i: _days_upsert(i, dialect)), ids)
+    session.execute(_prepared(session, "days", lambda i: _days_upsert(i, dialect)), ids)
     totals = _prepared(session, "totals", lambda i: _totals_upsert(i, dialect))
-    after = (await session.execute(totals, ids)).all()
+    after = (session.execute(totals, ids)).all()
     added: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in inserted:
         for kind in (row.kind, ALL_KINDS):
             added[(kind, row.user_id)][2] += 1
-    await _count_new_players(session, added, after)
+    _count_new_players(session, added, after)
     # The global week and month (quiz_recent_totals) hold the answers in their windows. On
     # PostgreSQL the windows are read FOR SHARE first: a reader moving a window to a new day
     # waits for this transaction, and this one for it (see :func:`_move_window`).
     if dialect == "postgresql":
         windows = select(_WINDOWS.c.period).with_for_update(read=True)
-        if not (await session.execute(windows)).all():
+        if not (session.execute(windows)).all():
             return
-    await session.execute(_prepared(session, "recent", lambda i: _recent_upsert(i, dialect)), ids)
+    session.execute(_prepared(session, "recent", lambda i: _recent_upsert(i, dialect)), ids)
 
 
-async def _count_new_players(
-    session: AsyncSession,
+def _count_new_players(
+    session: Session,
     added: dict[tuple[str, int], list[int]],
     after: Sequence[Any],
 ) -> None:
@@ -587,7 +604,7 @@ async def _count_new_players(
             set_={"players": _COUNTS.c.players + statement.excluded.players},
         )
 
-    await session.execute(
+    session.execute(
         _prepared(session, "player counts", count),
         [{"kind": kind, "players": n} for kind, n in sorted(new.items())],
     )

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalog.models import Defector
 from bot.db import quiz as store
+from bot.db.engine import BlockingWriter
 from bot.errors import InvalidInput, NotFound, NotPermitted, UserFacingError, quoted
 from bot.quiz.game import (
     AnswerOutcome,
@@ -121,6 +122,9 @@ class QuizService:
     """Seconds between a question's result and the next question."""
     presenter: Presenter | None = None
     keeper: ScoreKeeper = field(default_factory=ScoreKeeper)
+    ledger_thread: BlockingWriter | None = None
+    """Where ledger writes run on SQLite (one call per transaction in a worker thread); None:
+    through ``sessions`` (PostgreSQL, tests that build the service by hand)."""
     games: dict[int, RunningGame] = field(default_factory=dict)
     """Running games by channel id."""
 
@@ -130,6 +134,8 @@ class QuizService:
         """Questions closing together are written to the ledger in one transaction."""
 
     async def _write_answers(self, answers: list[store.AnswerRecord]) -> int:
+        if self.ledger_thread is not None:
+            return await self.ledger_thread.run(store.record_answers_blocking, answers=answers)
         return await store.record_answers(self.sessions, answers=answers)
 
     # -- starting ----------------------------------------------------------------------------

@@ -359,7 +359,7 @@ async def test_a_new_player_written_by_two_writers_at_once_is_counted_once(
 
 
 async def test_a_window_opened_while_an_answer_is_written_counts_it(
-    sessions: Sessions, ledger: Ledger, database_url: str, monkeypatch: pytest.MonkeyPatch
+    sessions: Sessions, ledger: Ledger, database_url: str
 ) -> None:
     """PostgreSQL: a writer has summed its answer into the days and found no week window (so
     it skips the recent totals), and has not committed, when the first global week read opens
@@ -370,21 +370,25 @@ async def test_a_window_opened_while_an_answer_is_written_counts_it(
     from bot.db import quiz as store
 
     game_id = await ledger.game(finish=False)
+    answer = AnswerRecord(
+        game_id=game_id, question_number=1, guild_id=GUILD, channel_id=1, user_id=7,
+        kind=QuestionKind.YEAR, record_slug="oleg-gordievsky", correct=True, points=5,
+        response_ms=1500, answered_at=NOW,
+    )  # fmt: skip
     writer_engine = create_engine(database_url)
     summed, release = asyncio.Event(), asyncio.Event()
-    add = store._add_to_aggregates
 
-    async def add_then_hold(session: AsyncSession, inserted: Sequence[Any]) -> None:
-        await add(session, inserted)  # days, totals, and the FOR SHARE look at the windows
-        summed.set()
-        await release.wait()  # still inside the transaction
+    async def write_then_hold() -> None:
+        writer = session_factory(writer_engine)
+        async with writer() as session, session.begin():
+            # The ledger row, days, totals, and the FOR SHARE look at the (absent) windows.
+            await session.run_sync(store._write_ledger, [store._ledger_values(answer)])
+            summed.set()
+            await release.wait()  # still inside the transaction
 
-    monkeypatch.setattr(store, "_add_to_aggregates", add_then_hold)
-    writer = Ledger(session_factory(writer_engine))
     try:
-        writing = asyncio.create_task(writer.play([(7, True, 5)], game_id=game_id))
+        writing = asyncio.create_task(write_then_hold())
         await summed.wait()
-        monkeypatch.setattr(store, "_add_to_aggregates", add)
         reading = asyncio.create_task(
             leaderboard(sessions, guild_id=None, period="week", kind=None, now=NOW)
         )

@@ -42,6 +42,12 @@ async def test_a_database_outage_mid_game(world: World) -> None:
     quiz.clock = clock
     flaky = FlakySessions(quiz.sessions)
     quiz.sessions = flaky  # type: ignore[assignment]
+    # On SQLite the ledger is written by a worker thread with sessions of its own.
+    writer = quiz.ledger_thread
+    assert (writer is not None) == world.settings.resolved_database_url.startswith("sqlite")
+    flaky_writer = FlakySessions(writer.sessions if writer else None)
+    if writer is not None:
+        writer.sessions = flaky_writer  # type: ignore[assignment]
 
     async def retry_soon(_: float) -> None:
         await asyncio.sleep(0.01)  # the keeper's back-off, shortened for the test
@@ -49,7 +55,7 @@ async def test_a_database_outage_mid_game(world: World) -> None:
     quiz.keeper.sleep = retry_soon
     await start(world, {"rounds": 2, "seconds": 10, "kinds": "year"})
     first = await question_message(world, 1)
-    flaky.down = True
+    flaky.down = flaky_writer.down = True
 
     # Lookups are served from memory.
     card = await world.reply(await world.slash("defector lookup", {"name": "nureyev"}))
@@ -70,7 +76,7 @@ async def test_a_database_outage_mid_game(world: World) -> None:
     await final_message(world)
     assert not quiz.keeper.healthy  # the results wait in memory
 
-    flaky.down = False
+    flaky.down = flaky_writer.down = False
     await quiz.keeper.drained()
     board = await world.reply(await world.slash("leaderboard", {}, user=ALICE))
     assert f"<@{ALICE}> · **" in board.embed_text()
