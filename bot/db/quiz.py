@@ -49,7 +49,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -96,6 +96,7 @@ _RECENT: Table = SQLModel.metadata.tables["quiz_recent_totals"]
 _WINDOWS: Table = SQLModel.metadata.tables["quiz_recent_windows"]
 _SETTINGS: Table = SQLModel.metadata.tables["quiz_guild_settings"]
 
+T = TypeVar("T")
 _AGGREGATE_SUMS = ("points", "correct", "answers")
 _SUMMED = tuple(
     _ANSWERS.c[name] for name in ("guild_id", "user_id", "kind", "correct", "points", "answered_at")
@@ -172,9 +173,7 @@ def _prepared(session: AsyncSession | Session, name: str, build: Callable[[Any],
     return statement
 
 
-def _chunks(
-    rows: Sequence[dict[str, Any]], size: int = _CHUNK
-) -> Iterable[Sequence[dict[str, Any]]]:
+def _chunks(rows: Sequence[T], size: int = _CHUNK) -> Iterable[Sequence[T]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
 
@@ -517,15 +516,21 @@ def _new_rows(dialect: str) -> ColumnElement[bool]:
     return _ANSWERS.c.id.in_(bindparam("ids", expanding=True))
 
 
-def _days_upsert(insert: Any, dialect: str) -> Any:
+def _day_sums(dialect: str, *where: ColumnElement[bool]) -> tuple[Select[Any], Select[Any]]:
+    """The ledger rows matching ``where`` summed per guild, kind, UTC day and player, and per
+    guild, day and player (the ALL_KINDS rows): the rows of ``quiz_score_days``."""
     a = _ANSWERS.c
     day = _day_sql(dialect, a.answered_at).label("day")
-    new = _new_rows(dialect)
     every = cast(literal(ALL_KINDS), String(30)).label("kind")
     per_kind = select(a.guild_id, a.kind, day, a.user_id, *_ledger_sums(a))
-    per_kind = per_kind.where(new).group_by(a.guild_id, a.kind, day, a.user_id)
+    per_kind = per_kind.where(*where).group_by(a.guild_id, a.kind, day, a.user_id)
     every_kind = select(a.guild_id, every, day, a.user_id, *_ledger_sums(a))
-    every_kind = every_kind.where(new).group_by(a.guild_id, day, a.user_id)
+    every_kind = every_kind.where(*where).group_by(a.guild_id, day, a.user_id)
+    return per_kind, every_kind
+
+
+def _days_upsert(insert: Any, dialect: str) -> Any:
+    per_kind, every_kind = _day_sums(dialect, _new_rows(dialect))
     key = ("guild_id", "kind", "day", "user_id")
     return _sums_upsert(insert, _DAYS, key, per_kind, every_kind)
 
@@ -564,10 +569,9 @@ def _add_to_aggregates(session: Session, inserted: Sequence[Any]) -> None:
     session.execute(_prepared(session, "days", lambda i: _days_upsert(i, dialect)), ids)
     totals = _prepared(session, "totals", lambda i: _totals_upsert(i, dialect))
     after = (session.execute(totals, ids)).all()
-    added: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for row in inserted:
-        for kind in (row.kind, ALL_KINDS):
-            added[(kind, row.user_id)][2] += 1
+    added = Counter(
+        key for row in inserted for key in ((row.kind, row.user_id), (ALL_KINDS, row.user_id))
+    )
     _count_new_players(session, added, after)
     # The global week and month (quiz_recent_totals) hold the answers in their windows. On
     # PostgreSQL the windows are read FOR SHARE first: a reader moving a window to a new day
@@ -581,18 +585,19 @@ def _add_to_aggregates(session: Session, inserted: Sequence[Any]) -> None:
 
 def _count_new_players(
     session: Session,
-    added: dict[tuple[str, int], list[int]],
+    added: Counter[tuple[str, int]],
     after: Sequence[Any],
 ) -> None:
     """Count in ``quiz_player_counts`` the ``quiz_player_totals`` rows the upsert just
-    created. ``after`` holds each upserted row's ``answers`` once written: a row whose count is
+    created. ``added``: answers this transaction added per (kind, player); ``after`` holds
+    each upserted row's ``answers`` once written: a row whose count is
     exactly what this transaction added was created by it, since a stored row always counts at
     least one answer (rows left at zero are deleted, see :func:`forget_answers`). With two
     writers adding the same new player at once, the second waits for the first's row and then
     sees both counts, so the player is counted once."""
     new: dict[str, int] = defaultdict(int)
     for row in after:
-        if row.answers == added[(row.kind, row.user_id)][2]:
+        if row.answers == added[(row.kind, row.user_id)]:
             new[row.kind] += 1
     if not new:
         return
@@ -610,12 +615,8 @@ def _count_new_players(
     )
 
 
-def _day_of(session: AsyncSession, column: Any) -> Any:
-    """SQL for the UTC calendar day of a stored timestamp (what ``_utc(ts).date()`` gives)."""
-    return _day_sql(_dialect(session), column)
-
-
 def _day_sql(dialect: str, column: Any) -> Any:
+    """SQL for the UTC calendar day of a stored timestamp (what ``_utc(ts).date()`` gives)."""
     if dialect == "postgresql":
         return cast(func.timezone("UTC", column), Date)
     return func.date(column)
@@ -629,21 +630,7 @@ async def rebuild_aggregates(sessions: Sessions) -> None:
         # The recent windows are dropped: the next global read rebuilds them from the days.
         for table in (_DAYS, _TOTALS, _COUNTS, _RECENT, _WINDOWS):
             await session.execute(delete(table))
-        day = _day_of(session, _ANSWERS.c.answered_at).label("day")
-        sums = (
-            func.sum(_ANSWERS.c.points),
-            func.sum(case((_ANSWERS.c.correct, 1), else_=0)),
-            func.count(),
-        )
-        per_kind = select(_ANSWERS.c.guild_id, _ANSWERS.c.kind, day, _ANSWERS.c.user_id, *sums)
-        per_kind = per_kind.group_by(_ANSWERS.c.guild_id, _ANSWERS.c.kind, day, _ANSWERS.c.user_id)
-        every_kind = select(
-            _ANSWERS.c.guild_id,
-            cast(literal(ALL_KINDS), String(30)),
-            day,
-            _ANSWERS.c.user_id,
-            *sums,
-        ).group_by(_ANSWERS.c.guild_id, day, _ANSWERS.c.user_id)
+        per_kind, every_kind = _day_sums(_dialect(session))
         columns = ["guild_id", "kind", "day", "user_id", *_AGGREGATE_SUMS]
         await session.execute(_DAYS.insert().from_select(columns, union_all(per_kind, every_kind)))
         totals = select(
@@ -687,7 +674,7 @@ async def forget_answers(sessions: Sessions, *, guild_id: int, user_id: int | No
 async def _subtract_from_aggregates(session: AsyncSession, deleted: Sequence[Any]) -> None:
     query = select(_WINDOWS.c.period, _WINDOWS.c.first_day, _WINDOWS.c.last_day)
     if _dialect(session) == "postgresql":
-        query = query.with_for_update(read=True)  # as in _add_to_recent
+        query = query.with_for_update(read=True)  # as in _add_to_aggregates
     windows = (await session.execute(query)).all()
     days: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
     totals: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -714,7 +701,7 @@ async def _subtract_from_aggregates(session: AsyncSession, deleted: Sequence[Any
     kinds = sorted({key[0] for key in totals})
     periods = sorted({key[0] for key in recent})
     gone: list[str] = []
-    for chunk in (users[i : i + _CHUNK] for i in range(0, len(users), _CHUNK)):
+    for chunk in _chunks(users):
         empty_days = and_(_DAYS.c.guild_id.in_(guilds), _DAYS.c.kind.in_(kinds))
         await session.execute(
             delete(_DAYS).where(empty_days, _DAYS.c.user_id.in_(chunk), _DAYS.c.answers <= 0)
