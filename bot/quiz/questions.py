@@ -1,11 +1,26 @@
 """Question generation from the catalogue's fields, with checkable guarantees.
 
-* The marked answer is a field of the subject's record; ``accepted`` holds every answer
-  that is right (for ``who``: every person who fits all the clues).
-* Distractors are plausible (a near year, a country of the same region, a person of the
-  same profession or era) and never also right; choice values are distinct.
-* A field that is unknown for a record is never asked about; people whose defection
-  failed are never described as having got out.
+* The marked answer is a field of the subject's record and the only defensible choice:
+  ``accepted`` holds exactly the answer. ``who`` clues fit exactly one person.
+* No distractor is something the subject's own row supports under any reading: a year
+  the notes mention, a country whose name (or a common form of it) appears in the notes,
+  profession or birthplace, a method whose keywords appear in the notes or profession.
+* Hints never repeat the prompt and each one rules out at least one wrong choice.
+* The explanation quotes the words of the row that support the answer.
+
+Difficulty (1 easy, 2 medium, 3 hard) is how close the distractors are to the answer,
+because that is what makes a multiple-choice question hard to tell apart:
+
+* year: hard when every distractor is within 3 years, easy when every one is 4+ away;
+* country: hard when every distractor is in the answer's region, easy when none is;
+* method: methods fall in two families (a legal trip abroad: tour, sport, posting, academic
+  trip; an escape: plane, sea, overland, embassy); hard when every distractor shares the
+  answer's family, easy when none does;
+* who: closeness of a distractor person counts same profession (2), same decade (1),
+  same origin (1); hard when every distractor scores 2+, easy when every one scores 0.
+
+``generate(difficulty=d)`` steers the distractor choice towards ``d``; ``available``
+says whether a combination of kinds and difficulty can be served at all.
 
 Randomness comes from an injected ``random.Random``; every choice it makes is over a
 sorted sequence, so the same seed gives the same questions in every process.
@@ -14,19 +29,76 @@ sorted sequence, so the same seed gives the same questions in every process.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.catalog.models import Defector
 from bot.catalog.normalize import fold
 from bot.catalog.vocab import WEST_GERMANY_YEARS, Method, Status
-from bot.quiz.countries import region_of
+from bot.quiz.countries import VARIANTS, region_of
 from bot.quiz.model import Answer, Question, QuestionKind
 
 YEAR_SPREAD = 8
 FIRST_YEAR, LAST_YEAR = 1917, 1991
 NO_NOTES = "The source table has no notes on this person."
 ASKABLE_METHODS = tuple(m for m in Method if m not in (Method.UNKNOWN, Method.OTHER))
+DIFFICULTIES = (1, 2, 3)
+MAX_CLUES = 4
+
+# Conservative keywords: a method any of whose words appears in the notes or profession
+# is never offered as a wrong choice (the row might be read as supporting it).
+METHOD_KEYWORDS: dict[Method, tuple[str, ...]] = {
+    Method.TOUR_OR_PERFORMANCE: (
+        "tour", "touring", "toured", "performance", "performing", "concert", "ballet",
+        "orchestra", "troupe", "dancer", "musician", "singer", "circus", "festival",
+    ),
+    Method.SPORTING_EVENT: (
+        "championship", "championships", "olympics", "olympic", "match", "tournament",
+        "race", "games", "cup", "skater", "player", "chess", "athlete", "footballer",
+        "team", "competition", "grandmaster", "hockey", "boxer", "gymnast", "cyclist",
+    ),
+    Method.OFFICIAL_POSTING: (
+        "stationed", "posted", "posting", "diplomat", "diplomatic", "embassy", "consulate",
+        "ambassador", "attache", "officer", "agent", "kgb", "gru", "mission", "recall",
+        "recalled", "intelligence", "spy", "un", "delegation", "resident", "consul",
+    ),
+    Method.AIRCRAFT: (
+        "plane", "flew", "airport", "aircraft", "pilot", "mig", "hijacked", "flight",
+        "airliner", "jet", "helicopter", "airplane", "balloon", "glider",
+    ),
+    Method.SEA: (
+        "swam", "boat", "ship", "sailed", "sailor", "kayak", "ferry", "sea", "yacht",
+        "cruise", "vessel", "submarine", "navy", "naval", "jumped", "harbor", "port",
+    ),
+    Method.OVERLAND_ESCAPE: (
+        "border", "wall", "crossed", "tunnel", "train", "car", "foot", "walked", "fled",
+        "escaped", "escape", "prison", "smuggled", "truck", "mountains",
+    ),
+    Method.EMBASSY_ASYLUM: ("embassy", "consulate", "asylum", "refuge", "sanctuary"),
+    Method.ACADEMIC_OR_WORK_TRIP: (
+        "conference", "lecture", "lectures", "lecturing", "visiting", "research",
+        "scholarship", "study", "studying", "trip", "congress", "university", "professor",
+        "scientist", "business", "fellowship", "exchange", "film", "festival",
+    ),
+}  # fmt: skip
+
+_TRIP = frozenset(
+    {
+        Method.TOUR_OR_PERFORMANCE,
+        Method.SPORTING_EVENT,
+        Method.OFFICIAL_POSTING,
+        Method.ACADEMIC_OR_WORK_TRIP,
+    }
+)
+
+# Mentioning one of these says something about the others too (conservative).
+_RELATED_COUNTRIES: tuple[frozenset[str], ...] = (
+    frozenset({"Germany", "East Germany", "West Germany"}),
+    frozenset({"Soviet Union", "Russia"}),
+    frozenset({"Czechoslovakia", "Czech Republic", "Slovakia"}),
+)
+_YEAR_RE = re.compile(r"\b(19\d\d)\b")
 
 
 class NoQuestion(Exception):
@@ -64,12 +136,42 @@ def _tried(record: Defector) -> str:
     return "try to " if record.status is Status.FAILED else ""
 
 
-def _explanation(record: Defector) -> str:
-    return record.notes or NO_NOTES
-
-
 def _initials(name: str) -> str:
     return " ".join(f"{word[0]}." for word in name.replace("(", " ").split() if word[0].isalpha())
+
+
+def _padded(text: str | None) -> str:
+    return f" {fold(text or '')} "
+
+
+def notes_years(record: Defector) -> frozenset[int]:
+    """Every 19xx year the subject's notes mention."""
+    return frozenset(int(y) for y in _YEAR_RE.findall(record.notes or ""))
+
+
+def mentioned_countries(*texts: str | None) -> frozenset[str]:
+    """Every catalogue country whose name or a common form appears in ``texts``."""
+    padded = " ".join(_padded(t) for t in texts)
+    found = {country for variant, country in VARIANTS.items() if f" {variant} " in padded}
+    for group in _RELATED_COUNTRIES:
+        if found & group:
+            found |= group
+    return frozenset(found)
+
+
+def supported_methods(record: Defector) -> frozenset[Method]:
+    """Every method whose keywords appear in the notes or profession."""
+    words = set(_padded(record.notes).split()) | set(_padded(record.profession).split())
+    return frozenset(m for m, keys in METHOD_KEYWORDS.items() if not words.isdisjoint(keys))
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.;])\s+", text) if s.strip()]
+
+
+def _level(close: int, total: int) -> int:
+    """3 when every distractor is close, 1 when none is, else 2."""
+    return 3 if close == total else 1 if close == 0 else 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +193,7 @@ class QuestionGenerator:
         self._eligible = {
             kind: tuple(r for r in self.records if eligible(r, kind)) for kind in QuestionKind
         }
+        self._available: dict[tuple[QuestionKind, int], bool] = {}
 
     # -- public ----------------------------------------------------------------------------
 
@@ -106,30 +209,80 @@ class QuestionGenerator:
         kinds = sorted(set(kinds))
         if not kinds:
             raise NoQuestion("no question kinds chosen")
+        if difficulty is not None:
+            kinds = [k for k in kinds if self.available([k], difficulty)]
+            if not kinds:
+                raise NoQuestion("no question of those kinds has that difficulty")
         excluded = set(exclude)
         for _ in range(attempts):
             kind = self.rng.choice(kinds)
             pool = [r for r in self._eligible[kind] if r.slug not in excluded]
             if not pool:
                 continue
-            question = self.make(kind, self.rng.choice(pool))
+            question = self.make(kind, self.rng.choice(pool), difficulty=difficulty)
             if question is not None and (difficulty is None or question.difficulty == difficulty):
                 return question
         raise NoQuestion("no fresh question matches those settings")
 
-    def make(self, kind: QuestionKind, subject: Defector) -> Question | None:
+    def available(self, kinds: Iterable[QuestionKind], difficulty: int | None = None) -> bool:
+        """Whether some question of one of ``kinds`` at ``difficulty`` can be made at all."""
+        kinds = sorted(set(kinds))
+        if difficulty is None:
+            return any(self._eligible[k] for k in kinds)
+        for kind in kinds:
+            key = (kind, difficulty)
+            if key not in self._available:
+                saved = self.rng
+                self.rng = random.Random(0)  # a probe must not move the game's rng
+                try:
+                    self._available[key] = any(
+                        (q := self.make(kind, r, difficulty=difficulty)) is not None
+                        and q.difficulty == difficulty
+                        for r in self._eligible[kind]
+                    )
+                finally:
+                    self.rng = saved
+            if self._available[key]:
+                return True
+        return False
+
+    def make(
+        self, kind: QuestionKind, subject: Defector, *, difficulty: int | None = None
+    ) -> Question | None:
         """A question of ``kind`` about ``subject``, or None if it cannot be asked fairly."""
         if not eligible(subject, kind):
             return None
+        target = difficulty if difficulty is not None else self.rng.choice(DIFFICULTIES)
         if kind is QuestionKind.YEAR:
-            return self._year(subject)
-        if kind is QuestionKind.METHOD:
-            return self._method(subject)
-        if kind is QuestionKind.WHO:
-            return self._who(subject)
-        return self._country(kind, subject)
+            question = self._year(subject, target)
+        elif kind is QuestionKind.METHOD:
+            question = self._method(subject, target)
+        elif kind is QuestionKind.WHO:
+            question = self._who(subject, target)
+        else:
+            question = self._country(kind, subject, target)
+        if question is None and difficulty is None:
+            for other in DIFFICULTIES:  # any fair question beats none
+                if other == target:
+                    continue
+                question = self.make(kind, subject, difficulty=other)
+                if question is not None:
+                    break
+        return question
 
-    # -- kinds -----------------------------------------------------------------------------
+    # -- shared ----------------------------------------------------------------------------
+
+    def _pick(self, close: Sequence[Answer], far: Sequence[Answer], target: int) -> list[Answer]:
+        """Three distractors: all close (3), none close (1), or a mix (2); [] if impossible."""
+        close, far = sorted(close, key=str), sorted(far, key=str)
+        if target == 3:
+            return self.rng.sample(close, 3) if len(close) >= 3 else []
+        if target == 1:
+            return self.rng.sample(far, 3) if len(far) >= 3 else []
+        if not close or not far or len(close) + len(far) < 3:
+            return []
+        n_close = self.rng.choice([n for n in (1, 2) if n <= len(close) and 3 - n <= len(far)])
+        return self.rng.sample(close, n_close) + self.rng.sample(far, 3 - n_close)
 
     def _finish(
         self,
@@ -137,62 +290,78 @@ class QuestionGenerator:
         subject: Defector,
         prompt: str,
         answer: Answer,
-        accepted: Sequence[Answer],
         distractors: Sequence[Answer],
         difficulty: int,
-        hints: Sequence[str],
+        hints: Sequence[tuple[str, Callable[[Answer], bool]]],
+        explanation: str,
         label: Callable[[Answer], str] = str,
         clues: tuple[tuple[str, str], ...] = (),
     ) -> Question:
         choices = [answer, *distractors]
         self.rng.shuffle(choices)
+        kept = _useful_hints(prompt, answer, choices, hints, label)
         return Question(
             kind=kind,
             prompt=prompt,
             subject=subject.name,
             subject_slug=subject.slug,
             answer=answer,
-            accepted=tuple(accepted),
+            accepted=(answer,),
             choices=tuple(choices),
-            explanation=_explanation(subject),
+            explanation=explanation,
             difficulty=difficulty,
             clues=clues,
             choice_labels=tuple(label(choice) for choice in choices),
-            hints=tuple(hints),
+            hints=tuple(kept),
         )
 
-    def _year(self, subject: Defector) -> Question:
+    # -- kinds -----------------------------------------------------------------------------
+
+    def _year(self, subject: Defector, target: int) -> Question | None:
         year = subject.year
+        mentioned = notes_years(subject)
         near = [
             y
             for y in range(year - YEAR_SPREAD, year + YEAR_SPREAD + 1)
-            if y != year and FIRST_YEAR <= y <= LAST_YEAR
+            if y != year and FIRST_YEAR <= y <= LAST_YEAR and y not in mentioned
         ]
-        distractors = self.rng.sample(near, 3)
-        close = sum(1 for y in distractors if abs(y - year) <= 2)
+        picked = self._pick(
+            [y for y in near if abs(y - year) <= 3], [y for y in near if abs(y - year) > 3], target
+        )
+        if not picked:
+            return None
+        verb = f"{_tried(subject)}defect"
+        if mentioned - {year}:
+            prompt = (
+                f"In what year did {subject.name} {verb}, according to the table's year column?"
+            )
+        else:
+            prompt = f"In what year did {subject.name} {verb}?"
+        decade = subject.decade
+        hints: list[tuple[str, Callable[[Answer], bool]]] = [
+            (f"The {decade}s.", lambda y: isinstance(y, int) and y - y % 10 == decade),
+            (f"Not before {year - 2}.", lambda y: isinstance(y, int) and y >= year - 2),
+            (f"Not after {year + 2}.", lambda y: isinstance(y, int) and y <= year + 2),
+        ]
+        explanation = f"{subject.name} defected in {year} (the table's year)."
+        if subject.notes:
+            explanation += f" Notes: {subject.notes}"
         return self._finish(
-            QuestionKind.YEAR,
-            subject,
-            f"In what year did {subject.name} {_tried(subject)}defect?",
-            year,
-            [year],
-            distractors,
-            difficulty=3 if close >= 2 else 2,
-            hints=[
-                f"The {subject.decade}s.",
-                f"The {'first' if year % 10 < 5 else 'second'} half of the {subject.decade}s.",
-            ],
+            QuestionKind.YEAR, subject, prompt, year, picked, target, hints, explanation
         )
 
-    def _country(self, kind: QuestionKind, subject: Defector) -> Question | None:
+    def _country(self, kind: QuestionKind, subject: Defector, target: int) -> Question | None:
         answer = _value(subject, kind)
         assert isinstance(answer, str)
+        texts: list[str | None] = [subject.notes, subject.profession, subject.birthplace]
         if kind is QuestionKind.ORIGIN_COUNTRY:
             prompt = f"Which country did {subject.name} {_tried(subject)}leave?"
             pool = sorted({r.origin_country for r in self.records if r.origin_country})
+            texts.append(subject.birth_country)
         elif kind is QuestionKind.BIRTH_COUNTRY:
             prompt = f"In which present-day country was {subject.name} born?"
             pool = sorted({r.birth_country for r in self.records if r.birth_country})
+            texts.append(subject.origin_country)
         else:
             prompt = f"To which country did {subject.name} defect?"
             pool = sorted(
@@ -202,56 +371,57 @@ class QuestionGenerator:
                     if r.destination_country and _era_name_ok(r.destination_country, subject.year)
                 }
             )
+            texts.append(subject.defected_in)
+        unsafe = mentioned_countries(*texts) | {answer}
         if answer != "China":
-            pool = [c for c in pool if c != "China"]  # a giveaway beside European states
-        distractors = self._near_countries(answer, sorted(set(pool) - {answer}))
-        if distractors is None:
+            unsafe |= {"China"}  # a giveaway beside European states
+        safe = [c for c in pool if c not in unsafe]
+        if len(safe) < 3:
             return None
         region = region_of(answer)
-        common = sum(1 for r in self.records if _value(r, kind) == answer)
+        close = [c for c in safe if region is not None and region_of(c) == region]
+        picked = self._pick(close, [c for c in safe if c not in close], target)
+        if not picked:
+            return None
+        first = answer[0]
+        hints: list[tuple[str, Callable[[Answer], bool]]] = []
+        if region:
+            hints.append((f"Somewhere in {region}.", lambda c: region_of(str(c)) == region))
+        hints.append((f"It starts with “{first}”.", lambda c: str(c).startswith(first)))
         return self._finish(
-            kind,
-            subject,
-            prompt,
-            answer,
-            [answer],
-            distractors,
-            difficulty=1 if common >= 20 else 2 if common >= 5 else 3,
-            hints=[
-                f"Somewhere in {region}." if region else "A country.",
-                f"It starts with “{answer[0]}”.",
-            ],
-        )
+            kind, subject, prompt, answer, picked, target, hints,
+            _country_explanation(subject, kind, answer),
+        )  # fmt: skip
 
-    def _near_countries(self, answer: str, pool: list[str]) -> list[str] | None:
-        """Three countries from ``pool``, preferring the answer's region, then any."""
-        if len(pool) < 3:
+    def _method(self, subject: Defector, target: int) -> Question | None:
+        answer = subject.method
+        unsafe = supported_methods(subject) | {answer}
+        safe = [m for m in ASKABLE_METHODS if m not in unsafe]
+        if len(safe) < 3:
             return None
-        region = region_of(answer)
-        same = [c for c in pool if region_of(c) == region]
-        picked = self.rng.sample(same, min(2, len(same)))
-        rest = [c for c in pool if c not in picked]
-        picked += self.rng.sample(rest, 3 - len(picked))
-        return picked
-
-    def _method(self, subject: Defector) -> Question:
-        answer = subject.method.value
-        others = [m.value for m in ASKABLE_METHODS if m.value != answer]
+        family = answer in _TRIP
+        close = [m.value for m in safe if (m in _TRIP) == family]
+        far = [m.value for m in safe if (m in _TRIP) != family]
+        picked = self._pick(close, far, target)
+        if not picked:
+            return None
         verb = "try to get out" if subject.status is Status.FAILED else "get out"
-        return self._finish(
-            QuestionKind.METHOD,
-            subject,
-            f"How did {subject.name} {verb}?",
-            answer,
-            [answer],
-            self.rng.sample(others, 3),
-            difficulty=2,
-            hints=[
-                f"{subject.name} was: {subject.profession or 'not described by the source'}.",
-                f"It starts with “{method_label(answer)[0]}”.",
-            ],
-            label=lambda code: method_label(str(code)),
+        fam = (
+            "They were abroad legally when they stayed."
+            if family
+            else "They escaped rather than staying on a trip abroad."
         )
+        hints: list[tuple[str, Callable[[Answer], bool]]] = [
+            (fam, lambda c: (Method(str(c)) in _TRIP) == family),
+        ]
+        evidence = subject.method_evidence or ""
+        sentence = next((s for s in _sentences(subject.notes or "") if evidence in s), evidence)
+        explanation = f"{method_label(answer.value)}: “{sentence}”"
+        return self._finish(
+            QuestionKind.METHOD, subject, f"How did {subject.name} {verb}?", answer.value,
+            picked, target, hints, explanation,
+            label=lambda code: method_label(str(code)),
+        )  # fmt: skip
 
     # -- who -------------------------------------------------------------------------------
 
@@ -275,62 +445,127 @@ class QuestionGenerator:
         if subject.status is not Status.FAILED and subject.destination_country:
             to = subject.destination_country
             clues.append(
-                _Clue("destination_country", "Went to", to, lambda r: r.destination_country == to)
+                _Clue(
+                    "destination_country",
+                    "Went to",
+                    to,
+                    lambda r: r.status is not Status.FAILED and r.destination_country == to,
+                )
             )
         if subject.method in ASKABLE_METHODS:
             method = subject.method
             clues.append(_Clue("method", "How", method.label, lambda r: r.method is method))
         return clues
 
-    def _who(self, subject: Defector) -> Question | None:
+    def _who(self, subject: Defector, target: int) -> Question | None:
         clues = self._clues(subject)
-        combos = [[a, b] for i, a in enumerate(clues) for b in clues[i + 1 :]] + [
-            [a, b, c]
-            for i, a in enumerate(clues)
-            for j, b in enumerate(clues[i + 1 :], i + 1)
-            for c in clues[j + 1 :]
-        ]
-        self.rng.shuffle(combos)
-        combos.sort(key=len)  # two clues if they suffice, then three
+        combos: list[list[_Clue]] = []
+        for size in range(2, MAX_CLUES + 1):
+            batch = [list(c) for c in _combinations(clues, size)]
+            self.rng.shuffle(batch)
+            combos += batch  # fewest clues first
         for combo in combos:
             fitting = [r for r in self.records if all(c.matches(r) for c in combo)]
-            if len(fitting) > 2:
+            if fitting != [subject]:
                 continue
             prompt = "Who is this? " + "; ".join(f"{c.label}: {c.value}" for c in combo) + "."
-            if _names_subject(prompt, fitting):
+            if _names_subject(prompt, [subject]):
                 continue
-            others = [r for r in self.records if r not in fitting]
-            distractors = self._near_people(subject, others)
-            fields = {c.field for c in combo}
-            return self._finish(
-                QuestionKind.WHO,
-                subject,
-                prompt,
-                subject.name,
-                [r.name for r in sorted(fitting, key=lambda r: r.slug)],
-                [r.name for r in distractors],
-                difficulty=3 if len(combo) == 2 and "profession" not in fields else 2,
-                hints=[f"Initials: {_initials(subject.name)}", f"The {subject.decade}s."],
-                clues=tuple((c.field, c.value) for c in combo),
+            others = [r for r in self.records if r is not subject]
+            scored = [(self._closeness(subject, r), r.name) for r in others]
+            close = [name for score, name in scored if score >= 2]
+            far = [name for score, name in scored if score == 0]
+            mid = [name for score, name in scored if score == 1]
+            picked = self._pick(close, far + mid if target == 2 else far, target)
+            if not picked:
+                return None
+            hints = self._who_hints(subject, {c.field for c in combo})
+            explanation = f"{subject.name}: " + "; ".join(
+                f"{c.label.lower()} {c.value}" for c in combo
             )
+            if subject.notes:
+                explanation += f". {subject.notes}"
+            return self._finish(
+                QuestionKind.WHO, subject, prompt, subject.name, picked, target, hints,
+                explanation, clues=tuple((c.field, c.value) for c in combo),
+            )  # fmt: skip
         return None
 
-    def _near_people(self, subject: Defector, others: list[Defector]) -> list[Defector]:
+    def _who_hints(
+        self, subject: Defector, fields: set[str]
+    ) -> list[tuple[str, Callable[[Answer], bool]]]:
+        by_name = {r.name: r for r in self.records}
+        prof = self._profession[subject.slug]
+        decade = subject.decade
+        initials = _initials(subject.name)
+        hints: list[tuple[str, Callable[[Answer], bool]]] = []
+        if "profession" not in fields and subject.profession:
+            hints.append(
+                (
+                    f"Profession: {subject.profession}.",
+                    lambda n: self._profession[by_name[str(n)].slug] == prof,
+                )
+            )
+        if "year" not in fields:
+            hints.append((f"The {decade}s.", lambda n: by_name[str(n)].decade == decade))
+        hints.append((f"Initials: {initials}", lambda n: _initials(str(n)) == initials))
+        return hints
+
+    def _closeness(self, subject: Defector, record: Defector) -> int:
         profession = self._profession[subject.slug]
+        score = 0
+        if profession and self._profession[record.slug] == profession:
+            score += 2
+        if record.decade == subject.decade:
+            score += 1
+        if record.origin_country == subject.origin_country:
+            score += 1
+        return score
 
-        def closeness(record: Defector) -> int:
-            score = 0
-            if profession and self._profession[record.slug] == profession:
-                score += 2
-            if abs(record.year - subject.year) <= 10:
-                score += 1
-            if record.origin_country == subject.origin_country:
-                score += 1
-            return score
 
-        ranked = sorted(others, key=lambda r: (-closeness(r), r.slug))
-        best = ranked[: max(8, sum(1 for r in ranked if closeness(r) >= 2))]
-        return self.rng.sample(best, 3)
+def _combinations(items: Sequence[_Clue], size: int) -> Iterable[tuple[_Clue, ...]]:
+    if size == 0:
+        yield ()
+        return
+    for i, item in enumerate(items):
+        for rest in _combinations(items[i + 1 :], size - 1):
+            yield (item, *rest)
+
+
+def _useful_hints(
+    prompt: str,
+    answer: Answer,
+    choices: Sequence[Answer],
+    hints: Sequence[tuple[str, Callable[[Answer], bool]]],
+    label: Callable[[Answer], str],
+) -> list[str]:
+    """The hints that rule out a wrong choice and say nothing the prompt says; then, if
+    fewer than two, "It is not …" hints naming a wrong choice."""
+    wrong = [c for c in choices if c != answer]
+    folded_prompt = fold(prompt)
+    kept: list[str] = []
+    for text, fits in hints:
+        if not fits(answer) or fold(text.rstrip(".")) in folded_prompt:
+            continue
+        if any(not fits(c) for c in wrong):
+            kept.append(text)
+    for choice in sorted(wrong, key=str):
+        if len(kept) >= 2:
+            break
+        kept.append(f"It is not “{label(choice)}”.")
+    return kept
+
+
+def _country_explanation(subject: Defector, kind: QuestionKind, answer: str) -> str:
+    for sentence in _sentences(subject.notes or ""):
+        if answer in mentioned_countries(sentence):
+            return f"{answer}: “{sentence}”"
+    if kind is QuestionKind.BIRTH_COUNTRY and subject.birthplace:
+        return f"{answer}: born in {subject.birthplace}."
+    if kind is QuestionKind.ORIGIN_COUNTRY:
+        where = f", born in {subject.birthplace}" if subject.birthplace else ""
+        return f"{answer}: the state {subject.name} left{where}, in {subject.year}."
+    return f"{answer}: {subject.notes or NO_NOTES}"
 
 
 def _era_name_ok(country: str, year: int) -> bool:
