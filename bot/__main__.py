@@ -36,6 +36,7 @@ PROG = "defector-bot"
 MAX_QUERY_LENGTH = 200
 MAX_LIMIT = 25
 MAX_QUESTIONS = 10_000
+DIFFICULTY_LEVELS = {"easy": 1, "medium": 2, "hard": 3}
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -115,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=[kind.value for kind in QuestionKind],
         help="only this kind (repeatable; default: every kind)",
     )
+    questions.add_argument(
+        "--difficulty",
+        choices=sorted(DIFFICULTY_LEVELS, key=DIFFICULTY_LEVELS.__getitem__),
+        help="only questions of this difficulty (default: any)",
+    )
 
     commands.add_parser(
         "judge",
@@ -174,13 +180,17 @@ def cmd_export(_args: argparse.Namespace) -> int:
 def cmd_questions(args: argparse.Namespace) -> int:
     generator = QuestionGenerator(load_catalogue(), random.Random(args.seed))
     kinds = [QuestionKind(k) for k in args.kind] if args.kind else list(QuestionKind)
+    difficulty = DIFFICULTY_LEVELS[args.difficulty] if args.difficulty else None
+    if not generator.available(kinds, difficulty):
+        print(f"{PROG}: no {args.difficulty} questions of those kinds", file=sys.stderr)
+        return EXIT_FAILED
     used: set[str] = set()
     for _ in range(args.count):
         try:
-            question = generator.generate(kinds, exclude=used)
+            question = generator.generate(kinds, exclude=used, difficulty=difficulty)
         except NoQuestion:
             used.clear()  # every subject asked once: start another round
-            question = generator.generate(kinds, exclude=used)
+            question = generator.generate(kinds, exclude=used, difficulty=difficulty)
         used.add(question.subject_slug)
         print(json.dumps(question.to_dict(), ensure_ascii=False))
     return EXIT_OK
