@@ -162,6 +162,8 @@ def mentioned_countries(*texts: str | None) -> frozenset[str]:
 def supported_methods(record: Defector) -> frozenset[Method]:
     """Every method whose keywords appear in the notes or profession."""
     words = set(_padded(record.notes).split()) | set(_padded(record.profession).split())
+    words |= {w[:-1] for w in words if w.endswith("s")}  # "tours", "lectures"
+    words |= {w[:-2] for w in words if w.endswith("ed")}  # "toured", "crossed"
     return frozenset(m for m, keys in METHOD_KEYWORDS.items() if not words.isdisjoint(keys))
 
 
