@@ -345,7 +345,8 @@ class QuestionGenerator:
             (f"Not before {year - 2}.", lambda y: isinstance(y, int) and y >= year - 2),
             (f"Not after {year + 2}.", lambda y: isinstance(y, int) and y <= year + 2),
         ]
-        explanation = f"{subject.name} defected in {year} (the table's year)."
+        did = "tried to defect" if subject.status is Status.FAILED else "defected"
+        explanation = f"{subject.name} {did} in {year} (the table's year)."
         if subject.notes:
             explanation += f" Notes: {subject.notes}"
         return self._finish(
@@ -559,6 +560,8 @@ def _useful_hints(
 
 
 def _country_explanation(subject: Defector, kind: QuestionKind, answer: str) -> str:
+    if kind is QuestionKind.BIRTH_COUNTRY and subject.birthplace:
+        return f"{answer}: born in {subject.birthplace}."  # the cell the answer comes from
     for sentence in _sentences(subject.notes or ""):
         if answer in mentioned_countries(sentence):
             return f"{answer}: “{sentence}”"
