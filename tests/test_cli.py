@@ -245,3 +245,11 @@ def test_judge_bad_lines_exit_2(
 def test_questions_bad_input(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == "" and err.count("\n") == 1
+
+
+def test_questions_of_one_difficulty(capsys: pytest.CaptureFixture[str]) -> None:
+    for name, level in (("easy", 1), ("medium", 2), ("hard", 3)):
+        assert main(["questions", "--count", "20", "--seed", "1", "--difficulty", name]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert len(lines) == 20
+        assert {json.loads(line)["difficulty"] for line in lines} == {level}

@@ -542,16 +542,19 @@ def _useful_hints(
     hints: Sequence[tuple[str, Callable[[Answer], bool]]],
     label: Callable[[Answer], str],
 ) -> list[str]:
-    """The hints that rule out a wrong choice and say nothing the prompt says; then, if
-    fewer than two, "It is not …" hints naming a wrong choice."""
+    """The hints that rule out some but not every wrong choice (no giveaway) and say
+    nothing the prompt says, weakest first; then, if fewer than two, "It is not …" hints
+    naming a wrong choice."""
     wrong = [c for c in choices if c != answer]
     folded_prompt = fold(prompt)
-    kept: list[str] = []
-    for text, fits in hints:
+    ranked: list[tuple[int, int, str]] = []
+    for order, (text, fits) in enumerate(hints):
         if not fits(answer) or fold(text.rstrip(".")) in folded_prompt:
             continue
-        if any(not fits(c) for c in wrong):
-            kept.append(text)
+        excluded = sum(1 for c in wrong if not fits(c))
+        if 0 < excluded < len(wrong):
+            ranked.append((excluded, order, text))
+    kept = [text for _, _, text in sorted(ranked)]
     for choice in sorted(wrong, key=str):
         if len(kept) >= 2:
             break
