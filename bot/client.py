@@ -79,7 +79,8 @@ class DefectorTree(app_commands.CommandTree["DefectorBot"]):
         elif isinstance(error, app_commands.CheckFailure):
             message = "You can't use this command here."
         elif database_unavailable(original):
-            log.warning("database unavailable for %s: %s", interaction.command, original)
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.warning("database unavailable for /%s: %s", command, original)
             message = DATABASE_DOWN
         else:
             command = interaction.command.qualified_name if interaction.command else "?"
