@@ -55,13 +55,47 @@ class RefusedCheck(app_commands.CheckFailure):
         self.message = message
 
 
+def _outside_choices(interaction: discord.Interaction[Any]) -> tuple[str, object] | None:
+    """The first option (name, value) whose value is not one of its declared choices.
+
+    Discord only offers the declared choices, but a client can send any value: without this
+    a ``Literal`` option would hand the command a value it never expected (``Mode("turbo")``
+    would fail deep inside it). Autocomplete is left alone (its focused text is partial).
+    """
+    if interaction.type is not discord.InteractionType.application_command:
+        return None
+    command = interaction.command
+    if not isinstance(command, app_commands.Command):
+        return None
+    given = interaction.namespace.__dict__
+    for parameter in command.parameters:
+        if not parameter.choices or parameter.display_name not in given:
+            continue
+        value = given[parameter.display_name]
+        if value not in {choice.value for choice in parameter.choices}:
+            return parameter.display_name, value
+    return None
+
+
 class DefectorTree(app_commands.CommandTree["DefectorBot"]):
     """Every app-command error ends in an ephemeral answer, never "did not respond"."""
 
     async def interaction_check(self, interaction: discord.Interaction[DefectorBot]) -> bool:
         # Discord may deliver an event twice (a resumed gateway replays what it was unsure
         # of): a copy of an interaction must not run its command again.
-        return self.client.first_delivery(interaction.id)
+        if not self.client.first_delivery(interaction.id):
+            return False
+        forged = _outside_choices(interaction)
+        if forged is None:
+            return True
+        name, value = forged
+        command = interaction.command.qualified_name if interaction.command else "?"
+        log.info("refused /%s: %s=%r is not one of its choices", command, name, value)
+        try:
+            await reply_error(interaction, f"“{echo(str(value))}” is not a valid value for {name}.")
+        except discord.HTTPException:
+            log.warning("could not tell the member about a refused option", exc_info=True)
+        return False
 
     async def on_error(
         self, interaction: discord.Interaction[DefectorBot], error: app_commands.AppCommandError
@@ -79,7 +113,8 @@ class DefectorTree(app_commands.CommandTree["DefectorBot"]):
         elif isinstance(error, app_commands.CheckFailure):
             message = "You can't use this command here."
         elif database_unavailable(original):
-            log.warning("database unavailable for %s: %s", interaction.command, original)
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.warning("database unavailable for /%s: %s", command, original)
             message = DATABASE_DOWN
         else:
             command = interaction.command.qualified_name if interaction.command else "?"

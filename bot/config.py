@@ -22,6 +22,24 @@ def _split_ids(value: object) -> object:
     return value
 
 
+def _in_memory_sqlite(url: str) -> bool:
+    """Whether ``url`` names a SQLite database that lives only as long as the process."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # not a URL at all: create_engine names that problem
+        return False
+    if not parsed.drivername.startswith("sqlite"):
+        return False
+    database = (parsed.database or "").strip()
+    return (
+        database in ("", ":memory:")
+        or database.startswith("file::memory:")
+        or parsed.query.get("mode") == "memory"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
@@ -63,11 +81,24 @@ class Settings(BaseSettings):
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("database_url")
+    @classmethod
+    def _persistent_database(cls, value: str | None) -> str | None:
+        if value is not None and _in_memory_sqlite(value):
+            raise ValueError(
+                "an in-memory SQLite database loses every score at restart; "
+                "give a file path (sqlite+aiosqlite:///path/to/file.sqlite3) or leave it unset"
+            )
+        return value
+
     @model_validator(mode="after")
     def _shards(self) -> Settings:
         if self.shard_ids is not None:
             if self.shard_count is None:
                 raise ValueError("SHARD_IDS needs SHARD_COUNT")
+            repeated = sorted({i for i in self.shard_ids if self.shard_ids.count(i) > 1})
+            if repeated:
+                raise ValueError(f"SHARD_IDS lists {repeated} more than once")
             bad = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
             if bad:
                 raise ValueError(f"SHARD_IDS {bad} are outside 0..{self.shard_count - 1}")

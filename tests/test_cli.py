@@ -135,6 +135,10 @@ def test_db_load_is_idempotent(
     [
         ("DATABASE_URL", "mysql://nope", "not supported"),
         ("SHARD_IDS", "0,7", "SHARD_IDS"),
+        ("SHARD_IDS", "0,0", "SHARD_IDS lists [0] more than once"),
+        ("DATABASE_URL", "sqlite+aiosqlite:///", "in-memory SQLite"),
+        ("DATABASE_URL", "sqlite+aiosqlite:///:memory:", "in-memory SQLite"),
+        ("DATABASE_URL", "sqlite+aiosqlite://", "in-memory SQLite"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL"),
     ],
 )
