@@ -270,16 +270,20 @@ async def _db(action: str, settings: Settings) -> int:
     from bot.db.catalogue import sync_catalogue
     from bot.db.engine import create_engine, session_factory
     from bot.db.migrate import current_revision, upgrade
+    from bot.startup import database_step, read_catalogue
 
-    engine = create_engine(settings.resolved_database_url)
-    try:
-        await upgrade(engine)
-        print(f"database at revision {await current_revision(engine)}")
-        if action == "load":
-            report = await sync_catalogue(session_factory(engine), load_catalogue())
-            print(f"catalogue: {report}")
-    finally:
-        await engine.dispose()
+    url = settings.resolved_database_url
+    records = read_catalogue() if action == "load" else ()
+    async with database_step(url, settings.data_dir.resolve()):
+        engine = create_engine(url)
+        try:
+            await upgrade(engine)
+            print(f"database at revision {await current_revision(engine)}")
+            if action == "load":
+                report = await sync_catalogue(session_factory(engine), records)
+                print(f"catalogue: {report}")
+        finally:
+            await engine.dispose()
     return EXIT_OK
 
 
@@ -290,6 +294,8 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 def _settings() -> Settings:
     try:
         return Settings()
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"cannot read .env: it is not UTF-8 ({exc.reason})") from None
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join(str(part) for part in error["loc"]).upper() or "settings"

@@ -16,7 +16,6 @@ from discord import app_commands
 from discord.ext import commands
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.catalog.importer import load_catalogue
 from bot.catalog.search import SearchIndex
 from bot.config import Settings
 from bot.db.catalogue import sync_catalogue
@@ -30,6 +29,7 @@ from bot.services.container import Services
 from bot.services.lookup import LookupService
 from bot.services.quiz import QuizService
 from bot.services.scores import database_unavailable
+from bot.startup import database_step, read_catalogue
 from bot.ui.admin import ADMIN_ITEMS
 from bot.ui.components import DATABASE_DOWN, DYNAMIC_ITEMS, reply_error
 from bot.ui.quiz import QUIZ_ITEMS
@@ -207,10 +207,12 @@ class DefectorBot(commands.AutoShardedBot):
         return True
 
     async def setup_hook(self) -> None:
-        records = load_catalogue()
-        self.engine = create_engine(self.settings.resolved_database_url)
-        await upgrade(self.engine)
-        report = await sync_catalogue(session_factory(self.engine), records)
+        records = read_catalogue()
+        url = self.settings.resolved_database_url
+        async with database_step(url, self.settings.data_dir.resolve()):
+            self.engine = create_engine(url)
+            await upgrade(self.engine)
+            report = await sync_catalogue(session_factory(self.engine), records)
         log.info("catalogue: %s", report)
         sessions = session_factory(self.engine)
         self.ledger_thread = blocking_writer_for(self.settings.resolved_database_url)

@@ -18,12 +18,9 @@ from pydantic import SecretStr
 
 from bot.client import DefectorBot
 from bot.config import Settings
+from bot.startup import StartError as StartError
 
 log = logging.getLogger(__name__)
-
-
-class StartError(Exception):
-    """The bot could not start for a reason the operator can fix (one line, no traceback)."""
 
 
 def configure_endpoints(settings: Settings) -> None:
