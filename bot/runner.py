@@ -162,7 +162,7 @@ async def sandbox(settings: Settings) -> None:
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     log_file = settings.data_dir / "sandbox.log"
-    handler = logging.FileHandler(log_file, mode="w", encoding="utf-8")
+    handler = logging.FileHandler(log_file, mode="a", encoding="utf-8")
     discord.utils.setup_logging(handler=handler, level=logging.getLevelName(settings.log_level))
 
     server = LocalDiscord()
@@ -191,10 +191,45 @@ async def sandbox(settings: Settings) -> None:
     )
     print(f"Connected. You are 'you' in #general of 'Sandbox Server'. Logs: {log_file}\n")
     print(HELP + "\n", flush=True)
+    try:
+        if sys.stdin.isatty():
+            await _prompt_loop(session)
+        else:
+            await _plain_loop(session)
+    finally:
+        await stop_sandbox_bot(bot)
+        await server.close()
+
+
+async def _prompt_loop(session: Any) -> None:
+    """A prompt that stays at the bottom; the channel's messages print above it live."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.patch_stdout import patch_stdout
+
+    prompt: PromptSession[str] = PromptSession()
+    with patch_stdout():
+        stop = session.go_live(lambda text: print(text, flush=True))
+        try:
+            while True:
+                try:
+                    line = await prompt.prompt_async("you> ")
+                except (EOFError, KeyboardInterrupt):
+                    break
+                output = await session.handle(line)
+                if output is None:
+                    break
+                if output:
+                    print(output, flush=True)
+        finally:
+            stop()
+
+
+async def _plain_loop(session: Any) -> None:
+    """stdin is not a terminal (a pipe, a test): read lines, still print messages live."""
+    stop = session.go_live(lambda text: print(text, flush=True))
     lines = _stdin_lines()
     try:
         while True:
-            print("you> ", end="", flush=True)
             line = await lines.get()
             if line is None:
                 break
@@ -204,8 +239,7 @@ async def sandbox(settings: Settings) -> None:
             if output:
                 print(output, flush=True)
     finally:
-        await stop_sandbox_bot(bot)
-        await server.close()
+        stop()
 
 
 def _stdin_lines() -> asyncio.Queue[str | None]:

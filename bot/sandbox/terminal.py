@@ -22,7 +22,7 @@ Type a slash command as in Discord, options as `name: value`:
   /defector search origin: Hungary year_from: 1956 year_to: 1956
   /help
 Other lines:
-  <number>             click button <number> of the last answer (other numbers, such
+  <number>             click button <number> of the last message with buttons (other numbers, such
                        as a year in a typed quiz, are posted as messages)
   <number> <choice>    pick option <choice> of select menu <number>
   ?/defector lookup name: nur   show the autocomplete choices for the last option
@@ -129,6 +129,8 @@ def render(message: Message, clickables: list[Clickable], author: str) -> str:
             placeholder = component.get("placeholder") or "choose"
             controls.append(f"[{len(clickables)}] ▾ {placeholder}{disabled}: {listed}")
     lines += _wrap("  ".join(controls)) if controls else []
+    if message.reactions:
+        lines.append("reactions: " + "  ".join(emoji for emoji, _ in message.reactions))
     return "\n".join(lines)
 
 
@@ -166,13 +168,60 @@ class TerminalSession:
         # After an action, how to wait for the bot's follow-up messages: a person at the
         # keyboard gets a short pause; tests pass something that waits for what they expect.
         self.settle = settle or _pause
+        # Set by ``go_live``: messages are then printed as they happen, not after each line.
+        self.printer: Callable[[str], None] | None = None
+
+    def go_live(self, printer: Callable[[str], None]) -> Callable[[], None]:
+        """Print every new, edited or reacted-to message of the channel as it happens;
+        returns the function that stops it."""
+        self.printer = printer
+
+        def listener(kind: str, message: Message) -> None:
+            if kind == "delete" or not self._visible(message):
+                return
+            signature = self._signature(message)
+            if self._shown.get(message.id) == signature:
+                return
+            self._shown[message.id] = signature
+            if any(c.get("custom_id") for c in message.all_components()):
+                self.clickables = []
+            author = self.names.get(message.author_id, str(message.author_id))
+            printer(render(message, self.clickables, author))
+
+        unsubscribe = self.server.subscribe(listener)
+
+        def stop() -> None:
+            self.printer = None
+            unsubscribe()
+
+        return stop
+
+    def _visible(self, message: Message) -> bool:
+        return (
+            message.channel_id == self.channel_id
+            and message.author_id != self.user_id
+            and not message.deleted
+            and message.visible_to in (None, self.user_id)
+        )
+
+    @staticmethod
+    def _signature(message: Message) -> tuple[str, str, str]:
+        return (
+            message.content,
+            repr(message.embeds),
+            repr(message.components) + repr(message.reactions),
+        )
+
+    def _answer(self) -> str:
+        """What to return after an action: nothing when live (it has been printed)."""
+        return "" if self.printer is not None else self.show_new()
 
     def _new_messages(self) -> list[Message]:
         fresh = []
         for message in self.server.messages(self.channel_id, viewer=self.user_id):
             if message.author_id == self.user_id or message.deleted:
                 continue
-            signature = (message.content, repr(message.embeds), repr(message.components))
+            signature = self._signature(message)
             if self._shown.get(message.id) != signature:
                 self._shown[message.id] = signature
                 fresh.append(message)
@@ -206,13 +255,13 @@ class TerminalSession:
                 return await self._click(*map(int, numbers))
             await self.server.user_message(self.guild_id, self.channel_id, self.user_id, line)
             await self.settle()
-            return self.show_new() if self._has_new() else ""
+            return self._answer() if self._has_new() else ""
         except (ValueError, SandboxError) as error:
             return f"! {error}"
 
     def _has_new(self) -> bool:
         current = {
-            m.id: (m.content, repr(m.embeds), repr(m.components))
+            m.id: self._signature(m)
             for m in self.server.messages(self.channel_id, viewer=self.user_id)
             if m.author_id != self.user_id
         }
@@ -234,7 +283,7 @@ class TerminalSession:
         )
         await interaction.wait_for_response(timeout=5)
         await self.settle()
-        return self.show_new()
+        return self._answer()
 
     async def _autocomplete(self, text: str) -> str:
         paths = self.server.available_commands(self.guild_id, self.user_id)
@@ -264,4 +313,4 @@ class TerminalSession:
             interaction = await self.server.click(target.message_id, target.custom_id, self.user_id)
         await interaction.wait_for_response(timeout=5)
         await self.settle()
-        return self.show_new()
+        return self._answer()

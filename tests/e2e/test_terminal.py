@@ -63,3 +63,22 @@ async def test_mistakes_are_one_line(world: World) -> None:
     assert await terminal.handle("1961") == ""
     assert world.server.messages(CHANNEL)[-1].content == "1961"
     assert await terminal.handle("quit") is None
+
+
+async def test_live_output_is_printed_unprompted(world: World) -> None:
+    terminal = session(world)
+    printed: list[str] = []
+    stop = terminal.go_live(printed.append)
+    try:
+        # When live, the answer is printed by the listener, not returned by handle().
+        assert await terminal.handle("/defector lookup name: nureyev") == ""
+        await world.server.wait_for(lambda: any("【Rudolf Nureyev】" in p for p in printed))
+        count = len(printed)
+        assert await terminal.handle("/defector search origin: Hungary") == ""
+        await world.server.wait_for(lambda: any("Page 1 of 2" in p for p in printed[count:]))
+        assert await terminal.handle("/defector search origin: Hungary") == ""
+    finally:
+        stop()
+    before = len(printed)
+    await terminal.handle("/defector lookup name: nureyev")
+    assert len(printed) == before  # stopped: nothing more is printed
