@@ -399,7 +399,11 @@ class QuizConfig(
         embed.add_field(name="Seconds per question", value=str(config.seconds_per_question))
         embed.add_field(name="Mode", value=config.mode.value)
         embed.add_field(name="Reveal answers", value="yes" if config.reveal_answers else "no")
-        channels = ", ".join(f"<#{c}>" for c in config.allowed_channel_ids) or "every channel"
+        channels = (
+            "only " + ", ".join(f"<#{c}>" for c in config.allowed_channel_ids)
+            if config.allowed_channel_ids
+            else "every channel"
+        )
         embed.add_field(name="Quiz channels", value=channels, inline=False)
         return embed
 
@@ -446,17 +450,33 @@ class QuizConfig(
     ) -> None:
         assert interaction.guild_id is not None
         service = self.bot.services.quiz
-        current = list((await service.guild_settings(interaction.guild_id)).allowed_channel_ids)
+        before = await service.guild_settings(interaction.guild_id)
+        current = list(before.allowed_channel_ids)
+        note = "Saved."
+        if not allowed and channel.id not in current:
+            # With no allowed list every channel is open, so removing a channel that is not
+            # on the list would change nothing: say so instead of a false "Saved."
+            await interaction.response.send_message(
+                f"Nothing changed: <#{channel.id}> is not on the allowed list"
+                + (", and quizzes can run in every channel." if not current else ".")
+                + " To keep quizzes out of a channel, allow only the channels you want.",
+                embed=self._describe(before),
+                ephemeral=True,
+            )
+            return
         if allowed and channel.id not in current:
             current.append(channel.id)
         if not allowed:
             current = [c for c in current if c != channel.id]
+            if not current:
+                note = (
+                    f"Saved. <#{channel.id}> was the last allowed channel, "
+                    "so quizzes can now run in every channel."
+                )
         config = await service.update_guild_settings(
             interaction.guild_id, allowed_channel_ids=current
         )
-        await interaction.response.send_message(
-            "Saved.", embed=self._describe(config), ephemeral=True
-        )
+        await interaction.response.send_message(note, embed=self._describe(config), ephemeral=True)
 
     @app_commands.command(name="reset", description="Reset this server's quiz settings or scores")
     @app_commands.describe(
