@@ -130,8 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("run", help="run the bot on Discord (needs DISCORD_TOKEN)")
-    commands.add_parser(
+    sandbox = commands.add_parser(
         "sandbox", help="run the real bot against a local Discord, with a terminal client"
+    )
+    sandbox.add_argument(
+        "--database",
+        metavar="URL",
+        help="database to use (default: DATA_DIR/sandbox.sqlite3, never DATABASE_URL)",
     )
     sync = commands.add_parser("sync", help="publish the slash commands now")
     sync.add_argument("--guild", type=_snowflake, help="publish to this guild only (instant)")
@@ -325,7 +330,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "sandbox":
         from bot import runner
 
-        asyncio.run(runner.sandbox(settings))
+        asyncio.run(runner.sandbox(settings, args.database))
         return EXIT_OK
     if args.command == "sync":
         from bot import runner

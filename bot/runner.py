@@ -112,9 +112,13 @@ SANDBOX_USER_ID = 1_180_000_000_000_000_010
 SANDBOX_OTHERS = {1_180_000_000_000_000_011: "alice", 1_180_000_000_000_000_012: "boris"}
 
 
-def sandbox_settings(settings: Settings, api_base: str, gateway_url: str, token: str) -> Settings:
-    """The same settings, pointed at the local Discord, with a database of its own."""
-    database = settings.database_url or (
+def sandbox_settings(
+    settings: Settings, api_base: str, gateway_url: str, token: str, database: str | None = None
+) -> Settings:
+    """The same settings, pointed at the local Discord, with a database of its own:
+    ``DATA_DIR/sandbox.sqlite3`` whatever DATABASE_URL says (that may be production), unless
+    ``database`` names one explicitly."""
+    database = database or (
         f"sqlite+aiosqlite:///{(settings.data_dir / 'sandbox.sqlite3').resolve()}"
     )
     return settings.model_copy(
@@ -154,7 +158,7 @@ async def stop_sandbox_bot(bot: DefectorBot) -> None:
     await bot.__aexit__(None, None, None)
 
 
-async def sandbox(settings: Settings) -> None:
+async def sandbox(settings: Settings, database: str | None = None) -> None:
     """``defector-bot sandbox``: a local Discord, the real bot, and a terminal to talk to it."""
     from bot.sandbox import LocalDiscord, SandboxMember
     from bot.sandbox.model import ADMINISTRATOR, ALL_PERMISSIONS
@@ -178,7 +182,8 @@ async def sandbox(settings: Settings) -> None:
     await server.start()
     print("Starting the local Discord and the bot (no token, no network)…", flush=True)
     bot = await start_sandbox_bot(
-        sandbox_settings(settings, server.api_base, server.gateway_url, server.token), server
+        sandbox_settings(settings, server.api_base, server.gateway_url, server.token, database),
+        server,
     )
     names = {SANDBOX_USER_ID: "you", server.bot_user_id: "Defector Bot", **SANDBOX_OTHERS}
     session = TerminalSession(

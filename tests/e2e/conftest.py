@@ -130,7 +130,9 @@ async def world(tmp_path: Path, database_url: str) -> AsyncIterator[World]:
     )
     await server.start()
     base = Settings(_env_file=None, data_dir=tmp_path, database_url=database_url, search_timeout=60)  # type: ignore[call-arg]
-    settings = sandbox_settings(base, server.api_base, server.gateway_url, server.token)
+    settings = sandbox_settings(
+        base, server.api_base, server.gateway_url, server.token, database_url
+    )
     world = World(server, settings)
     try:
         await world.start_bot()

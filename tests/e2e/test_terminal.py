@@ -82,3 +82,17 @@ async def test_live_output_is_printed_unprompted(world: World) -> None:
     before = len(printed)
     await terminal.handle("/defector lookup name: nureyev")
     assert len(printed) == before  # stopped: nothing more is printed
+
+
+def test_the_sandbox_never_follows_database_url(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from bot.config import Settings
+    from bot.runner import sandbox_settings
+
+    assert isinstance(tmp_path, Path)
+    base = Settings(_env_file=None, data_dir=tmp_path, database_url="postgresql+asyncpg://prod/db")  # type: ignore[call-arg]
+    own = sandbox_settings(base, "http://127.0.0.1:1/api", "ws://127.0.0.1:1", "t")
+    assert own.database_url == f"sqlite+aiosqlite:///{(tmp_path / 'sandbox.sqlite3').resolve()}"
+    chosen = sandbox_settings(base, "http://x/api", "ws://x", "t", "sqlite+aiosqlite:///x.db")
+    assert chosen.database_url == "sqlite+aiosqlite:///x.db"
