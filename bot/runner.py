@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -212,32 +213,27 @@ async def _prompt_loop(session: Any) -> None:
     from prompt_toolkit.patch_stdout import patch_stdout
 
     prompt: PromptSession[str] = PromptSession()
-    with patch_stdout():
-        stop = session.go_live(lambda text: print(text, flush=True))
+
+    async def read_line() -> str | None:
         try:
-            while True:
-                try:
-                    line = await prompt.prompt_async("you> ")
-                except (EOFError, KeyboardInterrupt):
-                    break
-                output = await session.handle(line)
-                if output is None:
-                    break
-                if output:
-                    print(output, flush=True)
-        finally:
-            stop()
+            return await prompt.prompt_async("you> ")
+        except (EOFError, KeyboardInterrupt):
+            return None
+
+    with patch_stdout():
+        await _serve(session, read_line)
 
 
 async def _plain_loop(session: Any) -> None:
     """stdin is not a terminal (a pipe, a test): read lines, still print messages live."""
+    await _serve(session, _stdin_lines().get)
+
+
+async def _serve(session: Any, read_line: Callable[[], Awaitable[str | None]]) -> None:
+    """Hand each line to the session until it quits or input ends; print what it answers."""
     stop = session.go_live(lambda text: print(text, flush=True))
-    lines = _stdin_lines()
     try:
-        while True:
-            line = await lines.get()
-            if line is None:
-                break
+        while (line := await read_line()) is not None:
             output = await session.handle(line)
             if output is None:
                 break
