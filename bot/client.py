@@ -77,6 +77,11 @@ def _outside_choices(interaction: discord.Interaction[Any]) -> tuple[str, object
     return None
 
 
+def _command_name(interaction: discord.Interaction[Any]) -> str:
+    """The command's qualified name for logs (never the object's repr)."""
+    return interaction.command.qualified_name if interaction.command else "?"
+
+
 class DefectorTree(app_commands.CommandTree["DefectorBot"]):
     """Every app-command error ends in an ephemeral answer, never "did not respond"."""
 
@@ -89,8 +94,9 @@ class DefectorTree(app_commands.CommandTree["DefectorBot"]):
         if forged is None:
             return True
         name, value = forged
-        command = interaction.command.qualified_name if interaction.command else "?"
-        log.info("refused /%s: %s=%r is not one of its choices", command, name, value)
+        log.info(
+            "refused /%s: %s=%r is not one of its choices", _command_name(interaction), name, value
+        )
         try:
             await reply_error(interaction, f"“{echo(str(value))}” is not a valid value for {name}.")
         except discord.HTTPException:
@@ -113,11 +119,10 @@ class DefectorTree(app_commands.CommandTree["DefectorBot"]):
         elif isinstance(error, app_commands.CheckFailure):
             message = "You can't use this command here."
         elif database_unavailable(original):
-            command = interaction.command.qualified_name if interaction.command else "?"
-            log.warning("database unavailable for /%s: %s", command, original)
+            log.warning("database unavailable for /%s: %s", _command_name(interaction), original)
             message = DATABASE_DOWN
         else:
-            command = interaction.command.qualified_name if interaction.command else "?"
+            command = _command_name(interaction)
             log.error("command %s failed", command, exc_info=original)
             message = "Something went wrong on my side; it has been logged. Please try again."
         try:
