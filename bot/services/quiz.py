@@ -417,6 +417,18 @@ class QuizService:
             **changes,  # type: ignore[arg-type]
         )
 
+    async def set_channel_rule(
+        self, guild_id: int, channel_id: int, *, allowed: bool
+    ) -> store.ChannelRuleChange:
+        """Let quizzes run in a channel or keep them out (see ``store.set_channel_rule``)."""
+        return await store.set_channel_rule(
+            self.sessions,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            allowed=allowed,
+            now=self.clock.wall(),
+        )
+
     async def reset_guild_settings(self, guild_id: int) -> store.GuildQuizSettings:
         return await store.reset_guild_settings(self.sessions, guild_id=guild_id)
 
@@ -474,9 +486,14 @@ class QuizService:
             await asyncio.sleep(0)
 
 
+ChannelRuleChange = store.ChannelRuleChange
+GuildQuizSettings = store.GuildQuizSettings
+
 __all__ = [
     "KIND_GROUPS",
+    "ChannelRuleChange",
     "EndReason",
+    "GuildQuizSettings",
     "Mode",
     "Presenter",
     "QuizService",
