@@ -292,6 +292,12 @@ class QuizService:
             raise NotFound("No quiz is running in this channel. Start one with `/quiz start`.")
         return running
 
+    def quiz_running(self, channel_id: int | None) -> bool:
+        """Whether a quiz is under way in the channel (a question open, or the next one
+        coming). Lookups there answer only the member who asked, so no card spoils it."""
+        running = self.games.get(channel_id) if channel_id is not None else None
+        return running is not None and running.game.phase is not Phase.FINISHED
+
     def typed_answer(
         self, channel_id: int, user_id: int, text: str, *, event_id: int | None = None
     ) -> AnswerOutcome | None:
