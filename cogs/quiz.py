@@ -426,7 +426,8 @@ class QuizConfig(
 
     @app_commands.command(
         name="channel",
-        description="Let quizzes run in a channel, or keep them out (an allow and a deny list)",
+        description="Allow or deny quizzes in a channel: if any are allowed, only those; "
+        "denied ones never",
     )
     @app_commands.describe(
         channel="The channel",
