@@ -41,9 +41,13 @@ def settings_embed(config: GuildQuizSettings) -> discord.Embed:
 
 def refusal(config: GuildQuizSettings, channel_id: int) -> str:
     """Why ``/quiz start`` cannot run in ``channel_id``, and where it can."""
+    if config.allowed_channel_ids:  # then the deny list changes nothing today
+        where = f"only in {_channels(config.allowed_channel_ids)}"
+    else:
+        where = f"everywhere except {_channels(config.denied_channel_ids)}"
     return (
-        f"Quizzes can't run in <#{channel_id}> on this server: they run "
-        f"{where_quizzes_run(config)}. An admin can change that with `/quizconfig channel`."
+        f"Quizzes can't run in <#{channel_id}> on this server: they run {where}. "
+        "An admin can change that with `/quizconfig channel`."
     )
 
 

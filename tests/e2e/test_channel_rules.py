@@ -102,6 +102,10 @@ async def test_show_tells_both_lists(world: World) -> None:
     await set_rule(world, CHANNEL, False)
     text = await shown_settings(world)
     assert f"Quizzes: only in <#{SECOND_CHANNEL}>; never in <#{CHANNEL}>" in text
+    refused = await refused_start(world, CHANNEL)  # names where quizzes run, nothing more
+    assert refused.content.startswith(
+        f"Quizzes can't run in <#{CHANNEL}> on this server: they run only in <#{SECOND_CHANNEL}>. "
+    )
     await world.reply(await world.slash("quizconfig reset", {"what": "settings"}, user=ADMIN))
     assert "Quizzes: everywhere" in await shown_settings(world)
 
