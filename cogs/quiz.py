@@ -442,11 +442,11 @@ class QuizConfig(
     ) -> None:
         assert interaction.guild_id is not None
         # One read-and-write in the store: two admins at once both get their change.
-        change = await self.bot.services.quiz.set_channel_rule(
-            interaction.guild_id, channel.id, allowed=allowed
-        )
+        service = self.bot.services.quiz
+        change = await service.set_channel_rule(interaction.guild_id, channel.id, allowed=allowed)
+        running = service.channels_with_quiz(interaction.guild_id)
         await interaction.response.send_message(
-            settings_ui.channel_rule_note(change, channel.id, allowed=allowed),
+            settings_ui.channel_rule_note(change, channel.id, allowed=allowed, running=running),
             embed=settings_ui.settings_embed(change.after),
             ephemeral=True,
         )

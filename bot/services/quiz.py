@@ -298,6 +298,10 @@ class QuizService:
         running = self.games.get(channel_id) if channel_id is not None else None
         return running is not None and running.game.phase is not Phase.FINISHED
 
+    def channels_with_quiz(self, guild_id: int) -> list[int]:
+        """The guild's channels where a quiz runs now (this process's games)."""
+        return [c for c, g in self.games.items() if g.guild_id == guild_id and self.quiz_running(c)]
+
     def typed_answer(
         self, channel_id: int, user_id: int, text: str, *, event_id: int | None = None
     ) -> AnswerOutcome | None:

@@ -7,6 +7,8 @@ quizzes run only in those channels; channels on the deny list never.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import discord
 
 from bot.services.quiz import ChannelRuleChange, GuildQuizSettings
@@ -51,8 +53,26 @@ def refusal(config: GuildQuizSettings, channel_id: int) -> str:
     )
 
 
-def channel_rule_note(change: ChannelRuleChange, channel_id: int, *, allowed: bool) -> str:
-    """What ``/quizconfig channel`` did, in a sentence or two (the embed shows the rest)."""
+def channel_rule_note(
+    change: ChannelRuleChange,
+    channel_id: int,
+    *,
+    allowed: bool,
+    running: Sequence[int] = (),
+) -> str:
+    """What ``/quizconfig channel`` did, in a sentence or two (the embed shows the rest);
+    ``running``: the channels where a quiz runs now (one the change blocks plays on)."""
+    note = _what_changed(change, channel_id, allowed=allowed)
+    blocked = tuple(c for c in running if not change.after.allows_channel(c))
+    if change.changed and blocked:
+        quizzes = "The quiz" if len(blocked) == 1 else "The quizzes"
+        note += (
+            f" {quizzes} running in {_channels(blocked)} can finish; no new one will start there."
+        )
+    return note
+
+
+def _what_changed(change: ChannelRuleChange, channel_id: int, *, allowed: bool) -> str:
     before, after = change.before, change.after
     here = f"<#{channel_id}>"
     now = f"Quizzes now run {where_quizzes_run(after)}."

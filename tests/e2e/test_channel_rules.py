@@ -14,7 +14,14 @@ import pytest
 from bot.sandbox.model import Message
 from bot.services.clock import ManualClock
 from tests.e2e.conftest import ADMIN, ALICE, BORIS, CHANNEL, GUILD, SECOND_CHANNEL, World
-from tests.e2e.test_quiz import service, start
+from tests.e2e.test_quiz import (
+    final_message,
+    question_message,
+    result_message,
+    service,
+    start,
+    tick,
+)
 
 
 async def set_rule(world: World, channel: int, allowed: bool, *, user: int = ADMIN) -> Message:
@@ -127,3 +134,22 @@ async def test_a_member_shown_the_command_is_still_refused(world: World, allowed
     refused = await set_rule(world, CHANNEL, allowed, user=BORIS)
     assert "Manage Server" in refused.content
     assert "Quizzes: everywhere" in await shown_settings(world)
+
+
+async def test_a_quiz_running_in_a_channel_denied_now_plays_on(
+    world: World, clock: ManualClock
+) -> None:
+    await start(world, {"rounds": 1, "seconds": 10})
+    await question_message(world, 1)
+    denied = await set_rule(world, CHANNEL, False)
+    assert f"The quiz running in <#{CHANNEL}> can finish; no new one will start there." in (
+        denied.content
+    )
+    await tick(clock, 10.5)
+    await result_message(world, 1)
+    await final_message(world)
+    await refused_start(world, CHANNEL)
+    # A change that blocks no running quiz says nothing about them.
+    await start(world, {"rounds": 1, "seconds": 10}, channel=SECOND_CHANNEL)
+    lifted = await set_rule(world, CHANNEL, True)
+    assert lifted.content.startswith("Saved") and "can finish" not in lifted.content
