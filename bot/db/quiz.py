@@ -1419,21 +1419,18 @@ def _validated(
 
 
 def _is_channel_id(value: object) -> bool:
-    return _is_int(value) and 0 < value <= _MAX_SNOWFLAKE  # type: ignore[operator]
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _MAX_SNOWFLAKE
 
 
 def _channel_list(channel_ids: Sequence[int], *, denied: bool) -> list[int]:
-    """Checked channel ids, each once, in the order given."""
+    """Checked channel ids, each once, in the order given (an allowed or a deny list)."""
     if isinstance(channel_ids, str | bytes) or not all(map(_is_channel_id, channel_ids)):
         raise InvalidGuildSettings("Quiz channels must be given as channel ids.")
     channels = list(dict.fromkeys(channel_ids))
     if len(channels) > MAX_ALLOWED_CHANNELS:
+        what = "kept out of" if denied else "limited to"
         raise InvalidGuildSettings(
-            f"Quizzes can be kept out of at most {MAX_ALLOWED_CHANNELS} channels, "
-            f"not {len(channels)}."
-            if denied
-            else f"Quizzes can be limited to at most {MAX_ALLOWED_CHANNELS} channels, "
-            f"not {len(channels)}."
+            f"Quizzes can be {what} at most {MAX_ALLOWED_CHANNELS} channels, not {len(channels)}."
         )
     return channels
 
