@@ -15,7 +15,12 @@ from bot.catalog.vocab import KNOWN_COUNTRIES, ORIGIN_COUNTRIES, Method
 from bot.client import DefectorBot
 from bot.services.lookup import LookupService
 from bot.ui import cards
-from bot.ui.components import search_message, suggestions_view
+from bot.ui.components import (
+    QUIZ_RUNNING_NOTE,
+    quiz_running_here,
+    search_message,
+    suggestions_view,
+)
 from bot.ui.text import echo
 
 log = logging.getLogger(__name__)
@@ -52,6 +57,21 @@ class Lookup(commands.Cog):
         for task in self._expiries:
             task.cancel()
 
+    async def _show(
+        self,
+        interaction: discord.Interaction[DefectorBot],
+        embed: discord.Embed,
+        view: discord.ui.View = discord.utils.MISSING,
+    ) -> None:
+        """Public, except while a quiz runs in the channel: then only for the member who
+        asked (a card in the channel could give a question's answer away)."""
+        if quiz_running_here(interaction):
+            await interaction.response.send_message(
+                QUIZ_RUNNING_NOTE, embed=embed, view=view, ephemeral=True
+            )
+        else:
+            await interaction.response.send_message(embed=embed, view=view)
+
     # -- /defector lookup --------------------------------------------------------------------
 
     @group.command(
@@ -61,7 +81,7 @@ class Lookup(commands.Cog):
     async def lookup(self, interaction: discord.Interaction[DefectorBot], name: str) -> None:
         found = self.lookup_service.resolve(name)
         if isinstance(found, Defector):
-            await interaction.response.send_message(embed=cards.card(found))
+            await self._show(interaction, cards.card(found))
             return
         asked = echo(name)
         if found.matches:
@@ -107,7 +127,7 @@ class Lookup(commands.Cog):
             origin=origin, destination=destination, year_from=year_from, year_to=year_to,
             profession=profession, method=method,
         )  # fmt: skip
-        await interaction.response.send_message(embed=cards.card(service.random(filters)))
+        await self._show(interaction, cards.card(service.random(filters)))
 
     @group.command(name="search", description="List everyone matching some filters, 10 a page")
     @app_commands.describe(**FILTER_HELP)
@@ -129,7 +149,7 @@ class Lookup(commands.Cog):
         )  # fmt: skip
         session = service.search(interaction.user.id, filters)
         embed, view = search_message(session, 0)
-        await interaction.response.send_message(embed=embed, view=view)
+        await self._show(interaction, embed, view)
         task = asyncio.create_task(self._expire(interaction, session.id))
         self._expiries.add(task)
         task.add_done_callback(self._expiries.discard)

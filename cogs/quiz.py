@@ -30,7 +30,7 @@ from bot.quiz.model import Question, QuestionKind
 from bot.services.quiz import QuizService, RunningGame, parse_kinds
 from bot.ui import admin as admin_ui
 from bot.ui import quiz as ui
-from bot.ui.cards import COLOUR
+from bot.ui import settings as settings_ui
 
 log = logging.getLogger(__name__)
 DEFER_AFTER = 2.0
@@ -231,8 +231,7 @@ class Quiz(commands.Cog):
         assert interaction.guild_id is not None and interaction.channel_id is not None
         config = await self.service.guild_settings(interaction.guild_id)
         if not config.allows_channel(interaction.channel_id):
-            allowed = ", ".join(f"<#{c}>" for c in config.allowed_channel_ids)
-            raise InvalidInput(f"Quizzes run in {allowed} on this server.")
+            raise InvalidInput(settings_ui.refusal(config, interaction.channel_id))
         chosen = Mode(mode) if mode else config.mode
         if chosen is Mode.TYPED and not self.bot.typed_answers:
             raise InvalidInput(
@@ -390,28 +389,13 @@ class QuizConfig(
             raise RefusedCheck("You need the Manage Server permission to change quiz settings.")
         return True
 
-    def _describe(self, config: object) -> discord.Embed:
-        from bot.db.quiz import GuildQuizSettings
-
-        assert isinstance(config, GuildQuizSettings)
-        embed = discord.Embed(title="Quiz settings", colour=COLOUR)
-        embed.add_field(name="Rounds", value=str(config.default_rounds))
-        embed.add_field(name="Seconds per question", value=str(config.seconds_per_question))
-        embed.add_field(name="Mode", value=config.mode.value)
-        embed.add_field(name="Reveal answers", value="yes" if config.reveal_answers else "no")
-        channels = (
-            "only " + ", ".join(f"<#{c}>" for c in config.allowed_channel_ids)
-            if config.allowed_channel_ids
-            else "every channel"
-        )
-        embed.add_field(name="Quiz channels", value=channels, inline=False)
-        return embed
-
     @app_commands.command(name="show", description="Show this server's quiz settings")
     async def show(self, interaction: discord.Interaction[DefectorBot]) -> None:
         assert interaction.guild_id is not None
         config = await self.bot.services.quiz.guild_settings(interaction.guild_id)
-        await interaction.response.send_message(embed=self._describe(config), ephemeral=True)
+        await interaction.response.send_message(
+            embed=settings_ui.settings_embed(config), ephemeral=True
+        )
 
     @app_commands.command(name="set", description="Change the defaults for new quizzes")
     @app_commands.describe(
@@ -437,11 +421,19 @@ class QuizConfig(
             reveal_answers=reveal,
         )
         await interaction.response.send_message(
-            "Saved.", embed=self._describe(config), ephemeral=True
+            "Saved.", embed=settings_ui.settings_embed(config), ephemeral=True
         )
 
-    @app_commands.command(name="channel", description="Allow or disallow quizzes in a channel")
-    @app_commands.describe(channel="The channel", allowed="Whether quizzes may run there")
+    @app_commands.command(
+        name="channel",
+        description="Allow or deny quizzes in a channel: if any are allowed, only those; "
+        "denied ones never",
+    )
+    @app_commands.describe(
+        channel="The channel",
+        allowed="true: on the allowed list (then quizzes run only in listed channels); "
+        "false: never there",
+    )
     async def channel(
         self,
         interaction: discord.Interaction[DefectorBot],
@@ -449,34 +441,15 @@ class QuizConfig(
         allowed: bool,
     ) -> None:
         assert interaction.guild_id is not None
+        # One read-and-write in the store: two admins at once both get their change.
         service = self.bot.services.quiz
-        before = await service.guild_settings(interaction.guild_id)
-        current = list(before.allowed_channel_ids)
-        note = "Saved."
-        if not allowed and channel.id not in current:
-            # With no allowed list every channel is open, so removing a channel that is not
-            # on the list would change nothing: say so instead of a false "Saved."
-            await interaction.response.send_message(
-                f"Nothing changed: <#{channel.id}> is not on the allowed list"
-                + (", and quizzes can run in every channel." if not current else ".")
-                + " To keep quizzes out of a channel, allow only the channels you want.",
-                embed=self._describe(before),
-                ephemeral=True,
-            )
-            return
-        if allowed and channel.id not in current:
-            current.append(channel.id)
-        if not allowed:
-            current = [c for c in current if c != channel.id]
-            if not current:
-                note = (
-                    f"Saved. <#{channel.id}> was the last allowed channel, "
-                    "so quizzes can now run in every channel."
-                )
-        config = await service.update_guild_settings(
-            interaction.guild_id, allowed_channel_ids=current
+        change = await service.set_channel_rule(interaction.guild_id, channel.id, allowed=allowed)
+        running = service.channels_with_quiz(interaction.guild_id)
+        await interaction.response.send_message(
+            settings_ui.channel_rule_note(change, channel.id, allowed=allowed, running=running),
+            embed=settings_ui.settings_embed(change.after),
+            ephemeral=True,
         )
-        await interaction.response.send_message(note, embed=self._describe(config), ephemeral=True)
 
     @app_commands.command(name="reset", description="Reset this server's quiz settings or scores")
     @app_commands.describe(
@@ -497,7 +470,7 @@ class QuizConfig(
             config = await quiz.reset_guild_settings(interaction.guild_id)
             await interaction.response.send_message(
                 "Quiz settings are back to the defaults.",
-                embed=self._describe(config),
+                embed=settings_ui.settings_embed(config),
                 ephemeral=True,
             )
             return

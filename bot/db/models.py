@@ -245,5 +245,9 @@ class QuizGuildSettings(SQLModel, table=True):
     allowed_channel_ids: list[int] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
+    denied_channel_ids: list[int] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, server_default=text("'[]'")),
+    )
     reveal_answers: bool
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

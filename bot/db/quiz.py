@@ -1347,13 +1347,18 @@ class GuildQuizSettings:
     seconds_per_question: int = 20
     mode: Mode = Mode.BUTTONS
     allowed_channel_ids: tuple[int, ...] = ()
-    """Channels where quizzes may run; empty means every channel."""
+    """Channels where quizzes may run; empty means every channel (but the denied ones)."""
+    denied_channel_ids: tuple[int, ...] = ()
+    """Channels where quizzes never run, whatever the allowed list says."""
     reveal_answers: bool = True
     """Show the right answer when a question closes."""
     updated_at: datetime | None = None
     """When an admin last changed them; None while they are the defaults."""
 
     def allows_channel(self, channel_id: int) -> bool:
+        """If the allowed list is non-empty, only those channels; denied channels never."""
+        if channel_id in self.denied_channel_ids:
+            return False
         return not self.allowed_channel_ids or channel_id in self.allowed_channel_ids
 
 
@@ -1363,6 +1368,7 @@ def _settings(row: Any) -> GuildQuizSettings:
         seconds_per_question=int(row.seconds_per_question),
         mode=Mode(row.mode),
         allowed_channel_ids=tuple(int(channel) for channel in row.allowed_channel_ids),
+        denied_channel_ids=tuple(int(channel) for channel in row.denied_channel_ids),
         reveal_answers=bool(row.reveal_answers),
         updated_at=_utc(row.updated_at),
     )
@@ -1404,22 +1410,29 @@ def _validated(
             choices = " or ".join(f"`{m.value}`" for m in Mode)
             raise InvalidGuildSettings(f"The answer mode is {choices}, not {mode!r}.") from None
     if allowed_channel_ids is not None:
-        if isinstance(allowed_channel_ids, str | bytes) or not all(
-            _is_int(channel) and 0 < channel <= _MAX_SNOWFLAKE for channel in allowed_channel_ids
-        ):
-            raise InvalidGuildSettings("Quiz channels must be given as channel ids.")
-        channels = list(dict.fromkeys(allowed_channel_ids))
-        if len(channels) > MAX_ALLOWED_CHANNELS:
-            raise InvalidGuildSettings(
-                f"Quizzes can be limited to at most {MAX_ALLOWED_CHANNELS} channels, "
-                f"not {len(channels)}."
-            )
-        changes["allowed_channel_ids"] = channels
+        changes["allowed_channel_ids"] = _channel_list(allowed_channel_ids, denied=False)
     if reveal_answers is not None:
         if not isinstance(reveal_answers, bool):
             raise InvalidGuildSettings("Revealing answers is either on or off.")
         changes["reveal_answers"] = reveal_answers
     return changes
+
+
+def _is_channel_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _MAX_SNOWFLAKE
+
+
+def _channel_list(channel_ids: Sequence[int], *, denied: bool) -> list[int]:
+    """Checked channel ids, each once, in the order given (an allowed or a deny list)."""
+    if isinstance(channel_ids, str | bytes) or not all(map(_is_channel_id, channel_ids)):
+        raise InvalidGuildSettings("Quiz channels must be given as channel ids.")
+    channels = list(dict.fromkeys(channel_ids))
+    if len(channels) > MAX_ALLOWED_CHANNELS:
+        what = "kept out of" if denied else "limited to"
+        raise InvalidGuildSettings(
+            f"Quizzes can be {what} at most {MAX_ALLOWED_CHANNELS} channels, not {len(channels)}."
+        )
+    return channels
 
 
 async def get_guild_settings(sessions: Sessions, *, guild_id: int) -> GuildQuizSettings:
@@ -1455,34 +1468,110 @@ async def update_guild_settings(
     if not changes:
         return await get_guild_settings(sessions, guild_id=guild_id)
     stamp = _aware(now, "now") if now is not None else datetime.now(UTC)
-    defaults = GuildQuizSettings()
     async with sessions() as session, session.begin():
-        # Insert the defaults if there is no row, then change the row under its lock, so two
-        # admins changing different settings at once both get their change.
-        insert = _insert(session, _SETTINGS)
-        await session.execute(
-            insert.values(
-                guild_id=guild_id,
-                default_rounds=defaults.default_rounds,
-                seconds_per_question=defaults.seconds_per_question,
-                mode=defaults.mode.value,
-                allowed_channel_ids=list(defaults.allowed_channel_ids),
-                reveal_answers=defaults.reveal_answers,
-                updated_at=stamp,
-            ).on_conflict_do_nothing(index_elements=["guild_id"])
-        )
-        lock = select(_SETTINGS.c.guild_id).where(_SETTINGS.c.guild_id == guild_id)
-        if _dialect(session) == "postgresql":
-            await session.execute(lock.with_for_update())
+        await _lock_settings(session, guild_id=guild_id, stamp=stamp)
         await session.execute(
             update(_SETTINGS)
             .where(_SETTINGS.c.guild_id == guild_id)
             .values(**changes, updated_at=stamp)
         )
-        row = (
-            await session.execute(select(_SETTINGS).where(_SETTINGS.c.guild_id == guild_id))
-        ).one()
-        return _settings(row)
+        return await _read_settings(session, guild_id=guild_id)
+
+
+async def _lock_settings(session: AsyncSession, *, guild_id: int, stamp: datetime) -> None:
+    """Make sure the guild has a settings row (the defaults), and hold it until the
+    transaction ends, so that two admins changing settings at once both get their change.
+
+    The insert comes first: on SQLite it takes the database's write lock (a transaction that
+    read first could not upgrade its lock while another writes); on PostgreSQL the row is
+    then locked with ``FOR UPDATE``.
+    """
+    defaults = GuildQuizSettings()
+    insert = _insert(session, _SETTINGS)
+    await session.execute(
+        insert.values(
+            guild_id=guild_id,
+            default_rounds=defaults.default_rounds,
+            seconds_per_question=defaults.seconds_per_question,
+            mode=defaults.mode.value,
+            allowed_channel_ids=list(defaults.allowed_channel_ids),
+            denied_channel_ids=list(defaults.denied_channel_ids),
+            reveal_answers=defaults.reveal_answers,
+            updated_at=stamp,
+        ).on_conflict_do_nothing(index_elements=["guild_id"])
+    )
+    lock = select(_SETTINGS.c.guild_id).where(_SETTINGS.c.guild_id == guild_id)
+    if _dialect(session) == "postgresql":
+        await session.execute(lock.with_for_update())
+
+
+async def _read_settings(session: AsyncSession, *, guild_id: int) -> GuildQuizSettings:
+    row = (await session.execute(select(_SETTINGS).where(_SETTINGS.c.guild_id == guild_id))).one()
+    return _settings(row)
+
+
+class ChannelRuleChange(NamedTuple):
+    """The guild's settings before and after :func:`set_channel_rule`."""
+
+    before: GuildQuizSettings
+    after: GuildQuizSettings
+
+    @property
+    def changed(self) -> bool:
+        return (self.before.allowed_channel_ids, self.before.denied_channel_ids) != (
+            self.after.allowed_channel_ids,
+            self.after.denied_channel_ids,
+        )
+
+
+async def set_channel_rule(
+    sessions: Sessions,
+    *,
+    guild_id: int,
+    channel_id: int,
+    allowed: bool,
+    now: datetime | None = None,
+) -> ChannelRuleChange:
+    """Let quizzes run in ``channel_id`` (``allowed``) or keep them out of it, in one
+    transaction that reads and writes both lists under the row's lock (two admins changing
+    channels at once both get their change).
+
+    Keeping a channel out puts it on the deny list and takes it off the allowed list.
+    Letting one in takes it off the deny list; it also joins the allowed list, unless it was
+    denied and there is no allowed list (then lifting the deny is what opens it: adding it
+    would close every other channel).
+    """
+    if not _is_channel_id(channel_id):
+        raise InvalidGuildSettings("Quiz channels must be given as channel ids.")
+    stamp = _aware(now, "now") if now is not None else datetime.now(UTC)
+    async with sessions() as session, session.begin():
+        await _lock_settings(session, guild_id=guild_id, stamp=stamp)
+        before = await _read_settings(session, guild_id=guild_id)
+        allowed_ids, denied_ids = list(before.allowed_channel_ids), list(before.denied_channel_ids)
+        if allowed:
+            joins = channel_id not in denied_ids or bool(allowed_ids)
+            denied_ids = [c for c in denied_ids if c != channel_id]
+            if joins and channel_id not in allowed_ids:
+                allowed_ids.append(channel_id)
+        else:
+            allowed_ids = [c for c in allowed_ids if c != channel_id]
+            if channel_id not in denied_ids:
+                denied_ids.append(channel_id)
+        if (tuple(allowed_ids), tuple(denied_ids)) == (
+            before.allowed_channel_ids,
+            before.denied_channel_ids,
+        ):
+            return ChannelRuleChange(before, before)
+        await session.execute(
+            update(_SETTINGS)
+            .where(_SETTINGS.c.guild_id == guild_id)
+            .values(
+                allowed_channel_ids=_channel_list(allowed_ids, denied=False),
+                denied_channel_ids=_channel_list(denied_ids, denied=True),
+                updated_at=stamp,
+            )
+        )
+        return ChannelRuleChange(before, await _read_settings(session, guild_id=guild_id))
 
 
 async def reset_guild_settings(sessions: Sessions, *, guild_id: int) -> GuildQuizSettings:

@@ -292,6 +292,16 @@ class QuizService:
             raise NotFound("No quiz is running in this channel. Start one with `/quiz start`.")
         return running
 
+    def quiz_running(self, channel_id: int | None) -> bool:
+        """Whether a quiz is under way in the channel (a question open, or the next one
+        coming). Lookups there answer only the member who asked, so no card spoils it."""
+        running = self.games.get(channel_id) if channel_id is not None else None
+        return running is not None and running.game.phase is not Phase.FINISHED
+
+    def channels_with_quiz(self, guild_id: int) -> list[int]:
+        """The guild's channels where a quiz runs now (this process's games)."""
+        return [c for c, g in self.games.items() if g.guild_id == guild_id and self.quiz_running(c)]
+
     def typed_answer(
         self, channel_id: int, user_id: int, text: str, *, event_id: int | None = None
     ) -> AnswerOutcome | None:
@@ -417,6 +427,18 @@ class QuizService:
             **changes,  # type: ignore[arg-type]
         )
 
+    async def set_channel_rule(
+        self, guild_id: int, channel_id: int, *, allowed: bool
+    ) -> store.ChannelRuleChange:
+        """Let quizzes run in a channel or keep them out (see ``store.set_channel_rule``)."""
+        return await store.set_channel_rule(
+            self.sessions,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            allowed=allowed,
+            now=self.clock.wall(),
+        )
+
     async def reset_guild_settings(self, guild_id: int) -> store.GuildQuizSettings:
         return await store.reset_guild_settings(self.sessions, guild_id=guild_id)
 
@@ -474,9 +496,14 @@ class QuizService:
             await asyncio.sleep(0)
 
 
+ChannelRuleChange = store.ChannelRuleChange
+GuildQuizSettings = store.GuildQuizSettings
+
 __all__ = [
     "KIND_GROUPS",
+    "ChannelRuleChange",
     "EndReason",
+    "GuildQuizSettings",
     "Mode",
     "Presenter",
     "QuizService",

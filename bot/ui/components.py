@@ -2,7 +2,8 @@
 restart, and a click the bot cannot serve any more gets an ephemeral answer, never silence.
 
 custom ids:
-* ``card:<slug>`` — open a person's card;
+* ``card:<slug>`` — open a person's card (only for the member who clicked while a quiz runs
+  in the channel); ``card:<slug>:p`` — always only for them ("Learn more" on a quiz result);
 * ``search:<session>:<page>:<p|n>`` — turn a search list's page;
 * ``search:<session>:open`` — open a card from a search list's select.
 """
@@ -44,6 +45,15 @@ DATABASE_DOWN = (
 )
 
 
+QUIZ_RUNNING_NOTE = "A quiz is running in this channel, so only you can see this."
+
+
+def quiz_running_here(interaction: discord.Interaction[Any]) -> bool:
+    """Whether a quiz runs in the interaction's channel: lookups there answer only the
+    member who asked, so that no card spoils a question."""
+    return services_of(interaction).quiz.quiz_running(interaction.channel_id)
+
+
 async def run_safely(
     interaction: discord.Interaction[Any], what: str, action: Coroutine[Any, Any, None]
 ) -> None:
@@ -74,15 +84,19 @@ async def _tell(interaction: discord.Interaction[Any], message: str) -> None:
 
 
 class CardButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"card:(?P<slug>[a-z0-9-]{1,90})"
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"card:(?P<slug>[a-z0-9-]{1,90})(?P<private>:p)?",
 ):
-    def __init__(self, slug: str, label: str = "Open card") -> None:
+    def __init__(self, slug: str, label: str = "Open card", *, private: bool = False) -> None:
         super().__init__(
             discord.ui.Button(
-                label=clip(label, 80), style=discord.ButtonStyle.secondary, custom_id=f"card:{slug}"
+                label=clip(label, 80),
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"card:{slug}{':p' if private else ''}",
             )
         )
         self.slug = slug
+        self.private = private
 
     @classmethod
     async def from_custom_id(
@@ -92,12 +106,20 @@ class CardButton(
         match: re.Match[str],
         /,
     ) -> CardButton:
-        return cls(match["slug"], getattr(item, "label", None) or "Open card")
+        label = getattr(item, "label", None) or "Open card"
+        return cls(match["slug"], label, private=bool(match["private"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         async def show() -> None:
             record = services_of(interaction).lookup.get(self.slug)
-            await interaction.response.send_message(embed=cards.card(record))
+            if self.private:
+                await interaction.response.send_message(embed=cards.card(record), ephemeral=True)
+            elif quiz_running_here(interaction):
+                await interaction.response.send_message(
+                    QUIZ_RUNNING_NOTE, embed=cards.card(record), ephemeral=True
+                )
+            else:
+                await interaction.response.send_message(embed=cards.card(record))
 
         await run_safely(interaction, self.custom_id, show())
 

@@ -168,7 +168,9 @@ def result_embed(running: RunningGame, result: QuestionResult) -> discord.Embed:
 
 def learn_more_view(question: Question) -> discord.ui.View:
     view = stateless_view()
-    view.add_item(CardButton(question.subject_slug, f"Learn more: {question.subject}"))
+    view.add_item(
+        CardButton(question.subject_slug, f"Learn more: {question.subject}", private=True)
+    )
     return view
 
 
