@@ -197,7 +197,8 @@ def render_markup(text: str, names: Names | None = None) -> list[Fragments]:
     lines: list[Fragments] = []
     position = 0
     for fence in _FENCE.finditer(text):
-        lines += _render_lines(text[position : fence.start()], names, fence_follows=True)
+        before = text[position : fence.start()].rstrip(" ")
+        lines += _render_lines(before, names, fence_follows=True)
         body = fence.group(1).strip("\n")
         lines += [[(_style("code"), f"  {line}")] for line in body.split("\n")]
         position = fence.end()
