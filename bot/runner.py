@@ -177,8 +177,8 @@ async def sandbox(settings: Settings, database: str | None = None) -> None:
     )
     print(HELP + "\n", flush=True)
     print(
-        f"Connected. You are '{session.member_name}' (the owner) in #{session.channel_name} of "
-        f"'{world.GUILD_NAME}'; /who lists who else is here. Logs: {log_file}\n",
+        f"Connected: you are '{session.member_name}', the owner, in #{session.channel_name}; "
+        f"/who lists the others.\nThe bot's log: {log_file}\n",
         flush=True,
     )
     try:
