@@ -207,8 +207,9 @@ async def _prompt_loop(session: Any) -> None:
             return None
 
     def styled(lines: list[Any]) -> None:
-        for line in lines:  # above the prompt, without disturbing what is being typed
-            print_formatted_text(FormattedText(line))
+        # One call per message: printed above the prompt, which is redrawn once after it.
+        fragments = [fragment for line in lines for fragment in [*line, ("", "\n")]]
+        print_formatted_text(FormattedText(fragments), end="")
 
     with patch_stdout():
         await _serve(session, read_line, styled)

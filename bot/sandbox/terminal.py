@@ -253,7 +253,11 @@ class TerminalSession:
         changed = (seen.body != body, seen.controls != controls, seen.reactions != reactions)
         seen.body, seen.controls, seen.reactions = body, controls, reactions
         if seen.number is None:  # one's own message: only reactions to it are news
-            return self._reaction_line(message, "your message") if changed[2] else []
+            if not changed[2]:
+                return []
+            author = self.names().members.get(message.author_id, "someone")
+            whose = "your message" if message.author_id == self.user_id else f"{author}'s message"
+            return self._reaction_line(message, whose)
         if changed[0]:
             return self.render(message, seen.number, edited=True)
         if changed[1]:
@@ -349,7 +353,8 @@ class TerminalSession:
                 lines.append([("fg:ansigray", f"[{key}: {embed[key]['url']}]")])
         if (embed.get("footer") or {}).get("text"):
             for i, line in enumerate(self._block(str(embed["footer"]["text"]), names, width - 2)):
-                lines.append([("fg:ansigray", "  " if i else "— "), *line])
+                gray = [(f"fg:ansigray {style}", text) for style, text in line]
+                lines.append([("fg:ansigray", "  " if i else "— "), *gray])
         return lines
 
     def show_new(self) -> str:
