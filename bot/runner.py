@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import shutil
 import signal
 import sys
 import threading
@@ -172,8 +173,14 @@ async def sandbox(settings: Settings, database: str | None = None) -> None:
         sandbox_settings(settings, server.api_base, server.gateway_url, server.token, database),
         server,
     )
+    # As wide as the terminal, within reason (long lines are hard to read).
+    width = min(max(shutil.get_terminal_size().columns - 1, 40), 100)
     session = TerminalSession(
-        server, guild_id=world.GUILD_ID, channel_id=world.GENERAL_ID, user_id=world.OWNER_ID
+        server,
+        guild_id=world.GUILD_ID,
+        channel_id=world.GENERAL_ID,
+        user_id=world.OWNER_ID,
+        width=width,
     )
     print(HELP + "\n", flush=True)
     print(
