@@ -8,7 +8,11 @@ The quiz's clock is a ManualClock: the test moves time; nothing sleeps.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -272,3 +276,30 @@ def test_the_sandbox_never_follows_database_url(tmp_path: object) -> None:
     assert own.database_url == f"sqlite+aiosqlite:///{(tmp_path / 'sandbox.sqlite3').resolve()}"
     chosen = sandbox_settings(base, "http://x/api", "ws://x", "t", "sqlite+aiosqlite:///x.db")
     assert chosen.database_url == "sqlite+aiosqlite:///x.db"
+
+
+def test_the_sandbox_command_with_piped_input(tmp_path: Path) -> None:
+    """``defector-bot sandbox`` as a user starts it: its own server, live output, a clean end
+    when input ends (a pipe: no prompt, plain text)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
+    env["DATABASE_URL"] = "postgresql+asyncpg://must-not-be-used/db"  # the sandbox has its own
+    lines = ["/who", "/defector lookup name: stastny", "1.2", "/as boris", "/quizconfig show", ""]
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox"],
+        input="\n".join(lines),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Connected: you are 'you', the owner, in #general" in out
+    assert re.search(r"\n  vera +Manage Messages\n", out)
+    assert "#general ← here  #quiz" in out
+    assert "[1.1] Anton Šťastný   [1.2] Peter Šťastný" in out
+    assert re.search(r"── 2 · Defector Bot ─+\n┃ Peter Šťastný\n", out)
+    assert "! /quizconfig is hidden from boris: it needs Manage Server" in out
+    assert (tmp_path / "var" / "sandbox.sqlite3").exists()
