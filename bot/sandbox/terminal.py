@@ -202,9 +202,14 @@ class TerminalSession:
 
         def listener(kind: str, message: Message) -> None:
             if kind == "delete":
-                number = self._seen.get(message.id)
-                if number is not None and number.number is not None and self._here(message):
-                    self._emit([[("", f"── {number.number} was deleted")]])
+                seen = self._seen.get(message.id)
+                if (
+                    seen is not None
+                    and seen.number is not None
+                    and message.channel_id == self.channel_id
+                    and message.visible_to in (None, self.user_id)
+                ):
+                    self._emit([[("", f"── {seen.number} was deleted")]])
                 return
             if self._here(message):
                 lines = self._observe(message)
@@ -237,9 +242,7 @@ class TerminalSession:
         """What to print about ``message`` now: all of it the first time, then what changed."""
         if message.loading:
             return []  # "Defector Bot is thinking…": shown when the answer replaces it
-        body = repr((message.content, message.embeds))
-        controls = repr(message.components)
-        reactions = repr(message.reactions)
+        body, controls, reactions = _signature(message)
         seen = self._seen.get(message.id)
         if seen is None:
             own = message.author_id == self.user_id
@@ -404,10 +407,8 @@ class TerminalSession:
             seen = self._seen.get(message.id)
             if seen is None and message.author_id != self.user_id:
                 return True
-            if seen is not None and (
-                seen.body != repr((message.content, message.embeds))
-                or seen.controls != repr(message.components)
-                or seen.reactions != repr(message.reactions)
+            if seen is not None and (seen.body, seen.controls, seen.reactions) != _signature(
+                message
             ):
                 return True
         return False
@@ -637,6 +638,15 @@ class TerminalSession:
 
 async def _pause() -> None:
     await asyncio.sleep(SETTLE_SECONDS)
+
+
+def _signature(message: Message) -> tuple[str, str, str]:
+    """What a reader would notice changing: the text and embeds, the controls, the reactions."""
+    return (
+        repr((message.content, message.embeds)),
+        repr(message.components),
+        repr(message.reactions),
+    )
 
 
 def _controls(message: Message) -> list[dict[str, Any]]:
