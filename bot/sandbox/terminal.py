@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import unicodedata
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +29,7 @@ Type a slash command as in Discord, options as `name: value`:
   /quiz stats member: boris                   channels as #quiz)
 Click: every message shown has a number, its buttons N.1, N.2…:
   3.2                  click button 2 of message 3
-  3.1 4                pick option 4 of menu 1 of message 3
+  3.1 4                pick option 4 of menu 1 of message 3 (or by name: 3.1 puskas)
   2                    button 2 of the newest message with buttons (a number that is not a
                        button there, such as a year in a typed quiz, is posted as a message)
 The sandbox's own commands:
@@ -617,10 +618,15 @@ class TerminalSession:
         wanted = (reference.option or "").strip()
         if wanted.isdigit() and 1 <= int(wanted) <= len(options):
             return str(options[int(wanted) - 1].get("value"))
-        for option, label in zip(options, labels, strict=True):
-            if wanted and label.casefold().startswith(wanted.casefold()):
-                return str(option.get("value"))
-        raise ValueError(f"pick one of 1–{len(options)}: `{ref} <number>`")
+        found = [
+            option
+            for option, label in zip(options, labels, strict=True)
+            if wanted and _fold(wanted) in _fold(label)
+        ]
+        if len(found) == 1:
+            return str(found[0].get("value"))
+        several = f"{len(found)} options match {wanted!r}; " if found else ""
+        raise ValueError(f"{several}pick one of 1–{len(options)}: `{ref} <number or name>`")
 
     async def _await_answer(self, interaction: Any) -> str:
         """Wait for the bot's first answer (and, if it deferred, its content), then say what
@@ -638,6 +644,12 @@ class TerminalSession:
 
 async def _pause() -> None:
     await asyncio.sleep(SETTLE_SECONDS)
+
+
+def _fold(text: str) -> str:
+    """Case and accents aside: "Puskás" and "puskas" are the same to a typist."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _signature(message: Message) -> tuple[str, str, str]:

@@ -221,6 +221,11 @@ async def test_a_person_at_the_keyboard_without_live_output(world: World) -> Non
     assert turned is not None and "Page 2 of 2" in turned and "(edited)" not in turned
     opened = await terminal.handle(f"{menu.group(1)} 1")
     assert opened is not None and "· only you can see this" in opened
+    by_name = await terminal.handle(f"{menu.group(1)} czibor")  # a name, any case or accent
+    assert by_name is not None and "┃ Zoltán Czibor" in by_name
+    assert await terminal.handle(f"{menu.group(1)} gabor") == (
+        f"! 2 options match 'gabor'; pick one of 1–8: `{menu.group(1)} <number or name>`"
+    )
     choices = await terminal.handle("?/defector lookup name: koz")
     assert choices is not None and choices.splitlines()[0].strip().startswith("Leonid Kozlov")
     by_label = await terminal.handle("/defector random method: Flew or hijacked a plane")
