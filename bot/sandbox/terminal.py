@@ -300,24 +300,28 @@ class TerminalSession:
             lines += self._block(message.content, names)
         for embed in message.embeds:
             lines += [[("fg:ansimagenta", "┃ "), *line] for line in self._embed(embed, names)]
-        controls: list[str] = []
+        buttons: list[str] = []  # on one line (folded); each menu on lines of its own
+        menus: list[str] = []
         for index, component in enumerate(_controls(message), 1):
             label = _label(component)
             state = " (closed)" if component.get("disabled") else ""
             if component.get("type") == 2:
-                controls.append(f"[{number}.{index}] {label}{state}")
+                buttons.append(f"[{number}.{index}] {label}{state}")
             else:
-                listed = "  ".join(
-                    f"{i}) {option}" for i, option in enumerate(_option_labels(component), 1)
+                listed = "  ".join(  # no-break spaces: an option is never split in two
+                    f"{i}) {option}".replace(" ", "\u00a0")
+                    for i, option in enumerate(_option_labels(component), 1)
                 )
-                controls.append(f"[{number}.{index}] ▾ {label}{state}: {listed}")
-        links = [
+                menus.append(f"[{number}.{index}] ▾ {label}{state}: {listed}")
+        buttons += [
             f"{c.get('label') or 'link'} ({c.get('url')})"
             for c in message.all_components()
             if c.get("type") == 2 and c.get("url")
         ]
-        if controls or links:
-            lines += wrap([("fg:ansigreen", "   ".join(controls + links))], self.width, "  ")
+        for menu in menus:
+            lines += wrap([("fg:ansigreen", menu)], self.width, "      ")
+        if buttons:
+            lines += wrap([("fg:ansigreen", "   ".join(buttons))], self.width, "  ")
         if message.reactions:
             lines.append([("", "reactions: " + "  ".join(e for e, _ in message.reactions))])
         return lines
