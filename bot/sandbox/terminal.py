@@ -156,6 +156,7 @@ class TerminalSession:
         self.settle = settle or _pause
         self._printer: Printer | None = None
         self._styled: StyledPrinter | None = None
+        self._unread: set[int] = set()  # channels whose new messages have been announced
 
     # -- who, where ----------------------------------------------------------------------------
     @property
@@ -216,6 +217,11 @@ class TerminalSession:
                 lines = self._observe(message)
                 if lines:
                     self._emit(lines)
+            elif kind == "create" and self._elsewhere(message):
+                # As Discord shows an unread channel in bold: once, until we go there.
+                self._unread.add(message.channel_id)
+                name = self.channel_names()[message.channel_id]
+                self._emit([[("fg:ansigray", f"── new messages in #{name} (/go #{name})")]])
 
         unsubscribe = self.server.subscribe(listener)
 
@@ -230,6 +236,17 @@ class TerminalSession:
             self._styled(lines)
         elif self._printer is not None:
             self._printer(_text(lines))
+
+    def _elsewhere(self, message: Message) -> bool:
+        """A new message for us in another channel of the server, not yet announced."""
+        return (
+            message.guild_id == self.guild_id
+            and message.channel_id != self.channel_id
+            and message.channel_id not in self._unread
+            and message.author_id != self.user_id
+            and message.visible_to in (None, self.user_id)
+            and message.channel_id in self.guild.channels
+        )
 
     def _here(self, message: Message) -> bool:
         """Whether the member we act as sees ``message`` in the channel we are in."""
@@ -442,6 +459,7 @@ class TerminalSession:
         if not rest:
             return self._channels_text()
         self.channel_id = _lookup(rest, self.channel_names(), "channel", "#")
+        self._unread.discard(self.channel_id)
         caught_up: list[Fragments] = []
         for message in self.server.messages(self.channel_id, viewer=self.user_id)[-5:]:
             caught_up += self._observe(message)

@@ -18,7 +18,7 @@ import pytest
 
 from bot.sandbox.terminal import TerminalSession, parse_options
 from bot.services.clock import ManualClock
-from tests.e2e.conftest import ADMIN, ALICE, CHANNEL, GUILD, World
+from tests.e2e.conftest import ADMIN, ALICE, CHANNEL, GUILD, SECOND_CHANNEL, World
 from tests.e2e.test_quiz import game_in, tick
 
 
@@ -178,7 +178,14 @@ async def test_acting_as_others_and_their_permissions(world: World, clock: Manua
     status = await screen.expect(r"── (\d+) · Defector Bot · only you can see this")
     assert status.group(0) in screen.transcript()
     assert screen.transcript().count("only you can see this") == 2  # boris's two, not alice's
-    assert await screen.type("/go #channel-2") == "You are now in #channel-2."
+    # A message in another channel is announced once, in one line; /go there shows it.
+    await world.server.user_message(GUILD, SECOND_CHANNEL, ALICE, "over **here**")
+    await world.server.user_message(GUILD, SECOND_CHANNEL, ALICE, "and here")
+    await screen.expect(r"── new messages in #channel-2 \(/go #channel-2\)")
+    assert "#channel-2" not in screen.transcript()[screen.read :]
+    went = await screen.type("/go #channel-2")
+    assert went is not None and went.startswith("You are now in #channel-2.\n── ")
+    assert "alice ─" in went and "\nover here\n" in went and went.endswith("\nand here")
     assert screen.terminal.prompt() == "boris@#channel-2> "
     assert "! there is no channel" in (await screen.type("/go #nowhere") or "")
     assert "! there is no member 'nobody' here; try one of: @admin" in (
