@@ -243,7 +243,9 @@ async def _serve(
             output = await session.handle(line)
             if output is None:
                 break
-            if output:
+            if output and styled is not None:  # the same path as the live messages: in order
+                styled([[("", line)] for line in output.split("\n")])
+            elif output:
                 print(output, flush=True)
     finally:
         stop()
