@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import shutil
 import signal
 import sys
 import threading
@@ -107,11 +108,6 @@ async def sync(settings: Settings, guild_id: int | None) -> str:
 
 # -- the sandbox ----------------------------------------------------------------------------
 
-SANDBOX_GUILD_ID = 1_180_000_000_000_000_001
-SANDBOX_CHANNEL_ID = 1_180_000_000_000_000_002
-SANDBOX_USER_ID = 1_180_000_000_000_000_010
-SANDBOX_OTHERS = {1_180_000_000_000_000_011: "alice", 1_180_000_000_000_000_012: "boris"}
-
 
 def sandbox_settings(
     settings: Settings, api_base: str, gateway_url: str, token: str, database: str | None = None
@@ -161,8 +157,7 @@ async def stop_sandbox_bot(bot: DefectorBot) -> None:
 
 async def sandbox(settings: Settings, database: str | None = None) -> None:
     """``defector-bot sandbox``: a local Discord, the real bot, and a terminal to talk to it."""
-    from bot.sandbox import LocalDiscord, SandboxMember
-    from bot.sandbox.model import ADMINISTRATOR, ALL_PERMISSIONS
+    from bot.sandbox import LocalDiscord, world
     from bot.sandbox.terminal import HELP, TerminalSession
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -171,32 +166,28 @@ async def sandbox(settings: Settings, database: str | None = None) -> None:
     discord.utils.setup_logging(handler=handler, level=logging.getLevelName(settings.log_level))
 
     server = LocalDiscord()
-    members = [SandboxMember(SANDBOX_USER_ID, "you", permissions=ALL_PERMISSIONS | ADMINISTRATOR)]
-    members += [SandboxMember(uid, name) for uid, name in SANDBOX_OTHERS.items()]
-    server.add_guild(
-        SANDBOX_GUILD_ID,
-        "Sandbox Server",
-        channel_ids=[SANDBOX_CHANNEL_ID],
-        members=members,
-        owner_id=SANDBOX_USER_ID,
-    )
+    world.build(server)
     await server.start()
     print("Starting the local Discord and the bot (no token, no network)…", flush=True)
     bot = await start_sandbox_bot(
         sandbox_settings(settings, server.api_base, server.gateway_url, server.token, database),
         server,
     )
-    names = {SANDBOX_USER_ID: "you", server.bot_user_id: "Defector Bot", **SANDBOX_OTHERS}
+    # As wide as the terminal, within reason (long lines are hard to read).
+    width = min(max(shutil.get_terminal_size().columns - 1, 40), 100)
     session = TerminalSession(
         server,
-        guild_id=SANDBOX_GUILD_ID,
-        channel_id=SANDBOX_CHANNEL_ID,
-        user_id=SANDBOX_USER_ID,
-        bot_user_id=server.bot_user_id,
-        names=names,
+        guild_id=world.GUILD_ID,
+        channel_id=world.GENERAL_ID,
+        user_id=world.OWNER_ID,
+        width=width,
     )
-    print(f"Connected. You are 'you' in #general of 'Sandbox Server'. Logs: {log_file}\n")
     print(HELP + "\n", flush=True)
+    print(
+        f"Connected: you are '{session.member_name}', the owner, in #{session.channel_name}; "
+        f"/who lists the others.\nThe bot's log: {log_file}\n",
+        flush=True,
+    )
     try:
         if sys.stdin.isatty():
             await _prompt_loop(session)
@@ -210,18 +201,25 @@ async def sandbox(settings: Settings, database: str | None = None) -> None:
 async def _prompt_loop(session: Any) -> None:
     """A prompt that stays at the bottom; the channel's messages print above it live."""
     from prompt_toolkit import PromptSession
+    from prompt_toolkit.formatted_text import FormattedText
     from prompt_toolkit.patch_stdout import patch_stdout
+    from prompt_toolkit.shortcuts import print_formatted_text
 
     prompt: PromptSession[str] = PromptSession()
 
     async def read_line() -> str | None:
         try:
-            return await prompt.prompt_async("you> ")
+            return await prompt.prompt_async(session.prompt)  # who and where, kept current
         except (EOFError, KeyboardInterrupt):
             return None
 
+    def styled(lines: list[Any]) -> None:
+        # One call per message: printed above the prompt, which is redrawn once after it.
+        fragments = [fragment for line in lines for fragment in [*line, ("", "\n")]]
+        print_formatted_text(FormattedText(fragments), end="")
+
     with patch_stdout():
-        await _serve(session, read_line)
+        await _serve(session, read_line, styled)
 
 
 async def _plain_loop(session: Any) -> None:
@@ -229,15 +227,25 @@ async def _plain_loop(session: Any) -> None:
     await _serve(session, _stdin_lines().get)
 
 
-async def _serve(session: Any, read_line: Callable[[], Awaitable[str | None]]) -> None:
-    """Hand each line to the session until it quits or input ends; print what it answers."""
-    stop = session.go_live(lambda text: print(text, flush=True))
+async def _serve(
+    session: Any,
+    read_line: Callable[[], Awaitable[str | None]],
+    styled: Callable[[list[Any]], None] | None = None,
+) -> None:
+    """Hand each line to the session until it quits or input ends; print what it answers
+    and, live, what happens in the channel."""
+    if styled is not None:
+        stop = session.go_live(styled=styled)
+    else:
+        stop = session.go_live(lambda text: print(text, flush=True))
     try:
         while (line := await read_line()) is not None:
             output = await session.handle(line)
             if output is None:
                 break
-            if output:
+            if output and styled is not None:  # the same path as the live messages: in order
+                styled([[("", line)] for line in output.split("\n")])
+            elif output:
                 print(output, flush=True)
     finally:
         stop()
