@@ -159,8 +159,11 @@ async def stop_sandbox_bot(bot: DefectorBot) -> None:
     await bot.__aexit__(None, None, None)
 
 
-async def sandbox(settings: Settings, database: str | None = None) -> None:
-    """``defector-bot sandbox``: a local Discord, the real bot, and a terminal to talk to it."""
+async def sandbox(
+    settings: Settings, database: str | None = None, *, web: bool = True, port: int | None = None
+) -> None:
+    """``defector-bot sandbox``: a local Discord, the real bot, and a terminal to talk to it
+    (and, unless ``web`` is false, a Discord-like page on 127.0.0.1:``port``)."""
     from bot.sandbox import LocalDiscord, SandboxMember
     from bot.sandbox.model import ADMINISTRATOR, ALL_PERMISSIONS
     from bot.sandbox.terminal import HELP, TerminalSession
@@ -180,7 +183,17 @@ async def sandbox(settings: Settings, database: str | None = None) -> None:
         members=members,
         owner_id=SANDBOX_USER_ID,
     )
-    await server.start()
+    page_url = None
+    if web:
+        from bot.sandbox.web import WebPage, start_with_page
+
+        WebPage(server)
+        try:
+            page_url = await start_with_page(server, port)
+        except OSError as error:
+            raise StartError(str(error)) from None
+    else:
+        await server.start()
     print("Starting the local Discord and the bot (no token, no network)…", flush=True)
     bot = await start_sandbox_bot(
         sandbox_settings(settings, server.api_base, server.gateway_url, server.token, database),
@@ -195,7 +208,10 @@ async def sandbox(settings: Settings, database: str | None = None) -> None:
         bot_user_id=server.bot_user_id,
         names=names,
     )
-    print(f"Connected. You are 'you' in #general of 'Sandbox Server'. Logs: {log_file}\n")
+    print(f"Connected. You are 'you' in #general of 'Sandbox Server'. Logs: {log_file}")
+    if page_url is not None:
+        print(f"Open {page_url} in a browser: the same server, as a Discord-like page.")
+    print()
     print(HELP + "\n", flush=True)
     try:
         if sys.stdin.isatty():
