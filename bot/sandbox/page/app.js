@@ -275,17 +275,20 @@ function renderComponent(message, component, parent) {
   }
 }
 
-function renderMessage(message) {
+function renderMessage(message, compact) {
   const isBot = message.author_id === state.bot.id;
   const node = el("li", message.ephemeral ? "message ephemeral" : "message");
+  if (compact) node.classList.add("compact");
   node.dataset.id = message.id;
+  node.dataset.authorId = message.author_id;
+  node.dataset.time = String(Date.parse(message.timestamp));
   node.dataset.author = isBot ? state.bot.name : memberName(message.author_id);
   if (message.used) {
     const used = el("div", "used");
     used.append(`↱ ${memberName(message.used.user_id)} used `, el("span", "command", `/${message.used.command}`));
     node.append(used);
   }
-  node.append(avatar(message.author_id));
+  node.append(compact ? el("div", "gutter") : avatar(message.author_id));
   const body = el("div", "body");
   const head = el("div", "head");
   head.append(el("span", "author", node.dataset.author));
@@ -295,7 +298,7 @@ function renderMessage(message) {
   time.dateTime = message.timestamp;
   time.title = when.toLocaleString();
   head.append(time);
-  body.append(head);
+  if (!compact) body.append(head);
   if (message.loading) {
     body.append(el("div", "content loading", `${state.bot.name} is thinking…`));
   } else if (message.content) {
@@ -322,19 +325,33 @@ function renderMessage(message) {
   }
   if (message.ephemeral) {
     const note = el("div", "ephemeral-note");
-    note.append(el("span", "eye", "👁"), "Only you can see this");
+    const dismiss = el("button", "dismiss", "Dismiss message");
+    dismiss.type = "button";
+    dismiss.addEventListener("click", () => node.remove());
+    note.append(el("span", "eye", "👁"), "Only you can see this · ", dismiss);
     body.append(note);
   }
   node.append(body);
   return node;
 }
 
+const GROUP_MS = 7 * 60 * 1000;
+
+function continues(previous, message) {
+  // Discord shows a message under the one before without a new header when the same author
+  // posted both within a few minutes and nothing (a command, a private reply) sets it apart.
+  return Boolean(previous && previous.dataset.authorId === message.author_id && !message.used
+    && !message.ephemeral && !previous.classList.contains("ephemeral")
+    && Date.parse(message.timestamp) - Number(previous.dataset.time) < GROUP_MS);
+}
+
 function upsertMessage(message) {
   const list = $("messages");
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
   state.messages.set(message.id, message);
-  const fresh = renderMessage(message);
   const old = list.querySelector(`li[data-id="${message.id}"]`);
+  const compact = old ? old.classList.contains("compact") : continues(list.lastElementChild, message);
+  const fresh = renderMessage(message, compact);
   list.querySelector(".empty")?.remove();
   if (old) old.replaceWith(fresh); else list.append(fresh);
   if (atBottom || message.author_id === state.me) list.scrollTop = list.scrollHeight;
@@ -659,7 +676,15 @@ async function send() {
   if (text.startsWith("/")) {
     const parsed = parseLine(text);
     if (!parsed.command) {
-      showError(`There is no command /${parsed.prefix.split(/\s+/)[0]}: type / to see the commands.`);
+      // Not one of this member's commands: the local Discord says whether it exists at all.
+      const marks = [...parsed.prefix.matchAll(OPTION_RE)];
+      const path = (marks.length ? parsed.prefix.slice(0, marks[0].index) : parsed.prefix).trim();
+      const options = {};
+      marks.forEach((mark, i) => {
+        const end = i + 1 < marks.length ? marks[i + 1].index : parsed.prefix.length;
+        options[mark[1]] = parsed.prefix.slice(mark.index + mark[0].length, end).trim();
+      });
+      await act({ action: "slash", command: path, options });
       return;
     }
     if (parsed.before) {

@@ -1,0 +1,219 @@
+"""The sandbox's web page in a real browser (Playwright driving Debian's Chromium).
+
+The page is served by the local Discord the real bot is connected to. The test types in the
+message box, clicks, and switches member as a person would, and reads only what the page
+shows. Playwright's ``expect`` waits for each thing to appear; nothing sleeps. The quiz's clock
+is a ManualClock that the test moves to close a question.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+from discord.gateway import DiscordWebSocket
+
+from bot.client import DefectorBot
+from bot.config import Settings
+from bot.runner import sandbox_settings, start_sandbox_bot, stop_sandbox_bot
+from bot.sandbox import LocalDiscord, SandboxMember
+from bot.sandbox.model import (
+    ADMINISTRATOR,
+    ALL_PERMISSIONS,
+    DEFAULT_MEMBER_PERMISSIONS,
+    MANAGE_MESSAGES,
+)
+from bot.sandbox.web import WebPage, start_with_page
+from bot.services.clock import ManualClock
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason=f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run installs it)",
+)
+
+GUILD = 1_210_000_000_000_000_001
+GENERAL, QUIZ = 1_210_000_000_000_000_002, 1_210_000_000_000_000_003
+YOU, MOD, ALICE, BORIS = (1_210_000_000_000_000_010 + i for i in range(4))
+
+
+class Page:
+    """The page's address, the bot behind it and the quiz clock."""
+
+    def __init__(self, url: str, server: LocalDiscord, bot: DefectorBot, clock: ManualClock):
+        self.url, self.server, self.bot, self.clock = url, server, bot, clock
+
+
+@pytest.fixture
+async def sandbox_page(tmp_path: Path) -> AsyncIterator[Page]:
+    route_base, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    server = LocalDiscord()
+    server.add_guild(
+        GUILD,
+        "Sandbox Server",
+        channel_ids=[GENERAL, QUIZ],
+        channel_names=["general", "quiz"],
+        members=[
+            SandboxMember(YOU, "you", permissions=ALL_PERMISSIONS | ADMINISTRATOR),
+            SandboxMember(MOD, "mod", permissions=DEFAULT_MEMBER_PERMISSIONS | MANAGE_MESSAGES),
+            SandboxMember(ALICE, "alice"),
+            SandboxMember(BORIS, "boris"),
+        ],
+        owner_id=YOU,
+    )
+    WebPage(server)
+    url = await start_with_page(server, 0)
+    database = f"sqlite+aiosqlite:///{tmp_path / 'web.sqlite3'}"
+    base = Settings(_env_file=None, data_dir=tmp_path, database_url=database)  # type: ignore[call-arg]
+    settings = sandbox_settings(base, server.api_base, server.gateway_url, server.token, database)
+    bot = await start_sandbox_bot(settings, server)
+    clock = ManualClock(start=datetime.now(UTC))
+    bot.services.quiz.clock = clock
+    try:
+        yield Page(url, server, bot, clock)
+    finally:
+        await stop_sandbox_bot(bot)
+        await server.close()
+        discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = route_base, gateway
+    assert server.violations == [], server.violations
+
+
+async def test_a_newcomer_plays_in_the_browser(sandbox_page: Page, tmp_path: Path) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    problems: list[str] = []
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        page = await browser.new_page(viewport={"width": 1280, "height": 820})
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        await page.goto(sandbox_page.url)
+        await expect(page.locator("#status")).to_have_text("● live as you")
+        await expect(page.locator("#channels")).to_contain_text("general")
+        await expect(page.locator("#channels")).to_contain_text("quiz")
+        box, popup, error = (
+            page.locator("#input"),
+            page.locator("#popup"),
+            page.locator("#composer-error"),
+        )
+
+        # Typing a slash command shows the commands, then the options, then live autocomplete.
+        await box.click()
+        await box.press_sequentially("/defector lo")
+        await expect(popup).to_contain_text("/defector lookup")
+        await box.press("Tab")
+        await expect(box).to_have_value("/defector lookup ")
+        await expect(popup).to_contain_text("Required: name")
+        await box.press_sequentially("name: nurey")
+        suggestion = popup.locator(".suggestion", has_text="Rudolf Nureyev")
+        await expect(suggestion).to_be_visible()
+        await page.screenshot(path=shots / "1-autocomplete.png")
+        await suggestion.click()
+        await box.press("Enter")
+        card = page.locator(".message", has=page.locator(".embed-title", has_text="Nureyev"))
+        await expect(card).to_contain_text("Ballet dancer")
+        await expect(card.locator(".used")).to_contain_text("you used /defector lookup")
+        await expect(box).to_have_value("")
+
+        # Bad input is explained in the page, not lost.
+        await box.fill("/defector lookup nureyev")
+        await box.press("Enter")
+        await expect(error).to_contain_text("Options look like")
+        await box.fill("/quiz start rounds: many")
+        await box.press("Enter")
+        await expect(error).to_contain_text("rounds is a whole number")
+
+        # A button quiz in #quiz: the question, a click, the private receipt, the result.
+        await page.locator("#channels button", has_text="quiz").click()
+        await expect(page.locator("#channel-name")).to_have_text("quiz")
+        await box.fill("/quiz start rounds: 1 kinds: year mode: buttons seconds: 20")
+        await box.press("Enter")
+        question = page.locator(".message", has=page.locator(".embed-title", has_text="Question 1"))
+        await expect(question.locator(".btn")).to_have_count(4)
+        await expect(question.locator(".ts")).to_contain_text("in ")  # a live countdown
+        running = sandbox_page.bot.services.quiz.games[QUIZ]
+        current = running.game.current
+        assert current is not None
+        right = current.label(current.answer)
+        await question.locator(".btn", has_text=right).click()
+        receipt = page.locator(".message.ephemeral", has_text="Locked in")
+        await expect(receipt).to_contain_text("Only you can see this")
+        await page.screenshot(path=shots / "2-quiz.png")
+        await sandbox_page.clock.sleepers(1)
+        await sandbox_page.clock.advance(20.5)
+        result = page.locator(".embed", has=page.locator(".embed-title", has_text="Question 1:"))
+        await expect(result).to_contain_text("@you +")
+        await expect(page.locator(".embed-title", has_text="Quiz over")).to_be_visible()
+        await expect(question.locator(".btn:disabled")).to_have_count(4)
+        await page.screenshot(path=shots / "3-result.png")
+
+        # Another member: their view has no one else's private receipt, and no admin rights.
+        await page.locator("#member-switch").select_option(label="boris (member)")
+        await expect(page.locator("#status")).to_have_text("● live as boris")
+        await expect(page.locator(".message.ephemeral")).to_have_count(0)
+        await box.fill("/quizconfig set rounds: 3")
+        await box.press("Enter")
+        await expect(error).to_contain_text("boris does not have permission to use /quizconfig")
+        await box.fill("hello from boris")
+        await box.press("Enter")
+        await expect(page.locator(".message", has_text="hello from boris")).to_contain_text("boris")
+        await page.screenshot(path=shots / "4-boris.png")
+        await browser.close()
+    assert problems == []
+    assert len(list(shots.glob("*.png"))) == 4
+
+
+async def test_the_page_api_refuses_what_it_cannot_do(sandbox_page: Page) -> None:
+    import aiohttp
+
+    act = sandbox_page.url + "sandbox/act"
+    bot = str(sandbox_page.server.bot_user_id)
+
+    def ask(action: str, **extra: Any) -> dict[str, Any]:
+        return {"action": action, "member": str(ALICE), "channel": str(GENERAL), **extra}
+
+    start = {"command": "quiz start"}
+    cases: list[tuple[dict[str, Any], str]] = [
+        (ask("message", member="1", content="x"), "no member"),
+        (ask("message", member=bot, content="x"), "no member"),
+        (ask("message", channel="9", content="x"), "no channel"),
+        (ask("message", content=" "), "type a message"),
+        (ask("message", content="x" * 2001), "at most 2000"),
+        (ask("slash", command="nope"), "no command /nope"),
+        (ask("slash", **start, options={"rounds": "x"}), "whole number"),
+        (ask("slash", **start, options={"colour": "red"}), "no option “colour”"),
+        (ask("slash", **start, options={"mode": "semaphore"}), "is not one of"),
+        (ask("click", message="123", custom_id="a"), "gone"),
+        (ask("dance"), "unknown action"),
+    ]
+    async with aiohttp.ClientSession() as session:
+        for body, expected in cases:
+            async with session.post(act, json=body) as response:
+                answer = await response.json()
+                assert response.status == 400 and expected in answer["error"], (body, answer)
+        async with session.post(act, data="member=1") as response:
+            assert response.status == 415
+        async with session.post(act, json=[1, 2]) as response:
+            assert "JSON object" in (await response.json())["error"]
+        foreign = {"Origin": "http://evil.example"}
+        async with session.post(act, json={}, headers=foreign) as response:
+            assert response.status == 403
+        async with session.get(sandbox_page.url + "sandbox/state?member=abc") as response:
+            assert response.status == 400
+    assert sandbox_page.server.messages(GENERAL) == []
