@@ -401,7 +401,9 @@ const ROLE_GROUPS = [["owner", "Owner"], ["admin", "Admins"], ["manager", "Manag
 function renderMembers() {
   const switcher = $("member-switch");
   switcher.replaceChildren();
-  for (const member of state.members.filter((m) => !m.bot)) {
+  const rank = (m) => ROLE_GROUPS.findIndex(([role]) => role === m.role);
+  const people = state.members.filter((m) => !m.bot).sort((a, b) => rank(a) - rank(b));
+  for (const member of people) {
     const option = el("option", "", `${member.name} (${member.role})`);
     option.value = member.id;
     option.selected = member.id === state.me;
