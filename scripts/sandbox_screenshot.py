@@ -81,7 +81,8 @@ def main() -> int:
                 print("lookup:", card.inner_text().replace("\n", " | ")[:300])
 
                 say(page, "/quiz start rounds: 1 kinds: year mode: buttons seconds: 12")
-                question = page.locator(".message", has=page.locator(".embed-title", has_text="of 1"))
+                title = page.locator(".embed-title", has_text="of 1")
+                question = page.locator(".message", has=title)
                 expect(question.locator(".btn")).to_have_count(4)
                 print("question:", question.locator(".embed").inner_text().replace("\n", " | "))
                 question.locator(".btn").nth(0).click()
