@@ -170,9 +170,20 @@ async def test_a_newcomer_plays_in_the_browser(sandbox_page: Page, tmp_path: Pat
         await box.fill("/quizconfig set rounds: 3")
         await box.press("Enter")
         await expect(error).to_contain_text("boris does not have permission to use /quizconfig")
-        await box.fill("hello from boris")
+        # What members type is shown as text: markup is Discord's markdown, never HTML.
+        hostile = (
+            f'hello <img src=x onerror="document.title=1"> **bold** <@{ALICE}> '
+            "[click](javascript:alert(1)) <t:99999999999999:R>"
+        )
+        await box.fill(hostile)
         await box.press("Enter")
-        await expect(page.locator(".message", has_text="hello from boris")).to_contain_text("boris")
+        said = page.locator(".message", has_text="hello <img src=x")
+        await expect(said).to_contain_text("boris")
+        await expect(said.locator("strong")).to_have_text("bold")
+        await expect(said.locator(".mention")).to_have_text("@alice")
+        await expect(said).to_contain_text("[click](javascript:alert(1))")
+        assert await page.locator(".messages img").count() == 0
+        assert await page.locator('a[href^="javascript"]').count() == 0
         await page.screenshot(path=shots / "4-boris.png")
         await browser.close()
     assert problems == []

@@ -252,8 +252,10 @@ function renderComponent(message, component, parent) {
         if (option.description) node.title = option.description;
         select.append(node);
       }
-      select.addEventListener("change", () => {
-        if (select.value) act({ action: "select", message: message.id, custom_id: component.custom_id, values: [select.value] });
+      select.addEventListener("change", async () => {
+        if (!select.value) return;
+        await act({ action: "select", message: message.id, custom_id: component.custom_id, values: [select.value] });
+        select.value = ""; // as in Discord, the menu shows its placeholder again
       });
       const row = el("div", "row");
       row.append(select);
