@@ -9,6 +9,10 @@ is a ManualClock that the test moves to close a question.
 from __future__ import annotations
 
 import os
+import re
+import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,7 +44,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-pytestmark = pytest.mark.skipif(
+needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason=f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run installs it)",
 )
@@ -91,6 +95,7 @@ async def sandbox_page(tmp_path: Path) -> AsyncIterator[Page]:
     assert server.violations == [], server.violations
 
 
+@needs_chromium
 async def test_a_newcomer_plays_in_the_browser(sandbox_page: Page, tmp_path: Path) -> None:
     from playwright.async_api import async_playwright, expect
 
@@ -228,3 +233,54 @@ async def test_the_page_api_refuses_what_it_cannot_do(sandbox_page: Page) -> Non
         async with session.get(sandbox_page.url + "sandbox/state?member=abc") as response:
             assert response.status == 400
     assert sandbox_page.server.messages(GENERAL) == []
+
+
+async def test_the_page_port_is_chosen_and_a_taken_one_explained(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.sandbox import web
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = LocalDiscord()
+        WebPage(server)
+        with pytest.raises(OSError, match=f"127.0.0.1:{port}.*--port .*--no-web"):
+            await start_with_page(server, port)  # asked for: not silently moved
+        monkeypatch.setattr(web, "DEFAULT_PORT", port)
+        url = await start_with_page(server, None)  # the default: moves to a free port
+        try:
+            assert url == f"http://127.0.0.1:{server.port}/" and server.port != port
+        finally:
+            await server.close()
+
+
+def sandbox_command(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DISCORD_TOKEN")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox", *args],
+        input="",  # end of input: the terminal client quits once the bot is connected
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**env, "DATA_DIR": str(tmp_path)},
+    )
+
+
+def test_the_sandbox_prints_the_page_unless_told_not_to(tmp_path: Path) -> None:
+    served = sandbox_command(tmp_path, "--port", "0")
+    assert served.returncode == 0, served.stderr
+    assert re.search(r"Open http://127\.0\.0\.1:\d+/ in a browser", served.stdout)
+    quiet = sandbox_command(tmp_path, "--no-web")
+    assert quiet.returncode == 0, quiet.stderr
+    assert "Connected." in quiet.stdout and "browser" not in quiet.stdout
+    wrong = sandbox_command(tmp_path, "--port", "70000")
+    assert wrong.returncode == 2 and "--port: must be from 0 to 65535" in wrong.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = sandbox_command(tmp_path, "--port", str(taken.getsockname()[1]))
+    assert busy.returncode == 1 and busy.stdout == ""
+    assert busy.stderr.count("\n") == 1 and "choose another port with --port" in busy.stderr
