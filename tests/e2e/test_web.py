@@ -108,6 +108,7 @@ async def test_a_newcomer_plays_in_the_browser(sandbox_page: Page, tmp_path: Pat
         )
         page = await browser.new_page(viewport={"width": 1280, "height": 820})
         page.on("pageerror", lambda error: problems.append(str(error)))
+        await page.clock.install()  # the countdowns' clock, moved below by the test
         await page.goto(sandbox_page.url)
         await expect(page.locator("#status")).to_have_text("● live as you")
         await expect(page.locator("#channels")).to_contain_text("general")
@@ -151,7 +152,13 @@ async def test_a_newcomer_plays_in_the_browser(sandbox_page: Page, tmp_path: Pat
         await box.press("Enter")
         question = page.locator(".message", has=page.locator(".embed-title", has_text="Question 1"))
         await expect(question.locator(".btn")).to_have_count(4)
-        await expect(question.locator(".ts")).to_contain_text("in ")  # a live countdown
+        countdown = question.locator(".ts")
+        await expect(countdown).to_contain_text(re.compile(r"^in \d+ seconds$"))
+        before = await countdown.inner_text()
+        await page.clock.run_for(10_000)  # the countdown ticks by itself, with no new message
+        await expect(countdown).not_to_have_text(before)
+        ticked = int(re.sub(r"\D", "", await countdown.inner_text()))
+        assert int(re.sub(r"\D", "", before)) - ticked in (9, 10, 11)
         running = sandbox_page.bot.services.quiz.games[QUIZ]
         current = running.game.current
         assert current is not None
