@@ -397,6 +397,13 @@ class WebPage:
                 interaction = await self.server.select(message.id, custom_id, values, user_id)
             await self._answered(interaction)
             return {}
+        if action == "react":
+            message = self._message(body.get("message"), user_id)
+            emoji = body.get("emoji")
+            if not isinstance(emoji, str) or emoji not in {e for e, _ in message.reactions}:
+                raise BadRequest("add a reaction that is already on the message")
+            await self.server.user_react(message.id, emoji, user_id)
+            return {}
         channel_id = self._channel(body.get("channel"))
         guild_id = self.guild.id
         if action == "message":

@@ -223,6 +223,7 @@ async def test_the_page_api_refuses_what_it_cannot_do(sandbox_page: Page) -> Non
         (ask("slash", **start, options={"colour": "red"}), "no option “colour”"),
         (ask("slash", **start, options={"mode": "semaphore"}), "is not one of"),
         (ask("click", message="123", custom_id="a"), "gone"),
+        (ask("react", message="123", emoji="✅"), "gone"),
         (ask("dance"), "unknown action"),
     ]
     async with aiohttp.ClientSession() as session:

@@ -318,7 +318,11 @@ function renderMessage(message, compact) {
   if ((message.reactions || []).length) {
     const reactions = el("div", "reactions");
     for (const reaction of message.reactions) {
-      const chip = el("span", reaction.users.includes(state.me) ? "reaction me" : "reaction");
+      const mine = reaction.users.includes(state.me);
+      const chip = el("button", mine ? "reaction me" : "reaction");
+      chip.type = "button";
+      chip.disabled = mine || message.ephemeral;
+      chip.addEventListener("click", () => act({ action: "react", message: message.id, emoji: reaction.emoji }));
       chip.title = reaction.users.map((id) => (id === state.bot.id ? state.bot.name : memberName(id))).join(", ");
       chip.append(el("span", "emoji", reaction.emoji), el("span", "count", String(reaction.users.length)));
       reactions.append(chip);
