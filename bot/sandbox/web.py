@@ -64,6 +64,7 @@ PAGE_FILES = {
     "/static/app.js": ("app.js", "text/javascript"),
     "/static/app.css": ("app.css", "text/css"),
     "/static/favicon.svg": ("favicon.svg", "image/svg+xml"),
+    "/favicon.ico": ("favicon.svg", "image/svg+xml"),
 }
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -135,10 +136,13 @@ class WebPage:
 
     def setup(self, app: web.Application) -> None:
         for path in PAGE_FILES:
-            app.router.add_route("GET", path, self._file)
+            app.router.add_get(path, self._file)
         app.router.add_route("GET", "/sandbox/state", self._state)
         app.router.add_route("GET", "/sandbox/ws", self._socket)
         app.router.add_route("POST", "/sandbox/act", self._act)
+        # Anything else of the page's is a plain 404, not a REST call the bot got wrong.
+        for prefix in ("/sandbox/", "/static/"):
+            app.router.add_route("*", prefix + "{tail:.*}", self._not_found)
         app.on_shutdown.append(self._close_sockets)
 
     # --- checks -----------------------------------------------------------------------------
@@ -292,6 +296,9 @@ class WebPage:
                 "X-Content-Type-Options": "nosniff",
             },
         )
+
+    async def _not_found(self, request: web.Request) -> web.Response:
+        return web.json_response({"error": f"nothing at {request.path[:80]}"}, status=404)
 
     async def _state(self, request: web.Request) -> web.Response:
         self._check_origin(request)

@@ -240,6 +240,9 @@ async def test_the_page_api_refuses_what_it_cannot_do(sandbox_page: Page) -> Non
             assert response.status == 403
         async with session.get(sandbox_page.url + "sandbox/state?member=abc") as response:
             assert response.status == 400
+        for path in ("sandbox/nothing", "static/app.exe", "favicon.ico"):
+            async with session.head(sandbox_page.url + path) as response:
+                assert response.status == (200 if path == "favicon.ico" else 404), path
     assert sandbox_page.server.messages(GENERAL) == []
 
 
