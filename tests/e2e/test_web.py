@@ -295,3 +295,47 @@ def test_the_sandbox_prints_the_page_unless_told_not_to(tmp_path: Path) -> None:
         busy = sandbox_command(tmp_path, "--port", str(taken.getsockname()[1]))
     assert busy.returncode == 1 and busy.stdout == ""
     assert busy.stderr.count("\n") == 1 and "choose another port with --port" in busy.stderr
+
+
+@needs_chromium
+async def test_the_page_renders_discord_markdown_and_nothing_else() -> None:
+    from playwright.async_api import async_playwright
+
+    script = Path(__file__).parents[2] / "bot" / "sandbox" / "page" / "app.js"
+    cases = {
+        "**bold** *it* __under__ ~~gone~~": (
+            "<strong>bold</strong> <em>it</em> <u>under</u> <s>gone</s>"
+        ),
+        "year_from and a_b_c stay": "year_from and a_b_c stay",
+        "`<b>` and ```\n**x**\n```": "<code>&lt;b&gt;</code> and <pre><code>**x**\n</code></pre>",
+        "\\*not italic\\*": "*not italic*",
+        "<script>alert(1)</script>": "&lt;script&gt;alert(1)&lt;/script&gt;",
+        '[a"b](https://x.org/?q="><img>)': (
+            '<a href="https://x.org/?q=&quot;&gt;&lt;img&gt;" target="_blank" '
+            'rel="noopener noreferrer">a&quot;b</a>'
+        ),
+        "[x](javascript:alert(1))": "[x](javascript:alert(1))",
+        "# Title\nline\n> quoted": (
+            '<div class="md-h1">Title</div>line<blockquote>quoted</blockquote>'
+        ),
+        "<#1> <@&2> <@3> @everyone": (
+            '<span class="mention">#unknown-channel</span> '
+            '<span class="mention">@unknown-role</span> '
+            '<span class="mention">@unknown-user</span> <span class="mention">@everyone</span>'
+        ),
+        "||secret||": '<span class="spoiler">secret</span>',
+    }
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        page = await browser.new_page()
+        await page.set_content("<!doctype html><title>markdown</title>")
+        await page.add_script_tag(path=script)  # after DOMContentLoaded: the app does not start
+        rendered = await page.evaluate(
+            "cases => Object.fromEntries(cases.map(c => [c, markdown(c)]))", list(cases)
+        )
+        relative = await page.evaluate("formatTimestamp(Date.now() + 90500, 'R')")
+        await browser.close()
+    assert rendered == cases
+    assert relative == "in 2 minutes"

@@ -118,17 +118,17 @@ function markdown(text) {
   s = s.replace(/\|\|([\s\S]+?)\|\|/g, '<span class="spoiler">$1</span>');
   const lines = s.split("\n").map((line) => {
     let m;
-    if ((m = line.match(/^### (.+)$/))) return `<span class="md-h3">${m[1]}</span>`;
-    if ((m = line.match(/^## (.+)$/))) return `<span class="md-h2">${m[1]}</span>`;
-    if ((m = line.match(/^# (.+)$/))) return `<span class="md-h1">${m[1]}</span>`;
-    if ((m = line.match(/^-# (.+)$/))) return `<span class="md-sub">${m[1]}</span>`;
+    if ((m = line.match(/^### (.+)$/))) return `<div class="md-h3">${m[1]}</div>`;
+    if ((m = line.match(/^## (.+)$/))) return `<div class="md-h2">${m[1]}</div>`;
+    if ((m = line.match(/^# (.+)$/))) return `<div class="md-h1">${m[1]}</div>`;
+    if ((m = line.match(/^-# (.+)$/))) return `<div class="md-sub">${m[1]}</div>`;
     if ((m = line.match(/^&gt; ?(.*)$/))) return `<blockquote>${m[1] || "&nbsp;"}</blockquote>`;
     if ((m = line.match(/^\s*[-*] (.+)$/))) return `• ${m[1]}`;
     return line;
   });
-  s = lines.join("\n").replace(/\n(?=<blockquote>|<span class="md-)/g, "")
-    .replace(/(<\/blockquote>|<\/span>)\n/g, (all, tag) =>
-      tag === "</blockquote>" ? tag : all)
+  // Block lines (headings, quotes) break the line themselves: no <br> beside them.
+  s = lines.join("\n").replace(/\n(?=<div class="md-|<blockquote>)/g, "")
+    .replace(/(<\/div>|<\/blockquote>)\n/g, "$1")
     .replace(/\n/g, "<br>");
   for (let pass = 0; pass < 3 && s.includes("\u0000"); pass += 1) {
     s = s.replace(/\u0000(\d+)\u0000/g, (_, i) => slots[Number(i)] ?? "");
