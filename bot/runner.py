@@ -210,7 +210,7 @@ async def sandbox(
     )
     print(f"Connected. You are 'you' in #general of 'Sandbox Server'. Logs: {log_file}")
     if page_url is not None:
-        print(f"Open {page_url} in a browser: the same server, as a Discord-like page.")
+        print(f"Open {page_url} in a browser: the same server, as a Discord-like page.", flush=True)
     print()
     print(HELP + "\n", flush=True)
     try:

@@ -13,6 +13,7 @@ what the page shows, message by message, so the questions can be read against th
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -37,13 +38,17 @@ def start_sandbox(data_dir: Path) -> tuple[subprocess.Popen[str], str, float]:
     """The sandbox as ``make run`` starts it; returns it, the page's URL and the seconds taken."""
     began = time.monotonic()
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/defector-bot"), "sandbox", "--port", "0"],
+        [sys.executable, "-m", "bot", "sandbox", "--port", "0"],
         stdin=subprocess.PIPE,  # kept open: the terminal client waits on it
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         cwd=data_dir,
-        env={"PATH": "/usr/bin:/bin", "DATA_DIR": str(data_dir)},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DATA_DIR": str(data_dir),
+            "PYTHONPATH": os.environ.get("PYTHONPATH", str(ROOT)),
+        },
     )
     assert process.stdout is not None
     for line in process.stdout:
