@@ -8,7 +8,7 @@ const state = {
   channels: [], members: [], roles: [], commands: [],
   messages: new Map(), // id -> message json, for the current channel
   unread: new Set(),
-  socket: null, socketSerial: 0,
+  socket: null, socketSerial: 0, socketMember: null, buffer: null,
   picked: {}, // option name -> {name, value}: an autocomplete choice shown by name, sent by value
   suggestions: [], selected: -1, navigated: false, completeSerial: 0,
 };
@@ -460,18 +460,31 @@ async function act(payload) {
   return answer;
 }
 
-async function load(memberId, channelId) {
+async function fetchState(memberId, channelId) {
   const query = new URLSearchParams();
   if (memberId) query.set("member", memberId);
   if (channelId) query.set("channel", channelId);
   const response = await fetch(`/sandbox/state?${query}`);
   const data = await response.json();
-  if (data.error) {
-    showError(data.error);
-    if (memberId || channelId) return load(null, null);
+  if (!data.error) return data;
+  showError(data.error);
+  return memberId || channelId ? fetchState(null, null) : null;
+}
+
+async function load(memberId, channelId) {
+  // The socket of the member is open before the messages are read, and what it brings in
+  // meanwhile is applied after them: nothing said in between is missed.
+  let data = await fetchState(memberId, channelId);
+  if (!data) return;
+  if ((!state.socket || state.socketMember !== data.me) && !(await connect(data.me))) {
+    showError("The local Discord refused the connection: is the sandbox still running?");
     return;
   }
-  const memberChanged = data.me !== state.me;
+  state.buffer = [];
+  data = await fetchState(data.me, data.channel).catch(() => null);
+  const buffered = state.buffer || [];
+  state.buffer = null;
+  if (!data) return;
   Object.assign(state, {
     me: data.me, channel: data.channel, guild: data.guild, bot: data.bot,
     channels: data.channels, members: data.members, roles: data.roles, commands: data.commands,
@@ -483,39 +496,49 @@ async function load(memberId, channelId) {
   renderChannels();
   renderMembers();
   renderMessages(data.messages);
-  if (memberChanged || !state.socket) connect();
+  buffered.forEach(handleEvent);
+  const status = $("status");
+  status.textContent = `● live as ${memberName(state.me)}`;
+  status.classList.add("live");
   updatePopup();
 }
 
-function connect() {
+function handleEvent(event) {
+  if (state.buffer) { state.buffer.push(event); return; }
+  if (event.type === "message") {
+    if (event.message.channel_id === state.channel) upsertMessage(event.message);
+    else if (!state.unread.has(event.message.channel_id)) {
+      state.unread.add(event.message.channel_id);
+      renderChannels();
+    }
+  } else if (event.type === "delete") {
+    state.messages.delete(event.id);
+    $("messages").querySelector(`li[data-id="${event.id}"]`)?.remove();
+  }
+}
+
+function connect(memberId) {
   if (state.socket) state.socket.close();
   const serial = ++state.socketSerial;
-  const socket = new WebSocket(`ws://${location.host}/sandbox/ws?member=${state.me}`);
+  const socket = new WebSocket(`ws://${location.host}/sandbox/ws?member=${memberId}`);
   state.socket = socket;
+  state.socketMember = memberId;
   const status = $("status");
   status.textContent = "connecting…";
   status.classList.remove("live");
-  socket.addEventListener("message", (frame) => {
-    const event = JSON.parse(frame.data);
-    if (event.type === "hello") {
-      status.textContent = `● live as ${memberName(state.me)}`;
-      status.classList.add("live");
-    } else if (event.type === "message") {
-      if (event.message.channel_id === state.channel) upsertMessage(event.message);
-      else if (!state.unread.has(event.message.channel_id)) {
-        state.unread.add(event.message.channel_id);
-        renderChannels();
-      }
-    } else if (event.type === "delete") {
-      state.messages.delete(event.id);
-      $("messages").querySelector(`li[data-id="${event.id}"]`)?.remove();
-    }
-  });
-  socket.addEventListener("close", () => {
-    if (serial !== state.socketSerial) return;
-    status.textContent = "disconnected: is the sandbox still running?";
-    status.classList.remove("live");
-    state.socket = null;
+  return new Promise((resolve) => {
+    socket.addEventListener("message", (frame) => {
+      const event = JSON.parse(frame.data);
+      if (event.type === "hello") resolve(true);
+      else handleEvent(event);
+    });
+    socket.addEventListener("close", () => {
+      resolve(false);
+      if (serial !== state.socketSerial) return;
+      status.textContent = "disconnected: is the sandbox still running?";
+      status.classList.remove("live");
+      state.socket = null;
+    });
   });
 }
 
