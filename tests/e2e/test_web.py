@@ -137,6 +137,14 @@ async def test_a_newcomer_plays_in_the_browser(sandbox_page: Page, tmp_path: Pat
         await expect(card.locator(".used")).to_contain_text("you used /defector lookup")
         await expect(box).to_have_value("")
 
+        # A select menu works: a search's menu opens a card.
+        await box.fill("/defector search origin: Hungary year_from: 1956 year_to: 1956")
+        await box.press("Enter")
+        menu = page.locator(".message", has_text="people found").locator("select")
+        await menu.select_option(label="Ferenc Puskás")
+        await expect(page.locator(".embed-title", has_text="Ferenc Puskás")).to_be_visible()
+        await expect(menu).to_have_value("")  # the menu shows its placeholder again
+
         # Bad input is explained in the page, not lost.
         await box.fill("/defector lookup nureyev")
         await box.press("Enter")
