@@ -451,6 +451,10 @@ class WebPage:
                 guild_id, channel_id, user_id, path, options, focused
             )
             return {"choices": [{"name": c["name"], "value": c["value"]} for c in choices]}
+        missing = [n for n, spec in specs.items() if spec.get("required") and n not in options]
+        if missing:
+            listed = " ".join(f"{name}: …" for name in missing)
+            raise BadRequest(f"/{path} needs {', '.join(missing)}: /{path} {listed}")
         interaction = await self.server.slash(guild_id, channel_id, user_id, path, options)
         await self._answered(interaction)
         return {}

@@ -228,6 +228,7 @@ async def test_the_page_api_refuses_what_it_cannot_do(sandbox_page: Page) -> Non
         (ask("message", content=" "), "type a message"),
         (ask("message", content="x" * 2001), "at most 2000"),
         (ask("slash", command="nope"), "no command /nope"),
+        (ask("slash", command="defector lookup", options={"name": " "}), "needs name"),
         (ask("slash", **start, options={"rounds": "x"}), "whole number"),
         (ask("slash", **start, options={"colour": "red"}), "no option “colour”"),
         (ask("slash", **start, options={"mode": "semaphore"}), "is not one of"),
