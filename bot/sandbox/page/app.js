@@ -761,6 +761,12 @@ function setup() {
   $("messages").addEventListener("click", (event) => {
     if (event.target.classList.contains("spoiler")) event.target.classList.add("shown");
   });
+  document.addEventListener("keydown", (event) => {
+    // As in Discord: typing anywhere goes to the message box.
+    const typing = event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey;
+    if (typing && document.activeElement === document.body) input.focus();
+  });
+  input.focus();
   setInterval(tickTimestamps, 1000);
   const query = new URLSearchParams(location.search);
   load(query.get("member"), query.get("channel"));
