@@ -669,7 +669,8 @@ function autocomplete(command, options, current) {
     if (answer.error) { setSuggestions(`/${command.path}`, [], answer.error); return; }
     setSuggestions(`/${command.path} · ${current.name}`, answer.choices.map((c) => ({
       label: c.name, option: current.name, value: c.name, sendValue: c.value,
-    })), answer.choices.length ? "" : "No suggestions", optionChips(command, options.map((o) => o.name), current.name));
+    })), `${current.name}: ${current.description || ""}${answer.choices.length ? "" : " — no suggestions"}`,
+    optionChips(command, options.map((o) => o.name), current.name));
   }, 120);
 }
 
