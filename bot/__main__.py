@@ -138,6 +138,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="database to use (default: DATA_DIR/sandbox.sqlite3, never DATABASE_URL)",
     )
+    sandbox.add_argument(
+        "--no-web", action="store_true", help="do not serve the Discord-like page in a browser"
+    )
+    sandbox.add_argument(
+        "--port",
+        type=_whole_number(0, 65535),
+        help="port of the page on 127.0.0.1 (default: 8765, or any free port if that one is "
+        "taken; 0: any free port)",
+    )
     sync = commands.add_parser("sync", help="publish the slash commands now")
     sync.add_argument("--guild", type=_snowflake, help="publish to this guild only (instant)")
 
@@ -330,7 +339,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "sandbox":
         from bot import runner
 
-        asyncio.run(runner.sandbox(settings, args.database))
+        asyncio.run(runner.sandbox(settings, args.database, web=not args.no_web, port=args.port))
         return EXIT_OK
     if args.command == "sync":
         from bot import runner

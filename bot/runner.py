@@ -155,8 +155,11 @@ async def stop_sandbox_bot(bot: DefectorBot) -> None:
     await bot.__aexit__(None, None, None)
 
 
-async def sandbox(settings: Settings, database: str | None = None) -> None:
-    """``defector-bot sandbox``: a local Discord, the real bot, and a terminal to talk to it."""
+async def sandbox(
+    settings: Settings, database: str | None = None, *, web: bool = True, port: int | None = None
+) -> None:
+    """``defector-bot sandbox``: a local Discord, the real bot, and a terminal to talk to it
+    (and, unless ``web`` is false, a Discord-like page on 127.0.0.1:``port``)."""
     from bot.sandbox import LocalDiscord, world
     from bot.sandbox.terminal import HELP, TerminalSession
 
@@ -167,7 +170,17 @@ async def sandbox(settings: Settings, database: str | None = None) -> None:
 
     server = LocalDiscord()
     world.build(server)
-    await server.start()
+    page_url = None
+    if web:
+        from bot.sandbox.web import WebPage, start_with_page
+
+        WebPage(server)
+        try:
+            page_url = await start_with_page(server, port)
+        except OSError as error:
+            raise StartError(str(error)) from None
+    else:
+        await server.start()
     print("Starting the local Discord and the bot (no token, no network)…", flush=True)
     bot = await start_sandbox_bot(
         sandbox_settings(settings, server.api_base, server.gateway_url, server.token, database),
@@ -185,9 +198,12 @@ async def sandbox(settings: Settings, database: str | None = None) -> None:
     print(HELP + "\n", flush=True)
     print(
         f"Connected: you are '{session.member_name}', the owner, in #{session.channel_name}; "
-        f"/who lists the others.\nThe bot's log: {log_file}\n",
+        f"/who lists the others.\nThe bot's log: {log_file}",
         flush=True,
     )
+    if page_url is not None:
+        print(f"Open {page_url} in a browser: the same server, as a Discord-like page.", flush=True)
+    print(flush=True)
     try:
         if sys.stdin.isatty():
             await _prompt_loop(session)

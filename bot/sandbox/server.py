@@ -170,6 +170,7 @@ class LocalDiscord:
         """Pending 3-second deadline checks by interaction id (each removes itself)."""
         self._tasks: set[asyncio.Task[Any]] = set()
         self._listeners: list[MessageListener] = []
+        self._mounts: list[Callable[[web.Application], None]] = []
         self._runner: web.AppRunner | None = None
         self.host = "127.0.0.1"
         self.port = 0
@@ -185,16 +186,30 @@ class LocalDiscord:
     def gateway_url(self) -> str:
         return f"ws://{self.host}:{self.port}/gateway"
 
+    def mount(self, setup: Callable[[web.Application], None]) -> None:
+        """Serve more routes from this server (the web page): ``setup(app)`` adds them
+        before the catch-all REST route. Call before ``start``."""
+        if self._runner is not None:
+            raise SandboxError("mount() must come before start()")
+        self._mounts.append(setup)
+
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Listen on ``host:port`` (0: any free port). OSError if the port is taken."""
         if self._runner is not None:
             raise SandboxError("LocalDiscord already started")
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("GET", "/gateway", self.gateway.handle)
+        for setup in self._mounts:
+            setup(app)
         app.router.add_route("*", "/{tail:.*}", self.rest.handle)
         runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
-        await site.start()
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
         self._runner = runner
         self.host = host
         self.port = int(runner.addresses[0][1])
