@@ -636,10 +636,9 @@ class Game:
         awards = []
         for player_id, entry in open_.entries.items():
             correct = entry.verdict is Verdict.CORRECT
+            elapsed = entry.at - open_.opened_at
             points = (
-                self.settings.points(elapsed=entry.at - open_.opened_at, hints_seen=entry.hints_seen)
-                if correct
-                else 0
+                self.settings.points(elapsed=elapsed, hints_seen=entry.hints_seen) if correct else 0
             )
             awards.append(
                 Award(

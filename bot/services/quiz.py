@@ -61,6 +61,7 @@ KIND_GROUPS: dict[str, frozenset[QuestionKind]] = {
     "who": frozenset({QuestionKind.WHO}),
 }
 ALL_KINDS = frozenset(QuestionKind)
+DIFFICULTY_NAMES = {1: "easy", 2: "medium", 3: "hard"}
 
 
 def parse_kinds(text: str | None) -> frozenset[QuestionKind]:
@@ -152,6 +153,7 @@ class QuizService:
     ) -> RunningGame:
         if channel_id in self.games:
             raise store.GameAlreadyRunning()
+        self.require_questions(settings.kinds, difficulty)
         game_id = await store.create_game(
             self.sessions,
             guild_id=guild_id,
@@ -180,6 +182,24 @@ class QuizService:
         self.games[channel_id] = running
         running.task = asyncio.create_task(self._drive(running), name=f"quiz-{game_id}")
         return running
+
+    def require_questions(
+        self, kinds: frozenset[QuestionKind], difficulty: int | None = None
+    ) -> None:
+        """Refuse, before anything is announced, a game whose kinds and difficulty no question
+        fits; say which difficulties those kinds do have."""
+        if self.generator.available(kinds, difficulty):
+            return
+        groups = ", ".join(name for name, group in KIND_GROUPS.items() if group & kinds)
+        if difficulty is None:
+            raise InvalidInput(f"No questions about {groups} can be asked; choose other kinds.")
+        generator = self.generator
+        served = [name for d, name in DIFFICULTY_NAMES.items() if generator.available(kinds, d)]
+        there = f" (there are {' and '.join(served)} ones)" if served else ""
+        raise InvalidInput(
+            f"There are no {DIFFICULTY_NAMES[difficulty]} questions about {groups}{there}: "
+            "choose another difficulty or other kinds."
+        )
 
     async def _drive(self, running: RunningGame) -> None:
         game = running.game

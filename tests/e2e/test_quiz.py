@@ -22,6 +22,7 @@ from tests.e2e.conftest import (
     BORIS,
     CHANNEL,
     GUILD,
+    HOST,
     OTHER_CHANNEL,
     OTHER_GUILD,
     SECOND_CHANNEL,
@@ -66,6 +67,16 @@ async def final_message(world: World, channel: int = CHANNEL) -> Message:
     )
 
 
+def scorers(result: Message) -> list[str]:
+    """The "Got it" lines of a result embed: "<@id> +points (time)"."""
+    got = next(f for f in result.embeds[0]["fields"] if f["name"] == "Got it")
+    return [line for line in str(got["value"]).splitlines() if line.startswith("<@")]
+
+
+def field(message: Message, name: str) -> str:
+    return str(next(f for f in message.embeds[0]["fields"] if f["name"] == name)["value"])
+
+
 async def tick(clock: ManualClock, seconds: float, *, sleepers: int = 1) -> None:
     """Let ``seconds`` pass once the game drivers are asleep on the clock."""
     await clock.sleepers(sleepers)
@@ -93,7 +104,8 @@ async def press(world: World, message: Message, index: int, user: int) -> Messag
 
 
 async def test_a_buttons_game_with_several_members(world: World, clock: ManualClock) -> None:
-    await start(world, {"rounds": 2, "seconds": 10, "kinds": "year", "mode": "buttons"})
+    # The host starts it and does not answer: the questions run their full time.
+    await start(world, {"rounds": 2, "seconds": 10, "kinds": "year", "mode": "buttons"}, user=HOST)
     first = await question_message(world, 1)
     question = game_in(world).game.current
     assert question is not None and len(first.buttons()) == 4
@@ -115,8 +127,14 @@ async def test_a_buttons_game_with_several_members(world: World, clock: ManualCl
 
     await tick(clock, 4.5)  # the question closes
     result = await result_message(world, 1)
-    text = result.embed_text()
-    assert f"<@{ALICE}> +" in text and f"<@{ADMIN}> +" in text and f"<@{BORIS}>" not in text
+    text = "\n".join(scorers(result))
+    assert f"<@{ALICE}> +10 (0.0 s)" in text and f"<@{ADMIN}> +7 (6.0 s)" in text
+    assert f"<@{BORIS}>" not in text  # wrong: not among those who got it...
+    assert field(result, "Standings").splitlines() == [  # ...but playing, so ranked
+        f"1. <@{ALICE}> · 10 points",
+        f"2. <@{ADMIN}> · 7 points",
+        f"3. <@{BORIS}> · 0 points",
+    ]
     assert any(b.label and b.label.startswith("Learn more") for b in result.buttons())
     closed = await world.wait_for(
         lambda m: m.id == first.id and all(b.disabled for b in m.buttons())
@@ -161,7 +179,7 @@ async def test_a_typed_game_first_correct_message_wins(world: World, clock: Manu
 async def test_one_game_per_channel_and_channels_do_not_interfere(
     world: World, clock: ManualClock
 ) -> None:
-    await start(world, {"rounds": 1, "seconds": 10, "kinds": "year"})
+    await start(world, {"rounds": 1, "seconds": 10, "kinds": "year"}, user=HOST)
     second = await world.reply(await world.slash("quiz start", {"rounds": 1}, user=BORIS))
     assert second.ephemeral and "already running" in second.content
     await start(world, {"rounds": 1, "seconds": 10, "kinds": "who"}, user=BORIS,
@@ -172,8 +190,8 @@ async def test_one_game_per_channel_and_channels_do_not_interfere(
     await press(world, here, choice_index(q_here, True), ALICE)
     await press(world, there, choice_index(q_there, False), ALICE)
     await tick(clock, 10.5, sleepers=2)
-    assert f"<@{ALICE}> +" in (await result_message(world, 1)).embed_text()
-    assert f"<@{ALICE}>" not in (await result_message(world, 1, OTHER_CHANNEL)).embed_text()
+    assert scorers(await result_message(world, 1))[0].startswith(f"<@{ALICE}> +")
+    assert scorers(await result_message(world, 1, OTHER_CHANNEL)) == []
 
 
 async def test_stop_skip_hint_belong_to_the_starter_or_moderators(

@@ -1240,9 +1240,7 @@ class GameMachine(RuleBasedStateMachine):
                 assert a.correct == (a.verdict is Verdict.CORRECT)
                 assert a.hints_seen <= r.hints_used
                 # However the question closed, a right answer scores as at a timeout.
-                at_timeout = self.settings.points(
-                    elapsed=a.response_time, hints_seen=a.hints_seen
-                )
+                at_timeout = self.settings.points(elapsed=a.response_time, hints_seen=a.hints_seen)
                 assert a.points == (at_timeout if a.correct else 0)
                 assert a.points >= 1 or not a.correct
             if mode is Mode.TYPED:
