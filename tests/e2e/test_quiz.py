@@ -10,8 +10,11 @@ import asyncio
 
 import pytest
 
+from bot.db.quiz import running_game_in_channel
 from bot.errors import NotFound
+from bot.quiz.game import GameSettings
 from bot.quiz.model import Question
+from bot.quiz.questions import QuestionGenerator
 from bot.sandbox import CommandNotPermitted
 from bot.sandbox.model import Message
 from bot.services.clock import ManualClock
@@ -334,3 +337,155 @@ async def test_a_start_whose_defer_fails_still_announces_its_game(
     assert f"Started by <@{ALICE}>" in announced.content
     await question_message(world, 1)  # the game runs
     world.server.violations.clear()  # the unanswered interaction is what this test injected
+
+
+# -- the quiz as played: pace, one scoring rule, wording --------------------------------------
+
+
+async def test_a_lone_players_click_closes_the_question_at_once(
+    world: World, clock: ManualClock
+) -> None:
+    await start(world, {"rounds": 1, "seconds": 30, "kinds": "year", "mode": "buttons"})
+    first = await question_message(world, 1)
+    question = game_in(world).game.current
+    assert question is not None
+    locked = await press(world, first, choice_index(question, True), ALICE)
+    assert locked.ephemeral and "Locked in" in locked.content
+    # No time passes: the only player has answered, so the result comes now.
+    result = await result_message(world, 1)
+    assert "Closed early: everyone playing had answered." in result.embed_text()
+    assert scorers(result) == [f"<@{ALICE}> +10 (0.0 s)"]
+    assert field(result, "Standings") == f"1. <@{ALICE}> · 10 points"
+    final = await final_message(world)
+    assert "1 question ·" in final.embed_text()  # not "1 questions"
+
+
+async def test_a_question_waits_for_everyone_playing_then_closes_early(
+    world: World, clock: ManualClock
+) -> None:
+    await start(world, {"rounds": 2, "seconds": 30, "kinds": "year", "mode": "buttons"})
+    first = await question_message(world, 1)
+    question = game_in(world).game.current
+    assert question is not None
+    await tick(clock, 3)
+    await press(world, first, choice_index(question, True), BORIS)
+    assert game_in(world).game.question_number == 1 and game_in(world).game.current is not None
+    await press(world, first, choice_index(question, False), ALICE)  # the starter, last
+    result = await result_message(world, 1)
+    assert "Closed early" in result.embed_text()
+    assert scorers(result) == [f"<@{BORIS}> +10 (3.0 s)"]  # 10 × (1 − 0.5 × 3/30) = 9.5 → 10
+    assert field(result, "Standings").splitlines() == [
+        f"1. <@{BORIS}> · 10 points",
+        f"2. <@{ALICE}> · 0 points",
+    ]
+
+    # Question 2: Boris played question 1, so Alice alone no longer closes it.
+    await tick(clock, 4)
+    second = await question_message(world, 2)
+    question = game_in(world).game.current
+    assert question is not None
+    await press(world, second, choice_index(question, True), ALICE)
+    status = await world.reply(await world.slash("quiz status", {}, user=BORIS))
+    assert status.ephemeral and "Question 2 of 2" in status.content
+    assert "You are #1 of 2 with 10 points." in status.content  # the reader's own place
+    await tick(clock, 30.5)  # Boris never answers: the timer closes it
+    result = await result_message(world, 2)
+    assert "Closed early" not in result.embed_text()
+    assert scorers(result) == [f"<@{ALICE}> +10 (0.0 s)"]
+
+
+async def test_skip_or_stop_after_a_lock_in_scores_it_and_the_ledger_agrees(
+    world: World, clock: ManualClock
+) -> None:
+    await start(world, {"rounds": 3, "seconds": 10, "kinds": "year", "mode": "buttons"})
+    first = await question_message(world, 1)
+    question = game_in(world).game.current
+    assert question is not None
+    await tick(clock, 6)
+    await press(world, first, choice_index(question, True), BORIS)  # Alice has not answered
+    await world.reply(await world.slash("quiz skip", {}, user=ALICE))
+    result = await result_message(world, 1)
+    assert "Skipped. Answers locked in before it count." in result.embed_text()
+    assert scorers(result) == [f"<@{BORIS}> +7 (6.0 s)"]  # as if the time had run out
+
+    await tick(clock, 4)
+    second = await question_message(world, 2)
+    question = game_in(world).game.current
+    assert question is not None
+    await press(world, second, choice_index(question, True), BORIS)
+    await world.reply(await world.slash("quiz stop", {}, user=ALICE))
+    result = await result_message(world, 2)
+    assert "The quiz was stopped. Answers locked in before it count." in result.embed_text()
+    assert scorers(result) == [f"<@{BORIS}> +10 (0.0 s)"]
+    final = await final_message(world)
+    assert f"1. <@{BORIS}> · 17 points" in final.embed_text()
+    assert f"🏆 <@{BORIS}>" in final.embed_text()
+
+    # What the channel was told is what the ledger holds and the stats show.
+    figures = await service(world).stats(user_id=BORIS, guild_id=GUILD)
+    assert (figures.answers, figures.correct, figures.points) == (2, 2, 17)
+    stats = await world.reply(await world.slash("quiz stats", {}, user=BORIS))
+    assert "2/2 right" in stats.embed_text() and "Points: 17" in stats.embed_text()
+
+
+async def test_an_impossible_kind_and_difficulty_is_refused_before_anything_is_announced(
+    world: World, clock: ManualClock
+) -> None:
+    quiz = service(world)
+    real = quiz.generator
+    # A one-person catalogue: a "who is this?" question needs four people to choose from.
+    quiz.generator = QuestionGenerator(real.records[:1], quiz.rng)
+    before = len(world.server.messages(CHANNEL))
+    refused = await world.reply(
+        await world.slash("quiz start", {"kinds": "who", "difficulty": "hard"})
+    )
+    assert refused.ephemeral
+    assert refused.content.startswith("There are no hard questions about who")
+    assert world.server.messages(CHANNEL)[before:] == [refused]  # nothing public
+    assert CHANNEL not in quiz.games
+    assert await running_game_in_channel(quiz.sessions, channel_id=CHANNEL) is None
+
+    quiz.generator = real  # the channel is free: the full catalogue has hard "who" questions
+    await start(world, {"kinds": "who", "difficulty": "hard", "rounds": 1})
+    await question_message(world, 1)
+
+
+async def test_typed_mode_says_who_got_it_in_the_channel(world: World, clock: ManualClock) -> None:
+    await start(world, {"rounds": 1, "seconds": 30, "kinds": "year", "mode": "typed"})
+    await question_message(world, 1)
+    question = game_in(world).game.current
+    assert question is not None
+    await tick(clock, 2.5)
+    await world.server.user_message(GUILD, CHANNEL, BORIS, f"{question.answer}")
+    result = await result_message(world, 1)
+    assert result.content == f"✅ <@{BORIS}> +10 (2.5 s)"
+    assert result.allowed_mentions is not None and result.allowed_mentions.get("parse") == []
+    assert field(result, "Standings") == f"1. <@{BORIS}> · 10 points"
+    await final_message(world)
+
+
+async def test_the_rules_and_a_hints_cost_are_shown_before_they_matter(
+    world: World, clock: ManualClock
+) -> None:
+    rules = GameSettings()
+    cost = f"−{rules.hint_cost} points on every answer given after it"
+    fastest = rules.points(elapsed=0, hints_seen=0)
+    slowest = rules.points(elapsed=rules.seconds_per_question, hints_seen=0)
+    shown = (await world.reply(await world.slash("help"))).embed_text()
+    assert f"{fastest} points at once down to {slowest} points at the last second" in shown
+    assert f"/quiz hint: A hint for the open question ({cost})" in shown
+    announced = await start(world, {"rounds": 1, "seconds": 30, "kinds": "year"})
+    assert "Scoring: Buttons: one click each" in announced.content
+    assert f"takes {rules.hint_cost} points off every answer given after it" in announced.content
+    asked = await question_message(world, 1)
+    assert f"Hint: /quiz hint ({cost})" in asked.embed_text()
+
+    # The admin (a moderator) plays: once locked in, no hint for them.
+    question = game_in(world).game.current
+    assert question is not None
+    await press(world, asked, choice_index(question, False), ADMIN)
+    refused = await world.reply(await world.slash("quiz hint", {}, user=ADMIN))
+    assert refused.ephemeral and "already locked in" in refused.content
+    assert game_in(world).game.hints_used == 0
+    hint = await world.reply(await world.slash("quiz hint", {}, user=ALICE))  # still thinking
+    assert not hint.ephemeral and hint.content.startswith("💡 Hint:") and cost in hint.content
