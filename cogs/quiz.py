@@ -35,6 +35,9 @@ from bot.ui.text import plural
 
 log = logging.getLogger(__name__)
 DEFER_AFTER = 2.0
+ANNOUNCE_WITHIN = 5.0
+"""Seconds a new game's first question waits for its announcement (which states the rules)
+to be posted; normally it is there within milliseconds."""
 """Seconds /quiz start may spend on the database before it acknowledges the interaction
 (Discord drops an interaction not acknowledged within 3 s)."""
 
@@ -194,7 +197,18 @@ class Quiz(commands.Cog):
             self._start(interaction, rounds, kinds, mode, seconds, difficulty, target)
         )
         acknowledged = await self._defer_if_slow(interaction, work)
-        announcement = await work  # its errors reach the tree's on_error, which knows a defer
+        game, announcement = await work  # errors reach the tree's on_error, which knows a defer
+        try:
+            await self._announce_start(interaction, acknowledged, announcement)
+        finally:
+            game.announced.set()  # the first question may go now (also if this failed)
+
+    async def _announce_start(
+        self,
+        interaction: discord.Interaction[DefectorBot],
+        acknowledged: bool | None,
+        announcement: str,
+    ) -> None:
         if acknowledged is None:
             await interaction.response.send_message(announcement)
         elif acknowledged:
@@ -211,7 +225,9 @@ class Quiz(commands.Cog):
                 await channel.send(announcement)
 
     async def _defer_if_slow(
-        self, interaction: discord.Interaction[DefectorBot], work: asyncio.Future[str]
+        self,
+        interaction: discord.Interaction[DefectorBot],
+        work: asyncio.Future[tuple[RunningGame, str]],
     ) -> bool | None:
         """Wait for ``work`` until ``defer_after`` seconds after the interaction was created;
         if it is not done by then, defer (ephemeral, "thinking"). None: not deferred; True:
@@ -236,8 +252,8 @@ class Quiz(commands.Cog):
         seconds: int | None,
         difficulty: str | None,
         target: int | None,
-    ) -> str:
-        """Start the game; the public announcement of it."""
+    ) -> tuple[RunningGame, str]:
+        """Start the game; the game and its public announcement."""
         assert interaction.guild_id is not None and interaction.channel_id is not None
         config = await self.service.guild_settings(interaction.guild_id)
         if not config.allows_channel(interaction.channel_id):
@@ -269,6 +285,7 @@ class Quiz(commands.Cog):
                 settings=settings,
                 reveal=config.reveal_answers,
                 difficulty=DIFFICULTY.get(difficulty or ""),
+                announce_within=ANNOUNCE_WITHIN,
             )
         except GameAlreadyRunning:
             running = self.service.games.get(interaction.channel_id)
@@ -283,7 +300,7 @@ class Quiz(commands.Cog):
                 f"A quiz is already running in this channel: answer {where}, or see `/quiz status`."
             ) from None
         how = "click a button" if chosen is Mode.BUTTONS else "type your answer"
-        return (
+        return game, (
             f"Quiz #{game.id}: {plural(settings.rounds, 'question')}, "
             f"{int(settings.seconds_per_question)} s each; {how}. "
             f"Started by {ui.mention(interaction.user.id)}.\n"

@@ -106,6 +106,10 @@ class RunningGame:
     task: asyncio.Task[None] | None = None
     pending: list[GameEvent] = field(default_factory=list)
     """Events ``tick`` returned that the driver has not handled yet."""
+    announced: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set by whoever announces the game (the cog, once its announcement is posted): the
+    first question waits for it, up to ``announce_within`` seconds."""
+    announce_within: float = 0.0
 
     @property
     def settings(self) -> GameSettings:
@@ -150,7 +154,11 @@ class QuizService:
         settings: GameSettings,
         reveal: bool = True,
         difficulty: int | None = None,
+        announce_within: float = 0.0,
     ) -> RunningGame:
+        """Start a game in ``channel_id``. With ``announce_within``, its first question waits
+        (that long at most) for ``RunningGame.announced``, so that the announcement with the
+        rules comes before the question in the channel."""
         if channel_id in self.games:
             raise store.GameAlreadyRunning()
         self.require_questions(settings.kinds, difficulty)
@@ -179,6 +187,7 @@ class QuizService:
             game_id=str(game_id),
         )
         running = RunningGame(game_id, guild_id, channel_id, starter_id, game, reveal)
+        running.announce_within = announce_within
         self.games[channel_id] = running
         running.task = asyncio.create_task(self._drive(running), name=f"quiz-{game_id}")
         return running
@@ -204,6 +213,10 @@ class QuizService:
     async def _drive(self, running: RunningGame) -> None:
         game = running.game
         try:
+            if running.announce_within > 0:
+                await self.clock.sleep_until(
+                    self.clock.now() + running.announce_within, running.announced
+                )
             question = game.start(self.clock.now())
             while question is not None:
                 await self._show(running, question)

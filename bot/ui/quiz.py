@@ -93,14 +93,20 @@ def mode_rule(settings: GameSettings) -> str:
     )
 
 
-def hint_rule(settings: GameSettings) -> str:
+def hint_rule(settings: GameSettings, *, both_modes: bool = False) -> str:
+    """What a hint costs, and who may take one (the starter or a moderator, as the service
+    says; in buttons mode not after their own click)."""
+    who = "the starter or a moderator"
+    if both_modes:
+        who += "; with buttons, before their own click"
+    elif settings.mode is Mode.BUTTONS:
+        who += ", before their own click"
     if settings.hint_cost == 0:
-        return "Hints (`/quiz hint`) are free"
+        return f"Hints (/quiz hint, for {who}) are free"
     floor = settings.points(elapsed=settings.seconds_per_question, hints_seen=99)
     return (
-        f"A hint (`/quiz hint`) takes {points(settings.hint_cost)} off every answer given "
-        f"after it (a right answer still earns at least {points(floor)}); once you have "
-        "clicked, you can't take one"
+        f"A hint (/quiz hint, for {who}) takes {points(settings.hint_cost)} off every "
+        f"answer given after it; a right answer still earns at least {points(floor)}"
     )
 
 
@@ -112,7 +118,7 @@ def scoring_rules(settings: GameSettings) -> str:
 def all_scoring_rules(settings: GameSettings) -> str:
     """The scoring rules of both modes (``settings`` gives the defaults), for /help."""
     buttons, typed = replace(settings, mode=Mode.BUTTONS), replace(settings, mode=Mode.TYPED)
-    return f"{mode_rule(buttons)}.\n{mode_rule(typed)}.\n{hint_rule(buttons)}."
+    return f"{mode_rule(buttons)}.\n{mode_rule(typed)}.\n{hint_rule(buttons, both_modes=True)}."
 
 
 # -- questions -------------------------------------------------------------------------------

@@ -479,6 +479,8 @@ async def test_the_rules_and_a_hints_cost_are_shown_before_they_matter(
     assert f"takes {rules.hint_cost} points off every answer given after it" in announced.content
     asked = await question_message(world, 1)
     assert f"Hint: /quiz hint ({cost})" in asked.embed_text()
+    posted = [m.id for m in world.server.messages(CHANNEL)]
+    assert posted.index(announced.id) < posted.index(asked.id)  # the rules come first
 
     # The admin (a moderator) plays: once locked in, no hint for them.
     question = game_in(world).game.current
