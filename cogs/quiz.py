@@ -326,7 +326,9 @@ class Quiz(commands.Cog):
         cost = ui.hint_cost(self.service.running(interaction.channel_id).settings)
         await interaction.response.send_message(f"💡 Hint: {text}\n({cost})")
 
-    @quiz.command(name="skip", description="Skip the open question (no points)")
+    @quiz.command(
+        name="skip", description="Skip the open question (answers already locked in still count)"
+    )
     async def skip(self, interaction: discord.Interaction[DefectorBot]) -> None:
         assert interaction.channel_id is not None
         self.service.skip(

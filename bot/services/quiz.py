@@ -380,6 +380,16 @@ class QuizService:
             raise NotFound("That question has closed.")
         return outcome
 
+    def is_open(self, channel_id: int | None, game_id: int, number: int) -> bool:
+        """Whether question ``number`` of game ``game_id`` still takes answers there."""
+        running = self.games.get(channel_id) if channel_id is not None else None
+        return (
+            running is not None
+            and running.id == game_id
+            and running.game.phase is Phase.ASKING
+            and running.game.question_number == number
+        )
+
     def _control(self, channel_id: int, user_id: int, moderator: bool) -> RunningGame:
         running = self.running(channel_id)
         if user_id != running.starter_id and not moderator:

@@ -182,7 +182,8 @@ class AnswerButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         async def answer() -> None:
-            outcome = services_of(interaction).quiz.click(
+            quiz = services_of(interaction).quiz
+            outcome = quiz.click(
                 channel_id=interaction.channel_id,
                 game_id=self.game_id,
                 number=self.number,
@@ -191,7 +192,11 @@ class AnswerButton(
                 event_id=interaction.id,
             )
             if outcome is AnswerOutcome.LOCKED_IN:
-                text = "Locked in. Results when the question closes."
+                text = (
+                    "Locked in. Results when the question closes."
+                    if quiz.is_open(interaction.channel_id, self.game_id, self.number)
+                    else "Locked in. Everyone playing has answered: the results are coming."
+                )
             elif outcome is AnswerOutcome.DUPLICATE_EVENT:
                 return
             else:

@@ -350,7 +350,8 @@ async def test_a_lone_players_click_closes_the_question_at_once(
     question = game_in(world).game.current
     assert question is not None
     locked = await press(world, first, choice_index(question, True), ALICE)
-    assert locked.ephemeral and "Locked in" in locked.content
+    assert locked.ephemeral
+    assert locked.content == "Locked in. Everyone playing has answered: the results are coming."
     # No time passes: the only player has answered, so the result comes now.
     result = await result_message(world, 1)
     assert "Closed early: everyone playing had answered." in result.embed_text()
@@ -368,7 +369,8 @@ async def test_a_question_waits_for_everyone_playing_then_closes_early(
     question = game_in(world).game.current
     assert question is not None
     await tick(clock, 3)
-    await press(world, first, choice_index(question, True), BORIS)
+    waiting = await press(world, first, choice_index(question, True), BORIS)
+    assert waiting.content == "Locked in. Results when the question closes."
     assert game_in(world).game.question_number == 1 and game_in(world).game.current is not None
     await press(world, first, choice_index(question, False), ALICE)  # the starter, last
     result = await result_message(world, 1)
