@@ -493,3 +493,29 @@ async def test_the_rules_and_a_hints_cost_are_shown_before_they_matter(
     assert game_in(world).game.hints_used == 0
     hint = await world.reply(await world.slash("quiz hint", {}, user=ALICE))  # still thinking
     assert not hint.ephemeral and hint.content.startswith("💡 Hint:") and cost in hint.content
+
+
+async def test_leaderboard_wording_for_one_player_and_an_unplayed_kind(
+    world: World, clock: ManualClock
+) -> None:
+    await start(world, {"rounds": 1, "seconds": 30, "kinds": "year", "mode": "buttons"})
+    asked = await question_message(world, 1)
+    question = game_in(world).game.current
+    assert question is not None
+    await press(world, asked, choice_index(question, True), ALICE)
+    await final_message(world)
+
+    board = (await world.reply(await world.slash("leaderboard", {}, user=ALICE))).embed_text()
+    assert f"Ranking: 1. <@{ALICE}> · **10 points** · 1/1 right" in board
+    assert "Your rank: #1 with 10 points." in board
+    assert "· 1 player ·" in board  # not "1 players"
+    assert "`" not in board
+    who = (
+        await world.reply(await world.slash("leaderboard", {"kind": "who"}, user=ALICE))
+    ).embed_text()
+    assert "Nobody has answered a “Who did this?” question on this server yet." in who
+    assert "Your rank: You have not answered a “Who did this?” question on this server yet." in who
+    week = (
+        await world.reply(await world.slash("leaderboard", {"period": "week"}, user=BORIS))
+    ).embed_text()
+    assert "Your rank: You have not answered a quiz question on this server this week yet." in week
