@@ -357,7 +357,7 @@ class Quiz(commands.Cog):
         ]
         if running.deadline_wall and game.current is not None:
             lines.append(f"This question closes {ui.timestamp(running.deadline_wall)}")
-        if leader:
+        if leader and leader[0][1] > 0:
             lines.append(f"Leading: {ui.mention(leader[0][0])} with {ui.points(leader[0][1])}")
         lines.append(ui.own_standing(game.standings(), interaction.user.id))
         await interaction.response.send_message("\n".join(lines), ephemeral=True)

@@ -211,6 +211,8 @@ async def test_stop_skip_hint_belong_to_the_starter_or_moderators(
     assert "Skipped" in (await result_message(world, 1)).embed_text()
     status = await world.reply(await world.slash("quiz status", {}, user=BORIS))
     assert status.ephemeral and f"started by <@{ALICE}>" in status.content
+    assert "Leading" not in status.content  # nobody has a point to lead with
+    assert "You have not answered in this quiz yet." in status.content
     await world.reply(await world.slash("quiz stop", {}, user=ALICE))
     final = await final_message(world)
     assert "stopped" in final.embed_text()
