@@ -35,11 +35,11 @@ from bot.ui.text import plural
 
 log = logging.getLogger(__name__)
 DEFER_AFTER = 2.0
+"""Seconds /quiz start may spend on the database before it acknowledges the interaction
+(Discord drops an interaction not acknowledged within 3 s)."""
 ANNOUNCE_WITHIN = 5.0
 """Seconds a new game's first question waits for its announcement (which states the rules)
 to be posted; normally it is there within milliseconds."""
-"""Seconds /quiz start may spend on the database before it acknowledges the interaction
-(Discord drops an interaction not acknowledged within 3 s)."""
 
 DIFFICULTY = {name: level for level, name in DIFFICULTY_NAMES.items()}
 DEFAULTS = GameSettings()
