@@ -152,6 +152,7 @@ from bot.quiz.questions import ASKABLE_METHODS, QuestionGenerator, eligible, met
 from bot.sandbox import LocalDiscord, Message, SandboxError, SandboxMember
 from bot.sandbox.model import Interaction
 from bot.sandbox.rest import Req, Response, RestApi
+from bot.ui.text import plural
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SEED = 20261201
@@ -449,7 +450,9 @@ QUICK = Plan(
 
 @dataclass(frozen=True)
 class Place:
-    """One channel: its guild, its members, and who starts its games."""
+    """One channel: its guild, its members, and who starts its games (the last member, who
+    never clicks nor posts: a buttons question closes early once everyone playing, the
+    starter included, has answered, and these games must stay open for the whole phase)."""
 
     index: int
     guild_id: int
@@ -458,11 +461,11 @@ class Place:
 
     @property
     def starter_id(self) -> int:
-        return self.member_ids[0]
+        return self.member_ids[-1]
 
 
 def layout(plan: Plan) -> list[Place]:
-    per_channel = max(plan.clickers * (plan.waves + 1), TYPED_POSTERS)
+    per_channel = max(plan.clickers * (plan.waves + 1), TYPED_POSTERS) + 1  # + the starter
     places = []
     for index in range(plan.games):
         first = FIRST_MEMBER_ID + index * per_channel
@@ -1352,9 +1355,9 @@ async def bench(
     rng = random.Random(seed + 1)
     log(
         f"plan: {plan.games} games in {plan.games} channels over {plan.guilds} guilds; "
-        f"{plan.waves} waves of {plan.games * plan.clickers} clicks over "
+        f"{plural(plan.waves, 'wave')} of {plan.games * plan.clickers} clicks over "
         f"{plan.wave_seconds:g} s; a block of {plan.games * plan.typed_wrong_per_channel} wrong "
-        f"guesses and {plan.typed_blocks} played blocks of "
+        f"guesses and {plural(plan.typed_blocks, 'played block')} of "
         f"{plan.games * plan.typed_per_channel} messages; seed {seed}"
     )
     subjects: list[Subject] = []
@@ -1695,9 +1698,11 @@ def print_report(
         f"{plan.games} games over {plan.guilds} guilds{'; quick run' if args.quick else ''}"
     )
     print(
-        f"{plan.waves} waves x {plan.games * plan.clickers} clicks over {plan.wave_seconds:g} s "
+        f"{plural(plan.waves, 'wave')} x {plan.games * plan.clickers} clicks over "
+        f"{plan.wave_seconds:g} s "
         f"({offered:.0f}/s offered); typed: {plan.games * plan.typed_wrong_per_channel} wrong "
-        f"guesses, then {plan.typed_blocks} blocks x {plan.games * plan.typed_per_channel} "
+        f"guesses, then {plural(plan.typed_blocks, 'block')} x "
+        f"{plan.games * plan.typed_per_channel} "
         f"messages (1 right in {plan.typed_per_channel}); seed {args.seed}; "
         f"{os.cpu_count()} CPUs"
     )

@@ -7,7 +7,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import DefectorBot
+from bot.quiz.game import GameSettings
 from bot.ui.cards import COLOUR, SOURCE
+from bot.ui.quiz import all_scoring_rules
 from bot.ui.text import clip
 
 INTRO = (
@@ -35,6 +37,9 @@ class Help(commands.Cog):
                 value=clip(command.description, 1024),
                 inline=False,
             )
+        embed.add_field(
+            name="Quiz scoring", value=clip(all_scoring_rules(GameSettings()), 1024), inline=False
+        )
         embed.set_footer(text=SOURCE)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 

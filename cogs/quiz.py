@@ -27,17 +27,23 @@ from bot.quiz.game import (
     QuestionResult,
 )
 from bot.quiz.model import Question, QuestionKind
-from bot.services.quiz import QuizService, RunningGame, parse_kinds
+from bot.services.quiz import DIFFICULTY_NAMES, QuizService, RunningGame, parse_kinds
 from bot.ui import admin as admin_ui
 from bot.ui import quiz as ui
 from bot.ui import settings as settings_ui
+from bot.ui.text import plural
 
 log = logging.getLogger(__name__)
 DEFER_AFTER = 2.0
 """Seconds /quiz start may spend on the database before it acknowledges the interaction
 (Discord drops an interaction not acknowledged within 3 s)."""
+ANNOUNCE_WITHIN = 5.0
+"""Seconds a new game's first question waits for its announcement (which states the rules)
+to be posted; normally it is there within milliseconds."""
 
-DIFFICULTY = {"easy": 1, "medium": 2, "hard": 3}
+DIFFICULTY = {name: level for level, name in DIFFICULTY_NAMES.items()}
+DEFAULTS = GameSettings()
+"""The game's default rules, for command descriptions written before any game exists."""
 KIND_CHOICES = [app_commands.Choice(name=ui.KIND_TITLES[k], value=k.value) for k in QuestionKind]
 KIND_MIXES = [
     "all",
@@ -120,7 +126,14 @@ class Quiz(commands.Cog):
                 message = channel.get_partial_message(game.question_message_id)  # type: ignore[attr-defined]
                 await message.edit(view=ui.question_view(game, question, disabled=True))
         view = ui.learn_more_view(question) if game.reveal else discord.utils.MISSING
-        await channel.send(embed=ui.result_embed(game, result), view=view)
+        # Typed: who got it, in the message itself (an embed is easy to skim past); the
+        # mention names the winner without pinging anyone.
+        await channel.send(
+            content=ui.winner_line(result),
+            embed=ui.result_embed(game, result),
+            view=view,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
 
     async def ended(self, game: RunningGame, result: GameResult) -> None:
         channel = self._channel(game.channel_id)
@@ -184,7 +197,18 @@ class Quiz(commands.Cog):
             self._start(interaction, rounds, kinds, mode, seconds, difficulty, target)
         )
         acknowledged = await self._defer_if_slow(interaction, work)
-        announcement = await work  # its errors reach the tree's on_error, which knows a defer
+        game, announcement = await work  # errors reach the tree's on_error, which knows a defer
+        try:
+            await self._announce_start(interaction, acknowledged, announcement)
+        finally:
+            game.announced.set()  # the first question may go now (also if this failed)
+
+    async def _announce_start(
+        self,
+        interaction: discord.Interaction[DefectorBot],
+        acknowledged: bool | None,
+        announcement: str,
+    ) -> None:
         if acknowledged is None:
             await interaction.response.send_message(announcement)
         elif acknowledged:
@@ -201,7 +225,9 @@ class Quiz(commands.Cog):
                 await channel.send(announcement)
 
     async def _defer_if_slow(
-        self, interaction: discord.Interaction[DefectorBot], work: asyncio.Future[str]
+        self,
+        interaction: discord.Interaction[DefectorBot],
+        work: asyncio.Future[tuple[RunningGame, str]],
     ) -> bool | None:
         """Wait for ``work`` until ``defer_after`` seconds after the interaction was created;
         if it is not done by then, defer (ephemeral, "thinking"). None: not deferred; True:
@@ -226,8 +252,8 @@ class Quiz(commands.Cog):
         seconds: int | None,
         difficulty: str | None,
         target: int | None,
-    ) -> str:
-        """Start the game; the public announcement of it."""
+    ) -> tuple[RunningGame, str]:
+        """Start the game; the game and its public announcement."""
         assert interaction.guild_id is not None and interaction.channel_id is not None
         config = await self.service.guild_settings(interaction.guild_id)
         if not config.allows_channel(interaction.channel_id):
@@ -258,6 +284,7 @@ class Quiz(commands.Cog):
                 settings=settings,
                 reveal=config.reveal_answers,
                 difficulty=DIFFICULTY.get(difficulty or ""),
+                announce_within=ANNOUNCE_WITHIN,
             )
         except GameAlreadyRunning:
             running = self.service.games.get(interaction.channel_id)
@@ -272,9 +299,11 @@ class Quiz(commands.Cog):
                 f"A quiz is already running in this channel: answer {where}, or see `/quiz status`."
             ) from None
         how = "click a button" if chosen is Mode.BUTTONS else "type your answer"
-        return (
-            f"Quiz #{game.id}: {settings.rounds} questions, {int(settings.seconds_per_question)} s "
-            f"each; {how}. Started by {ui.mention(interaction.user.id)}."
+        return game, (
+            f"Quiz #{game.id}: {plural(settings.rounds, 'question')}, "
+            f"{int(settings.seconds_per_question)} s each; {how}. "
+            f"Started by {ui.mention(interaction.user.id)}.\n"
+            f"Scoring: {ui.scoring_rules(settings)}"
         )
 
     @start.autocomplete("kinds")
@@ -285,15 +314,20 @@ class Quiz(commands.Cog):
         mixes = [m for m in KIND_MIXES if m.startswith(wanted) or wanted in m] or KIND_MIXES
         return [app_commands.Choice(name=m, value=m) for m in mixes[:25]]
 
-    @quiz.command(name="hint", description="A hint for the open question (costs points)")
+    @quiz.command(
+        name="hint", description=f"A hint for the open question ({ui.hint_cost(DEFAULTS)})"
+    )
     async def hint(self, interaction: discord.Interaction[DefectorBot]) -> None:
         assert interaction.channel_id is not None
         text = self.service.hint(
             interaction.channel_id, interaction.user.id, moderator=is_moderator(interaction)
         )
-        await interaction.response.send_message(f"💡 Hint: {text}")
+        cost = ui.hint_cost(self.service.running(interaction.channel_id).settings)
+        await interaction.response.send_message(f"💡 Hint: {text}\n({cost})")
 
-    @quiz.command(name="skip", description="Skip the open question (no points)")
+    @quiz.command(
+        name="skip", description="Skip the open question (answers already locked in still count)"
+    )
     async def skip(self, interaction: discord.Interaction[DefectorBot]) -> None:
         assert interaction.channel_id is not None
         self.service.skip(
@@ -322,8 +356,9 @@ class Quiz(commands.Cog):
         ]
         if running.deadline_wall and game.current is not None:
             lines.append(f"This question closes {ui.timestamp(running.deadline_wall)}")
-        if leader:
-            lines.append(f"Leading: {ui.mention(leader[0][0])} with {leader[0][1]} pts")
+        if leader and leader[0][1] > 0:
+            lines.append(f"Leading: {ui.mention(leader[0][0])} with {ui.points(leader[0][1])}")
+        lines.append(ui.own_standing(game.standings(), interaction.user.id))
         await interaction.response.send_message("\n".join(lines), ephemeral=True)
 
     @quiz.command(name="stats", description="Quiz figures for you or another member")

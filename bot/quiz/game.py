@@ -18,13 +18,21 @@ Rules worth knowing (each is tested in ``tests/quiz/test_game.py``):
   call caused it; :meth:`Game.tick` (or :meth:`Game.drain_events`) hands them out. Return values
   of the other methods are for the caller's immediate reply.
 * **Buttons** mode: one locked answer per player, checked against ``question.accepted``
-  (the judge is for typed text only); every correct player scores at ``TIMEOUT``, faster more.
+  (the judge is for typed text only); every correct player scores when the question closes,
+  faster more (:meth:`GameSettings.points`).
+* **Early close** (buttons): the players of a game are the starter and everyone who has
+  answered any of its questions. Once all of them have locked in an answer, the question
+  closes at once (``ALL_ANSWERED``); a lone starter's click closes it. The timer is the
+  fallback for a player who went quiet.
 * **Typed** mode: the judge decides; the first ``CORRECT`` guess wins and closes the question.
   ``CLOSE`` earns no partial credit: it only lets the bot say "close!".
-* **Hints** may be asked by anyone. A hint costs ``hint_cost`` points to answers given *after* it
+* **Hints** may be asked by anyone who has not locked in an answer to the open question
+  (:class:`AlreadyLockedIn`). A hint costs ``hint_cost`` points to answers given *after* it
   was revealed (an answer locked before a hint keeps its value), never below 1 point.
-* **Void closes** (``SKIPPED``, ``STOPPED``, ``INACTIVE``, ``INTERRUPTED``) still record one
-  :class:`Award` per player who answered, with its verdict, but 0 points.
+* **Every close scores.** However a question closes (time, early, skipped, stopped, the game
+  going silent or interrupted), the answers locked in by then are judged and scored as if
+  its time had run out: one :class:`Award` per player who answered. What a player saw locked
+  in is what the ledger, the stats and the result all count.
 * **Repeats.** The game refuses a question whose subject was already asked, whose kind is not in
   the settings, or (buttons) that has no choices; it asks the source again, at most
   :data:`MAX_DRAWS` times per question, then the game ends ``EXHAUSTED``.
@@ -42,6 +50,13 @@ from bot.quiz.model import Question, QuestionKind, Verdict
 
 MAX_DRAWS = 3
 """How many times the game asks its source for an acceptable question before giving up."""
+BASE_POINTS = 10
+"""What a right answer is worth: typed, or the fastest click."""
+HINT_COST = 3
+"""Points a hint takes off every answer given after it."""
+SLOWEST_SHARE = 0.5
+"""Buttons: the share of ``base_points`` a right click at the very deadline earns (the value
+falls evenly from ``base_points`` at the opening)."""
 
 NextQuestion: TypeAlias = Callable[[frozenset[str]], Question | None]
 Judge: TypeAlias = Callable[[Question, str], Verdict]
@@ -74,6 +89,9 @@ class EndReason(StrEnum):
 class CloseReason(StrEnum):
     TIMEOUT = "timeout"
     ANSWERED = "answered"
+    """Typed: someone got it."""
+    ALL_ANSWERED = "all_answered"
+    """Buttons: every player of the game has locked in an answer before the deadline."""
     SKIPPED = "skipped"
     STOPPED = "stopped"
     INACTIVE = "inactive"
@@ -134,6 +152,12 @@ class NoMoreHints(GameError):
     default_message = "There are no more hints for this question."
 
 
+class AlreadyLockedIn(GameError):
+    default_message = (
+        "You have already locked in your answer to this question, so you can't take a hint on it."
+    )
+
+
 class IllegalTransition(GameError):
     default_message = "The game can't do that in its current phase."
 
@@ -162,8 +186,8 @@ class GameSettings:
     inactivity_seconds: float = 120.0
     """The game ends when nobody has answered anything for this long (>= a question's time)."""
     score_target: int | None = None
-    base_points: int = 10
-    hint_cost: int = 3
+    base_points: int = BASE_POINTS
+    hint_cost: int = HINT_COST
 
     MIN_ROUNDS = 1
     MAX_ROUNDS = 50
@@ -207,6 +231,19 @@ class GameSettings:
         if not _is_int(self.hint_cost) or self.hint_cost < 0:
             raise InvalidSettings(f"A hint can't cost {self.hint_cost!r} points.")
 
+    def points(self, *, elapsed: float, hints_seen: int) -> int:
+        """What a right answer given ``elapsed`` seconds after the question opened, with
+        ``hints_seen`` hints revealed, is worth: the one scoring rule (rule texts derive from
+        it too). Typed: ``base_points``. Buttons: from ``base_points`` at once down to
+        ``SLOWEST_SHARE`` of it at the deadline, rounded half up. Each hint takes off
+        ``hint_cost``; never below 1."""
+        penalty = self.hint_cost * hints_seen
+        if self.mode is Mode.TYPED:
+            return max(1, self.base_points - penalty)
+        elapsed = min(max(elapsed, 0.0), self.seconds_per_question)
+        share = 1 - (1 - SLOWEST_SHARE) * elapsed / self.seconds_per_question
+        return max(1, math.floor(self.base_points * share + 0.5) - penalty)
+
 
 @dataclass(frozen=True, slots=True)
 class Award:
@@ -235,6 +272,8 @@ class QuestionResult:
     hints_used: int
     awards: tuple[Award, ...]
     """Exactly one per player who answered, in the order they first answered."""
+    standings: tuple[tuple[int, int], ...] = ()
+    """The game's standings once this question's points were added (as :meth:`Game.standings`)."""
 
     @property
     def scorers(self) -> tuple[Award, ...]:
@@ -288,9 +327,6 @@ class _OpenQuestion:
     entries: dict[int, _Entry] = field(default_factory=dict)
 
 
-_SCORING_CLOSES = frozenset({CloseReason.TIMEOUT, CloseReason.ANSWERED})
-
-
 class Game:
     """One game in one channel. Refuses illegal moves with a :class:`GameError`."""
 
@@ -341,6 +377,19 @@ class Game:
     def question_number(self) -> int:
         """1-based number of the open or last question; 0 before the first."""
         return self._number
+
+    @property
+    def players(self) -> frozenset[int]:
+        """Who plays this game: the starter and everyone who has answered any question."""
+        players = {self.starter_id, *self._scores}
+        if self._open is not None:
+            players.update(self._open.entries)
+        return frozenset(players)
+
+    @property
+    def locked_in(self) -> frozenset[int]:
+        """Buttons: who has locked in an answer to the open question (typed: who has guessed)."""
+        return frozenset(self._open.entries) if self._open is not None else frozenset()
 
     @property
     def hints_used(self) -> int:
@@ -452,13 +501,19 @@ class Game:
         if outcome is AnswerOutcome.WINNER:
             self._close(CloseReason.ANSWERED, now)
             self._settle(now)
+        elif outcome is AnswerOutcome.LOCKED_IN and self.players <= open_.entries.keys():
+            self._close(CloseReason.ALL_ANSWERED, now)
+            self._settle(now)
         return outcome
 
     def hint(self, by: int, now: float, *, moderator: bool = False) -> str:
-        """Reveal the open question's next hint. Anyone may ask: a hint costs everyone."""
-        del by, moderator  # accepted for a uniform signature; hints are open to all
+        """Reveal the open question's next hint. Anyone who has not locked in an answer may
+        ask (buttons: a hint after one's own click could only cost the others)."""
+        del moderator  # accepted for a uniform signature; the rule is the same for all
         self._catch_up(now)
         open_ = self._require_open()
+        if self.settings.mode is Mode.BUTTONS and by in open_.entries:
+            raise AlreadyLockedIn()
         if open_.hints_used >= len(open_.question.hints):
             raise NoMoreHints()
         text = open_.question.hints[open_.hints_used]
@@ -466,7 +521,8 @@ class Game:
         return text
 
     def skip(self, by: int, now: float, *, moderator: bool = False) -> QuestionResult:
-        """Close the open question with no points. Starter or moderator only."""
+        """Close the open question now; answers locked in score as at a timeout. Starter or
+        moderator only."""
         self._catch_up(now)
         self._require_control(by, moderator)
         self._require_open()
@@ -475,7 +531,8 @@ class Game:
         return result
 
     def stop(self, by: int, now: float, *, moderator: bool = False) -> GameResult:
-        """End the game (no points for an open question). Starter or moderator only."""
+        """End the game; answers locked in to an open question score as at a timeout.
+        Starter or moderator only."""
         self._catch_up(now)
         self._require_control(by, moderator)
         return self._end(EndReason.STOPPED, CloseReason.STOPPED, now)
@@ -573,22 +630,16 @@ class Game:
         self._phase = Phase.ASKING
         return question
 
-    def _points(self, open_: _OpenQuestion, entry: _Entry) -> int:
-        settings = self.settings
-        penalty = settings.hint_cost * entry.hints_seen
-        if settings.mode is Mode.TYPED:
-            return max(1, settings.base_points - penalty)
-        elapsed = min(max(entry.at - open_.opened_at, 0.0), settings.seconds_per_question)
-        speed = settings.base_points * (1 - 0.5 * elapsed / settings.seconds_per_question)
-        return max(1, math.floor(speed + 0.5) - penalty)
-
     def _close(self, reason: CloseReason, at: float) -> QuestionResult:
         open_ = self._open
         assert open_ is not None
         awards = []
         for player_id, entry in open_.entries.items():
             correct = entry.verdict is Verdict.CORRECT
-            points = self._points(open_, entry) if correct and reason in _SCORING_CLOSES else 0
+            elapsed = entry.at - open_.opened_at
+            points = (
+                self.settings.points(elapsed=elapsed, hints_seen=entry.hints_seen) if correct else 0
+            )
             awards.append(
                 Award(
                     player_id=player_id,
@@ -611,6 +662,7 @@ class Game:
             closed_at=at,
             hints_used=open_.hints_used,
             awards=tuple(awards),
+            standings=self.standings(),
         )
         self._results.append(result)
         self._open = None

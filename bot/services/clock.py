@@ -7,7 +7,6 @@ owns waiting too: ``sleep_until`` returns at the moment or as soon as ``wake`` i
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -36,8 +35,13 @@ class RealClock:
         if wake is None:
             await asyncio.sleep(delay)
             return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=delay)
+        # Not asyncio.wait_for: on Python 3.11 it loses a cancellation that arrives as
+        # ``wake`` is set (gh-86296), and a game driver cancelled at shutdown played on.
+        woken = asyncio.ensure_future(wake.wait())
+        try:
+            await asyncio.wait({woken}, timeout=delay)
+        finally:
+            woken.cancel()
 
 
 class ManualClock:

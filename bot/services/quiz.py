@@ -61,6 +61,7 @@ KIND_GROUPS: dict[str, frozenset[QuestionKind]] = {
     "who": frozenset({QuestionKind.WHO}),
 }
 ALL_KINDS = frozenset(QuestionKind)
+DIFFICULTY_NAMES = {1: "easy", 2: "medium", 3: "hard"}
 
 
 def parse_kinds(text: str | None) -> frozenset[QuestionKind]:
@@ -105,6 +106,10 @@ class RunningGame:
     task: asyncio.Task[None] | None = None
     pending: list[GameEvent] = field(default_factory=list)
     """Events ``tick`` returned that the driver has not handled yet."""
+    announced: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set by whoever announces the game (the cog, once its announcement is posted): the
+    first question waits for it, up to ``announce_within`` seconds."""
+    announce_within: float = 0.0
 
     @property
     def settings(self) -> GameSettings:
@@ -149,9 +154,14 @@ class QuizService:
         settings: GameSettings,
         reveal: bool = True,
         difficulty: int | None = None,
+        announce_within: float = 0.0,
     ) -> RunningGame:
+        """Start a game in ``channel_id``. With ``announce_within``, its first question waits
+        (that long at most) for ``RunningGame.announced``, so that the announcement with the
+        rules comes before the question in the channel."""
         if channel_id in self.games:
             raise store.GameAlreadyRunning()
+        self.require_questions(settings.kinds, difficulty)
         game_id = await store.create_game(
             self.sessions,
             guild_id=guild_id,
@@ -177,13 +187,36 @@ class QuizService:
             game_id=str(game_id),
         )
         running = RunningGame(game_id, guild_id, channel_id, starter_id, game, reveal)
+        running.announce_within = announce_within
         self.games[channel_id] = running
         running.task = asyncio.create_task(self._drive(running), name=f"quiz-{game_id}")
         return running
 
+    def require_questions(
+        self, kinds: frozenset[QuestionKind], difficulty: int | None = None
+    ) -> None:
+        """Refuse, before anything is announced, a game whose kinds and difficulty no question
+        fits; say which difficulties those kinds do have."""
+        if self.generator.available(kinds, difficulty):
+            return
+        groups = ", ".join(name for name, group in KIND_GROUPS.items() if group & kinds)
+        if difficulty is None:
+            raise InvalidInput(f"No questions about {groups} can be asked; choose other kinds.")
+        generator = self.generator
+        served = [name for d, name in DIFFICULTY_NAMES.items() if generator.available(kinds, d)]
+        there = f" (there are {' and '.join(served)} ones)" if served else ""
+        raise InvalidInput(
+            f"There are no {DIFFICULTY_NAMES[difficulty]} questions about {groups}{there}: "
+            "choose another difficulty or other kinds."
+        )
+
     async def _drive(self, running: RunningGame) -> None:
         game = running.game
         try:
+            if running.announce_within > 0:
+                await self.clock.sleep_until(
+                    self.clock.now() + running.announce_within, running.announced
+                )
             question = game.start(self.clock.now())
             while question is not None:
                 await self._show(running, question)
@@ -356,6 +389,16 @@ class QuizService:
         if outcome is AnswerOutcome.TOO_LATE:
             raise NotFound("That question has closed.")
         return outcome
+
+    def is_open(self, channel_id: int | None, game_id: int, number: int) -> bool:
+        """Whether question ``number`` of game ``game_id`` still takes answers there."""
+        running = self.games.get(channel_id) if channel_id is not None else None
+        return (
+            running is not None
+            and running.id == game_id
+            and running.game.phase is Phase.ASKING
+            and running.game.question_number == number
+        )
 
     def _control(self, channel_id: int, user_id: int, moderator: bool) -> RunningGame:
         running = self.running(channel_id)

@@ -19,6 +19,7 @@ import discord
 from bot.errors import NotPermitted, UserFacingError
 from bot.ui.cards import COLOUR
 from bot.ui.components import run_safely, services_of, stateless_view
+from bot.ui.text import plural
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def confirmation(
             f"This deletes {whose} in this server: they leave this server's leaderboards, "
             "the global leaderboards and players' statistics. It cannot be undone. Games stay "
             "on record; a game running now keeps scoring.\n\n"
-            f"The buttons work for {CONFIRM_SECONDS // 60} minutes, for you only."
+            f"The buttons work for {plural(CONFIRM_SECONDS // 60, 'minute')}, for you only."
         ),
     )
     view = stateless_view()

@@ -8,6 +8,7 @@ custom ids (stable, so clicks after a restart get an answer, never silence):
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -15,12 +16,20 @@ import discord
 
 from bot.db.quiz import LeaderboardPage, Period, PlayerRank, PlayerStats
 from bot.errors import UserFacingError
-from bot.quiz.game import AnswerOutcome, CloseReason, EndReason, GameResult, QuestionResult
+from bot.quiz.game import (
+    AnswerOutcome,
+    CloseReason,
+    EndReason,
+    GameResult,
+    GameSettings,
+    Mode,
+    QuestionResult,
+)
 from bot.quiz.model import Question, QuestionKind
 from bot.services.quiz import RunningGame
 from bot.ui.cards import COLOUR
 from bot.ui.components import CardButton, run_safely, services_of, stateless_view
-from bot.ui.text import clip
+from bot.ui.text import clip, plural
 
 KIND_TITLES = {
     QuestionKind.YEAR: "Year",
@@ -50,6 +59,68 @@ def timestamp(moment: datetime | None, style: str = "R") -> str:
     return f"<t:{int(moment.timestamp())}:{style}>" if moment else "soon"
 
 
+def points(count: int) -> str:
+    return plural(count, "point")
+
+
+STANDINGS_SHOWN = 3
+"""How many players a question's result ranks by name."""
+
+
+# -- the rules, in words (every number read from GameSettings.points) -------------------------
+
+
+def hint_cost(settings: GameSettings) -> str:
+    """What a hint costs, e.g. "−3 points on every answer given after it"."""
+    if settings.hint_cost == 0:
+        return "free"
+    return f"−{points(settings.hint_cost)} on every answer given after it"
+
+
+def mode_rule(settings: GameSettings) -> str:
+    """How answers score in ``settings.mode``."""
+    fastest = settings.points(elapsed=0, hints_seen=0)
+    if settings.mode is Mode.TYPED:
+        return (
+            f"Typed: the first right message in the channel wins {points(fastest)}; "
+            "others may keep guessing until then"
+        )
+    slowest = settings.points(elapsed=settings.seconds_per_question, hints_seen=0)
+    return (
+        f"Buttons: one click each; every right answer scores, {points(fastest)} at once "
+        f"down to {points(slowest)} at the last second; the question closes early once "
+        "everyone playing has answered"
+    )
+
+
+def hint_rule(settings: GameSettings, *, both_modes: bool = False) -> str:
+    """What a hint costs, and who may take one (the starter or a moderator, as the service
+    says; in buttons mode not after their own click)."""
+    who = "the starter or a moderator"
+    if both_modes:
+        who += "; with buttons, before their own click"
+    elif settings.mode is Mode.BUTTONS:
+        who += ", before their own click"
+    if settings.hint_cost == 0:
+        return f"Hints (/quiz hint, for {who}) are free"
+    floor = settings.points(elapsed=settings.seconds_per_question, hints_seen=99)
+    return (
+        f"A hint (/quiz hint, for {who}) takes {points(settings.hint_cost)} off every "
+        f"answer given after it; a right answer still earns at least {points(floor)}"
+    )
+
+
+def scoring_rules(settings: GameSettings) -> str:
+    """The scoring rules of one game, for its announcement."""
+    return f"{mode_rule(settings)}. {hint_rule(settings)}."
+
+
+def all_scoring_rules(settings: GameSettings) -> str:
+    """The scoring rules of both modes (``settings`` gives the defaults), for /help."""
+    buttons, typed = replace(settings, mode=Mode.BUTTONS), replace(settings, mode=Mode.TYPED)
+    return f"{mode_rule(buttons)}.\n{mode_rule(typed)}.\n{hint_rule(buttons, both_modes=True)}."
+
+
 # -- questions -------------------------------------------------------------------------------
 
 
@@ -65,9 +136,10 @@ def question_embed(running: RunningGame, question: Question) -> discord.Embed:
         embed.add_field(name="Type your answer in this channel", value=closes, inline=False)
     else:
         embed.add_field(name="Pick one", value=closes, inline=False)
-    embed.set_footer(
-        text=f"Difficulty {'●' * question.difficulty}{'○' * (3 - question.difficulty)}"
-    )
+    footer = f"Difficulty {'●' * question.difficulty}{'○' * (3 - question.difficulty)}"
+    if question.hints:
+        footer += f" · Hint: /quiz hint ({hint_cost(running.settings)})"
+    embed.set_footer(text=footer)
     return embed
 
 
@@ -110,7 +182,8 @@ class AnswerButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         async def answer() -> None:
-            outcome = services_of(interaction).quiz.click(
+            quiz = services_of(interaction).quiz
+            outcome = quiz.click(
                 channel_id=interaction.channel_id,
                 game_id=self.game_id,
                 number=self.number,
@@ -119,7 +192,11 @@ class AnswerButton(
                 event_id=interaction.id,
             )
             if outcome is AnswerOutcome.LOCKED_IN:
-                text = "Locked in. Results when the question closes."
+                text = (
+                    "Locked in. Results when the question closes."
+                    if quiz.is_open(interaction.channel_id, self.game_id, self.number)
+                    else "Locked in. Everyone playing has answered: the results are coming."
+                )
             elif outcome is AnswerOutcome.DUPLICATE_EVENT:
                 return
             else:
@@ -139,31 +216,78 @@ def result_embed(running: RunningGame, result: QuestionResult) -> discord.Embed:
         if question.answer in question.choices
         else str(question.answer)
     )
-    reason = {
-        CloseReason.SKIPPED: "Skipped.",
-        CloseReason.STOPPED: "Stopped.",
-        CloseReason.INACTIVE: "Nobody answered.",
-        CloseReason.INTERRUPTED: "Interrupted.",
-    }.get(result.reason)
     title = f"Question {result.number}: " + (
         f"the answer was {right}" if running.reveal else "closed"
     )
-    embed = discord.Embed(title=clip(title, 256), colour=COLOUR)
+    embed = discord.Embed(
+        title=clip(title, 256), description=close_note(result) or None, colour=COLOUR
+    )
     scorers = sorted(result.scorers, key=lambda a: (a.response_time, a.player_id))
     if scorers:
-        lines = [
-            f"{mention(a.player_id)} +{a.points} ({a.response_time:.1f} s)" for a in scorers[:15]
-        ]
+        lines = [scorer_line(a.player_id, a.points, a.response_time) for a in scorers[:15]]
         if len(scorers) > 15:
             lines.append(f"…and {len(scorers) - 15} more")
         embed.add_field(name="Got it", value=clip("\n".join(lines), 1024), inline=False)
     else:
-        embed.add_field(name="Got it", value=reason or "Nobody this time.", inline=False)
+        nobody = "Nobody answered." if not result.awards else "Nobody this time."
+        embed.add_field(name="Got it", value=nobody, inline=False)
+    if result.standings:
+        embed.add_field(name="Standings", value=short_standings(result.standings), inline=False)
     if running.reveal:
         embed.add_field(
             name="From the source", value=clip(question.explanation, 1024), inline=False
         )
     return embed
+
+
+def close_note(result: QuestionResult) -> str:
+    """Why a question closed, when it was not its time running out (or a typed winner)."""
+    counted = " Answers locked in before it count." if result.awards else ""
+    return {
+        CloseReason.ALL_ANSWERED: "Closed early: everyone playing had answered.",
+        CloseReason.SKIPPED: "Skipped." + counted,
+        CloseReason.STOPPED: "The quiz was stopped." + counted,
+        CloseReason.INACTIVE: "Closed: nobody answered for a while." + counted,
+        CloseReason.INTERRUPTED: "Interrupted." + counted,
+    }.get(result.reason, "")
+
+
+def scorer_line(player_id: int, gained: int, seconds: float) -> str:
+    """A scorer, as "<@id> +10 (2.3 s)"."""
+    return f"{mention(player_id)} +{gained} ({seconds:.1f} s)"
+
+
+def winner_line(result: QuestionResult) -> str | None:
+    """Typed: who got it, for the channel ("✅ <@id> +10 (2.3 s)"); None if nobody did."""
+    if result.reason is not CloseReason.ANSWERED or not result.scorers:
+        return None
+    award = result.scorers[0]
+    return f"✅ {scorer_line(award.player_id, award.points, award.response_time)}"
+
+
+def standing_line(rank: int, player_id: int, total: int) -> str:
+    return f"{rank}. {mention(player_id)} · {points(total)}"
+
+
+def short_standings(standings: tuple[tuple[int, int], ...]) -> str:
+    """The top of a game's standings and how many others play, for a public message (whose
+    reader is unknown, so no "your rank")."""
+    lines = [
+        standing_line(rank, player, total)
+        for rank, (player, total) in enumerate(standings[:STANDINGS_SHOWN], start=1)
+    ]
+    others = len(standings) - STANDINGS_SHOWN
+    if others > 0:
+        lines.append(f"…and {plural(others, 'other player')}")
+    return "\n".join(lines)
+
+
+def own_standing(standings: tuple[tuple[int, int], ...], player_id: int) -> str:
+    """A member's place in a game, for a reply only they see."""
+    for rank, (player, total) in enumerate(standings, start=1):
+        if player == player_id:
+            return f"You are #{rank} of {len(standings)} with {points(total)}."
+    return "You have not answered in this quiz yet."
 
 
 def learn_more_view(question: Question) -> discord.ui.View:
@@ -179,11 +303,15 @@ def standings_embed(running: RunningGame, result: GameResult) -> discord.Embed:
     if result.winner is not None:
         embed.add_field(name="Winner", value=f"🏆 {mention(result.winner)}", inline=False)
     lines = [
-        f"`{i:>2}.` {mention(player)} · {points} pts"
-        for i, (player, points) in enumerate(result.standings[:10], start=1)
+        standing_line(rank, player, total)
+        for rank, (player, total) in enumerate(result.standings[:10], start=1)
     ]
+    if len(result.standings) > 10:
+        lines.append(f"…and {plural(len(result.standings) - 10, 'other player')}")
     embed.add_field(name="Standings", value="\n".join(lines) or "Nobody scored.", inline=False)
-    embed.set_footer(text=f"{result.questions_asked} questions · /leaderboard for the rankings")
+    embed.set_footer(
+        text=f"{plural(result.questions_asked, 'question')} · /leaderboard for the rankings"
+    )
     return embed
 
 
@@ -202,20 +330,22 @@ def leaderboard_embed(
         colour=COLOUR,
     )
     lines = [
-        f"`{e.rank:>3}.` {mention(e.user_id)} · **{e.points}** pts · {e.correct}/{e.answers} right"
+        f"{e.rank}. {mention(e.user_id)} · **{points(e.points)}** · {e.correct}/{e.answers} right"
         for e in board.entries
     ]
-    embed.add_field(
-        name="Ranking", value=clip("\n".join(lines) or "Nobody has played yet.", 1024), inline=False
-    )
+    when = "" if period is Period.ALL else f" {PERIOD_WORDS[period]}"
+    asked = f"a “{KIND_TITLES[kind]}” question" if kind else "a quiz question"
+    on = "on this server" if scope == "s" else "on any server"
+    nobody = f"Nobody has answered {asked} {on}{when} yet."
+    embed.add_field(name="Ranking", value=clip("\n".join(lines) or nobody, 1024), inline=False)
     mine = (
-        f"You are #{viewer_rank.rank} with {viewer_rank.points} pts."
+        f"#{viewer_rank.rank} with {points(viewer_rank.points)}."
         if viewer_rank
-        else "You have no answers here yet."
+        else f"You have not answered {asked} {on}{when} yet."
     )
-    embed.add_field(name="You", value=f"{mention(viewer)}: {mine}", inline=False)
+    embed.add_field(name="Your rank", value=mine, inline=False)
     embed.set_footer(
-        text=f"Page {board.page} of {board.pages} · {board.total_players} players · "
+        text=f"Page {board.page} of {board.pages} · {plural(board.total_players, 'player')} · "
         "ties: more correct answers, then the older account"
     )
     return embed

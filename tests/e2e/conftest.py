@@ -33,6 +33,9 @@ OTHER_CHANNEL = 1_200_000_000_000_000_102
 ADMIN = 1_200_000_000_000_000_010
 ALICE = 1_200_000_000_000_000_011
 BORIS = 1_200_000_000_000_000_012
+HOST = 1_200_000_000_000_000_013
+"""Starts quizzes and does not answer: a question then runs its full time (a buttons question
+closes early once everyone playing, the starter included, has answered)."""
 
 
 @dataclass
@@ -82,6 +85,7 @@ def members() -> list[SandboxMember]:
         SandboxMember(ADMIN, "admin", permissions=ALL_PERMISSIONS),
         SandboxMember(ALICE, "alice"),
         SandboxMember(BORIS, "boris"),
+        SandboxMember(HOST, "host"),
     ]
 
 

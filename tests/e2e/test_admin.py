@@ -34,9 +34,10 @@ from tests.e2e.test_quiz import (
 async def play_one_question(
     world: World, clock: ManualClock, answers: dict[int, bool], *, guild: int, channel: int
 ) -> None:
-    """A one-question buttons game in ``channel``; ``answers``: member -> right or wrong."""
+    """A one-question buttons game in ``channel``; ``answers``: member -> right or wrong. The
+    admin starts it and does not answer, so it runs its full time (no early close)."""
     await start(world, {"rounds": 1, "seconds": 10, "kinds": "year", "mode": "buttons"},
-                guild=guild, channel=channel)  # fmt: skip
+                user=ADMIN, guild=guild, channel=channel)  # fmt: skip
     asked = await question_message(world, 1, channel)
     question = game_in(world, channel).game.current
     assert question is not None

@@ -16,13 +16,14 @@ import asyncio
 
 from bot.sandbox.model import Interaction, Message
 from bot.services.clock import ManualClock
-from tests.e2e.conftest import ADMIN, ALICE, BORIS, CHANNEL, GUILD, World
+from tests.e2e.conftest import ADMIN, ALICE, BORIS, CHANNEL, GUILD, HOST, World
 from tests.e2e.test_quiz import (
     choice_index,
     final_message,
     game_in,
     question_message,
     result_message,
+    scorers,
     service,
     start,
     tick,
@@ -108,12 +109,6 @@ async def ledger(world: World, user: int) -> tuple[int, int]:
     return stats.answers, stats.points
 
 
-def scorers(result: Message) -> list[str]:
-    """The "Got it" lines of a result embed: "<@id> +points (time)"."""
-    got = next(f for f in result.embeds[0]["fields"] if f["name"] == "Got it")
-    return [line for line in str(got["value"]).splitlines() if line.startswith("<@")]
-
-
 # -- REST failures -----------------------------------------------------------------------------
 
 
@@ -124,7 +119,7 @@ async def test_429s_while_posting_questions_are_retried_and_the_game_goes_on(
     # Two 429s (Via header, retry_after 0.01 s) on the first channel post: question 1.
     server.inject_rest_failure("POST", "/channels/*/messages", status=429, count=2,
                                retry_after=0.01)  # fmt: skip
-    await start(world, {"rounds": 2, "seconds": 10, "kinds": "year", "mode": "buttons"})
+    await start(world, {"rounds": 2, "seconds": 10, "kinds": "year", "mode": "buttons"}, user=HOST)
     first = await question_message(world, 1)
     assert statuses(world, "POST", MESSAGES) == [429, 429, 200]
     question = game_in(world).game.current
@@ -144,7 +139,7 @@ async def test_429s_while_posting_questions_are_retried_and_the_game_goes_on(
     await tick(clock, 10.5)
     assert scorers(await result_message(world, 2)) == [f"<@{BORIS}> +10 (0.0 s)"]
     final = (await final_message(world)).embed_text()
-    assert f"<@{ALICE}> · 10 pts" in final and f"<@{BORIS}> · 10 pts" in final
+    assert f"<@{ALICE}> · 10 points" in final and f"<@{BORIS}> · 10 points" in final
     # One question post each, despite the retries.
     posted = [m.embeds[0]["title"] for m in server.messages(CHANNEL) if m.embeds]
     assert len([t for t in posted if t.startswith("Question 1 of")]) == 1
@@ -160,7 +155,7 @@ async def test_a_500_on_an_interaction_callback_is_retried_and_the_member_is_ans
     # The /quiz start answer: discord.py retries a 5xx after 1 s, inside the 3 s deadline.
     server.inject_rest_failure("POST", "/interactions/*/*/callback", status=500)
     started = await world.slash(
-        "quiz start", {"rounds": 1, "seconds": 10, "kinds": "year", "mode": "buttons"}
+        "quiz start", {"rounds": 1, "seconds": 10, "kinds": "year", "mode": "buttons"}, user=HOST
     )
     assert (await world.reply(started)).content.startswith("Quiz #")
     assert statuses(world, "POST", callback_path(started)) == [500, 200]
@@ -184,7 +179,7 @@ async def test_a_500_on_an_interaction_callback_is_retried_and_the_member_is_ans
 async def test_a_500_on_closing_a_question_still_shows_its_result(
     world: World, clock: ManualClock
 ) -> None:
-    await start(world, {"rounds": 1, "seconds": 10, "kinds": "year", "mode": "buttons"})
+    await start(world, {"rounds": 1, "seconds": 10, "kinds": "year", "mode": "buttons"}, user=HOST)
     first = await question_message(world, 1)
     question = game_in(world).game.current
     assert question is not None
@@ -208,7 +203,7 @@ async def test_a_reconnect_mid_question_resumes_and_answers_count_once(
     world: World, clock: ManualClock
 ) -> None:
     server = world.server
-    await start(world, {"rounds": 2, "seconds": 10, "kinds": "year", "mode": "buttons"})
+    await start(world, {"rounds": 2, "seconds": 10, "kinds": "year", "mode": "buttons"}, user=HOST)
     first = await question_message(world, 1)
     question = game_in(world).game.current
     assert question is not None
@@ -264,7 +259,7 @@ async def test_a_dropped_connection_is_resumed_and_the_game_goes_on(
     await server.user_message(GUILD, CHANNEL, BORIS, f"it was {question.answer}")
     assert scorers(await result_message(world, 2)) == [f"<@{BORIS}> +10 (0.0 s)"]
     final = (await final_message(world)).embed_text()
-    assert f"<@{ALICE}> · 10 pts" in final and f"<@{BORIS}> · 10 pts" in final
+    assert f"<@{ALICE}> · 10 points" in final and f"<@{BORIS}> · 10 points" in final
     assert await ledger(world, ALICE) == (1, 10) and await ledger(world, BORIS) == (1, 10)
     answered_once(world)
 
@@ -274,7 +269,7 @@ async def test_a_dropped_connection_is_resumed_and_the_game_goes_on(
 
 async def test_a_redelivered_click_is_ignored(world: World, clock: ManualClock) -> None:
     server = world.server
-    await start(world, {"rounds": 1, "seconds": 10, "kinds": "year", "mode": "buttons"})
+    await start(world, {"rounds": 1, "seconds": 10, "kinds": "year", "mode": "buttons"}, user=HOST)
     first = await question_message(world, 1)
     question = game_in(world).game.current
     assert question is not None
@@ -318,7 +313,7 @@ async def test_redelivered_typed_answers_are_ignored(world: World, clock: Manual
     await tick(clock, 30.5)
     assert scorers(await result_message(world, 2)) == []
     final = (await final_message(world)).embed_text()
-    assert f"<@{ALICE}> · 10 pts" in final and f"<@{BORIS}> · 0 pts" in final
+    assert f"<@{ALICE}> · 10 points" in final and f"<@{BORIS}> · 0 points" in final
     assert await ledger(world, ALICE) == (1, 10) and await ledger(world, BORIS) == (1, 0)
     answered_once(world)
 
@@ -345,7 +340,7 @@ async def test_a_click_redelivered_after_its_question_closed_is_ignored(
     world: World, clock: ManualClock
 ) -> None:
     server = world.server
-    await start(world, {"rounds": 2, "seconds": 10, "kinds": "year", "mode": "buttons"})
+    await start(world, {"rounds": 2, "seconds": 10, "kinds": "year", "mode": "buttons"}, user=HOST)
     first = await question_message(world, 1)
     question = game_in(world).game.current
     assert question is not None

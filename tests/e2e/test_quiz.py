@@ -10,8 +10,11 @@ import asyncio
 
 import pytest
 
+from bot.db.quiz import running_game_in_channel
 from bot.errors import NotFound
+from bot.quiz.game import GameSettings
 from bot.quiz.model import Question
+from bot.quiz.questions import QuestionGenerator
 from bot.sandbox import CommandNotPermitted
 from bot.sandbox.model import Message
 from bot.services.clock import ManualClock
@@ -22,6 +25,7 @@ from tests.e2e.conftest import (
     BORIS,
     CHANNEL,
     GUILD,
+    HOST,
     OTHER_CHANNEL,
     OTHER_GUILD,
     SECOND_CHANNEL,
@@ -66,6 +70,16 @@ async def final_message(world: World, channel: int = CHANNEL) -> Message:
     )
 
 
+def scorers(result: Message) -> list[str]:
+    """The "Got it" lines of a result embed: "<@id> +points (time)"."""
+    got = next(f for f in result.embeds[0]["fields"] if f["name"] == "Got it")
+    return [line for line in str(got["value"]).splitlines() if line.startswith("<@")]
+
+
+def field(message: Message, name: str) -> str:
+    return str(next(f for f in message.embeds[0]["fields"] if f["name"] == name)["value"])
+
+
 async def tick(clock: ManualClock, seconds: float, *, sleepers: int = 1) -> None:
     """Let ``seconds`` pass once the game drivers are asleep on the clock."""
     await clock.sleepers(sleepers)
@@ -93,7 +107,8 @@ async def press(world: World, message: Message, index: int, user: int) -> Messag
 
 
 async def test_a_buttons_game_with_several_members(world: World, clock: ManualClock) -> None:
-    await start(world, {"rounds": 2, "seconds": 10, "kinds": "year", "mode": "buttons"})
+    # The host starts it and does not answer: the questions run their full time.
+    await start(world, {"rounds": 2, "seconds": 10, "kinds": "year", "mode": "buttons"}, user=HOST)
     first = await question_message(world, 1)
     question = game_in(world).game.current
     assert question is not None and len(first.buttons()) == 4
@@ -115,8 +130,14 @@ async def test_a_buttons_game_with_several_members(world: World, clock: ManualCl
 
     await tick(clock, 4.5)  # the question closes
     result = await result_message(world, 1)
-    text = result.embed_text()
-    assert f"<@{ALICE}> +" in text and f"<@{ADMIN}> +" in text and f"<@{BORIS}>" not in text
+    text = "\n".join(scorers(result))
+    assert f"<@{ALICE}> +10 (0.0 s)" in text and f"<@{ADMIN}> +7 (6.0 s)" in text
+    assert f"<@{BORIS}>" not in text  # wrong: not among those who got it...
+    assert field(result, "Standings").splitlines() == [  # ...but playing, so ranked
+        f"1. <@{ALICE}> · 10 points",
+        f"2. <@{ADMIN}> · 7 points",
+        f"3. <@{BORIS}> · 0 points",
+    ]
     assert any(b.label and b.label.startswith("Learn more") for b in result.buttons())
     closed = await world.wait_for(
         lambda m: m.id == first.id and all(b.disabled for b in m.buttons())
@@ -161,7 +182,7 @@ async def test_a_typed_game_first_correct_message_wins(world: World, clock: Manu
 async def test_one_game_per_channel_and_channels_do_not_interfere(
     world: World, clock: ManualClock
 ) -> None:
-    await start(world, {"rounds": 1, "seconds": 10, "kinds": "year"})
+    await start(world, {"rounds": 1, "seconds": 10, "kinds": "year"}, user=HOST)
     second = await world.reply(await world.slash("quiz start", {"rounds": 1}, user=BORIS))
     assert second.ephemeral and "already running" in second.content
     await start(world, {"rounds": 1, "seconds": 10, "kinds": "who"}, user=BORIS,
@@ -172,8 +193,8 @@ async def test_one_game_per_channel_and_channels_do_not_interfere(
     await press(world, here, choice_index(q_here, True), ALICE)
     await press(world, there, choice_index(q_there, False), ALICE)
     await tick(clock, 10.5, sleepers=2)
-    assert f"<@{ALICE}> +" in (await result_message(world, 1)).embed_text()
-    assert f"<@{ALICE}>" not in (await result_message(world, 1, OTHER_CHANNEL)).embed_text()
+    assert scorers(await result_message(world, 1))[0].startswith(f"<@{ALICE}> +")
+    assert scorers(await result_message(world, 1, OTHER_CHANNEL)) == []
 
 
 async def test_stop_skip_hint_belong_to_the_starter_or_moderators(
@@ -190,6 +211,8 @@ async def test_stop_skip_hint_belong_to_the_starter_or_moderators(
     assert "Skipped" in (await result_message(world, 1)).embed_text()
     status = await world.reply(await world.slash("quiz status", {}, user=BORIS))
     assert status.ephemeral and f"started by <@{ALICE}>" in status.content
+    assert "Leading" not in status.content  # nobody has a point to lead with
+    assert "You have not answered in this quiz yet." in status.content
     await world.reply(await world.slash("quiz stop", {}, user=ALICE))
     final = await final_message(world)
     assert "stopped" in final.embed_text()
@@ -316,3 +339,185 @@ async def test_a_start_whose_defer_fails_still_announces_its_game(
     assert f"Started by <@{ALICE}>" in announced.content
     await question_message(world, 1)  # the game runs
     world.server.violations.clear()  # the unanswered interaction is what this test injected
+
+
+# -- the quiz as played: pace, one scoring rule, wording --------------------------------------
+
+
+async def test_a_lone_players_click_closes_the_question_at_once(
+    world: World, clock: ManualClock
+) -> None:
+    await start(world, {"rounds": 1, "seconds": 30, "kinds": "year", "mode": "buttons"})
+    first = await question_message(world, 1)
+    question = game_in(world).game.current
+    assert question is not None
+    locked = await press(world, first, choice_index(question, True), ALICE)
+    assert locked.ephemeral
+    assert locked.content == "Locked in. Everyone playing has answered: the results are coming."
+    # No time passes: the only player has answered, so the result comes now.
+    result = await result_message(world, 1)
+    assert "Closed early: everyone playing had answered." in result.embed_text()
+    assert scorers(result) == [f"<@{ALICE}> +10 (0.0 s)"]
+    assert field(result, "Standings") == f"1. <@{ALICE}> · 10 points"
+    final = await final_message(world)
+    assert "1 question ·" in final.embed_text()  # not "1 questions"
+
+
+async def test_a_question_waits_for_everyone_playing_then_closes_early(
+    world: World, clock: ManualClock
+) -> None:
+    await start(world, {"rounds": 2, "seconds": 30, "kinds": "year", "mode": "buttons"})
+    first = await question_message(world, 1)
+    question = game_in(world).game.current
+    assert question is not None
+    await tick(clock, 3)
+    waiting = await press(world, first, choice_index(question, True), BORIS)
+    assert waiting.content == "Locked in. Results when the question closes."
+    assert game_in(world).game.question_number == 1 and game_in(world).game.current is not None
+    await press(world, first, choice_index(question, False), ALICE)  # the starter, last
+    result = await result_message(world, 1)
+    assert "Closed early" in result.embed_text()
+    assert scorers(result) == [f"<@{BORIS}> +10 (3.0 s)"]  # 10 × (1 − 0.5 × 3/30) = 9.5 → 10
+    assert field(result, "Standings").splitlines() == [
+        f"1. <@{BORIS}> · 10 points",
+        f"2. <@{ALICE}> · 0 points",
+    ]
+
+    # Question 2: Boris played question 1, so Alice alone no longer closes it.
+    await tick(clock, 4)
+    second = await question_message(world, 2)
+    question = game_in(world).game.current
+    assert question is not None
+    await press(world, second, choice_index(question, True), ALICE)
+    status = await world.reply(await world.slash("quiz status", {}, user=BORIS))
+    assert status.ephemeral and "Question 2 of 2" in status.content
+    assert "You are #1 of 2 with 10 points." in status.content  # the reader's own place
+    await tick(clock, 30.5)  # Boris never answers: the timer closes it
+    result = await result_message(world, 2)
+    assert "Closed early" not in result.embed_text()
+    assert scorers(result) == [f"<@{ALICE}> +10 (0.0 s)"]
+
+
+async def test_skip_or_stop_after_a_lock_in_scores_it_and_the_ledger_agrees(
+    world: World, clock: ManualClock
+) -> None:
+    await start(world, {"rounds": 3, "seconds": 10, "kinds": "year", "mode": "buttons"})
+    first = await question_message(world, 1)
+    question = game_in(world).game.current
+    assert question is not None
+    await tick(clock, 6)
+    await press(world, first, choice_index(question, True), BORIS)  # Alice has not answered
+    await world.reply(await world.slash("quiz skip", {}, user=ALICE))
+    result = await result_message(world, 1)
+    assert "Skipped. Answers locked in before it count." in result.embed_text()
+    assert scorers(result) == [f"<@{BORIS}> +7 (6.0 s)"]  # as if the time had run out
+
+    await tick(clock, 4)
+    second = await question_message(world, 2)
+    question = game_in(world).game.current
+    assert question is not None
+    await press(world, second, choice_index(question, True), BORIS)
+    await world.reply(await world.slash("quiz stop", {}, user=ALICE))
+    result = await result_message(world, 2)
+    assert "The quiz was stopped. Answers locked in before it count." in result.embed_text()
+    assert scorers(result) == [f"<@{BORIS}> +10 (0.0 s)"]
+    final = await final_message(world)
+    assert f"1. <@{BORIS}> · 17 points" in final.embed_text()
+    assert f"🏆 <@{BORIS}>" in final.embed_text()
+
+    # What the channel was told is what the ledger holds and the stats show.
+    figures = await service(world).stats(user_id=BORIS, guild_id=GUILD)
+    assert (figures.answers, figures.correct, figures.points) == (2, 2, 17)
+    stats = await world.reply(await world.slash("quiz stats", {}, user=BORIS))
+    assert "2/2 right" in stats.embed_text() and "Points: 17" in stats.embed_text()
+
+
+async def test_an_impossible_kind_and_difficulty_is_refused_before_anything_is_announced(
+    world: World, clock: ManualClock
+) -> None:
+    quiz = service(world)
+    real = quiz.generator
+    # A one-person catalogue: a "who is this?" question needs four people to choose from.
+    quiz.generator = QuestionGenerator(real.records[:1], quiz.rng)
+    before = len(world.server.messages(CHANNEL))
+    refused = await world.reply(
+        await world.slash("quiz start", {"kinds": "who", "difficulty": "hard"})
+    )
+    assert refused.ephemeral
+    assert refused.content.startswith("There are no hard questions about who")
+    assert world.server.messages(CHANNEL)[before:] == [refused]  # nothing public
+    assert CHANNEL not in quiz.games
+    assert await running_game_in_channel(quiz.sessions, channel_id=CHANNEL) is None
+
+    quiz.generator = real  # the channel is free: the full catalogue has hard "who" questions
+    await start(world, {"kinds": "who", "difficulty": "hard", "rounds": 1})
+    await question_message(world, 1)
+
+
+async def test_typed_mode_says_who_got_it_in_the_channel(world: World, clock: ManualClock) -> None:
+    await start(world, {"rounds": 1, "seconds": 30, "kinds": "year", "mode": "typed"})
+    await question_message(world, 1)
+    question = game_in(world).game.current
+    assert question is not None
+    await tick(clock, 2.5)
+    await world.server.user_message(GUILD, CHANNEL, BORIS, f"{question.answer}")
+    result = await result_message(world, 1)
+    assert result.content == f"✅ <@{BORIS}> +10 (2.5 s)"
+    assert result.allowed_mentions is not None and result.allowed_mentions.get("parse") == []
+    assert field(result, "Standings") == f"1. <@{BORIS}> · 10 points"
+    await final_message(world)
+
+
+async def test_the_rules_and_a_hints_cost_are_shown_before_they_matter(
+    world: World, clock: ManualClock
+) -> None:
+    rules = GameSettings()
+    cost = f"−{rules.hint_cost} points on every answer given after it"
+    fastest = rules.points(elapsed=0, hints_seen=0)
+    slowest = rules.points(elapsed=rules.seconds_per_question, hints_seen=0)
+    shown = (await world.reply(await world.slash("help"))).embed_text()
+    assert f"{fastest} points at once down to {slowest} points at the last second" in shown
+    assert f"/quiz hint: A hint for the open question ({cost})" in shown
+    announced = await start(world, {"rounds": 1, "seconds": 30, "kinds": "year"})
+    assert "Scoring: Buttons: one click each" in announced.content
+    assert f"takes {rules.hint_cost} points off every answer given after it" in announced.content
+    asked = await question_message(world, 1)
+    assert f"Hint: /quiz hint ({cost})" in asked.embed_text()
+    posted = [m.id for m in world.server.messages(CHANNEL)]
+    assert posted.index(announced.id) < posted.index(asked.id)  # the rules come first
+
+    # The admin (a moderator) plays: once locked in, no hint for them.
+    question = game_in(world).game.current
+    assert question is not None
+    await press(world, asked, choice_index(question, False), ADMIN)
+    refused = await world.reply(await world.slash("quiz hint", {}, user=ADMIN))
+    assert refused.ephemeral and "already locked in" in refused.content
+    assert game_in(world).game.hints_used == 0
+    hint = await world.reply(await world.slash("quiz hint", {}, user=ALICE))  # still thinking
+    assert not hint.ephemeral and hint.content.startswith("💡 Hint:") and cost in hint.content
+
+
+async def test_leaderboard_wording_for_one_player_and_an_unplayed_kind(
+    world: World, clock: ManualClock
+) -> None:
+    await start(world, {"rounds": 1, "seconds": 30, "kinds": "year", "mode": "buttons"})
+    asked = await question_message(world, 1)
+    question = game_in(world).game.current
+    assert question is not None
+    await press(world, asked, choice_index(question, True), ALICE)
+    await final_message(world)
+
+    board = (await world.reply(await world.slash("leaderboard", {}, user=ALICE))).embed_text()
+    assert f"Ranking: 1. <@{ALICE}> · **10 points** · 1/1 right" in board
+    assert "Your rank: #1 with 10 points." in board
+    assert "· 1 player ·" in board  # not "1 players"
+    assert "`" not in board
+    who = (
+        await world.reply(await world.slash("leaderboard", {"kind": "who"}, user=ALICE))
+    ).embed_text()
+    assert "Nobody has answered a “Who did this?” question on this server yet." in who
+    assert "Your rank: You have not answered a “Who did this?” question on this server yet." in who
+    week = (
+        await world.reply(await world.slash("leaderboard", {"period": "week"}, user=BORIS))
+    ).embed_text()
+    assert "Your rank: You have not answered a quiz question on this server this week yet." in week

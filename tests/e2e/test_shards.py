@@ -348,12 +348,16 @@ async def click(server: LocalDiscord, question: Message, index: int, user: int) 
 
 async def play(server: LocalDiscord, guild_id: int) -> dict[int, int]:
     """A one-question game where each player clicks a different choice, so exactly one
-    is right. Returns the points of the result message, by player."""
+    is right. Returns the points of the result message, by player. The starter clicks last:
+    once everyone playing has answered, the question closes early (a lone starter's click
+    would close it at once)."""
     channel = channel_of(guild_id)
     _, question = await start_quiz(server, guild_id, seconds=5)
+    assert PLAYERS[0] == STARTER
     replies = await asyncio.gather(
-        *(click(server, question, i, user) for i, user in enumerate(PLAYERS))
+        *(click(server, question, i, user) for i, user in enumerate(PLAYERS) if i > 0)
     )
+    replies.append(await click(server, question, 0, STARTER))
     assert all(r.startswith("Locked in") for r in replies), replies
     result = await server.wait_for_message(is_titled(channel, "Question 1:"), timeout=15)
     await server.wait_for_message(is_titled(channel, "Quiz over"), timeout=15)
@@ -364,7 +368,9 @@ async def play(server: LocalDiscord, guild_id: int) -> dict[int, int]:
 
 def ranking(board: Message) -> dict[int, tuple[int, int, int]]:
     """user id -> (points, correct, answers), read off a leaderboard message."""
-    entries = re.findall(r"<@(\d+)> · \*\*(\d+)\*\* pts · (\d+)/(\d+) right", board.embed_text())
+    entries = re.findall(
+        r"<@(\d+)> · \*\*(\d+) points?\*\* · (\d+)/(\d+) right", board.embed_text()
+    )
     return {int(u): (int(p), int(c), int(a)) for u, p, c, a in entries}
 
 

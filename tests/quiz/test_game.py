@@ -5,7 +5,6 @@ Time is a plain number here: nothing sleeps and no clock is read.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -17,6 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from bot.quiz.game import (
     MAX_DRAWS,
+    AlreadyLockedIn,
     AnswerOutcome,
     CloseReason,
     EndReason,
@@ -379,21 +379,143 @@ def test_buttons_compare_choices_as_text_and_accept_every_accepted_answer() -> N
     )
     game = make_game(items=[year], rounds=1)
     game.start(0.0)
-    assert game.answer(1, "1961", 1.0) is AnswerOutcome.LOCKED_IN
-    assert game.answer(2, "1963", 1.0) is AnswerOutcome.LOCKED_IN
-    assert game.answer(3, "1959", 1.0) is AnswerOutcome.LOCKED_IN
+    assert game.answer(11, "1961", 1.0) is AnswerOutcome.LOCKED_IN
+    assert game.answer(12, "1963", 1.0) is AnswerOutcome.LOCKED_IN
+    assert game.answer(13, "1959", 1.0) is AnswerOutcome.LOCKED_IN
     with pytest.raises(InvalidChoice):
-        game.answer(4, "1961.0", 1.0)
+        game.answer(14, "1961.0", 1.0)
     game.tick(21.0)
     assert [a.correct for a in game.results[0].awards] == [True, True, False]
 
 
 def test_buttons_rounding_is_half_up() -> None:
     game = started(base_points=10)
-    game.answer(1, "A", 10.0)  # 10 * 0.75 = 7.5 -> 8
-    game.answer(2, "A", 18.0)  # 10 * 0.55 = 5.5 -> 6
+    game.answer(11, "A", 10.0)  # 10 * 0.75 = 7.5 -> 8
+    game.answer(12, "A", 18.0)  # 10 * 0.55 = 5.5 -> 6
     game.tick(21.0)
-    assert game.scores == {1: 8, 2: 6}
+    assert game.scores == {11: 8, 12: 6}
+
+
+# --- early close (buttons) --------------------------------------------------------------------
+
+
+def test_a_lone_starter_closes_the_question_with_their_click() -> None:
+    game = started(rounds=2)
+    assert game.players == {STARTER}
+    assert game.answer(STARTER, "A", 4.0) is AnswerOutcome.LOCKED_IN
+    [event] = closed_events(game.drain_events())
+    result = event.result
+    assert (result.reason, result.closed_at) == (CloseReason.ALL_ANSWERED, 4.0)
+    assert [(a.player_id, a.points) for a in result.awards] == [(STARTER, 9)]
+    assert game.phase is Phase.BETWEEN
+
+
+def test_the_question_waits_for_everyone_who_has_played_this_game() -> None:
+    game = started(rounds=3)
+    game.answer(5, "A", 1.0)  # a newcomer: now the game waits for the starter and for 5
+    assert game.phase is Phase.ASKING and game.players == {STARTER, 5}
+    game.answer(STARTER, "B", 3.0)
+    assert game.results[-1].reason is CloseReason.ALL_ANSWERED
+    game.advance(4.0)
+    game.answer(STARTER, "A", 5.0)
+    assert game.phase is Phase.ASKING  # 5 played question 1: still waited for
+    game.answer(6, "A", 6.0)  # and 6 joins
+    assert game.phase is Phase.ASKING
+    game.answer(5, "A", 7.0)
+    event = closed_events(game.drain_events())[-1]
+    assert (event.result.number, event.result.reason) == (2, CloseReason.ALL_ANSWERED)
+    assert {a.player_id for a in event.result.awards} == {STARTER, 5, 6}
+
+
+def test_a_player_who_goes_quiet_is_waited_for_until_the_deadline() -> None:
+    game = started(rounds=2)
+    game.answer(5, "A", 1.0)
+    game.answer(STARTER, "A", 1.0)
+    game.advance(2.0)
+    game.answer(STARTER, "A", 3.0)  # 5 does not answer question 2
+    event = closed_events(game.tick(23.0))[-1]
+    assert (event.result.reason, event.result.closed_at) == (CloseReason.TIMEOUT, 22.0)
+
+
+def test_an_early_close_on_the_last_round_ends_the_game() -> None:
+    game = started(rounds=1)
+    game.answer(STARTER, "A", 0.0)
+    events = game.drain_events()
+    assert [type(e) for e in events] == [QuestionClosed, GameEnded]
+    assert game.result is not None and game.result.reason is EndReason.COMPLETED
+
+
+def test_typed_guesses_never_close_a_question_early() -> None:
+    game = started(Mode.TYPED)
+    assert game.answer(STARTER, "nope", 1.0) is AnswerOutcome.WRONG
+    assert game.phase is Phase.ASKING
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(
+    clicks=st.lists(
+        st.tuples(st.integers(1, 4), st.sampled_from(["A", "B"]), st.floats(0.0, 20.0)),
+        max_size=8,
+    )
+)
+def test_skip_stop_and_early_close_score_exactly_like_a_timeout(
+    clicks: list[tuple[int, str, float]],
+) -> None:
+    """Whatever closes a question, the points of its locked-in answers are those a timeout
+    would have given (the rule the ledger, the stats and the result all show)."""
+    clicks = sorted(clicks, key=lambda c: c[2])
+
+    def play(ending: str) -> dict[int, int]:
+        game = started(rounds=1)
+        for player, value, at in clicks:
+            if game.phase is not Phase.ASKING:
+                break
+            game.answer(player, value, at)
+        if game.phase is Phase.ASKING:
+            last = clicks[-1][2] if clicks else 0.0
+            if ending == "skip":
+                game.skip(STARTER, last)
+            elif ending == "stop":
+                game.stop(STARTER, last)
+            else:
+                game.tick(100.0)
+        return {a.player_id: a.points for r in game.results for a in r.awards}
+
+    scored = play("timeout")
+    assert play("skip") == play("stop") == scored
+    for player, points in scored.items():  # a player's first click is the one that counts
+        value, at = next((v, t) for p, v, t in clicks if p == player)
+        assert points == (GameSettings().points(elapsed=at, hints_seen=0) if value == "A" else 0)
+
+
+# --- hints and locked-in answers ----------------------------------------------------------------
+
+
+def test_a_hint_is_refused_to_whoever_has_locked_in() -> None:
+    game = started(rounds=2)
+    game.answer(5, "B", 1.0)
+    with pytest.raises(AlreadyLockedIn) as refused:
+        game.hint(5, 2.0)
+    assert "already locked in" in refused.value.message
+    assert game.hints_used == 0
+    assert game.hint(6, 2.0) == "hint one"  # someone still thinking may take it
+
+
+def test_a_typed_guess_does_not_stop_a_player_taking_a_hint() -> None:
+    game = started(Mode.TYPED)
+    game.answer(5, "nope", 1.0)
+    assert game.hint(5, 2.0) == "hint one"
+
+
+def test_the_scoring_rule_is_one_function_of_the_settings() -> None:
+    buttons = GameSettings(seconds_per_question=20)
+    assert buttons.points(elapsed=0, hints_seen=0) == buttons.base_points
+    assert buttons.points(elapsed=20, hints_seen=0) == 5
+    assert buttons.points(elapsed=99, hints_seen=0) == 5  # clamped to the deadline
+    assert buttons.points(elapsed=0, hints_seen=1) == buttons.base_points - buttons.hint_cost
+    assert buttons.points(elapsed=20, hints_seen=9) == 1
+    typed = GameSettings(mode=Mode.TYPED)
+    assert typed.points(elapsed=0, hints_seen=0) == typed.points(elapsed=19, hints_seen=0) == 10
 
 
 # --- typed ------------------------------------------------------------------------------------
@@ -493,14 +615,14 @@ def test_hints_are_revealed_in_order_then_run_out() -> None:
 
 def test_hints_lower_button_points_for_answers_given_after_them() -> None:
     game = started(hint_cost=3)
-    game.answer(1, "A", 0.0)  # before any hint: full 10
+    game.answer(11, "A", 0.0)  # before any hint: full 10
     game.hint(9, 0.0)
-    game.answer(2, "A", 0.0)  # one hint: 10 - 3
+    game.answer(12, "A", 0.0)  # one hint: 10 - 3
     game.hint(9, 0.0)
-    game.answer(3, "A", 0.0)  # two hints: 10 - 6
-    game.answer(4, "A", 20.0)  # 5 - 6 -> never below 1
+    game.answer(13, "A", 0.0)  # two hints: 10 - 6
+    game.answer(14, "A", 20.0)  # 5 - 6 -> never below 1
     game.tick(21.0)
-    assert game.scores == {1: 10, 2: 7, 3: 4, 4: 1}
+    assert game.scores == {11: 10, 12: 7, 13: 4, 14: 1}
     assert [a.hints_seen for a in game.results[0].awards] == [0, 1, 2, 2]
 
 
@@ -535,9 +657,9 @@ def test_only_the_starter_or_a_moderator_may_skip() -> None:
     game.answer(5, "A", 1.0)
     result = game.skip(STARTER, 2.0)
     assert (result.reason, result.closed_at, result.number) == (CloseReason.SKIPPED, 2.0, 1)
-    [award] = result.awards  # recorded, but a skipped question awards nothing
-    assert (award.correct, award.points) == (True, 0)
-    assert game.scores == {5: 0}
+    [award] = result.awards  # a locked-in answer scores as if time had run out
+    assert (award.correct, award.points) == (True, 10)
+    assert game.scores == {5: 10}
     game.advance(3.0)
     assert game.skip(MOD, 4.0, moderator=True).reason is CloseReason.SKIPPED
     with pytest.raises(NotAsking):
@@ -561,15 +683,15 @@ def test_only_the_starter_or_a_moderator_may_stop() -> None:
     assert result.reason is EndReason.STOPPED and phase_of(game) is Phase.FINISHED
 
 
-def test_stop_voids_the_open_question() -> None:
+def test_stop_scores_the_answers_locked_in_to_the_open_question() -> None:
     game = started()
     game.answer(5, "A", 1.0)
     events = game.drain_events()
     assert events == []
     result = game.stop(STARTER, 2.0)
     assert [r.reason for r in game.results] == [CloseReason.STOPPED]
-    assert game.results[0].awards[0].points == 0
-    assert (result.scores, result.winner, result.ended_at) == ({5: 0}, None, 2.0)
+    assert game.results[0].awards[0].points == 10  # locked in: scored as at a timeout
+    assert (result.scores, result.winner, result.ended_at) == ({5: 10}, 5, 2.0)
     events = game.drain_events()
     assert [type(e) for e in events] == [QuestionClosed, GameEnded]
 
@@ -685,12 +807,13 @@ def test_the_inactivity_limit_wins_a_tie_with_the_deadline() -> None:
     assert game.result is not None and game.result.reason is EndReason.INACTIVE
 
 
-def test_the_inactive_close_awards_nothing() -> None:
+def test_the_inactive_close_scores_what_was_locked_in() -> None:
     game = started(seconds_per_question=20, inactivity_seconds=20)
     game.answer(5, "A", 0.0)  # inactive_at == deadline == 20
     game.tick(20.0)
+    assert game.results[0].reason is CloseReason.INACTIVE
     [award] = game.results[0].awards
-    assert (award.correct, award.points) == (True, 0)
+    assert (award.correct, award.points) == (True, 10)
 
 
 def test_hints_and_skips_are_not_activity() -> None:
@@ -883,8 +1006,8 @@ def test_interrupt_ends_any_running_game(phase: Phase) -> None:
     if phase is Phase.ASKING:
         [closed] = game.results
         assert closed.reason is CloseReason.INTERRUPTED
-        assert closed.awards[0].points == 0  # no points for the open question
-        assert result.winner is None
+        assert closed.awards[0].points == 10  # locked in before: scored as at a timeout
+        assert result.winner == 5
     if phase is Phase.BETWEEN:
         assert result.winner == 5
 
@@ -900,7 +1023,7 @@ def test_snapshot_describes_the_game() -> None:
     game = make_game(game_id="g-1")
     game.start(0.0)
     game.answer(5, "A", 2.0)
-    game.hint(5, 3.0)
+    game.hint(6, 3.0)
     snap = game.snapshot(5.0)
     assert snap["game_id"] == "g-1"
     assert snap["phase"] == "asking"
@@ -1006,6 +1129,7 @@ class GameMachine(RuleBasedStateMachine):
     def _answer(self, player: int, value: str, event_id: int | None) -> None:
         before = len(self.game.results)
         number = self.game.question_number
+        players = self.game.players | {player}
         try:
             outcome = self.game.answer(player, value, self.now, event_id=event_id)
         except InvalidChoice:
@@ -1028,13 +1152,29 @@ class GameMachine(RuleBasedStateMachine):
                 expected = AnswerOutcome.ALREADY_ANSWERED if locked else AnswerOutcome.LOCKED_IN
                 assert outcome is expected
                 self.locks.setdefault((number, player), value)
+            if outcome is AnswerOutcome.LOCKED_IN:
+                # The last player to lock in closes the question at once, and only they do.
+                everyone = players <= {p for (n, p) in self.locks if n == number}
+                closed_now = len(self.game.results) > before
+                assert closed_now == everyone
+                if closed_now:
+                    last = self.game.results[-1]
+                    assert last.reason is CloseReason.ALL_ANSWERED and last.closed_at == self.now
+                    assert {a.player_id for a in last.awards} == players
         else:
             assert outcome not in (AnswerOutcome.LOCKED_IN, AnswerOutcome.ALREADY_ANSWERED)
 
     @rule(by=st.sampled_from([STARTER, 2]), moderator=st.booleans())
     def hint(self, by: int, moderator: bool) -> None:
-        with contextlib.suppress(NotAsking, NoMoreHints, GameOver):
+        locked = by in self.game.locked_in
+        try:
             self.game.hint(by, self.now, moderator=moderator)
+        except AlreadyLockedIn:
+            assert self.settings.mode is Mode.BUTTONS and locked
+        except (NotAsking, NoMoreHints, GameOver):
+            pass
+        else:
+            assert not (self.settings.mode is Mode.BUTTONS and locked)
 
     @rule(by=st.sampled_from([STARTER, 2]), moderator=st.booleans())
     def skip(self, by: int, moderator: bool) -> None:
@@ -1045,7 +1185,7 @@ class GameMachine(RuleBasedStateMachine):
         except (NotAsking, GameOver):
             pass
         else:
-            assert result.reason is CloseReason.SKIPPED and result.scorers == ()
+            assert result.reason is CloseReason.SKIPPED and result.closed_at == self.now
 
     @rule(by=st.sampled_from([STARTER, 2]), moderator=st.booleans(), patience=st.integers(0, 5))
     def stop(self, by: int, moderator: bool, patience: int) -> None:
@@ -1099,15 +1239,33 @@ class GameMachine(RuleBasedStateMachine):
                 assert 0 <= a.points <= self.settings.base_points
                 assert a.correct == (a.verdict is Verdict.CORRECT)
                 assert a.hints_seen <= r.hints_used
-                if a.points:
-                    assert a.correct and r.reason in (CloseReason.TIMEOUT, CloseReason.ANSWERED)
-                elif a.correct and r.reason in (CloseReason.TIMEOUT, CloseReason.ANSWERED):
-                    raise AssertionError("a correct answer at a scoring close earns at least 1")
+                # However the question closed, a right answer scores as at a timeout.
+                at_timeout = self.settings.points(elapsed=a.response_time, hints_seen=a.hints_seen)
+                assert a.points == (at_timeout if a.correct else 0)
+                assert a.points >= 1 or not a.correct
             if mode is Mode.TYPED:
                 assert len(r.scorers) <= 1
                 assert (len(r.scorers) == 1) == (r.reason is CloseReason.ANSWERED)
+                assert r.reason is not CloseReason.ALL_ANSWERED
             else:
                 assert r.reason is not CloseReason.ANSWERED
+
+    @invariant()
+    def an_open_question_waits_for_somebody(self) -> None:
+        game = self.game
+        if game.phase is Phase.ASKING and self.settings.mode is Mode.BUTTONS:
+            assert not game.players <= game.locked_in
+        assert STARTER in game.players
+
+    @invariant()
+    def results_show_the_standings_of_their_moment(self) -> None:
+        totals: dict[int, int] = {}
+        for r in self.game.results:
+            for a in r.awards:
+                totals[a.player_id] = totals.get(a.player_id, 0) + a.points
+            assert sorted(r.standings) == sorted(totals.items())
+            points = [p for _, p in r.standings]
+            assert points == sorted(points, reverse=True)
 
     @invariant()
     def a_click_is_final(self) -> None:
@@ -1121,7 +1279,20 @@ class GameMachine(RuleBasedStateMachine):
         game, target = self.game, self.settings.score_target
         best = max(game.scores.values(), default=0)
         if target is not None and best >= target:
-            assert game.result is not None and game.result.reason is EndReason.TARGET_REACHED
+            assert game.result is not None
+            if game.result.reason is not EndReason.TARGET_REACHED:
+                # Only the close that ended the game (its locked-in answers score) may have
+                # reached the target: the ending is then named after what ended it.
+                assert game.result.reason in (
+                    EndReason.STOPPED,
+                    EndReason.INACTIVE,
+                    EndReason.INTERRUPTED,
+                )
+                before = {}
+                for r in game.results[:-1]:
+                    for a in r.awards:
+                        before[a.player_id] = before.get(a.player_id, 0) + a.points
+                assert max(before.values(), default=0) < target
         if len(game.results) == self.settings.rounds:
             assert game.phase is Phase.FINISHED
         if game.result is not None and game.result.reason is EndReason.COMPLETED:
