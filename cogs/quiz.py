@@ -124,7 +124,10 @@ class Quiz(commands.Cog):
         if game.question_message_id is not None and game.settings.mode is Mode.BUTTONS:
             with contextlib.suppress(discord.HTTPException):
                 message = channel.get_partial_message(game.question_message_id)  # type: ignore[attr-defined]
-                await message.edit(view=ui.question_view(game, question, disabled=True))
+                await message.edit(
+                    embed=ui.question_embed(game, question, closed=True),
+                    view=ui.question_view(game, question, disabled=True),
+                )
         view = ui.learn_more_view(question) if game.reveal else discord.utils.MISSING
         # Typed: who got it, in the message itself (an embed is easy to skim past); the
         # mention names the winner without pinging anyone.

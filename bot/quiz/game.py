@@ -22,8 +22,10 @@ Rules worth knowing (each is tested in ``tests/quiz/test_game.py``):
   faster more (:meth:`GameSettings.points`).
 * **Early close** (buttons): the players of a game are the starter and everyone who has
   answered any of its questions. Once all of them have locked in an answer, the question
-  closes at once (``ALL_ANSWERED``); a lone starter's click closes it. The timer is the
-  fallback for a player who went quiet.
+  closes (``ALL_ANSWERED``), but never before its *join window* (:meth:`GameSettings.join_window`,
+  a quarter of its time, at most :data:`JOIN_WINDOW`) has passed: a fast starter must not shut
+  out the members who are about to click. A lone player who clicks after the window closes
+  the question at once. The timer is the fallback for a player who went quiet.
 * **Typed** mode: the judge decides; the first ``CORRECT`` guess wins and closes the question.
   ``CLOSE`` earns no partial credit: it only lets the bot say "close!".
 * **Hints** may be asked by anyone who has not locked in an answer to the open question
@@ -57,6 +59,8 @@ HINT_COST = 3
 SLOWEST_SHARE = 0.5
 """Buttons: the share of ``base_points`` a right click at the very deadline earns (the value
 falls evenly from ``base_points`` at the opening)."""
+JOIN_WINDOW = 5.0
+"""Buttons: the longest a question waits for newcomers once everyone playing has answered."""
 
 NextQuestion: TypeAlias = Callable[[frozenset[str]], Question | None]
 Judge: TypeAlias = Callable[[Question, str], Verdict]
@@ -231,6 +235,12 @@ class GameSettings:
         if not _is_int(self.hint_cost) or self.hint_cost < 0:
             raise InvalidSettings(f"A hint can't cost {self.hint_cost!r} points.")
 
+    @property
+    def join_window(self) -> float:
+        """Seconds a buttons question stays open for newcomers even when everyone playing has
+        already answered."""
+        return min(JOIN_WINDOW, self.seconds_per_question / 4)
+
     def points(self, *, elapsed: float, hints_seen: int) -> int:
         """What a right answer given ``elapsed`` seconds after the question opened, with
         ``hints_seen`` hints revealed, is worth: the one scoring rule (rule texts derive from
@@ -325,6 +335,8 @@ class _OpenQuestion:
     deadline: float
     hints_used: int = 0
     entries: dict[int, _Entry] = field(default_factory=dict)
+    closes_early_at: float | None = None
+    """Set once everyone playing has locked in: when the join window ends."""
 
 
 class Game:
@@ -371,7 +383,12 @@ class Game:
     @property
     def deadline(self) -> float | None:
         """When the open question stops accepting answers (inclusive), or None."""
-        return self._open.deadline if self._open is not None else None
+        open_ = self._open
+        if open_ is None:
+            return None
+        if open_.closes_early_at is not None:
+            return min(open_.deadline, open_.closes_early_at)
+        return open_.deadline
 
     @property
     def question_number(self) -> int:
@@ -502,8 +519,10 @@ class Game:
             self._close(CloseReason.ANSWERED, now)
             self._settle(now)
         elif outcome is AnswerOutcome.LOCKED_IN and self.players <= open_.entries.keys():
-            self._close(CloseReason.ALL_ANSWERED, now)
-            self._settle(now)
+            open_.closes_early_at = max(now, open_.opened_at + self.settings.join_window)
+            if now >= open_.closes_early_at:
+                self._close(CloseReason.ALL_ANSWERED, now)
+                self._settle(now)
         return outcome
 
     def hint(self, by: int, now: float, *, moderator: bool = False) -> str:
@@ -591,7 +610,11 @@ class Game:
                 if now >= inactive_at:
                     self._end(EndReason.INACTIVE, CloseReason.INACTIVE, inactive_at)
                 return
-            if now > open_.deadline:
+            early = open_.closes_early_at
+            if early is not None and early < open_.deadline and now >= early:
+                self._close(CloseReason.ALL_ANSWERED, early)
+                self._settle(early)
+            elif now > open_.deadline:
                 self._close(CloseReason.TIMEOUT, open_.deadline)
                 self._settle(open_.deadline)
         if self._phase is Phase.BETWEEN:

@@ -279,12 +279,13 @@ class TerminalSession:
             author = self.names().members.get(message.author_id, "someone")
             whose = "your message" if message.author_id == self.user_id else f"{author}'s message"
             return self._reaction_line(message, whose)
-        if changed[0]:
-            return self.render(message, seen.number, edited=True)
         if changed[1]:
+            # Every button switched off (a question closing, its countdown line perhaps
+            # rewritten): one line says so, rather than the whole message again.
             controls_now = _controls(message)
             if controls_now and all(c.get("disabled") for c in controls_now):
                 return [[("", f"── {seen.number}: closed, its buttons no longer work")]]
+        if changed[0] or changed[1]:
             return self.render(message, seen.number, edited=True)
         if changed[2]:
             author = self.names().members.get(message.author_id, "someone")

@@ -352,11 +352,13 @@ class QuizService:
         running = self.games.get(channel_id)
         if running is None:
             return None
+        deadline = running.game.deadline
         try:
             outcome = running.game.answer(user_id, value, self.clock.now(), event_id=event_id)
         except GameError as error:
             raise UserFacingError(error.message or "That answer cannot be taken.") from None
-        if outcome is AnswerOutcome.WINNER or running.game.phase is not Phase.ASKING:
+        # Closed, or closing sooner (everyone has answered): the driver sleeps on the old time.
+        if running.game.phase is not Phase.ASKING or running.game.deadline != deadline:
             running.wake.set()
         return outcome
 
@@ -399,6 +401,14 @@ class QuizService:
             and running.game.phase is Phase.ASKING
             and running.game.question_number == number
         )
+
+    def waits_only_for_newcomers(self, channel_id: int | None, game_id: int, number: int) -> bool:
+        """Whether that open question has an answer from everyone playing and only waits out
+        its join window for members who have not played yet."""
+        if not self.is_open(channel_id, game_id, number):
+            return False
+        game = self.games[channel_id].game  # type: ignore[index]  # is_open checked it
+        return game.players <= game.locked_in
 
     def _control(self, channel_id: int, user_id: int, moderator: bool) -> RunningGame:
         running = self.running(channel_id)

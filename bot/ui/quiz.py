@@ -89,7 +89,8 @@ def mode_rule(settings: GameSettings) -> str:
     return (
         f"Buttons: one click each; every right answer scores, {points(fastest)} at once "
         f"down to {points(slowest)} at the last second; the question closes early once "
-        "everyone playing has answered"
+        f"everyone playing has answered (not in its first {settings.join_window:g} s, so "
+        "others can join)"
     )
 
 
@@ -124,14 +125,20 @@ def all_scoring_rules(settings: GameSettings) -> str:
 # -- questions -------------------------------------------------------------------------------
 
 
-def question_embed(running: RunningGame, question: Question) -> discord.Embed:
+def question_embed(
+    running: RunningGame, question: Question, *, closed: bool = False
+) -> discord.Embed:
+    """The question; ``closed``: as it reads once answers are no longer taken (the result
+    follows in its own message)."""
     number, rounds = running.game.question_number, running.settings.rounds
     embed = discord.Embed(
         title=f"Question {number} of {rounds} · {KIND_TITLES[question.kind]}",
         description=clip(question.prompt, 4096),
         colour=COLOUR,
     )
-    closes = f"Closes {timestamp(running.deadline_wall)}"
+    closes = (
+        "Closed: the answer is below." if closed else f"Closes {timestamp(running.deadline_wall)}"
+    )
     if running.settings.mode.value == "typed":
         embed.add_field(name="Type your answer in this channel", value=closes, inline=False)
     else:
@@ -192,11 +199,16 @@ class AnswerButton(
                 event_id=interaction.id,
             )
             if outcome is AnswerOutcome.LOCKED_IN:
-                text = (
-                    "Locked in. Results when the question closes."
-                    if quiz.is_open(interaction.channel_id, self.game_id, self.number)
-                    else "Locked in. Everyone playing has answered: the results are coming."
-                )
+                where = (interaction.channel_id, self.game_id, self.number)
+                if quiz.waits_only_for_newcomers(*where):
+                    text = (
+                        "Locked in. Everyone playing has answered: the results come in a "
+                        "few seconds, once others have had a chance to join."
+                    )
+                elif quiz.is_open(*where):
+                    text = "Locked in. Results when the question closes."
+                else:
+                    text = "Locked in. Everyone playing has answered: the results are coming."
             elif outcome is AnswerOutcome.DUPLICATE_EVENT:
                 return
             else:

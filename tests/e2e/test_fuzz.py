@@ -655,8 +655,11 @@ async def arena(world: World, error_log: ErrorLog) -> AsyncIterator[Arena]:
     assert question is not None
     right = question.choices.index(question.answer)
     await press(world, first, right, ALICE)
-    # Boris started it: once he and Alice have both answered, it closes at once.
+    # Boris started it: once he and Alice have both answered, it closes when its join window
+    # (a quarter of 10 s) ends.
     await press(world, first, (right + 1) % len(question.choices), BORIS)
+    await clock.sleepers(1)
+    await clock.advance(3)
     await world.wait_for(titled(OTHER_CHANNEL, "Quiz over"))
     await wait_until(lambda: OTHER_CHANNEL not in quiz.games, "the finished game to go")
     options = {"rounds": 50, "seconds": 120, "kinds": "all", "mode": "buttons"}

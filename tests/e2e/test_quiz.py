@@ -344,7 +344,7 @@ async def test_a_start_whose_defer_fails_still_announces_its_game(
 # -- the quiz as played: pace, one scoring rule, wording --------------------------------------
 
 
-async def test_a_lone_players_click_closes_the_question_at_once(
+async def test_a_lone_players_click_closes_the_question_once_others_could_join(
     world: World, clock: ManualClock
 ) -> None:
     await start(world, {"rounds": 1, "seconds": 30, "kinds": "year", "mode": "buttons"})
@@ -353,8 +353,12 @@ async def test_a_lone_players_click_closes_the_question_at_once(
     assert question is not None
     locked = await press(world, first, choice_index(question, True), ALICE)
     assert locked.ephemeral
-    assert locked.content == "Locked in. Everyone playing has answered: the results are coming."
-    # No time passes: the only player has answered, so the result comes now.
+    assert locked.content == (
+        "Locked in. Everyone playing has answered: the results come in a few seconds, "
+        "once others have had a chance to join."
+    )
+    # The only player has answered: the question waits out its join window (5 s), not 30 s.
+    await tick(clock, 5.5)
     result = await result_message(world, 1)
     assert "Closed early: everyone playing had answered." in result.embed_text()
     assert scorers(result) == [f"<@{ALICE}> +10 (0.0 s)"]
@@ -375,6 +379,7 @@ async def test_a_question_waits_for_everyone_playing_then_closes_early(
     assert waiting.content == "Locked in. Results when the question closes."
     assert game_in(world).game.question_number == 1 and game_in(world).game.current is not None
     await press(world, first, choice_index(question, False), ALICE)  # the starter, last
+    await tick(clock, 2.5)  # the join window (5 s) ends
     result = await result_message(world, 1)
     assert "Closed early" in result.embed_text()
     assert scorers(result) == [f"<@{BORIS}> +10 (3.0 s)"]  # 10 × (1 − 0.5 × 3/30) = 9.5 → 10
@@ -505,6 +510,7 @@ async def test_leaderboard_wording_for_one_player_and_an_unplayed_kind(
     question = game_in(world).game.current
     assert question is not None
     await press(world, asked, choice_index(question, True), ALICE)
+    await tick(clock, 5.5)  # the join window
     await final_message(world)
 
     board = (await world.reply(await world.slash("leaderboard", {}, user=ALICE))).embed_text()

@@ -80,21 +80,24 @@ async def test_a_whole_buttons_quiz_read_from_the_terminal(
     assert await screen.type("/quiz start rounds: 2 seconds: 10 kinds: Year mode: buttons") == ""
     first = await screen.expect(
         r"── (\d+) · Defector Bot ─+\n┃ Question 1 of 2 · Year\n┃ In what year did [^?]+\?\n"
-        r"┃ Pick one: Closes in 10 s\n┃ — Difficulty [●○]{3}\n(\[\d+\.1\] .+)"
+        r"┃ Pick one: Closes in 10 s\n┃ — Difficulty [●○]{3} · Hint: /quiz hint \(−3 points"
+        r"[^\n]*\n(?:┃ .*\n)*?(?P<buttons>\[\d+\.1\] .+)"
     )
     number = first.group(1)
-    assert re.fullmatch(rf"(\[{number}\.\d\] \d{{4}}\s*){{4}}", first.group(2))
+    assert re.fullmatch(rf"(\[{number}\.\d\] \d{{4}}\s*){{4}}", first.group("buttons"))
     label, _ = right_label(world)
     ref = choice_ref(first.group(0), label)
     assert await screen.type(ref) == ""
     await screen.expect(
-        r"· only you can see this ─+\nLocked in\. Results when the question closes\."
+        r"· only you can see this ─+\nLocked in\. Everyone playing has answered: the results "
+        r"come in a few seconds,\sonce others have had a chance to join\."
     )
 
     await tick(clock, 10.5)  # the question closes
     await screen.expect(rf"── {number}: closed, its buttons no longer work")
     result = await screen.expect(
-        rf"┃ Question 1: the answer was {label}\n┃ Got it: @admin \+\d+ \(0\.0 s\)\n"
+        rf"┃ Question 1: the answer was {label}\n┃ Closed early: everyone playing had answered\.\n"
+        r"┃ Got it: @admin \+\d+ \(0\.0 s\)\n┃ Standings: 1\. @admin · \d+ points\n"
         r"┃ From the source\n(┃   .+\n)+\[(\d+)\.1\] Learn more: "
     )
     assert "<@" not in result.group(0) and "**" not in result.group(0)
@@ -110,10 +113,13 @@ async def test_a_whole_buttons_quiz_read_from_the_terminal(
     assert await screen.type(str(index + 1)) == ""
     await screen.expect("Locked in")
     await tick(clock, 10.5)
-    await screen.expect(rf"┃ Question 2: the answer was {label}\n┃ Got it: @admin \+")
+    await screen.expect(
+        rf"┃ Question 2: the answer was {label}\n┃ Closed early: everyone playing had answered\.\n"
+        r"┃ Got it: @admin \+"
+    )
     await screen.expect(
         r"┃ Quiz over\n┃ All rounds played\.\n┃ Winner: 🏆 @admin\n"
-        r"┃ Standings:  1\. @admin · \d+ pts"
+        r"┃ Standings: 1\. @admin · \d+ points\n┃ — 2 questions"
     )
     screen.stop()
 
@@ -146,7 +152,7 @@ async def test_a_whole_typed_quiz_read_from_the_terminal(world: World, clock: Ma
     await screen.expect(rf"✅  on your message “{question.answer}”")
     await screen.expect(rf"┃ Question 2: the answer was {question.answer}\n┃ Got it: @boris \+")
     final = await screen.expect(r"┃ Quiz over\n(┃ .*\n)*┃ — 2 questions")
-    assert re.search(r"┃ Standings\n┃    1\. @admin · \d+ pts\n┃    2\. @boris · ", final.group(0))
+    assert re.search(r"┃ Standings\n┃   1\. @\w+ · \d+ points\n┃   2\. @\w+ · ", final.group(0))
     screen.stop()
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from bot.quiz.game import (
+    JOIN_WINDOW,
     MAX_DRAWS,
     AlreadyLockedIn,
     AnswerOutcome,
@@ -402,26 +403,43 @@ def test_buttons_rounding_is_half_up() -> None:
 def test_a_lone_starter_closes_the_question_with_their_click() -> None:
     game = started(rounds=2)
     assert game.players == {STARTER}
-    assert game.answer(STARTER, "A", 4.0) is AnswerOutcome.LOCKED_IN
+    assert game.answer(STARTER, "A", 6.0) is AnswerOutcome.LOCKED_IN  # after the join window
     [event] = closed_events(game.drain_events())
     result = event.result
-    assert (result.reason, result.closed_at) == (CloseReason.ALL_ANSWERED, 4.0)
+    assert (result.reason, result.closed_at) == (CloseReason.ALL_ANSWERED, 6.0)
     assert [(a.player_id, a.points) for a in result.awards] == [(STARTER, 9)]
     assert game.phase is Phase.BETWEEN
+
+
+def test_a_fast_starter_does_not_shut_out_the_others() -> None:
+    game = started(rounds=2)
+    assert game.settings.join_window == 5.0  # a quarter of 20 s, at most JOIN_WINDOW
+    game.answer(STARTER, "A", 1.0)
+    assert game.phase is Phase.ASKING and game.deadline == 5.0  # the join window's end
+    assert game.answer(7, "A", 3.0) is AnswerOutcome.LOCKED_IN  # a newcomer still gets in
+    assert closed_events(game.tick(4.9)) == []
+    [event] = closed_events(game.tick(5.0))
+    assert (event.result.reason, event.result.closed_at) == (CloseReason.ALL_ANSWERED, 5.0)
+    assert {a.player_id for a in event.result.awards} == {STARTER, 7}
+
+
+def test_the_join_window_is_a_quarter_of_a_short_question() -> None:
+    assert make_game(seconds_per_question=8.0).settings.join_window == 2.0
+    assert make_game(seconds_per_question=60.0).settings.join_window == JOIN_WINDOW
 
 
 def test_the_question_waits_for_everyone_who_has_played_this_game() -> None:
     game = started(rounds=3)
     game.answer(5, "A", 1.0)  # a newcomer: now the game waits for the starter and for 5
     assert game.phase is Phase.ASKING and game.players == {STARTER, 5}
-    game.answer(STARTER, "B", 3.0)
+    game.answer(STARTER, "B", 6.0)
     assert game.results[-1].reason is CloseReason.ALL_ANSWERED
-    game.advance(4.0)
-    game.answer(STARTER, "A", 5.0)
+    game.advance(7.0)
+    game.answer(STARTER, "A", 13.0)
     assert game.phase is Phase.ASKING  # 5 played question 1: still waited for
-    game.answer(6, "A", 6.0)  # and 6 joins
+    game.answer(6, "A", 14.0)  # and 6 joins
     assert game.phase is Phase.ASKING
-    game.answer(5, "A", 7.0)
+    game.answer(5, "A", 15.0)
     event = closed_events(game.drain_events())[-1]
     assert (event.result.number, event.result.reason) == (2, CloseReason.ALL_ANSWERED)
     assert {a.player_id for a in event.result.awards} == {STARTER, 5, 6}
@@ -431,15 +449,16 @@ def test_a_player_who_goes_quiet_is_waited_for_until_the_deadline() -> None:
     game = started(rounds=2)
     game.answer(5, "A", 1.0)
     game.answer(STARTER, "A", 1.0)
-    game.advance(2.0)
-    game.answer(STARTER, "A", 3.0)  # 5 does not answer question 2
-    event = closed_events(game.tick(23.0))[-1]
-    assert (event.result.reason, event.result.closed_at) == (CloseReason.TIMEOUT, 22.0)
+    game.tick(5.0)
+    game.advance(6.0)
+    game.answer(STARTER, "A", 7.0)  # 5 does not answer question 2
+    event = closed_events(game.tick(27.0))[-1]
+    assert (event.result.reason, event.result.closed_at) == (CloseReason.TIMEOUT, 26.0)
 
 
 def test_an_early_close_on_the_last_round_ends_the_game() -> None:
     game = started(rounds=1)
-    game.answer(STARTER, "A", 0.0)
+    game.answer(STARTER, "A", 5.0)
     events = game.drain_events()
     assert [type(e) for e in events] == [QuestionClosed, GameEnded]
     assert game.result is not None and game.result.reason is EndReason.COMPLETED
@@ -1153,10 +1172,15 @@ class GameMachine(RuleBasedStateMachine):
                 assert outcome is expected
                 self.locks.setdefault((number, player), value)
             if outcome is AnswerOutcome.LOCKED_IN:
-                # The last player to lock in closes the question at once, and only they do.
+                # The last player to lock in closes the question (at once, or when its join
+                # window ends), and only they do.
                 everyone = players <= {p for (n, p) in self.locks if n == number}
                 closed_now = len(self.game.results) > before
-                assert closed_now == everyone
+                assert everyone or not closed_now
+                if everyone and not closed_now:
+                    deadline = self.game.deadline
+                    assert deadline is not None and self.now < deadline
+                    assert deadline - self.now <= self.settings.join_window
                 if closed_now:
                     last = self.game.results[-1]
                     assert last.reason is CloseReason.ALL_ANSWERED and last.closed_at == self.now
@@ -1253,8 +1277,12 @@ class GameMachine(RuleBasedStateMachine):
     @invariant()
     def an_open_question_waits_for_somebody(self) -> None:
         game = self.game
-        if game.phase is Phase.ASKING and self.settings.mode is Mode.BUTTONS:
-            assert not game.players <= game.locked_in
+        buttons = game.phase is Phase.ASKING and self.settings.mode is Mode.BUTTONS
+        # Everyone has answered: it only waits out what is left of its join window.
+        if buttons and game.players <= game.locked_in:
+            deadline = game.deadline
+            assert deadline is not None
+            assert deadline - self.now <= self.settings.join_window
         assert STARTER in game.players
 
     @invariant()
