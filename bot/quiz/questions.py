@@ -2,9 +2,14 @@
 
 * The marked answer is a field of the subject's record and the only defensible choice:
   ``accepted`` holds exactly the answer. ``who`` clues fit exactly one person.
-* No distractor is something the subject's own row supports under any reading: a year
-  the notes mention, a country whose name (or a common form of it) appears in the notes,
-  profession or birthplace, a method whose keywords appear in the notes or profession.
+* No distractor is something the subject's own row supports under any reading. The
+  readings are curated (``Defector.origins``, ``destinations``, ``methods``: every value
+  the row's words support, see data/CURATION.md); a scan of the row is a second guard:
+  a year the notes mention, a country whose name (or a common form of it) appears in the
+  notes, profession or birthplace, a method whose keywords appear in the notes or
+  profession.
+* A ``who`` clue fits a person when any reading of their row supports it, so "exactly one
+  person fits" holds under every reading.
 * Hints never repeat the prompt and each one rules out at least one wrong choice.
 * The explanation quotes the words of the row that support the answer.
 
@@ -168,7 +173,9 @@ def supported_methods(record: Defector) -> frozenset[Method]:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"(?<=[.;])\s+", text) if s.strip()]
+    """Sentences and ``;`` clauses; "U.S. Embassy" and "Vladimir V. Tchernavin" are not
+    split (a lone capital before the dot)."""
+    return [s.strip() for s in re.split(r"(?<=[.;])(?<!\b[A-Z]\.)\s+", text) if s.strip()]
 
 
 def _level(close: int, total: int) -> int:
@@ -347,8 +354,18 @@ class QuestionGenerator:
         ]
         did = "tried to defect" if subject.status is Status.FAILED else "defected"
         explanation = f"{subject.name} {did} in {year} (the table's year)."
-        if subject.notes:
-            explanation += f" Notes: {subject.notes}"
+        clauses = _sentences(subject.notes or "")
+        if clauses:
+            explanation += f" The notes: {_quote(clauses[0])}"
+        others = sorted(mentioned - {year})
+        if others:
+            said = next(c for c in clauses if str(others[0]) in c)
+            years = " and ".join(map(str, others))
+            explanation += (
+                f" The notes also mention {years}"
+                + (f" ({_quote(said)})" if said != clauses[0] else "")
+                + ", which is why the question asked for the table's year."
+            )
         return self._finish(
             QuestionKind.YEAR, subject, prompt, year, picked, target, hints, explanation
         )
@@ -357,6 +374,7 @@ class QuestionGenerator:
         answer = _value(subject, kind)
         assert isinstance(answer, str)
         texts: list[str | None] = [subject.notes, subject.profession, subject.birthplace]
+        readings = set(_readings(subject, kind))
         if kind is QuestionKind.ORIGIN_COUNTRY:
             prompt = f"Which country did {subject.name} {_tried(subject)}leave?"
             pool = sorted({r.origin_country for r in self.records if r.origin_country})
@@ -364,7 +382,7 @@ class QuestionGenerator:
         elif kind is QuestionKind.BIRTH_COUNTRY:
             prompt = f"In which present-day country was {subject.name} born?"
             pool = sorted({r.birth_country for r in self.records if r.birth_country})
-            texts.append(subject.origin_country)
+            texts.extend(subject.origins)
         else:
             prompt = f"To which country did {subject.name} defect?"
             pool = sorted(
@@ -375,7 +393,7 @@ class QuestionGenerator:
                 }
             )
             texts.append(subject.defected_in)
-        unsafe = mentioned_countries(*texts) | {answer}
+        unsafe = mentioned_countries(*texts, *readings) | readings | {answer}
         if answer != "China":
             unsafe |= {"China"}  # a giveaway beside European states
         safe = [c for c in pool if c not in unsafe]
@@ -398,7 +416,7 @@ class QuestionGenerator:
 
     def _method(self, subject: Defector, target: int) -> Question | None:
         answer = subject.method
-        unsafe = supported_methods(subject) | {answer}
+        unsafe = supported_methods(subject) | set(subject.methods) | {answer}
         safe = [m for m in ASKABLE_METHODS if m not in unsafe]
         if len(safe) < 3:
             return None
@@ -417,9 +435,7 @@ class QuestionGenerator:
         hints: list[tuple[str, Callable[[Answer], bool]]] = [
             (fam, lambda c: (Method(str(c)) in _TRIP) == family),
         ]
-        evidence = subject.method_evidence or ""
-        sentence = next((s for s in _sentences(subject.notes or "") if evidence in s), evidence)
-        explanation = f"{method_label(answer.value)}: “{sentence}”"
+        explanation = _method_explanation(subject)
         return self._finish(
             QuestionKind.METHOD, subject, f"How did {subject.name} {verb}?", answer.value,
             picked, target, hints, explanation,
@@ -440,24 +456,22 @@ class QuestionGenerator:
                     lambda r: self._profession[r.slug] == profession,
                 )
             )
-        clues.append(_Clue("year", "Year", str(subject.year), lambda r: r.year == subject.year))
-        origin = subject.origin_country
+        # A clue fits anyone whose row supports it under some reading: a year their notes
+        # mention, any state they left, any country they went to, any method.
+        year = subject.year
         clues.append(
-            _Clue("origin_country", "Left", str(origin), lambda r: r.origin_country == origin)
+            _Clue("year", "Year", str(year), lambda r: r.year == year or year in notes_years(r))
         )
+        origin = subject.origin_country
+        clues.append(_Clue("origin_country", "Left", str(origin), lambda r: origin in r.origins))
         if subject.status is not Status.FAILED and subject.destination_country:
             to = subject.destination_country
             clues.append(
-                _Clue(
-                    "destination_country",
-                    "Went to",
-                    to,
-                    lambda r: r.status is not Status.FAILED and r.destination_country == to,
-                )
+                _Clue("destination_country", "Went to", to, lambda r: to in r.destinations)
             )
         if subject.method in ASKABLE_METHODS:
             method = subject.method
-            clues.append(_Clue("method", "How", method.label, lambda r: r.method is method))
+            clues.append(_Clue("method", "How", method.label, lambda r: method in r.methods))
         return clues
 
     def _who(self, subject: Defector, target: int) -> Question | None:
@@ -483,11 +497,7 @@ class QuestionGenerator:
             if not picked:
                 return None
             hints = self._who_hints(subject, {c.field for c in combo})
-            explanation = f"{subject.name}: " + "; ".join(
-                f"{c.label.lower()} {c.value}" for c in combo
-            )
-            if subject.notes:
-                explanation += f". {subject.notes}"
+            explanation = _who_explanation(subject, combo)
             return self._finish(
                 QuestionKind.WHO, subject, prompt, subject.name, picked, target, hints,
                 explanation, clues=tuple((c.field, c.value) for c in combo),
@@ -562,18 +572,121 @@ def _useful_hints(
     return kept
 
 
-def _country_explanation(subject: Defector, kind: QuestionKind, answer: str) -> str:
-    if kind is QuestionKind.BIRTH_COUNTRY and subject.birthplace:
-        return f"{answer}: born in {subject.birthplace}."  # the cell the answer comes from
-    for sentence in _sentences(subject.notes or ""):
-        if answer in mentioned_countries(sentence):
-            return f"{answer}: “{sentence}”"
-    if kind is QuestionKind.BIRTH_COUNTRY and subject.birthplace:
-        return f"{answer}: born in {subject.birthplace}."
+def _readings(subject: Defector, kind: QuestionKind) -> tuple[str, ...]:
+    """Every value the subject's curated readings support for a country ``kind``."""
     if kind is QuestionKind.ORIGIN_COUNTRY:
-        where = f", born in {subject.birthplace}" if subject.birthplace else ""
-        return f"{answer}: the state {subject.name} left{where}, in {subject.year}."
-    return f"{answer}: {subject.notes or NO_NOTES}"
+        return subject.origins
+    if kind is QuestionKind.DESTINATION_COUNTRY:
+        return subject.destinations
+    return (subject.birth_country,) if subject.birth_country else ()
+
+
+QUOTE_LIMIT = 140
+
+
+def _quote(text: str, keep: str = "") -> str:
+    """The notes' words in quotation marks; a long clause is cut to the part that holds
+    ``keep``."""
+    text = text.strip().rstrip(";,")
+    if len(text) > QUOTE_LIMIT and keep and keep in text:
+        text = "…" + keep.rstrip(".;,") + "…"
+    elif len(text) > QUOTE_LIMIT:
+        text = text[:QUOTE_LIMIT].rsplit(" ", 1)[0].rstrip(".;,") + "…"
+    return f"“{text}”" if text.endswith((".", "…")) else f"“{text}.”"
+
+
+def _sentence_with(notes: str | None, words: str) -> str | None:
+    """The sentence or clause of the notes that holds ``words``."""
+    return next((s for s in _sentences(notes or "") if words in s), None)
+
+
+# Words that say a clause is about leaving a state, not merely naming it ("Soviet engineer").
+_LEAVING = ("from", "fled", "escaped", "left", "defected", "leave", "return")
+
+
+def _also(subject: Defector, field: str, others: Iterable[str], show: Callable[[str], str]) -> str:
+    """ "The row also supports X (“…”), so it was not among the choices." for each other
+    reading."""
+    parts = []
+    for value in others:
+        evidence = subject.evidence_for(field, value)
+        parts.append(f"{show(value)} (“{evidence}”)" if evidence else show(value))
+    if not parts:
+        return ""
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    them = "it was" if len(parts) == 1 else "they were"
+    return f" The row also supports {listed}, so {them} not among the choices."
+
+
+def _the(country: str) -> str:
+    return f"the {country}" if country in ("Soviet Union", "United States", "United Kingdom",
+                                           "Netherlands", "Philippines") else country  # fmt: skip
+
+
+def _country_explanation(subject: Defector, kind: QuestionKind, answer: str) -> str:
+    name = subject.name
+    if kind is QuestionKind.BIRTH_COUNTRY:
+        return f"{answer}: {name} was born in {subject.birthplace} (the table's birthplace)."
+    clauses = _sentences(subject.notes or "")
+    if kind is QuestionKind.ORIGIN_COUNTRY:
+        verb = "tried to leave" if subject.status is Status.FAILED else "left"
+        said = next(
+            (
+                c
+                for c in clauses
+                if answer in mentioned_countries(c) and any(w in fold(c).split() for w in _LEAVING)
+            ),
+            None,
+        )
+        text = f"{answer}: {name} {verb} {_the(answer)} in {subject.year}"
+        if said:
+            text += f": {_quote(said)}"
+        elif subject.birthplace:
+            text += f" (born in {subject.birthplace})."
+        else:
+            text += "."
+        return text + _also(subject, "origin_country", subject.origins[1:], _the)
+    # destination: the clause that names the country (or the curated words for it)
+    said = next((c for c in clauses if answer in mentioned_countries(c)), None)
+    if said is None and subject.defected_in:  # "in London": the city, not the country
+        place = subject.defected_in.split(",")[0]
+        said = next((c for c in clauses if place in c), None)
+    text = f"{answer}: {_quote(said)}" if said else f"{answer}: {subject.notes or NO_NOTES}"
+    return text + _also(subject, "destination_country", subject.destinations[1:], _the)
+
+
+def _method_explanation(subject: Defector) -> str:
+    evidence = subject.method_evidence or ""
+    sentence = _sentence_with(subject.notes, evidence) or evidence
+    label = method_label(subject.method.value)
+    others = [m.value for m in subject.methods if m is not subject.method]
+    also = _also(subject, "method", others, lambda code: f"“{Method(code).label}”")
+    return f"{label}: {_quote(sentence, evidence)}{also}"
+
+
+def _who_explanation(subject: Defector, combo: Sequence[_Clue]) -> str:
+    did: list[str] = []
+    profession = ""
+    for clue in combo:
+        if clue.field == "profession":
+            profession = f" ({clue.value})"
+        elif clue.field == "year":
+            verb = "tried to defect" if subject.status is Status.FAILED else "defected"
+            did.append(f"{verb} in {clue.value}")
+        elif clue.field == "origin_country":
+            did.append(f"left {_the(clue.value)}")
+        elif clue.field == "destination_country":
+            did.append(f"went to {_the(clue.value)}")
+        else:
+            did.append(f"got out {subject.method.phrase.split(':')[0]}")
+    if not did:
+        did.append(f"left {_the(str(subject.origin_country))} in {subject.year}")
+    joined = did[0] if len(did) == 1 else ", ".join(did[:-1]) + " and " + did[-1]
+    text = f"{subject.name}{profession} {joined}."
+    first = _sentences(subject.notes or "")[:1]
+    if first:
+        text += f" {_quote(first[0])}"
+    return text
 
 
 def _era_name_ok(country: str, year: int) -> bool:
