@@ -106,14 +106,14 @@ def _check_against_row(facts: CuratedFacts, row: SourceRow) -> list[str]:
         row.notes is None or facts.method_evidence not in row.notes
     ):
         problems.append(f"method_evidence {facts.method_evidence!r} does not occur in the notes")
-    row_text = " | ".join(t for t in (row.notes, row.profession, row.birthplace) if t)
+    cells = [t for t in (row.notes, row.profession, row.birthplace) if t]
     readings = [
         *(("also_origins", r.country, r.evidence) for r in facts.also_origins),
         *(("also_destinations", r.country, r.evidence) for r in facts.also_destinations),
         *(("also_methods", r.method.value, r.evidence) for r in facts.also_methods),
     ]
     for what, value, evidence in readings:
-        if evidence not in row_text:
+        if not any(evidence in cell for cell in cells):  # words of one cell
             problems.append(
                 f"{what} {value!r}: evidence {evidence!r} does not occur in the row "
                 "(notes, profession or birthplace)"

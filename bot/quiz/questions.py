@@ -103,7 +103,7 @@ _RELATED_COUNTRIES: tuple[frozenset[str], ...] = (
     frozenset({"Soviet Union", "Russia"}),
     frozenset({"Czechoslovakia", "Czech Republic", "Slovakia"}),
 )
-_YEAR_RE = re.compile(r"\b(19\d\d)\b")
+_YEAR_RE = re.compile(r"\b(19\d\d)(?:[–-](\d\d))?\b")
 
 
 class NoQuestion(Exception):
@@ -150,8 +150,13 @@ def _padded(text: str | None) -> str:
 
 
 def notes_years(record: Defector) -> frozenset[int]:
-    """Every 19xx year the subject's notes mention."""
-    return frozenset(int(y) for y in _YEAR_RE.findall(record.notes or ""))
+    """Every 19xx year the subject's notes mention; "1956–57" mentions 1956 and 1957."""
+    years: set[int] = set()
+    for first, end in _YEAR_RE.findall(record.notes or ""):
+        years.add(int(first))
+        if end:
+            years.add(int(first[:2] + end))
+    return frozenset(years)
 
 
 def mentioned_countries(*texts: str | None) -> frozenset[str]:
@@ -199,6 +204,7 @@ class QuestionGenerator:
         self.rng = rng
         self._by_slug = {record.slug: record for record in self.records}
         self._profession = {r.slug: fold(r.profession or "") for r in self.records}
+        self._notes_years = {r.slug: notes_years(r) for r in self.records}
         self._eligible = {
             kind: tuple(r for r in self.records if eligible(r, kind)) for kind in QuestionKind
         }
@@ -359,7 +365,10 @@ class QuestionGenerator:
             explanation += f" The notes: {_quote(clauses[0])}"
         others = sorted(mentioned - {year})
         if others:
-            said = next(c for c in clauses if str(others[0]) in c)
+            said = next(
+                (c for c in clauses if any(str(y) in c or f"–{y % 100:02d}" in c for y in others)),
+                clauses[0],
+            )
             years = " and ".join(map(str, others))
             explanation += (
                 f" The notes also mention {years}"
@@ -447,20 +456,26 @@ class QuestionGenerator:
     def _clues(self, subject: Defector) -> list[_Clue]:
         clues: list[_Clue] = []
         if subject.profession:
-            profession = self._profession[subject.slug]
+            # "Engineer" fits "Architect/engineer" too: a player reads the words, not the cell.
+            profession = f" {self._profession[subject.slug]} "
             clues.append(
                 _Clue(
                     "profession",
                     "Profession",
                     subject.profession,
-                    lambda r: self._profession[r.slug] == profession,
+                    lambda r: profession in f" {self._profession[r.slug]} ",
                 )
             )
         # A clue fits anyone whose row supports it under some reading: a year their notes
         # mention, any state they left, any country they went to, any method.
         year = subject.year
         clues.append(
-            _Clue("year", "Year", str(year), lambda r: r.year == year or year in notes_years(r))
+            _Clue(
+                "year",
+                "Year",
+                str(year),
+                lambda r: r.year == year or year in self._notes_years[r.slug],
+            )
         )
         origin = subject.origin_country
         clues.append(_Clue("origin_country", "Left", str(origin), lambda r: origin in r.origins))
@@ -516,7 +531,7 @@ class QuestionGenerator:
             hints.append(
                 (
                     f"Profession: {subject.profession}.",
-                    lambda n: self._profession[by_name[str(n)].slug] == prof,
+                    lambda n: f" {prof} " in f" {self._profession[by_name[str(n)].slug]} ",
                 )
             )
         if "year" not in fields:
