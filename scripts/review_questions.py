@@ -218,10 +218,7 @@ class Row:
             # Where they were born: the birthplace cell and the state they left, not every
             # country the notes name ("Defected in West Berlin" is no birthplace).
             return country in {r.birth_country, *r.origins} | self.birthplace_countries
-        if kind is QuestionKind.ORIGIN_COUNTRY:
-            readings = self.origins
-        else:
-            readings = self.destinations
+        readings = self.origins if kind is QuestionKind.ORIGIN_COUNTRY else self.destinations
         # A country the row names is one a player could defend, whatever the question.
         return country in readings or country in self.named_countries
 
@@ -276,9 +273,7 @@ class Reviewer:
             return [c for c in q.choices if str(c) in row.methods]
         if q.kind is QuestionKind.WHO:
             clues = who_clues(q.prompt)
-            return [
-                c for c in q.choices if all(self.rows[str(c)].fits_clue(*k) for k in clues)
-            ]
+            return [c for c in q.choices if all(self.rows[str(c)].fits_clue(*k) for k in clues)]
         return [c for c in q.choices if row.country_defensible(q.kind, str(c))]
 
     def hint_keeps(self, hint: str, q: Question, choice: object) -> bool | None:
@@ -314,9 +309,8 @@ class Reviewer:
         good = self.defensible(q)
         if good != [q.answer]:
             found.append(f"{len(good)} defensible choices: {good} (key {q.answer!r})")
-        if q.kind is QuestionKind.YEAR and row.years - {q.answer}:
-            if "table" not in q.prompt:
-                found.append(f"the notes mention {sorted(row.years)}; the prompt says not which")
+        if q.kind is QuestionKind.YEAR and row.years - {q.answer} and "table" not in q.prompt:
+            found.append(f"the notes mention {sorted(row.years)}; the prompt says not which")
         prompt_years = {int(y) for y in re.findall(r"\b(\d{4})\b", q.prompt)}
         for hint in q.hints:
             decade = re.search(r"\b(\d{4})s\b", hint)

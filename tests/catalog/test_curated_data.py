@@ -133,10 +133,12 @@ def test_aliases_include_the_pseudonym(records: tuple[Defector, ...]) -> None:
 
 # -- every reading ------------------------------------------------------------------------
 
-_ROW = """| Defector | Profession/ Prominence | Birthplace | Year | Notes |
-|---|---|---|---|---|
-| Ann Example | Figure skater | Bulgaria | {year} | Defected in Madrid, Spain while on tour, then went to Switzerland |
-"""
+_ROW = (
+    "| Defector | Profession/ Prominence | Birthplace | Year | Notes |\n"
+    "|---|---|---|---|---|\n"
+    "| Ann Example | Figure skater | Bulgaria | {year} "
+    "| Defected in Madrid, Spain while on tour, then went to Switzerland |\n"
+)
 _FACTS = """[[person]]
 name = "Ann Example"
 origin_country = "Czechoslovakia"
