@@ -615,6 +615,10 @@ def _sentence_with(notes: str | None, words: str) -> str | None:
     return next((s for s in _sentences(notes or "") if words in s), None)
 
 
+_DEFECTING = frozenset(
+    {"defected", "defect", "fled", "escaped", "flew", "hijacked", "leaped", "jumped", "sailed",
+     "crossed", "left", "ran", "swam", "photographed", "used"}
+)  # fmt: skip
 # Words that say a clause is about leaving a state, not merely naming it ("Soviet engineer").
 _LEAVING = ("from", "fled", "escaped", "left", "defected", "leave", "return")
 
@@ -693,14 +697,17 @@ def _who_explanation(subject: Defector, combo: Sequence[_Clue]) -> str:
         elif clue.field == "destination_country":
             did.append(f"went to {_the(clue.value)}")
         else:
-            did.append(f"got out {subject.method.phrase.split(':')[0]}")
+            verb = "tried to get out" if subject.status is Status.FAILED else "got out"
+            did.append(f"{verb} {subject.method.phrase.split(' (')[0]}")
     if not did:
         did.append(f"left {_the(str(subject.origin_country))} in {subject.year}")
     joined = did[0] if len(did) == 1 else ", ".join(did[:-1]) + " and " + did[-1]
     text = f"{subject.name}{profession} {joined}."
-    first = _sentences(subject.notes or "")[:1]
-    if first:
-        text += f" {_quote(first[0])}"
+    clauses = _sentences(subject.notes or "")
+    # The clause about the defection, not "Sister's husband purged." or "Football player of …"
+    said = next((c for c in clauses[:2] if set(fold(c).split()) & _DEFECTING), None)
+    if said or clauses:
+        text += f" {_quote(said or clauses[0])}"
     return text
 
 
