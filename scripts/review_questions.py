@@ -12,6 +12,7 @@ the generator itself (to make the questions); it may use the catalogue loader. I
   whose notes mention 1981);
 * a year question whose subject's notes mention another year, when the prompt does not say
   which event it asks about;
+* a curated reading of the asked field that a typed answer would not get right;
 * a hint that repeats the prompt, is false of the answer, or rules out no wrong choice;
 * an explanation that does not name the answer, or that quotes words the row does not say;
 * a question that shows a curated alias the row itself does not contain (aliases are for
@@ -309,6 +310,15 @@ class Reviewer:
         good = self.defensible(q)
         if good != [q.answer]:
             found.append(f"{len(good)} defensible choices: {good} (key {q.answer!r})")
+        # Typed mode has no choices: every curated reading of the asked field must be right.
+        curated = {
+            QuestionKind.ORIGIN_COUNTRY: row.record.origins,
+            QuestionKind.DESTINATION_COUNTRY: row.record.destinations,
+            QuestionKind.METHOD: tuple(m.value for m in row.record.methods),
+        }.get(q.kind, ())
+        refused = [v for v in curated if v not in q.accepted]
+        if refused:
+            found.append(f"a typed {refused} would be marked wrong, yet the row supports it")
         if q.kind is QuestionKind.YEAR and row.years - {q.answer} and "table" not in q.prompt:
             found.append(f"the notes mention {sorted(row.years)}; the prompt says not which")
         prompt_years = {int(y) for y in re.findall(r"\b(\d{4})\b", q.prompt)}

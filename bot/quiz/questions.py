@@ -311,6 +311,7 @@ class QuestionGenerator:
         explanation: str,
         label: Callable[[Answer], str] = str,
         clues: tuple[tuple[str, str], ...] = (),
+        also_right: Sequence[Answer] = (),
     ) -> Question:
         choices = [answer, *distractors]
         self.rng.shuffle(choices)
@@ -321,7 +322,9 @@ class QuestionGenerator:
             subject=subject.name,
             subject_slug=subject.slug,
             answer=answer,
-            accepted=(answer,),
+            # The key first, then every other reading of the row: a typed "Switzerland" for
+            # Kocsis is right too. None of them is ever among the choices.
+            accepted=(answer, *(a for a in also_right if a != answer)),
             choices=tuple(choices),
             explanation=explanation,
             difficulty=difficulty,
@@ -421,6 +424,7 @@ class QuestionGenerator:
         return self._finish(
             kind, subject, prompt, answer, picked, target, hints,
             _country_explanation(subject, kind, answer),
+            also_right=_readings(subject, kind) if kind is not QuestionKind.BIRTH_COUNTRY else (),
         )  # fmt: skip
 
     def _method(self, subject: Defector, target: int) -> Question | None:
@@ -449,6 +453,7 @@ class QuestionGenerator:
             QuestionKind.METHOD, subject, f"How did {subject.name} {verb}?", answer.value,
             picked, target, hints, explanation,
             label=lambda code: method_label(str(code)),
+            also_right=[m.value for m in subject.methods],
         )  # fmt: skip
 
     # -- who -------------------------------------------------------------------------------
@@ -624,8 +629,7 @@ _LEAVING = ("from", "fled", "escaped", "left", "defected", "leave", "return")
 
 
 def _also(subject: Defector, field: str, others: Iterable[str], show: Callable[[str], str]) -> str:
-    """ "The row also supports X (“…”), so it was not among the choices." for each other
-    reading."""
+    """Names each other reading with its words: a typed answer naming one counts too."""
     parts = []
     for value in others:
         evidence = subject.evidence_for(field, value)
@@ -633,8 +637,11 @@ def _also(subject: Defector, field: str, others: Iterable[str], show: Callable[[
     if not parts:
         return ""
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    them = "it was" if len(parts) == 1 else "they were"
-    return f" The row also supports {listed}, so {them} not among the choices."
+    if len(parts) == 1:
+        return (
+            f" The row also supports {listed}; that counts as right too, so no choice offered it."
+        )
+    return f" The row also supports {listed}; those count as right too, so no choice offered them."
 
 
 def _the(country: str) -> str:

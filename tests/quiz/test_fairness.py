@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from bot.catalog.models import Defector
 from bot.catalog.normalize import fold
 from bot.catalog.vocab import Method
-from bot.quiz.model import Answer, Question, QuestionKind
+from bot.quiz.judge import Judge
+from bot.quiz.model import Answer, Question, QuestionKind, Verdict
 from bot.quiz.questions import (
     DIFFICULTIES,
     QuestionGenerator,
@@ -49,7 +50,17 @@ def test_one_defensible_answer(
     q = QuestionGenerator(records, random.Random(seed)).generate([kind], difficulty=difficulty)
     subject = next(r for r in records if r.slug == q.subject_slug)
     wrong = [c for c in q.choices if c != q.answer]
-    assert q.accepted == (q.answer,) and q.difficulty == difficulty
+    assert q.accepted[0] == q.answer and q.difficulty == difficulty
+    # Every other reading is accepted (typed mode), and none of them is a choice.
+    assert not set(q.accepted[1:]) & set(q.choices)
+    if kind is QuestionKind.DESTINATION_COUNTRY:
+        assert set(q.accepted) == set(subject.destinations)
+    elif kind is QuestionKind.ORIGIN_COUNTRY:
+        assert set(q.accepted) == set(subject.origins)
+    elif kind is QuestionKind.METHOD:
+        assert set(q.accepted) == {m.value for m in subject.methods}
+    else:
+        assert q.accepted == (q.answer,)
     assert len(q.hints) >= 1 and len(set(q.hints)) == len(q.hints)
     if kind is QuestionKind.YEAR:
         # No year the notes mention, ranges included ("1956–57" mentions 1957).
@@ -126,13 +137,17 @@ def test_known_traps(
     assert made, f"no {kind.value} question about {name} at all"
 
 
-def test_the_explanation_is_about_the_asked_fact(records: tuple[Defector, ...]) -> None:
+def test_the_explanation_is_about_the_asked_fact(
+    records: tuple[Defector, ...], judge: Judge
+) -> None:
     by_name = {r.name: r for r in records}
     generator = QuestionGenerator(records, random.Random(0))
     kocsis = generator.make(QuestionKind.DESTINATION_COUNTRY, by_name["Sándor Kocsis"])
     assert kocsis is not None
     assert kocsis.explanation.startswith("Spain: “Defected during the 1956–57 European Cup")
     assert "also supports Switzerland (“then went to Switzerland”)" in kocsis.explanation
+    assert kocsis.accepted == ("Spain", "Switzerland")
+    assert judge.judge(kocsis, "switzerland") is Verdict.CORRECT  # typed: a defensible answer
     christo = generator.make(QuestionKind.ORIGIN_COUNTRY, by_name["Christo Javacheff"])
     assert christo is not None
     assert "“Escaped from Czechoslovakia to Austria.”" in christo.explanation
@@ -231,6 +246,9 @@ def test_the_review_catches_deliberately_bad_questions(records: tuple[Defector, 
     assert any("defensible" in f for f in findings(_with_wrong_choice(haiducu, 1981)))
     puskas = _question(records, "Ferenc Puskás", QuestionKind.YEAR)
     assert any("defensible" in f for f in findings(_with_wrong_choice(puskas, 1957)))
+    # Typed "Switzerland" refused although the row supports it.
+    strict = replace(kocsis, accepted=("Spain",))
+    assert any("would be marked wrong" in f for f in findings(strict))
     # A year question that does not say which of the notes' years it asks about.
     assert any(
         "says not which" in f
