@@ -633,7 +633,14 @@ def _also(subject: Defector, field: str, others: Iterable[str], show: Callable[[
     parts = []
     for value in others:
         evidence = subject.evidence_for(field, value)
-        parts.append(f"{show(value)} (“{evidence}”)" if evidence else show(value))
+        if evidence is None:
+            parts.append(show(value))
+        elif evidence in (subject.notes or ""):
+            parts.append(f"{show(value)} (“{evidence}”)")
+        elif evidence in (subject.birthplace or ""):
+            parts.append(f"{show(value)} (born in {subject.birthplace})")
+        else:  # the profession cell: "Figure skater", "Ambassador"
+            parts.append(f"{show(value)} (profession: {subject.profession})")
     if not parts:
         return ""
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
