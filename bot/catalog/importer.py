@@ -106,6 +106,12 @@ def _check_against_row(facts: CuratedFacts, row: SourceRow) -> list[str]:
         row.notes is None or facts.method_evidence not in row.notes
     ):
         problems.append(f"method_evidence {facts.method_evidence!r} does not occur in the notes")
+    if facts.destination_evidence is not None and (
+        row.notes is None or facts.destination_evidence not in row.notes
+    ):
+        problems.append(
+            f"destination_evidence {facts.destination_evidence!r} does not occur in the notes"
+        )
     cells = [t for t in (row.notes, row.profession, row.birthplace) if t]
     readings = [
         *(("also_origins", r.country, r.evidence) for r in facts.also_origins),
@@ -206,6 +212,7 @@ def build_catalogue(
                 notes=row.notes,
                 status=facts.status,
                 **_readings(facts),
+                destination_evidence=facts.destination_evidence,
                 source_line=row.line,
                 curated=True,
             )

@@ -82,6 +82,7 @@ class CuratedFacts(BaseModel):
     origin_country: str | None = None
     destination_country: str | None = None
     defected_in: str | None = None
+    destination_evidence: str | None = None
     method: Method = Method.UNKNOWN
     method_evidence: str | None = None
     status: Status = Status.DEFECTED
@@ -89,7 +90,7 @@ class CuratedFacts(BaseModel):
     also_destinations: tuple[CountryReading, ...] = ()
     also_methods: tuple[MethodReading, ...] = ()
 
-    @field_validator("name", "defected_in", "method_evidence")
+    @field_validator("name", "defected_in", "method_evidence", "destination_evidence")
     @classmethod
     def _not_blank(cls, value: str | None) -> str | None:
         if value is not None and not value:
@@ -130,6 +131,12 @@ class CuratedFacts(BaseModel):
             raise ValueError("method 'unknown' cannot have method_evidence")
         if self.method is not Method.UNKNOWN and self.method_evidence is None:
             raise ValueError(f"method {self.method.value!r} needs method_evidence")
+        return self
+
+    @model_validator(mode="after")
+    def _destination_evidence(self) -> CuratedFacts:
+        if self.destination_evidence is not None and self.destination_country is None:
+            raise ValueError("destination_evidence without a destination_country")
         return self
 
     @model_validator(mode="after")
@@ -175,6 +182,8 @@ class Defector:
     also_destinations: tuple[Reading, ...] = ()
     also_methods: tuple[Reading, ...] = ()
     """Other readings of the row (values and the words that support them)."""
+    destination_evidence: str | None = None
+    """The notes' words behind ``destination_country`` when they do not name the country."""
     source_line: int = 0
     curated: bool = field(default=False, compare=False)
 
@@ -228,6 +237,7 @@ class Defector:
             "method_evidence": self.method_evidence,
             "notes": self.notes,
             "status": self.status.value,
+            "destination_evidence": self.destination_evidence,
             "also_origins": [_reading_dict(r) for r in self.also_origins],
             "also_destinations": [_reading_dict(r) for r in self.also_destinations],
             "also_methods": [_reading_dict(r) for r in self.also_methods],

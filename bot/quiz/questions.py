@@ -178,9 +178,11 @@ def supported_methods(record: Defector) -> frozenset[Method]:
 
 
 def _sentences(text: str) -> list[str]:
-    """Sentences and ``;`` clauses; "U.S. Embassy" and "Vladimir V. Tchernavin" are not
-    split (a lone capital before the dot)."""
-    return [s.strip() for s in re.split(r"(?<=[.;])(?<!\b[A-Z]\.)\s+", text) if s.strip()]
+    """Sentences and ``;`` clauses; "U.S. Embassy", "Vladimir V. Tchernavin" and
+    "St. Lawrence Island" are not split."""
+    return [
+        s.strip() for s in re.split(r"(?<=[.;])(?<!\b[A-Z]\.)(?<!\bSt\.)\s+", text) if s.strip()
+    ]
 
 
 def _level(close: int, total: int) -> int:
@@ -624,6 +626,12 @@ _DEFECTING = frozenset(
     {"defected", "defect", "fled", "escaped", "flew", "hijacked", "leaped", "jumped", "sailed",
      "crossed", "left", "ran", "swam", "photographed", "used"}
 )  # fmt: skip
+# Words that say a clause is about going somewhere ("Defected to South Korea"), not about a
+# job there ("Translator at the Soviet embassy in Pyongyang, North Korea").
+_MOVING = _DEFECTING | frozenset(
+    {"to", "traveled", "moved", "settled", "emigrated", "emigrating", "immigrated", "arrived",
+     "relocating", "granted", "asylum"}
+)  # fmt: skip
 # Words that say a clause is about leaving a state, not merely naming it ("Soviet engineer").
 _LEAVING = ("from", "fled", "escaped", "left", "defected", "leave", "return")
 
@@ -679,8 +687,12 @@ def _country_explanation(subject: Defector, kind: QuestionKind, answer: str) -> 
         else:
             text += "."
         return text + _also(subject, "origin_country", subject.origins[1:], _the)
-    # destination: the clause that names the country (or the curated words for it)
-    said = next((c for c in clauses if answer in mentioned_countries(c)), None)
+    # destination: the curated words for it, else the clause that names the country, one that
+    # says the person moved first ("Later defected to the U.S." over "Spied for the U.S.").
+    said = _sentence_with(subject.notes, subject.destination_evidence or "\0")
+    naming = [c for c in clauses if answer in mentioned_countries(c)]
+    if said is None and naming:
+        said = max(naming, key=lambda c: (bool(set(fold(c).split()) & _MOVING), -naming.index(c)))
     if said is None and subject.defected_in:  # "in London": the city, not the country
         place = subject.defected_in.split(",")[0]
         said = next((c for c in clauses if place in c), None)

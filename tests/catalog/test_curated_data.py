@@ -214,6 +214,12 @@ def test_data_check_rejects_bad_readings(extra: str, message: str) -> None:
     assert problems and any(message in p for p in problems), problems
 
 
+def test_destination_evidence_must_be_words_of_the_notes() -> None:
+    assert _problems('destination_evidence = "then went to Switzerland"\n') == []
+    problems = _problems('destination_evidence = "landed in Spain"\n')
+    assert any("destination_evidence 'landed in Spain' does not occur" in p for p in problems)
+
+
 def test_readings_name_germany_as_it_was() -> None:
     extra = 'also_destinations = [{ country = "West Germany", evidence = "Spain" }]\n'
     assert any("it did not exist then" in p for p in _problems(extra, year=1930))

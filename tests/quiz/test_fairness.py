@@ -152,6 +152,14 @@ def test_the_explanation_is_about_the_asked_fact(
     assert christo is not None
     assert "“Escaped from Czechoslovakia to Austria.”" in christo.explanation
     assert "Bulgaria" in christo.explanation  # why Bulgaria was not a choice
+    # The clause about going there, not one that merely names the country.
+    for name, words in [
+        ("Vasily Matuzok", "running across the demarcation line to South Korea"),
+        ("Ryszard Kukliński", "Later defected to the U.S."),
+        ("Valeri Tihonovitch Minakov", "on St. Lawrence Island"),  # curated evidence
+    ]:
+        q = generator.make(QuestionKind.DESTINATION_COUNTRY, by_name[name])
+        assert q is not None and words in q.explanation, q and q.explanation
     kravchenko = generator.make(QuestionKind.ORIGIN_COUNTRY, by_name["Victor Kravchenko"])
     assert kravchenko is not None and "engineer who witnessed" not in kravchenko.explanation
     for seed in range(20):
