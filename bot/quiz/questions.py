@@ -159,11 +159,12 @@ def notes_years(record: Defector) -> frozenset[int]:
     return frozenset(years)
 
 
-def mentioned_countries(*texts: str | None) -> frozenset[str]:
-    """Every catalogue country whose name or a common form appears in ``texts``."""
+def mentioned_countries(*texts: str | None, related: bool = True) -> frozenset[str]:
+    """Every catalogue country whose name or a common form appears in ``texts``; with
+    ``related``, the Germanys, USSR/Russia and the Czechoslovak states count together."""
     padded = " ".join(_padded(t) for t in texts)
     found = {country for variant, country in VARIANTS.items() if f" {variant} " in padded}
-    for group in _RELATED_COUNTRIES:
+    for group in _RELATED_COUNTRIES if related else ():
         if found & group:
             found |= group
     return frozenset(found)
@@ -632,8 +633,6 @@ _MOVING = _DEFECTING | frozenset(
     {"to", "traveled", "moved", "settled", "emigrated", "emigrating", "immigrated", "arrived",
      "relocating", "granted", "asylum"}
 )  # fmt: skip
-# Words that say a clause is about leaving a state, not merely naming it ("Soviet engineer").
-_LEAVING = ("from", "fled", "escaped", "left", "defected", "leave", "return")
 
 
 def _also(subject: Defector, field: str, others: Iterable[str], show: Callable[[str], str]) -> str:
@@ -671,11 +670,13 @@ def _country_explanation(subject: Defector, kind: QuestionKind, answer: str) -> 
     clauses = _sentences(subject.notes or "")
     if kind is QuestionKind.ORIGIN_COUNTRY:
         verb = "tried to leave" if subject.status is Status.FAILED else "left"
+        # Only a clause that says they left that very state: "Escaped from Czechoslovakia",
+        # "Fled from the USSR"; not "Fled during a match in West Germany".
         said = next(
             (
                 c
                 for c in clauses
-                if answer in mentioned_countries(c) and any(w in fold(c).split() for w in _LEAVING)
+                if answer in mentioned_countries(c, related=False) and "from" in fold(c).split()
             ),
             None,
         )
