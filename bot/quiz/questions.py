@@ -1,7 +1,9 @@
 """Question generation from the catalogue's fields, with checkable guarantees.
 
-* The marked answer is a field of the subject's record and the only defensible choice:
-  ``accepted`` holds exactly the answer. ``who`` clues fit exactly one person.
+* The marked answer is a field of the subject's record and the only defensible choice.
+  ``accepted`` holds the answer first, then every other curated reading of the asked field
+  (a typed answer naming one is right; no choice ever names one). ``who`` clues fit
+  exactly one person, and ``accepted`` is that person alone.
 * No distractor is something the subject's own row supports under any reading. The
   readings are curated (``Defector.origins``, ``destinations``, ``methods``: every value
   the row's words support, see data/CURATION.md); a scan of the row is a second guard:
