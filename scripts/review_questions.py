@@ -16,7 +16,7 @@ the generator itself (to make the questions); it may use the catalogue loader. I
 * a hint that repeats the prompt, is false of the answer, or rules out no wrong choice;
 * an explanation that does not name the answer, or that quotes words the row does not say;
 * a question that shows a curated alias the row itself does not contain (aliases are for
-  name lookup only, never quiz facts).
+  name lookup only, never quiz facts), or a ``who`` prompt that names its subject.
 
     python scripts/review_questions.py --count 5000 --seeds 1 2 3
 """
@@ -336,6 +336,12 @@ class Reviewer:
                 found.append(f"hint is false of the answer: {hint!r}")
             if all(verdicts):
                 found.append(f"hint excludes nothing: {hint!r}")
+        if q.kind is QuestionKind.WHO:
+            prompt = plain(q.prompt)
+            names = (row.record.name, *row.record.aliases)
+            surnames = {plain(n).replace("(", " ").replace(")", " ").split()[-1] for n in names}
+            if any(len(s) >= 3 and says(prompt, s) for s in surnames):
+                found.append("the who prompt gives the name away")
         found += self._explanation(q, row)
         found += self._aliases(q, row)
         return found

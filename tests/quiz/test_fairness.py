@@ -272,6 +272,9 @@ def test_the_review_catches_deliberately_bad_questions(records: tuple[Defector, 
     assert any("does not say" in f for f in findings(made_up))
     puskas_alias = replace(puskas, explanation="1956: Ferenc Purczeld defected then.")
     assert any("alias from outside the row" in f for f in findings(puskas_alias))
+    # A who prompt that gives the name away.
+    named = replace(who, prompt="Who is this? Profession: General; Year: 1968; Went to: Šejna's.")
+    assert any("gives the name away" in f for f in findings(named))
     # A hint that rules nothing out.
     useless = replace(kocsis, hints=("It starts with “Q”.",))
     assert any("hint" in f for f in reviewer.review(useless))
