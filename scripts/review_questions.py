@@ -102,14 +102,18 @@ METHOD_WORDS: dict[Method, tuple[str, ...]] = {
                                  "troupe", "performance", "performing", "ballet tour"),
     Method.SPORTING_EVENT: ("match", "tournament", "championship", "championships", "olympics",
                             "grand prix", "games", "cup", "track meet", "race"),
+    # Working at an embassy is a posting; returning a medal to one is not.
     Method.OFFICIAL_POSTING: ("stationed", "posted", "diplomat", "mission", "recalled", "station",
-                              "embassy", "consulate", "ambassador", "undercover", "un cover",
-                              "at the un", "post at"),
-    Method.AIRCRAFT: ("flew", "plane", "aircraft", "mig", "hijacked", "flight", "jet"),
+                              "at the soviet embassy", "at the czechoslovak embassy", "consulate",
+                              "ambassador", "undercover", "un cover", "at the un", "post at"),
+    # "flew a/his/to…", not the film "One Flew Over the Cuckoo's Nest".
+    Method.AIRCRAFT: ("flew a", "flew an", "flew his", "flew him", "flew to", "plane", "aircraft",
+                      "mig", "hijacked", "flight", "jet"),
     Method.SEA: ("boat", "ship", "sailed", "swam", "vessel", "kayak", "sea"),
     Method.OVERLAND_ESCAPE: ("border", "wall", "crossed", "tunnel", "train", "drove",
                              "on foot", "running across", "escaped from prison"),
-    Method.EMBASSY_ASYLUM: ("embassy", "consulate"),
+    # Refuge in a foreign embassy: the U.S. Embassy, a British consulate or station.
+    Method.EMBASSY_ASYLUM: ("u.s. embassy", "consulate", "intelligence station"),
     Method.ACADEMIC_OR_WORK_TRIP: ("conference", "lecture", "lectures", "visiting professor",
                                    "research", "authorised trip", "vacation", "working at"),
 }  # fmt: skip
