@@ -257,3 +257,20 @@ def test_questions_of_one_difficulty(capsys: pytest.CaptureFixture[str]) -> None
         lines = capsys.readouterr().out.splitlines()
         assert len(lines) == 20
         assert {json.loads(line)["difficulty"] for line in lines} == {level}
+
+
+def test_data_check_names_a_reading_the_row_does_not_support(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    text = CURATED_PATH.read_text(encoding="utf-8")
+    good = (
+        'also_destinations = [{ country = "Switzerland", evidence = "then went to Switzerland" }]'
+    )
+    assert text.count(good) == 2  # Kalmár and Kocsis
+    bad = 'also_destinations = [{ country = "Switzerland", evidence = "then settled in Bern" }]'
+    curated = tmp_path / "curated.toml"
+    curated.write_text(text.replace(good, bad, 1), encoding="utf-8")
+    code, out, err = run(capsys, "data", "check", "--curated", str(curated))
+    assert code == 1
+    assert "Jenő Kalmár" in out + err
+    assert "evidence 'then settled in Bern' does not occur in the row" in out + err

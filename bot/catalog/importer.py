@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot.catalog.models import CuratedFacts, Defector, slugify
+from bot.catalog.models import CuratedFacts, Defector, Reading, slugify
 from bot.catalog.normalize import fold
 from bot.catalog.source import SourceRow, parse_source
 from bot.catalog.vocab import WEST_GERMANY_YEARS
@@ -106,12 +106,39 @@ def _check_against_row(facts: CuratedFacts, row: SourceRow) -> list[str]:
         row.notes is None or facts.method_evidence not in row.notes
     ):
         problems.append(f"method_evidence {facts.method_evidence!r} does not occur in the notes")
-    destination = facts.destination_country
-    if destination == "Germany" and row.year in WEST_GERMANY_YEARS:
-        problems.append(f"destination 'Germany' in {row.year}: the state was West Germany")
-    if destination == "West Germany" and row.year not in WEST_GERMANY_YEARS:
-        problems.append(f"destination 'West Germany' in {row.year}: it did not exist then")
+    if facts.destination_evidence is not None and (
+        row.notes is None or facts.destination_evidence not in row.notes
+    ):
+        problems.append(
+            f"destination_evidence {facts.destination_evidence!r} does not occur in the notes"
+        )
+    cells = [t for t in (row.notes, row.profession, row.birthplace) if t]
+    readings = [
+        *(("also_origins", r.country, r.evidence) for r in facts.also_origins),
+        *(("also_destinations", r.country, r.evidence) for r in facts.also_destinations),
+        *(("also_methods", r.method.value, r.evidence) for r in facts.also_methods),
+    ]
+    for what, value, evidence in readings:
+        if not any(evidence in cell for cell in cells):  # words of one cell
+            problems.append(
+                f"{what} {value!r}: evidence {evidence!r} does not occur in the row "
+                "(notes, profession or birthplace)"
+            )
+    destinations = [facts.destination_country, *(r.country for r in facts.also_destinations)]
+    for destination in destinations:
+        if destination == "Germany" and row.year in WEST_GERMANY_YEARS:
+            problems.append(f"destination 'Germany' in {row.year}: the state was West Germany")
+        if destination == "West Germany" and row.year not in WEST_GERMANY_YEARS:
+            problems.append(f"destination 'West Germany' in {row.year}: it did not exist then")
     return problems
+
+
+def _readings(facts: CuratedFacts) -> dict[str, tuple[Reading, ...]]:
+    return {
+        "also_origins": tuple(Reading(r.country, r.evidence) for r in facts.also_origins),
+        "also_destinations": tuple(Reading(r.country, r.evidence) for r in facts.also_destinations),
+        "also_methods": tuple(Reading(r.method.value, r.evidence) for r in facts.also_methods),
+    }
 
 
 def build_catalogue(
@@ -184,6 +211,8 @@ def build_catalogue(
                 method_evidence=facts.method_evidence,
                 notes=row.notes,
                 status=facts.status,
+                **_readings(facts),
+                destination_evidence=facts.destination_evidence,
                 source_line=row.line,
                 curated=True,
             )

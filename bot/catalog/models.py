@@ -17,6 +17,60 @@ def _check_country(value: str | None, allowed: frozenset[str], what: str) -> str
     return value
 
 
+class CountryReading(BaseModel):
+    """Another country the row's own words support, with those words."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    country: str
+    evidence: str
+
+    @field_validator("country")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        _check_country(value, KNOWN_COUNTRIES, "country")
+        return value
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence(cls, value: str) -> str:
+        if not value:
+            raise ValueError("evidence must not be blank")
+        return value
+
+
+class MethodReading(BaseModel):
+    """Another method the row's own words support, with those words."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    method: Method
+    evidence: str
+
+    @field_validator("method")
+    @classmethod
+    def _askable(cls, value: Method) -> Method:
+        if value in (Method.UNKNOWN, Method.OTHER):
+            raise ValueError(f"{value.value!r} is not a reading: name the method the words support")
+        return value
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence(cls, value: str) -> str:
+        if not value:
+            raise ValueError("evidence must not be blank")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One more defensible value of a field (a country or a method code) and the row's
+    words that support it."""
+
+    value: str
+    evidence: str
+
+
 class CuratedFacts(BaseModel):
     """The derived facts a reviewer wrote for one row (``data/curated.toml``)."""
 
@@ -28,11 +82,15 @@ class CuratedFacts(BaseModel):
     origin_country: str | None = None
     destination_country: str | None = None
     defected_in: str | None = None
+    destination_evidence: str | None = None
     method: Method = Method.UNKNOWN
     method_evidence: str | None = None
     status: Status = Status.DEFECTED
+    also_origins: tuple[CountryReading, ...] = ()
+    also_destinations: tuple[CountryReading, ...] = ()
+    also_methods: tuple[MethodReading, ...] = ()
 
-    @field_validator("name", "defected_in", "method_evidence")
+    @field_validator("name", "defected_in", "method_evidence", "destination_evidence")
     @classmethod
     def _not_blank(cls, value: str | None) -> str | None:
         if value is not None and not value:
@@ -75,6 +133,32 @@ class CuratedFacts(BaseModel):
             raise ValueError(f"method {self.method.value!r} needs method_evidence")
         return self
 
+    @model_validator(mode="after")
+    def _destination_evidence(self) -> CuratedFacts:
+        if self.destination_evidence is not None and self.destination_country is None:
+            raise ValueError("destination_evidence without a destination_country")
+        return self
+
+    @model_validator(mode="after")
+    def _readings_are_other_values(self) -> CuratedFacts:
+        groups: list[tuple[str, str | None, list[str]]] = [
+            ("also_origins", self.origin_country, [r.country for r in self.also_origins]),
+            (
+                "also_destinations",
+                self.destination_country,
+                [r.country for r in self.also_destinations],
+            ),
+            ("also_methods", self.method.value, [r.method.value for r in self.also_methods]),
+        ]
+        for what, main, values in groups:
+            if main in values:
+                raise ValueError(f"{what} repeats the main value {main!r}")
+            if len(set(values)) != len(values):
+                raise ValueError(f"{what} names a value twice")
+        for reading in self.also_origins:
+            _check_country(reading.country, ORIGIN_COUNTRIES, "also_origins country")
+        return self
+
 
 @dataclass(frozen=True, slots=True)
 class Defector:
@@ -94,12 +178,47 @@ class Defector:
     method_evidence: str | None = None
     notes: str | None = None
     status: Status = Status.DEFECTED
+    also_origins: tuple[Reading, ...] = ()
+    also_destinations: tuple[Reading, ...] = ()
+    also_methods: tuple[Reading, ...] = ()
+    """Other readings of the row (values and the words that support them)."""
+    destination_evidence: str | None = None
+    """The notes' words behind ``destination_country`` when they do not name the country."""
     source_line: int = 0
     curated: bool = field(default=False, compare=False)
 
     @property
     def decade(self) -> int:
         return self.year - self.year % 10
+
+    @property
+    def origins(self) -> tuple[str, ...]:
+        """Every state the row supports as the one they left: the main value first."""
+        main = (self.origin_country,) if self.origin_country else ()
+        return main + tuple(r.value for r in self.also_origins)
+
+    @property
+    def destinations(self) -> tuple[str, ...]:
+        """Every country the row supports as where they went, defected or settled."""
+        main = (self.destination_country,) if self.destination_country else ()
+        return main + tuple(r.value for r in self.also_destinations)
+
+    @property
+    def methods(self) -> tuple[Method, ...]:
+        """Every method the row supports: the main one (unless unknown) first."""
+        main = () if self.method is Method.UNKNOWN else (self.method,)
+        return main + tuple(Method(r.value) for r in self.also_methods)
+
+    def evidence_for(self, field: str, value: str) -> str | None:
+        """The row's words that support ``value`` as a reading of ``field`` (if curated)."""
+        if field == "method" and value == self.method.value:
+            return self.method_evidence
+        readings = {
+            "origin_country": self.also_origins,
+            "destination_country": self.also_destinations,
+            "method": self.also_methods,
+        }.get(field, ())
+        return next((r.evidence for r in readings if r.value == value), None)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data with every field (used by ``export --json``)."""
@@ -118,9 +237,17 @@ class Defector:
             "method_evidence": self.method_evidence,
             "notes": self.notes,
             "status": self.status.value,
+            "destination_evidence": self.destination_evidence,
+            "also_origins": [_reading_dict(r) for r in self.also_origins],
+            "also_destinations": [_reading_dict(r) for r in self.also_destinations],
+            "also_methods": [_reading_dict(r) for r in self.also_methods],
             "source_line": self.source_line,
             "curated": self.curated,
         }
+
+
+def _reading_dict(reading: Reading) -> dict[str, str]:
+    return {"value": reading.value, "evidence": reading.evidence}
 
 
 def slugify(name: str) -> str:

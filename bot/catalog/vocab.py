@@ -48,7 +48,7 @@ _METHOD_PHRASES: dict[Method, str] = {
     Method.SPORTING_EVENT: "during a sporting event abroad",
     Method.OFFICIAL_POSTING: "while posted or on an official mission abroad",
     Method.AIRCRAFT: "by flying or hijacking a plane",
-    Method.SEA: "by sea: a boat, a ship or swimming",
+    Method.SEA: "by sea (a boat, a ship or swimming)",
     Method.OVERLAND_ESCAPE: "by escaping overland across a border",
     Method.EMBASSY_ASYLUM: "by taking refuge in a foreign embassy",
     Method.ACADEMIC_OR_WORK_TRIP: "during an academic or work trip abroad",

@@ -45,7 +45,8 @@ class Question:
     subject_slug: str
     answer: Answer
     accepted: tuple[Answer, ...]
-    """Every answer that is right; for ``who``, every person who fits all the clues."""
+    """Every answer that is right: the answer first, then any other reading the row supports
+    (Kocsis went to Spain, then Switzerland); for ``who``, the one person the clues fit."""
     choices: tuple[Answer, ...]
     """The answer and three distractors, shuffled; distinct values."""
     explanation: str

@@ -1,10 +1,17 @@
 """Question generation from the catalogue's fields, with checkable guarantees.
 
-* The marked answer is a field of the subject's record and the only defensible choice:
-  ``accepted`` holds exactly the answer. ``who`` clues fit exactly one person.
-* No distractor is something the subject's own row supports under any reading: a year
-  the notes mention, a country whose name (or a common form of it) appears in the notes,
-  profession or birthplace, a method whose keywords appear in the notes or profession.
+* The marked answer is a field of the subject's record and the only defensible choice.
+  ``accepted`` holds the answer first, then every other curated reading of the asked field
+  (a typed answer naming one is right; no choice ever names one). ``who`` clues fit
+  exactly one person, and ``accepted`` is that person alone.
+* No distractor is something the subject's own row supports under any reading. The
+  readings are curated (``Defector.origins``, ``destinations``, ``methods``: every value
+  the row's words support, see data/CURATION.md); a scan of the row is a second guard:
+  a year the notes mention, a country whose name (or a common form of it) appears in the
+  notes, profession or birthplace, a method whose keywords appear in the notes or
+  profession.
+* A ``who`` clue fits a person when any reading of their row supports it, so "exactly one
+  person fits" holds under every reading.
 * Hints never repeat the prompt and each one rules out at least one wrong choice.
 * The explanation quotes the words of the row that support the answer.
 
@@ -98,7 +105,7 @@ _RELATED_COUNTRIES: tuple[frozenset[str], ...] = (
     frozenset({"Soviet Union", "Russia"}),
     frozenset({"Czechoslovakia", "Czech Republic", "Slovakia"}),
 )
-_YEAR_RE = re.compile(r"\b(19\d\d)\b")
+_YEAR_RE = re.compile(r"\b(19\d\d)(?:[–-](\d\d))?\b")
 
 
 class NoQuestion(Exception):
@@ -145,15 +152,21 @@ def _padded(text: str | None) -> str:
 
 
 def notes_years(record: Defector) -> frozenset[int]:
-    """Every 19xx year the subject's notes mention."""
-    return frozenset(int(y) for y in _YEAR_RE.findall(record.notes or ""))
+    """Every 19xx year the subject's notes mention; "1956–57" mentions 1956 and 1957."""
+    years: set[int] = set()
+    for first, end in _YEAR_RE.findall(record.notes or ""):
+        years.add(int(first))
+        if end:
+            years.add(int(first[:2] + end))
+    return frozenset(years)
 
 
-def mentioned_countries(*texts: str | None) -> frozenset[str]:
-    """Every catalogue country whose name or a common form appears in ``texts``."""
+def mentioned_countries(*texts: str | None, related: bool = True) -> frozenset[str]:
+    """Every catalogue country whose name or a common form appears in ``texts``; with
+    ``related``, the Germanys, USSR/Russia and the Czechoslovak states count together."""
     padded = " ".join(_padded(t) for t in texts)
     found = {country for variant, country in VARIANTS.items() if f" {variant} " in padded}
-    for group in _RELATED_COUNTRIES:
+    for group in _RELATED_COUNTRIES if related else ():
         if found & group:
             found |= group
     return frozenset(found)
@@ -168,7 +181,11 @@ def supported_methods(record: Defector) -> frozenset[Method]:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"(?<=[.;])\s+", text) if s.strip()]
+    """Sentences and ``;`` clauses; "U.S. Embassy", "Vladimir V. Tchernavin" and
+    "St. Lawrence Island" are not split."""
+    return [
+        s.strip() for s in re.split(r"(?<=[.;])(?<!\b[A-Z]\.)(?<!\bSt\.)\s+", text) if s.strip()
+    ]
 
 
 def _level(close: int, total: int) -> int:
@@ -192,6 +209,7 @@ class QuestionGenerator:
         self.rng = rng
         self._by_slug = {record.slug: record for record in self.records}
         self._profession = {r.slug: fold(r.profession or "") for r in self.records}
+        self._notes_years = {r.slug: notes_years(r) for r in self.records}
         self._eligible = {
             kind: tuple(r for r in self.records if eligible(r, kind)) for kind in QuestionKind
         }
@@ -298,6 +316,7 @@ class QuestionGenerator:
         explanation: str,
         label: Callable[[Answer], str] = str,
         clues: tuple[tuple[str, str], ...] = (),
+        also_right: Sequence[Answer] = (),
     ) -> Question:
         choices = [answer, *distractors]
         self.rng.shuffle(choices)
@@ -308,7 +327,9 @@ class QuestionGenerator:
             subject=subject.name,
             subject_slug=subject.slug,
             answer=answer,
-            accepted=(answer,),
+            # The key first, then every other reading of the row: a typed "Switzerland" for
+            # Kocsis is right too. None of them is ever among the choices.
+            accepted=(answer, *(a for a in also_right if a != answer)),
             choices=tuple(choices),
             explanation=explanation,
             difficulty=difficulty,
@@ -347,8 +368,21 @@ class QuestionGenerator:
         ]
         did = "tried to defect" if subject.status is Status.FAILED else "defected"
         explanation = f"{subject.name} {did} in {year} (the table's year)."
-        if subject.notes:
-            explanation += f" Notes: {subject.notes}"
+        clauses = _sentences(subject.notes or "")
+        if clauses:
+            explanation += f" The notes: {_quote(clauses[0])}"
+        others = sorted(mentioned - {year})
+        if others:
+            said = next(
+                (c for c in clauses if any(str(y) in c or f"–{y % 100:02d}" in c for y in others)),
+                clauses[0],
+            )
+            years = " and ".join(map(str, others))
+            explanation += (
+                f" The notes also mention {years}"
+                + (f" ({_quote(said)})" if said != clauses[0] else "")
+                + ", which is why the question asked for the table's year."
+            )
         return self._finish(
             QuestionKind.YEAR, subject, prompt, year, picked, target, hints, explanation
         )
@@ -357,6 +391,7 @@ class QuestionGenerator:
         answer = _value(subject, kind)
         assert isinstance(answer, str)
         texts: list[str | None] = [subject.notes, subject.profession, subject.birthplace]
+        readings = set(_readings(subject, kind))
         if kind is QuestionKind.ORIGIN_COUNTRY:
             prompt = f"Which country did {subject.name} {_tried(subject)}leave?"
             pool = sorted({r.origin_country for r in self.records if r.origin_country})
@@ -364,7 +399,7 @@ class QuestionGenerator:
         elif kind is QuestionKind.BIRTH_COUNTRY:
             prompt = f"In which present-day country was {subject.name} born?"
             pool = sorted({r.birth_country for r in self.records if r.birth_country})
-            texts.append(subject.origin_country)
+            texts.extend(subject.origins)
         else:
             prompt = f"To which country did {subject.name} defect?"
             pool = sorted(
@@ -375,7 +410,7 @@ class QuestionGenerator:
                 }
             )
             texts.append(subject.defected_in)
-        unsafe = mentioned_countries(*texts) | {answer}
+        unsafe = mentioned_countries(*texts, *readings) | readings | {answer}
         if answer != "China":
             unsafe |= {"China"}  # a giveaway beside European states
         safe = [c for c in pool if c not in unsafe]
@@ -394,11 +429,12 @@ class QuestionGenerator:
         return self._finish(
             kind, subject, prompt, answer, picked, target, hints,
             _country_explanation(subject, kind, answer),
+            also_right=_readings(subject, kind) if kind is not QuestionKind.BIRTH_COUNTRY else (),
         )  # fmt: skip
 
     def _method(self, subject: Defector, target: int) -> Question | None:
         answer = subject.method
-        unsafe = supported_methods(subject) | {answer}
+        unsafe = supported_methods(subject) | set(subject.methods) | {answer}
         safe = [m for m in ASKABLE_METHODS if m not in unsafe]
         if len(safe) < 3:
             return None
@@ -417,13 +453,12 @@ class QuestionGenerator:
         hints: list[tuple[str, Callable[[Answer], bool]]] = [
             (fam, lambda c: (Method(str(c)) in _TRIP) == family),
         ]
-        evidence = subject.method_evidence or ""
-        sentence = next((s for s in _sentences(subject.notes or "") if evidence in s), evidence)
-        explanation = f"{method_label(answer.value)}: “{sentence}”"
+        explanation = _method_explanation(subject)
         return self._finish(
             QuestionKind.METHOD, subject, f"How did {subject.name} {verb}?", answer.value,
             picked, target, hints, explanation,
             label=lambda code: method_label(str(code)),
+            also_right=[m.value for m in subject.methods],
         )  # fmt: skip
 
     # -- who -------------------------------------------------------------------------------
@@ -431,33 +466,37 @@ class QuestionGenerator:
     def _clues(self, subject: Defector) -> list[_Clue]:
         clues: list[_Clue] = []
         if subject.profession:
-            profession = self._profession[subject.slug]
+            # "Engineer" fits "Architect/engineer" too: a player reads the words, not the cell.
+            profession = f" {self._profession[subject.slug]} "
             clues.append(
                 _Clue(
                     "profession",
                     "Profession",
                     subject.profession,
-                    lambda r: self._profession[r.slug] == profession,
+                    lambda r: profession in f" {self._profession[r.slug]} ",
                 )
             )
-        clues.append(_Clue("year", "Year", str(subject.year), lambda r: r.year == subject.year))
-        origin = subject.origin_country
+        # A clue fits anyone whose row supports it under some reading: a year their notes
+        # mention, any state they left, any country they went to, any method.
+        year = subject.year
         clues.append(
-            _Clue("origin_country", "Left", str(origin), lambda r: r.origin_country == origin)
+            _Clue(
+                "year",
+                "Year",
+                str(year),
+                lambda r: r.year == year or year in self._notes_years[r.slug],
+            )
         )
+        origin = subject.origin_country
+        clues.append(_Clue("origin_country", "Left", str(origin), lambda r: origin in r.origins))
         if subject.status is not Status.FAILED and subject.destination_country:
             to = subject.destination_country
             clues.append(
-                _Clue(
-                    "destination_country",
-                    "Went to",
-                    to,
-                    lambda r: r.status is not Status.FAILED and r.destination_country == to,
-                )
+                _Clue("destination_country", "Went to", to, lambda r: to in r.destinations)
             )
         if subject.method in ASKABLE_METHODS:
             method = subject.method
-            clues.append(_Clue("method", "How", method.label, lambda r: r.method is method))
+            clues.append(_Clue("method", "How", method.label, lambda r: method in r.methods))
         return clues
 
     def _who(self, subject: Defector, target: int) -> Question | None:
@@ -483,11 +522,7 @@ class QuestionGenerator:
             if not picked:
                 return None
             hints = self._who_hints(subject, {c.field for c in combo})
-            explanation = f"{subject.name}: " + "; ".join(
-                f"{c.label.lower()} {c.value}" for c in combo
-            )
-            if subject.notes:
-                explanation += f". {subject.notes}"
+            explanation = _who_explanation(subject, combo)
             return self._finish(
                 QuestionKind.WHO, subject, prompt, subject.name, picked, target, hints,
                 explanation, clues=tuple((c.field, c.value) for c in combo),
@@ -506,7 +541,7 @@ class QuestionGenerator:
             hints.append(
                 (
                     f"Profession: {subject.profession}.",
-                    lambda n: self._profession[by_name[str(n)].slug] == prof,
+                    lambda n: f" {prof} " in f" {self._profession[by_name[str(n)].slug]} ",
                 )
             )
         if "year" not in fields:
@@ -562,18 +597,147 @@ def _useful_hints(
     return kept
 
 
-def _country_explanation(subject: Defector, kind: QuestionKind, answer: str) -> str:
-    if kind is QuestionKind.BIRTH_COUNTRY and subject.birthplace:
-        return f"{answer}: born in {subject.birthplace}."  # the cell the answer comes from
-    for sentence in _sentences(subject.notes or ""):
-        if answer in mentioned_countries(sentence):
-            return f"{answer}: “{sentence}”"
-    if kind is QuestionKind.BIRTH_COUNTRY and subject.birthplace:
-        return f"{answer}: born in {subject.birthplace}."
+def _readings(subject: Defector, kind: QuestionKind) -> tuple[str, ...]:
+    """Every value the subject's curated readings support for a country ``kind``."""
     if kind is QuestionKind.ORIGIN_COUNTRY:
-        where = f", born in {subject.birthplace}" if subject.birthplace else ""
-        return f"{answer}: the state {subject.name} left{where}, in {subject.year}."
-    return f"{answer}: {subject.notes or NO_NOTES}"
+        return subject.origins
+    if kind is QuestionKind.DESTINATION_COUNTRY:
+        return subject.destinations
+    return (subject.birth_country,) if subject.birth_country else ()
+
+
+QUOTE_LIMIT = 140
+
+
+def _quote(text: str, keep: str = "") -> str:
+    """The notes' words in quotation marks; a long clause is cut to the part that holds
+    ``keep``."""
+    text = text.strip().rstrip(";,")
+    if len(text) > QUOTE_LIMIT and keep and keep in text:
+        text = "…" + keep.rstrip(".;,") + "…"
+    elif len(text) > QUOTE_LIMIT:
+        text = text[:QUOTE_LIMIT].rsplit(" ", 1)[0].rstrip(".;,") + "…"
+    return f"“{text}”" if text.endswith((".", "…")) else f"“{text}.”"
+
+
+def _sentence_with(notes: str | None, words: str) -> str | None:
+    """The sentence or clause of the notes that holds ``words``."""
+    return next((s for s in _sentences(notes or "") if words in s), None)
+
+
+_DEFECTING = frozenset(
+    {"defected", "defect", "fled", "escaped", "flew", "hijacked", "leaped", "jumped", "sailed",
+     "crossed", "left", "ran", "swam", "photographed", "used"}
+)  # fmt: skip
+# Words that say a clause is about going somewhere ("Defected to South Korea"), not about a
+# job there ("Translator at the Soviet embassy in Pyongyang, North Korea").
+_MOVING = _DEFECTING | frozenset(
+    {"to", "traveled", "moved", "settled", "emigrated", "emigrating", "immigrated", "arrived",
+     "relocating", "granted", "asylum"}
+)  # fmt: skip
+
+
+def _also(subject: Defector, field: str, others: Iterable[str], show: Callable[[str], str]) -> str:
+    """Names each other reading with its words: a typed answer naming one counts too."""
+    parts = []
+    for value in others:
+        evidence = subject.evidence_for(field, value)
+        if evidence is None:
+            parts.append(show(value))
+        elif evidence in (subject.notes or ""):
+            parts.append(f"{show(value)} (“{evidence}”)")
+        elif evidence in (subject.birthplace or ""):
+            parts.append(f"{show(value)} (born in {subject.birthplace})")
+        else:  # the profession cell: "Figure skater", "Ambassador"
+            parts.append(f"{show(value)} (profession: {subject.profession})")
+    if not parts:
+        return ""
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    if len(parts) == 1:
+        return (
+            f" The row also supports {listed}; that counts as right too, so no choice offered it."
+        )
+    return f" The row also supports {listed}; those count as right too, so no choice offered them."
+
+
+def _the(country: str) -> str:
+    return f"the {country}" if country in ("Soviet Union", "United States", "United Kingdom",
+                                           "Netherlands", "Philippines") else country  # fmt: skip
+
+
+def _country_explanation(subject: Defector, kind: QuestionKind, answer: str) -> str:
+    name = subject.name
+    if kind is QuestionKind.BIRTH_COUNTRY:
+        return f"{answer}: {name} was born in {subject.birthplace} (the table's birthplace)."
+    clauses = _sentences(subject.notes or "")
+    if kind is QuestionKind.ORIGIN_COUNTRY:
+        verb = "tried to leave" if subject.status is Status.FAILED else "left"
+        # Only a clause that says they left that very state: "Escaped from Czechoslovakia",
+        # "Fled from the USSR"; not "Fled during a match in West Germany".
+        said = next(
+            (
+                c
+                for c in clauses
+                if answer in mentioned_countries(c, related=False) and "from" in fold(c).split()
+            ),
+            None,
+        )
+        text = f"{answer}: {name} {verb} {_the(answer)} in {subject.year}"
+        if said:
+            text += f": {_quote(said)}"
+        elif subject.birthplace:
+            text += f" (born in {subject.birthplace})."
+        else:
+            text += "."
+        return text + _also(subject, "origin_country", subject.origins[1:], _the)
+    # destination: the curated words for it, else the clause that names the country, one that
+    # says the person moved first ("Later defected to the U.S." over "Spied for the U.S.").
+    said = _sentence_with(subject.notes, subject.destination_evidence or "\0")
+    naming = [c for c in clauses if answer in mentioned_countries(c)]
+    if said is None and naming:
+        said = max(naming, key=lambda c: (bool(set(fold(c).split()) & _MOVING), -naming.index(c)))
+    if said is None and subject.defected_in:  # "in London": the city, not the country
+        place = subject.defected_in.split(",")[0]
+        said = next((c for c in clauses if place in c), None)
+    text = f"{answer}: {_quote(said)}" if said else f"{answer}: {subject.notes or NO_NOTES}"
+    return text + _also(subject, "destination_country", subject.destinations[1:], _the)
+
+
+def _method_explanation(subject: Defector) -> str:
+    evidence = subject.method_evidence or ""
+    sentence = _sentence_with(subject.notes, evidence) or evidence
+    label = method_label(subject.method.value)
+    others = [m.value for m in subject.methods if m is not subject.method]
+    also = _also(subject, "method", others, lambda code: f"“{Method(code).label}”")
+    return f"{label}: {_quote(sentence, evidence)}{also}"
+
+
+def _who_explanation(subject: Defector, combo: Sequence[_Clue]) -> str:
+    did: list[str] = []
+    profession = ""
+    for clue in combo:
+        if clue.field == "profession":
+            profession = f" ({clue.value})"
+        elif clue.field == "year":
+            verb = "tried to defect" if subject.status is Status.FAILED else "defected"
+            did.append(f"{verb} in {clue.value}")
+        elif clue.field == "origin_country":
+            did.append(f"left {_the(clue.value)}")
+        elif clue.field == "destination_country":
+            did.append(f"went to {_the(clue.value)}")
+        else:
+            verb = "tried to get out" if subject.status is Status.FAILED else "got out"
+            did.append(f"{verb} {subject.method.phrase.split(' (')[0]}")
+    if not did:
+        did.append(f"left {_the(str(subject.origin_country))} in {subject.year}")
+    joined = did[0] if len(did) == 1 else ", ".join(did[:-1]) + " and " + did[-1]
+    text = f"{subject.name}{profession} {joined}."
+    clauses = _sentences(subject.notes or "")
+    # The clause about the defection, not "Sister's husband purged." or "Football player of …"
+    said = next((c for c in clauses[:2] if set(fold(c).split()) & _DEFECTING), None)
+    if said or clauses:
+        text += f" {_quote(said or clauses[0])}"
+    return text
 
 
 def _era_name_ok(country: str, year: int) -> bool:

@@ -129,3 +129,141 @@ def test_status_labels(records: tuple[Defector, ...], name: str, status: Status)
 def test_aliases_include_the_pseudonym(records: tuple[Defector, ...]) -> None:
     rezun = {r.name: r for r in records}["Vladimir Rezun (Viktor Suvorov)"]
     assert "Viktor Suvorov" in rezun.aliases and "Vladimir Rezun" in rezun.aliases
+
+
+# -- every reading ------------------------------------------------------------------------
+
+_ROW = (
+    "| Defector | Profession/ Prominence | Birthplace | Year | Notes |\n"
+    "|---|---|---|---|---|\n"
+    "| Ann Example | Figure skater | Bulgaria | {year} "
+    "| Defected in Madrid, Spain while on tour, then went to Switzerland |\n"
+)
+_FACTS = """[[person]]
+name = "Ann Example"
+origin_country = "Czechoslovakia"
+destination_country = "Spain"
+method = "tour_or_performance"
+method_evidence = "while on tour"
+"""
+
+
+def _problems(extra: str, year: int = 1960) -> list[str]:
+    catalogue = build_catalogue(_ROW.format(year=year), _FACTS + extra)
+    return [str(p) for p in catalogue.problems]
+
+
+def test_readings_load_with_their_evidence() -> None:
+    extra = (
+        'also_origins = [{ country = "Bulgaria", evidence = "Bulgaria" }]\n'
+        'also_destinations = [{ country = "Switzerland", evidence = "then went to Switzerland" }]\n'
+        'also_methods = [{ method = "sporting_event", evidence = "Figure skater" }]\n'
+    )
+    catalogue = build_catalogue(_ROW.format(year=1960), _FACTS + extra)
+    assert catalogue.problems == ()
+    (record,) = catalogue.records
+    assert record.origins == ("Czechoslovakia", "Bulgaria")
+    assert record.destinations == ("Spain", "Switzerland")
+    assert record.methods == (Method.TOUR_OR_PERFORMANCE, Method.SPORTING_EVENT)
+    assert record.evidence_for("destination_country", "Switzerland") == "then went to Switzerland"
+    assert record.evidence_for("method", "tour_or_performance") == "while on tour"
+    assert record.to_dict()["also_methods"] == [
+        {"value": "sporting_event", "evidence": "Figure skater"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        # evidence the row does not say
+        (
+            'also_destinations = [{ country = "Switzerland", evidence = "settled in Bern" }]',
+            "evidence 'settled in Bern' does not occur in the row",
+        ),
+        # evidence that spans two cells is not one phrase of the row
+        (
+            'also_methods = [{ method = "sporting_event", evidence = "skater | Bulgaria" }]',
+            "does not occur in the row",
+        ),
+        ('also_destinations = [{ country = "Narnia", evidence = "Spain" }]', "Narnia"),
+        ('also_destinations = [{ country = "USA", evidence = "Spain" }]', "'USA'"),
+        ('also_origins = [{ country = "Spain", evidence = "Spain" }]', "also_origins country"),
+        ('also_methods = [{ method = "teleport", evidence = "on tour" }]', "also_methods"),
+        ('also_methods = [{ method = "unknown", evidence = "on tour" }]', "not a reading"),
+        ('also_methods = [{ method = "other", evidence = "on tour" }]', "not a reading"),
+        (
+            'also_methods = [{ method = "tour_or_performance", evidence = "on tour" }]',
+            "repeats the main value",
+        ),
+        ('also_destinations = [{ country = "Spain", evidence = "Spain" }]', "repeats the main"),
+        (
+            'also_destinations = [{ country = "Switzerland", evidence = "Switzerland" }, '
+            '{ country = "Switzerland", evidence = "then went" }]',
+            "names a value twice",
+        ),
+        ('also_destinations = [{ country = "Switzerland" }]', "evidence"),
+        ('also_destinations = [{ country = "Switzerland", evidence = "" }]', "blank"),
+        (
+            'also_destinations = [{ country = "Switzerland", evidence = "x", why = "y" }]',
+            "why",
+        ),
+    ],
+)
+def test_data_check_rejects_bad_readings(extra: str, message: str) -> None:
+    problems = _problems(extra + "\n")
+    assert problems and any(message in p for p in problems), problems
+
+
+def test_destination_evidence_must_be_words_of_the_notes() -> None:
+    assert _problems('destination_evidence = "then went to Switzerland"\n') == []
+    problems = _problems('destination_evidence = "landed in Spain"\n')
+    assert any("destination_evidence 'landed in Spain' does not occur" in p for p in problems)
+
+
+def test_readings_name_germany_as_it_was() -> None:
+    extra = 'also_destinations = [{ country = "West Germany", evidence = "Spain" }]\n'
+    assert any("it did not exist then" in p for p in _problems(extra, year=1930))
+    extra = 'also_destinations = [{ country = "Germany", evidence = "Spain" }]\n'
+    assert any("the state was West Germany" in p for p in _problems(extra, year=1960))
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "value"),
+    [
+        # The cases of issue 10: each is a reading the row's own words support.
+        ("Sándor Kocsis", "destinations", "Switzerland"),
+        ("Jenő Kalmár", "destinations", "Switzerland"),
+        ("Ivo Knoflíček", "destinations", "West Germany"),
+        ("Luboš Kubík", "destinations", "Italy"),
+        ("Christo Javacheff", "origins", "Bulgaria"),
+        ("Josef Frolík", "origins", "Bulgaria"),
+        ("Oleg Protopopov", "methods", Method.SPORTING_EVENT),
+        ("Konstantin Volkov", "methods", Method.EMBASSY_ASYLUM),
+        ("Czesław Miłosz", "destinations", "United States"),
+        ("Jerzy Lewi", "destinations", "Greece"),
+    ],
+)
+def test_the_other_readings_are_recorded(
+    records: tuple[Defector, ...], name: str, field: str, value: object
+) -> None:
+    record = {r.name: r for r in records}[name]
+    assert value in getattr(record, field)
+
+
+def test_traps_are_not_readings(records: tuple[Defector, ...]) -> None:
+    by_name = {r.name: r for r in records}
+    assert Method.AIRCRAFT not in by_name["Alexander Godunov"].methods  # JFK airport
+    assert Method.SEA not in by_name["George Gamow"].methods  # the kayak attempt failed
+    assert Method.TOUR_OR_PERFORMANCE not in by_name["Vasily Matuzok"].methods  # guided tour
+    assert "India" not in by_name["Boris Bazhanov"].destinations  # a route, "via"
+
+
+def test_every_reading_is_supported_by_its_row(records: tuple[Defector, ...]) -> None:
+    readings = 0
+    for record in records:
+        cells = [t for t in (record.notes, record.profession, record.birthplace) if t]
+        for group in (record.also_origins, record.also_destinations, record.also_methods):
+            for reading in group:
+                assert any(reading.evidence in cell for cell in cells), (record.name, reading)
+                readings += 1
+    assert readings >= 50
