@@ -98,12 +98,12 @@ SECRET_POLICE = (
 )
 _SECRET_POLICE_WORDS = "secret police spy"
 
-STOP_WORDS = frozenset(
-    """a an the of in on at to from for by with and or but who whom whose what which that
+_STOP_WORDS_TEXT = """a an the of in on at to from for by with and or but who whom whose what
+    which that
     this these those was were is are be been being he she his her him hers they their them
     it its as into than then also did does do had has have about me my i you your s who
-    someone somebody person people guy""".split()
-)
+    someone somebody person people guy"""
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
 _DIGIT_BOUNDARY = re.compile(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])")
 _DECADE_FULL = re.compile(r"\b(1[89][0-9]0) s\b")
@@ -256,7 +256,7 @@ class FullTextIndex:
         return tantivy.Query.disjunction_max_query(clauses, tie_breaker=0.1)
 
     def _phrase_query(self, words: Sequence[str], slop: int) -> tantivy.Query | None:
-        stems = [stem for word in words for stem in self._stems(word)]
+        stems: list[str | tuple[int, str]] = [stem for word in words for stem in self._stems(word)]
         if len(stems) < 2:
             return None
         return tantivy.Query.disjunction_max_query(
@@ -300,23 +300,14 @@ class FullTextIndex:
         near = self._phrase_query([w.text for w in words], slop=2)
         if near is not None:
             extra.append((Occur.Should, tantivy.Query.boost_query(near, _PHRASE_BOOST)))
-        strict = tantivy.Query.boolean_query(
-            [(Occur.Must, w.query) for w in words] + extra
-        )
+        strict = tantivy.Query.boolean_query([(Occur.Must, w.query) for w in words] + extra)
         hits = self._run(strict, limit)
         if not hits and len(words) >= 3:
-            loose = tantivy.Query.boolean_query(
-                [
-                    (
-                        Occur.Must,
-                        tantivy.Query.boolean_query(
-                            [(Occur.Should, w.query) for w in words],
-                            minimum_number_should_match=len(words) - 1,
-                        ),
-                    )
-                ]
-                + extra
+            most = tantivy.Query.boolean_query(
+                [(Occur.Should, w.query) for w in words],
+                minimum_number_should_match=len(words) - 1,
             )
+            loose = tantivy.Query.boolean_query([(Occur.Must, most), *extra])
             hits = self._run(loose, limit)
         if not explain:
             return [Hit(self.records[position], score) for score, position, _ in hits]
