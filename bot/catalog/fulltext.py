@@ -36,6 +36,7 @@ MAX_QUERY_CHARS = 200
 MAX_WORDS = 12
 
 _ANALYZER = "defector_en"
+_PLAIN_ANALYZER = "defector_plain"
 
 # Field → how much a word found there counts.
 FIELD_BOOSTS: dict[str, float] = {
@@ -46,6 +47,10 @@ FIELD_BOOSTS: dict[str, float] = {
     "facts": 1.0,
     "synonyms": 0.8,
 }
+# The table's own words unstemmed (and their stems), for typos: a typo can change a word's
+# stem ("hocky" stems to "hocki", three edits from "hockey"), not its letters by more than two.
+_PLAIN = "plain"
+_PLAIN_BOOST = 1.2
 _PHRASE_FIELDS = ("name", "profession", "notes", "facts")
 _PHRASE_BOOST = 2.0
 
@@ -78,7 +83,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("flee", "fled", "fleeing"),
     ("seek", "sought"),
     ("football", "footballer", "soccer"),
-    ("ballet", "ballerina", "dancer"),
+    ("ballet", "ballerina"),
     ("plane", "aircraft", "airplane", "jet"),
 )
 # One-way: the secret police agencies are "secret police" and "spy" to a reader, but a
@@ -183,14 +188,15 @@ class _Word:
     query: tantivy.Query
 
 
-def _analyzer() -> tantivy.TextAnalyzer:
-    return (
+def _analyzer(*, stem: bool) -> tantivy.TextAnalyzer:
+    builder = (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
         .filter(tantivy.Filter.remove_long(40))
         .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.stemmer("english"))
-        .build()
     )
+    if stem:
+        builder = builder.filter(tantivy.Filter.stemmer("english"))
+    return builder.build()
 
 
 class FullTextIndex:
@@ -202,10 +208,14 @@ class FullTextIndex:
         builder.add_unsigned_field("position", stored=False, fast=True, indexed=False)
         for field in FIELD_BOOSTS:
             builder.add_text_field(field, stored=False, tokenizer_name=_ANALYZER)
+        builder.add_text_field(
+            _PLAIN, stored=False, tokenizer_name=_PLAIN_ANALYZER, index_option="basic"
+        )
         self._schema = builder.build()
         self._index = tantivy.Index(self._schema)
-        self._analyzer = _analyzer()
+        self._analyzer = _analyzer(stem=True)
         self._index.register_tokenizer(_ANALYZER, self._analyzer)
+        self._index.register_tokenizer(_PLAIN_ANALYZER, _analyzer(stem=False))
         writer = self._index.writer(heap_size=64_000_000, num_threads=1)
         for position, record in enumerate(self.records):
             fields = {
@@ -216,6 +226,11 @@ class FullTextIndex:
                 "facts": prepare(facts_text(record)),
             }
             fields["synonyms"] = synonyms_of(" ".join(fields.values()))
+            plain = " ".join(
+                (fields["name"], fields["profession"], fields["notes"], fields["birthplace"])
+            )
+            # With the stems too: "jumpd" is one edit from "jump" (of "jumping").
+            fields[_PLAIN] = plain + " " + " ".join(self._stems(plain))
             document = tantivy.Document(**fields)
             document.add_unsigned("position", position)
             writer.add_document(document)
@@ -237,22 +252,15 @@ class FullTextIndex:
         if not stems:
             return None
         stem = stems[0]
-        distance = 2 if len(word) >= 8 else 1 if len(word) >= 5 else 0
-        clauses: list[tantivy.Query] = []
-        for field, boost in FIELD_BOOSTS.items():
-            clauses.append(
-                tantivy.Query.boost_query(
-                    tantivy.Query.term_query(self._schema, field, stem), boost
-                )
-            )
-            if distance and not word.isdigit() and field != "synonyms":
-                # A typo scores a constant: below any exact word of the same field.
-                clauses.append(
-                    tantivy.Query.boost_query(
-                        tantivy.Query.fuzzy_term_query(self._schema, field, stem, distance),
-                        boost * 0.3,
-                    )
-                )
+        clauses = [
+            tantivy.Query.boost_query(tantivy.Query.term_query(self._schema, field, stem), boost)
+            for field, boost in FIELD_BOOSTS.items()
+        ]
+        if word.isalpha() and len(word) >= 5:
+            # A typo scores a constant, below the same word spelled right.
+            distance = 2 if len(word) >= 9 else 1
+            fuzzy = tantivy.Query.fuzzy_term_query(self._schema, _PLAIN, word, distance)
+            clauses.append(tantivy.Query.boost_query(fuzzy, _PLAIN_BOOST))
         return tantivy.Query.disjunction_max_query(clauses, tie_breaker=0.1)
 
     def _phrase_query(self, words: Sequence[str], slop: int) -> tantivy.Query | None:
@@ -268,16 +276,17 @@ class FullTextIndex:
 
     def _parse(self, query: str) -> tuple[list[_Word], list[tantivy.Query]]:
         """The query's content words and its quoted phrases."""
-        text = query[: MAX_QUERY_CHARS * 4]
+        text = query
+        if len(text) > MAX_QUERY_CHARS:
+            # Cut at a space: half a word at the end would be a word no one has.
+            text = text[:MAX_QUERY_CHARS].rsplit(maxsplit=1)[0]
         phrases: list[tantivy.Query] = []
         for quoted in _QUOTED.findall(text):
             phrase = self._phrase_query(prepare(quoted).split(), slop=0)
             if phrase is not None:
                 phrases.append(phrase)
-        words = prepare(_QUOTED.sub(lambda m: " " + m.group(1) + " ", text))[
-            :MAX_QUERY_CHARS
-        ].split()
-        content = [w for w in words if w not in STOP_WORDS] or words
+        words = prepare(_QUOTED.sub(lambda m: " " + m.group(1) + " ", text)).split()
+        content = [w for w in words if w not in STOP_WORDS]
         unique = list(dict.fromkeys(content))[:MAX_WORDS]
         parsed: list[_Word] = []
         for word in unique:
