@@ -110,6 +110,7 @@ _STOP_WORDS_TEXT = """a an the of in on at to from for by with and or but who wh
     someone somebody person people guy"""
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
+_DIGIT = re.compile(r"[0-9]")
 _DIGIT_BOUNDARY = re.compile(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])")
 _DECADE_FULL = re.compile(r"\b(1[89][0-9]0) s\b")
 _DECADE_SHORT = re.compile(r"\b([1-9]0) s\b")
@@ -132,23 +133,37 @@ def prepare(text: str) -> str:
     >>> prepare("MiG-25 in the 1960s")
     'mig 25 in the decade1960'
     """
-    folded = _DIGIT_BOUNDARY.sub(" ", fold(text))
-    folded = _DECADE_FULL.sub(r"decade\1", folded)
-    folded = _DECADE_SHORT.sub(lambda m: f"decade19{m.group(1)}", folded)
+    folded = fold(text)
+    if _DIGIT.search(folded):
+        folded = _DIGIT_BOUNDARY.sub(" ", folded)
+        if "0 s" in folded:
+            folded = _DECADE_FULL.sub(r"decade\1", folded)
+            folded = _DECADE_SHORT.sub(lambda m: f"decade19{m.group(1)}", folded)
+    if "ties" not in folded:
+        return folded
     return " ".join(_DECADE_WORDS.get(word, word) for word in folded.split())
 
 
-_SYNONYM_PATTERNS = [
-    (re.compile(r"\b(?:" + "|".join(re.escape(p) for p in group) + r")\b"), " ".join(group))
-    for group in SYNONYMS
+# Each synonym group as the words it adds; one-word members found by a set lookup, longer
+# ones by a substring test (one pass each over a record's text, not a regex per group).
+_GROUP_WORDS = [" ".join(group) for group in SYNONYMS]
+_SINGLE_WORD = {
+    member: i for i, group in enumerate(SYNONYMS) for member in group if " " not in member
+}
+_MULTI_WORD = [
+    (f" {member} ", i) for i, group in enumerate(SYNONYMS) for member in group if " " in member
 ]
-_SECRET_POLICE_PATTERN = re.compile(r"\b(?:" + "|".join(SECRET_POLICE) + r")\b")
+_SECRET_POLICE_SET = frozenset(SECRET_POLICE)
 
 
 def synonyms_of(prepared: str) -> str:
     """The synonym words to add for a prepared text."""
-    extra = [words for pattern, words in _SYNONYM_PATTERNS if pattern.search(prepared)]
-    if _SECRET_POLICE_PATTERN.search(prepared):
+    words = set(prepared.split())
+    groups = {_SINGLE_WORD[word] for word in words & _SINGLE_WORD.keys()}
+    padded = f" {prepared} "
+    groups.update(i for member, i in _MULTI_WORD if i not in groups and member in padded)
+    extra = [_GROUP_WORDS[i] for i in sorted(groups)]
+    if words & _SECRET_POLICE_SET:
         extra.append(_SECRET_POLICE_WORDS)
     return " ".join(extra)
 
