@@ -144,7 +144,8 @@ class SearchPageButton(
             session = lookup.session(self.session_id, interaction.user.id)
             page = min(max(self.page, 0), session.pages - 1)
             embed, view = search_message(session, page)
-            await interaction.response.edit_message(embed=embed, view=view)
+            # content=None: "All N" turns a "did you mean" (text) into the list (an embed).
+            await interaction.response.edit_message(content=None, embed=embed, view=view)
 
         await run_safely(interaction, self.custom_id, turn())
 

@@ -216,6 +216,7 @@ async def test_lookup_by_what_someone_did(world: World) -> None:
     await world.click(chess, "All 9")
     listed = world.server.message(chess.id)
     assert listed is not None and listed.embeds[0]["title"] == "9 people found"
+    assert not listed.content  # the "did you mean" text made way for the list
 
 
 async def test_did_you_mean_counts_the_rest_and_lists_them(world: World) -> None:
