@@ -200,7 +200,13 @@ def cmd_lookup(args: argparse.Namespace) -> int:
     elif described:
         print("No name matches; the words describe:\n" + search_text(described))
     else:
-        print(lookup_text(result))
+        text = lookup_text(result)
+        if result.matches and result.best is None:
+            every = len(index.lookup(query, limit=MAX_LIMIT).matches)
+            if every > len(result.matches):
+                more = every - len(result.matches)
+                text += f"\n…and {more} more: --limit {every} lists them all."
+        print(text)
     return EXIT_OK
 
 

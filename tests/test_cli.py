@@ -84,6 +84,8 @@ def test_search_text_and_lookup_fall_back_to_descriptions(
     assert out.strip() == "No one matches."
     _, out, _ = run(capsys, "lookup", "stalin's daughter")
     assert "describe" in out and "Svetlana Alliluyeva" in out
+    _, out, _ = run(capsys, "lookup", "vladimir")
+    assert "…and 1 more: --limit 6 lists them all." in out
     _, out, _ = run(capsys, "lookup", "chess", "--json")
     payload = json.loads(out)
     assert payload["results"] == [] and "Vladas Česiūnas" not in payload["described"]
