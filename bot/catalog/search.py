@@ -30,7 +30,7 @@ from bot.catalog.normalize import fold
 from bot.catalog.vocab import Method
 
 MAX_QUERY_CHARS = 100
-SUGGESTION_CUTOFF = 65.0
+SUGGESTION_CUTOFF = 70.0
 MIN_FUZZY_SUGGESTION_CHARS = 4
 AUTOCOMPLETE_CUTOFF = 70.0
 AUTOCOMPLETE_FILL_BELOW = 5

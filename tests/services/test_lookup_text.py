@@ -54,8 +54,10 @@ def test_several_matches_are_all_kept_for_the_count(service: LookupService) -> N
 
 
 def test_nonsense_is_nobody(service: LookupService) -> None:
-    found = service.resolve("xyzzy plugh")
-    assert isinstance(found, LookupResult) and not found.matches and not found.suggestions
+    # "astronaut" was "did you mean Ryszard Kukliński?" (his alias Jack Strong, 67% alike).
+    for text in ("xyzzy plugh", "astronaut", "helicopter", "the beatles"):
+        found = service.resolve(text)
+        assert isinstance(found, LookupResult) and not found.matches and not found.suggestions
 
 
 def test_search_combines_words_and_filters(service: LookupService) -> None:
