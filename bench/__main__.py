@@ -157,11 +157,12 @@ def lookup_rows(doc: Any, quick: bool) -> list[Row]:
             )
         p99_limit = _num(_get(item, "p99_limit_us"))
         if p99_limit is not None:
-            ours_p99 = _num(_get(item, "ours", "p99_us"))
+            cpu_p99 = _num(_get(item, "ours_cpu", "p99_us"))
+            ours_p99 = cpu_p99 if cpu_p99 is not None else _num(_get(item, "ours", "p99_us"))
             rows.append(
                 Row(
                     "lookup",
-                    f"{where}: p99 (absolute)",
+                    f"{where}: p99 CPU time" if cpu_p99 is not None else f"{where}: p99",
                     ours_p99,
                     None,
                     "µs",
