@@ -136,7 +136,10 @@ def lookup_rows(doc: Any, quick: bool) -> list[Row]:
     for item in _get(doc, "rows") or []:
         size, operation = _get(item, "size"), _get(item, "operation") or "?"
         where = f"{operation}, {size:,} records" if isinstance(size, int) else str(operation)
-        target = _num(_get(item, "target_ratio")) or default_target
+        if isinstance(item, dict) and "target_ratio" in item:
+            target = _num(item["target_ratio"])  # None: reported, no target
+        else:
+            target = default_target
         for stat in ("median", "p99"):
             ratio = _num(_get(item, f"{stat}_ratio"))
             rows.append(
@@ -150,6 +153,21 @@ def lookup_rows(doc: Any, quick: bool) -> list[Row]:
                     speedup=True,
                     target=f"≥ {target:g}x faster" if target else "",
                     met=_at_least(ratio, target),
+                )
+            )
+        p99_limit = _num(_get(item, "p99_limit_us"))
+        if p99_limit is not None:
+            cpu_p99 = _num(_get(item, "ours_cpu", "p99_us"))
+            ours_p99 = cpu_p99 if cpu_p99 is not None else _num(_get(item, "ours", "p99_us"))
+            rows.append(
+                Row(
+                    "lookup",
+                    f"{where}: p99 CPU time" if cpu_p99 is not None else f"{where}: p99",
+                    ours_p99,
+                    None,
+                    "µs",
+                    target=f"≤ {p99_limit:,.0f} µs",
+                    met=None if ours_p99 is None else ours_p99 <= p99_limit,
                 )
             )
     return rows

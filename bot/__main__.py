@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from pydantic import ValidationError
 
+from bot.catalog.fulltext import FullTextIndex, Hit
 from bot.catalog.importer import (
     CURATED_PATH,
     SOURCE_PATH,
@@ -26,7 +27,7 @@ from bot.catalog.importer import (
 from bot.catalog.normalize import fold, has_control_characters, strip_invisible
 from bot.catalog.search import SearchIndex
 from bot.catalog.vocab import KNOWN_COUNTRIES, Method
-from bot.cli_format import lookup_text
+from bot.cli_format import lookup_text, search_text
 from bot.config import Settings
 from bot.quiz.judge import Judge
 from bot.quiz.model import QuestionKind, Verdict
@@ -98,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     lookup.add_argument("--limit", type=_limit, default=5, help=f"results, 1–{MAX_LIMIT}")
     lookup.add_argument("--json", action="store_true", help="print JSON")
 
+    search = commands.add_parser("search", help="find people by what they did (full text)")
+    search.add_argument("text", help='any words, e.g. "stalin\'s daughter", "mig-25 pilot"')
+    search.add_argument("--limit", type=_limit, default=10, help=f"results, 1–{MAX_LIMIT}")
+    search.add_argument("--json", action="store_true", help="print JSON")
+
     export = commands.add_parser("export", help="print every record with its derived fields")
     export.add_argument("--json", action="store_true", required=True, help="print JSON")
 
@@ -157,31 +163,59 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _clean_query(raw: str) -> str:
+def _clean_query(raw: str, example: str = "give a name, e.g. `defector-bot lookup nureyev`") -> str:
     if has_control_characters(raw):
         raise UsageError("query contains control characters")
     query = strip_invisible(raw).strip()
     if len(query) > MAX_QUERY_LENGTH:
         raise UsageError(f"query is too long ({len(query)} characters; at most {MAX_QUERY_LENGTH})")
     if not fold(query):
-        raise UsageError("query is empty: give a name, e.g. `defector-bot lookup nureyev`")
+        raise UsageError(f"query is empty: {example}")
     return query
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    text = _clean_query(args.text, "give some words, e.g. `defector-bot search chess`")
+    hits = FullTextIndex(load_catalogue()).search(text, limit=args.limit, explain=True)
+    if args.json:
+        results = [
+            {"name": hit.record.name, "score": hit.score, "matched": list(hit.matched)}
+            for hit in hits
+        ]
+        print(json.dumps({"query": text, "results": results}, ensure_ascii=False))
+    else:
+        print(search_text(hits))
+    return EXIT_OK
 
 
 def cmd_lookup(args: argparse.Namespace) -> int:
     query = _clean_query(args.query)
-    index = SearchIndex(load_catalogue())
+    records = load_catalogue()
+    index = SearchIndex(records)
     result = index.lookup(query, limit=args.limit)
+    described: list[Hit] = []
+    if not result.matches:
+        described = FullTextIndex(records).search(query, limit=args.limit, explain=True)
     if args.json:
         payload = {
             "query": query,
             "results": [{"name": m.record.name, "score": m.score} for m in result.matches],
         }
-        if not result.matches:
+        if described:
+            payload["described"] = [hit.record.name for hit in described]
+        elif not result.matches:
             payload["suggestions"] = [m.record.name for m in result.suggestions]
         print(json.dumps(payload, ensure_ascii=False))
+    elif described:
+        print("No name matches; the words describe:\n" + search_text(described))
     else:
-        print(lookup_text(result))
+        text = lookup_text(result)
+        if result.matches and result.best is None:
+            every = len(index.lookup(query, limit=MAX_LIMIT).matches)
+            if every > len(result.matches):
+                more = every - len(result.matches)
+                text += f"\n…and {more} more: --limit {every} lists them all."
+        print(text)
     return EXIT_OK
 
 
@@ -321,6 +355,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     settings = _settings()
     if args.command == "lookup":
         return cmd_lookup(args)
+    if args.command == "search":
+        return cmd_search(args)
     if args.command == "export":
         return cmd_export(args)
     if args.command == "questions":

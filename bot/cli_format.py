@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.catalog.fulltext import Hit
 from bot.catalog.models import Defector
 from bot.catalog.search import LookupResult, Match
 
@@ -58,3 +59,14 @@ def lookup_text(result: LookupResult) -> str:
         names = ", ".join(m.record.name for m in result.suggestions)
         return f"No confident match. Did you mean: {names}?"
     return "No match."
+
+
+def search_text(hits: list[Hit]) -> str:
+    """Full-text results, best first, with the words each person matched."""
+    if not hits:
+        return "No one matches."
+    lines = []
+    for hit in hits:
+        words = f"  [{', '.join(hit.matched)}]" if hit.matched else ""
+        lines.append(f"{hit.score:6.2f}  {one_line(hit.record)}{words}")
+    return "\n".join(lines)

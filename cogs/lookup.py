@@ -11,9 +11,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.catalog.models import Defector
-from bot.catalog.vocab import KNOWN_COUNTRIES, ORIGIN_COUNTRIES, Method
+from bot.catalog.normalize import fold
+from bot.catalog.vocab import ORIGIN_COUNTRIES, Method
 from bot.client import DefectorBot
-from bot.services.lookup import LookupService
+from bot.services.lookup import SHOWN_CHOICES, Described, LookupService
 from bot.ui import cards
 from bot.ui.components import (
     QUIZ_RUNNING_NOTE,
@@ -30,6 +31,8 @@ METHOD_CHOICES = [
     app_commands.Choice(name=m.label, value=m.value) for m in Method if m is not Method.UNKNOWN
 ]
 Year = app_commands.Range[int, 1900, 2000]
+MAX_CHOICE_VALUE = 60  # the profession option's max_length; a part of a profession still filters
+TEXT_HELP = "What they did, in any words, e.g. stalin's daughter, mig-25 pilot, chess"
 FILTER_HELP = {
     "origin": "The country they left",
     "destination": "Where they went",
@@ -79,12 +82,16 @@ class Lookup(commands.Cog):
     )
     @app_commands.describe(name="Who? Typos and missing accents are fine, e.g. nureyev, suvorov")
     async def lookup(self, interaction: discord.Interaction[DefectorBot], name: str) -> None:
-        found = self.lookup_service.resolve(name)
+        service = self.lookup_service
+        found = service.resolve(name)
         if isinstance(found, Defector):
             await self._show(interaction, cards.card(found))
             return
         asked = echo(name)
-        if found.matches:
+        if isinstance(found, Described):
+            people = list(found.records)
+            text = f"No name matches “{asked}”, but it describes:"
+        elif found.matches:
             people = [m.record for m in found.matches]
             text = f"Several people match “{asked}”. Which one?"
         elif found.suggestions:
@@ -92,11 +99,19 @@ class Lookup(commands.Cog):
             text = f"No one matches “{asked}” for sure. Did you mean:"
         else:
             await interaction.response.send_message(
-                f"No one in the list matches “{asked}”. Try a surname, e.g. `nureyev`.",
+                f"No one in the list matches “{asked}”. Try a surname, e.g. `nureyev`, "
+                "or what they did, e.g. `chess player`.",
                 ephemeral=True,
             )
             return
-        await interaction.response.send_message(text, view=suggestions_view(people), ephemeral=True)
+        more = None
+        if len(people) > SHOWN_CHOICES:
+            more = service.list_session(interaction.user.id, people, name)
+            hidden = len(people) - SHOWN_CHOICES
+            text += f"\n…and {hidden} more: “All {len(people)}” lists everyone."
+        await interaction.response.send_message(
+            text, view=suggestions_view(people, more=more), ephemeral=True
+        )
 
     @lookup.autocomplete("name")
     async def lookup_name(
@@ -129,12 +144,15 @@ class Lookup(commands.Cog):
         )  # fmt: skip
         await self._show(interaction, cards.card(service.random(filters)))
 
-    @group.command(name="search", description="List everyone matching some filters, 10 a page")
-    @app_commands.describe(**FILTER_HELP)
+    @group.command(
+        name="search", description="List everyone matching some words or filters, 10 a page"
+    )
+    @app_commands.describe(text=TEXT_HELP, **FILTER_HELP)
     @app_commands.choices(origin=ORIGIN_CHOICES, method=METHOD_CHOICES)
     async def search(
         self,
         interaction: discord.Interaction[DefectorBot],
+        text: app_commands.Range[str, 1, 100] | None = None,
         origin: str | None = None,
         destination: str | None = None,
         year_from: Year | None = None,
@@ -147,7 +165,7 @@ class Lookup(commands.Cog):
             origin=origin, destination=destination, year_from=year_from, year_to=year_to,
             profession=profession, method=method,
         )  # fmt: skip
-        session = service.search(interaction.user.id, filters)
+        session = service.search(interaction.user.id, filters, text)
         embed, view = search_message(session, 0)
         await self._show(interaction, embed, view)
         task = asyncio.create_task(self._expire(interaction, session.id))
@@ -171,11 +189,14 @@ class Lookup(commands.Cog):
     async def destination_choices(
         self, interaction: discord.Interaction[DefectorBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        wanted = current.casefold().strip()[:60]
-        names = sorted(c for c in KNOWN_COUNTRIES if c not in ORIGIN_COUNTRIES or c == "China")
-        starts = [c for c in names if c.casefold().startswith(wanted)]
-        contains = [c for c in names if wanted in c.casefold() and c not in starts]
-        return [app_commands.Choice(name=c, value=c) for c in (starts + contains)[:25]]
+        return _choices(self.lookup_service.destinations(), current)
+
+    @random.autocomplete("profession")
+    @search.autocomplete("profession")
+    async def profession_choices(
+        self, interaction: discord.Interaction[DefectorBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return _choices(self.lookup_service.professions(), current)
 
     # -- /defector stats ---------------------------------------------------------------------------
 
@@ -184,6 +205,19 @@ class Lookup(commands.Cog):
         service = self.lookup_service
         embed = cards.stats(service.stats(), len(service.index))
         await interaction.response.send_message(embed=embed)
+
+
+def _choices(values: list[str], current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete from values someone in the catalogue has: prefix matches, then the rest
+    that contain what was typed."""
+    wanted = fold(current[:100])
+    folded = [(value, fold(value)) for value in values]
+    starts = [v for v, f in folded if f.startswith(wanted)]
+    contains = [v for v, f in folded if wanted in f and not f.startswith(wanted)]
+    return [
+        app_commands.Choice(name=v[:100], value=v[:MAX_CHOICE_VALUE])
+        for v in (starts + contains)[:25]
+    ]
 
 
 def _current_page(message: discord.Message) -> int:

@@ -56,6 +56,62 @@ def test_lookup_text_ambiguous_and_suggestions(capsys: pytest.CaptureFixture[str
     assert "Did you mean: Mikhail Baryshnikov" in out
 
 
+def test_search_json_best_first_with_matched_words(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "search", "stalin's daughter", "--json")
+    assert code == 0 and err == ""
+    payload = json.loads(out)
+    assert payload == {
+        "query": "stalin's daughter",
+        "results": [
+            {"name": "Svetlana Alliluyeva", "score": payload["results"][0]["score"],
+             "matched": ["stalins", "daughter"]},
+        ],
+    }  # fmt: skip
+    _, out, _ = run(capsys, "search", "chess", "--json", "--limit", "3")
+    results = json.loads(out)["results"]
+    assert len(results) == 3
+    assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
+    _, out, _ = run(capsys, "search", "xyzzy plugh", "--json")
+    assert json.loads(out) == {"query": "xyzzy plugh", "results": []}
+
+
+def test_search_text_and_lookup_fall_back_to_descriptions(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = run(capsys, "search", "mig-25 pilot")
+    assert "Viktor Belenko" in out and "[mig, 25, pilot]" in out
+    _, out, _ = run(capsys, "search", "qwertyuiop")
+    assert out.strip() == "No one matches."
+    _, out, _ = run(capsys, "lookup", "stalin's daughter")
+    assert "describe" in out and "Svetlana Alliluyeva" in out
+    _, out, _ = run(capsys, "lookup", "vladimir")
+    assert "…and 1 more: --limit 6 lists them all." in out
+    _, out, _ = run(capsys, "lookup", "chess", "--json")
+    payload = json.loads(out)
+    assert payload["results"] == [] and "Vladas Česiūnas" not in payload["described"]
+    assert len(payload["described"]) == 5
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["search", ""],
+        ["search", "   "],
+        ["search", "x" * 10_000],
+        ["search", "chess\x07"],
+        ["search", "chess", "--limit", "0"],
+        ["search", "chess", "--limit", "26"],
+        ["search"],
+    ],
+)
+def test_search_bad_input_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("defector-bot: error:")
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

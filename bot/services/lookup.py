@@ -12,6 +12,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from bot.catalog.fulltext import FullTextIndex, Hit
 from bot.catalog.models import Defector
 from bot.catalog.normalize import fold, has_control_characters, strip_invisible
 from bot.catalog.search import Filters, LookupResult, SearchIndex
@@ -22,6 +23,9 @@ MAX_QUERY_CHARS = 100
 MAX_PROFESSION_CHARS = 60
 PAGE_SIZE = 10
 MAX_SEARCH_SESSIONS = 1000
+SHOWN_CHOICES = 5
+STANDS_OUT = 3.0
+"""A full-text hit this many times the next one's score is the person the text describes."""
 YEAR_MIN, YEAR_MAX = 1900, 2000
 
 
@@ -54,6 +58,8 @@ class SearchSession:
     filters: Filters
     results: tuple[Defector, ...]
     created: float
+    text: str | None = None
+    """The words searched for, if any."""
 
     @property
     def pages(self) -> int:
@@ -64,12 +70,27 @@ class SearchSession:
         return self.results[start : start + PAGE_SIZE]
 
 
+@dataclass(frozen=True, slots=True)
+class Described:
+    """No name matched, but the text describes these people (best first)."""
+
+    query: str
+    records: tuple[Defector, ...]
+
+
 @dataclass
 class LookupService:
     index: SearchIndex
     rng: random.Random = field(default_factory=random.Random)
     clock: Callable[[], float] = time.monotonic
     _sessions: OrderedDict[str, SearchSession] = field(default_factory=OrderedDict)
+    fulltext: FullTextIndex | None = None
+    """Built from the name index's records when not given."""
+
+    def __post_init__(self) -> None:
+        if self.fulltext is None:
+            self.fulltext = FullTextIndex(self.index.records)
+        self._fulltext: FullTextIndex = self.fulltext
 
     # -- names -----------------------------------------------------------------------------
 
@@ -79,16 +100,44 @@ class LookupService:
             return []
         return [(m.record.name[:100], m.record.slug) for m in self.index.autocomplete(text)]
 
-    def resolve(self, value: str) -> Defector | LookupResult:
-        """A slug picked from autocomplete, or free text a member typed."""
+    def resolve(self, value: str) -> Defector | LookupResult | Described:
+        """A slug picked from autocomplete, or free text a member typed.
+
+        A confident name wins. Failing that, the people the text describes ("stalin's
+        daughter"): the card when one stands out, else the list. Name suggestions (typos)
+        come last, so "chess" lists the chess players rather than a name that looks like it.
+        """
         record = self.index.get(value)
         if record is not None:
             return record
         query = clean_text(value, what="name", limit=MAX_QUERY_CHARS)
         if not fold(query):
             raise InvalidInput("Type a name to look up, e.g. `nureyev`.")
-        result = self.index.lookup(query)
-        return result.best if result.best is not None else result
+        result = self.index.lookup(query, limit=25)
+        if result.best is not None:
+            return result.best
+        if result.matches:
+            return result
+        hits = self._fulltext.search(query, limit=25)
+        if hits:
+            if len(hits) == 1 or hits[0].score >= STANDS_OUT * hits[1].score:
+                return hits[0].record
+            return Described(query, tuple(hit.record for hit in hits))
+        return LookupResult(result.query, (), result.suggestions[:SHOWN_CHOICES])
+
+    def describe(self, text: str, *, limit: int = 10) -> list[Hit]:
+        """Full-text search, with the query words each person matched."""
+        return self._fulltext.search(text, limit=limit, explain=True)
+
+    def list_session(
+        self, owner_id: int, records: Sequence[Defector], text: str | None = None
+    ) -> SearchSession:
+        """A paged list of ``records``, e.g. every match behind a "did you mean"."""
+        return self._remember(
+            SearchSession(
+                secrets.token_hex(4), owner_id, Filters(), tuple(records), self.clock(), text
+            )
+        )
 
     def get(self, slug: str) -> Defector:
         record = self.index.get(slug)
@@ -140,11 +189,28 @@ class LookupService:
 
     # -- paginated search ------------------------------------------------------------------
 
-    def search(self, owner_id: int, filters: Filters) -> SearchSession:
-        results = tuple(self.index.filter(filters))
+    def search(self, owner_id: int, filters: Filters, text: str | None = None) -> SearchSession:
+        """Everyone passing ``filters``; with ``text``, those it describes, best first."""
+        words = None
+        if text is not None:
+            words = clean_text(text, what="search text", limit=MAX_QUERY_CHARS) or None
+        if words is not None and not fold(words):
+            raise InvalidInput("Type some words to search for, e.g. `chess` or `mig-25 pilot`.")
+        if words is None:
+            results = tuple(self.index.filter(filters))
+        else:
+            hits = self._fulltext.search(words, limit=len(self._fulltext))
+            results = tuple(hit.record for hit in hits if filters.matches(hit.record))
         if not results:
-            raise NotFound("No one in the catalogue matches those filters.")
-        session = SearchSession(secrets.token_hex(4), owner_id, filters, results, self.clock())
+            if words is None:
+                raise NotFound("No one in the catalogue matches those filters.")
+            also = " with those filters" if filters.active else ""
+            raise NotFound(f"No one in the catalogue matches “{quoted(words)}”{also}.")
+        return self._remember(
+            SearchSession(secrets.token_hex(4), owner_id, filters, results, self.clock(), words)
+        )
+
+    def _remember(self, session: SearchSession) -> SearchSession:
         self._sessions[session.id] = session
         while len(self._sessions) > MAX_SEARCH_SESSIONS:
             self._sessions.popitem(last=False)
@@ -157,6 +223,14 @@ class LookupService:
         if session.owner_id != user_id:
             raise NotPermitted("Only the member who ran this search can turn its pages.")
         return session
+
+    def destinations(self) -> list[str]:
+        """The destinations someone in the catalogue went to, sorted."""
+        return sorted({r.destination_country for r in self.index.records if r.destination_country})
+
+    def professions(self) -> list[str]:
+        """Every profession of the catalogue, sorted."""
+        return sorted({r.profession for r in self.index.records if r.profession}, key=fold)
 
     def forget(self, session_id: str) -> None:
         self._sessions.pop(session_id, None)

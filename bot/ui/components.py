@@ -4,7 +4,8 @@ restart, and a click the bot cannot serve any more gets an ephemeral answer, nev
 custom ids:
 * ``card:<slug>`` — open a person's card (only for the member who clicked while a quiz runs
   in the channel); ``card:<slug>:p`` — always only for them ("Learn more" on a quiz result);
-* ``search:<session>:<page>:<p|n>`` — turn a search list's page;
+* ``search:<session>:<page>:<p|n|a>`` — turn a search list's page (``a``: "All N", which
+  turns a "did you mean" into the list of everyone it stood for);
 * ``search:<session>:open`` — open a card from a search list's select.
 """
 
@@ -126,10 +127,18 @@ class CardButton(
 
 class SearchPageButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"search:(?P<session>[0-9a-f]{8}):(?P<page>\d{1,4}):(?P<direction>[pn])",
+    template=r"search:(?P<session>[0-9a-f]{8}):(?P<page>\d{1,4}):(?P<direction>[pna])",
 ):
-    def __init__(self, session: str, page: int, direction: str, *, disabled: bool = False) -> None:
-        label = "◀ Previous" if direction == "p" else "Next ▶"
+    def __init__(
+        self,
+        session: str,
+        page: int,
+        direction: str,
+        *,
+        disabled: bool = False,
+        label: str | None = None,
+    ) -> None:
+        label = label or {"p": "◀ Previous", "n": "Next ▶"}.get(direction, "All")
         super().__init__(
             discord.ui.Button(
                 label=label,
@@ -148,7 +157,8 @@ class SearchPageButton(
         match: re.Match[str],
         /,
     ) -> SearchPageButton:
-        return cls(match["session"], int(match["page"]), match["direction"])
+        label = getattr(item, "label", None)
+        return cls(match["session"], int(match["page"]), match["direction"], label=label)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         async def turn() -> None:
@@ -156,7 +166,8 @@ class SearchPageButton(
             session = lookup.session(self.session_id, interaction.user.id)
             page = min(max(self.page, 0), session.pages - 1)
             embed, view = search_message(session, page)
-            await interaction.response.edit_message(embed=embed, view=view)
+            # content=None: "All N" turns a "did you mean" (text) into the list (an embed).
+            await interaction.response.edit_message(content=None, embed=embed, view=view)
 
         await run_safely(interaction, self.custom_id, turn())
 
@@ -223,10 +234,16 @@ def stateless_view() -> discord.ui.View:
     return view
 
 
-def suggestions_view(records: list[Defector]) -> discord.ui.View:
+def suggestions_view(
+    records: list[Defector], *, more: SearchSession | None = None
+) -> discord.ui.View:
+    """A button per person (five at most) and, with ``more``, one that lists them all."""
     view = stateless_view()
     for record in records[:5]:
         view.add_item(CardButton(record.slug, record.name))
+    if more is not None:
+        label = f"All {len(more.results)}"
+        view.add_item(SearchPageButton(more.id, 0, "a", label=label))
     return view
 
 
@@ -266,4 +283,5 @@ def describe_filters(session: SearchSession) -> str:
         parts.append(f"profession contains **{echo(f.profession)}**")
     if f.method:
         parts.append(f"method **{f.method.label}**")
-    return "Filters: " + (", ".join(parts) if parts else "none")
+    words = f"Matching **{echo(session.text)}**, best first\n" if session.text else ""
+    return words + "Filters: " + (", ".join(parts) if parts else "none")

@@ -184,3 +184,60 @@ async def test_commands_are_not_republished_when_unchanged(world: World) -> None
 async def test_unknown_command_is_refused_by_discord(world: World) -> None:
     with pytest.raises(UnknownCommand):
         await world.server.slash(GUILD, CHANNEL, ALICE, "defector nuke", {})
+
+
+async def test_search_text_combines_with_filters(world: World) -> None:
+    message = await world.reply(
+        await world.slash("defector search", {"text": "chess", "origin": "Hungary"})
+    )
+    (embed,) = message.embeds
+    assert embed["title"] == "3 people found"
+    assert "Matching **chess**" in embed["description"]
+    for name in ("Béla Berger", "Géza Füster", "Pal Benko"):
+        assert name in embed["description"]
+    nobody = await world.reply(
+        await world.slash("defector search", {"text": "chess", "origin": "Albania"})
+    )
+    assert nobody.ephemeral and "No one in the catalogue matches “chess” with those" in (
+        nobody.content
+    )
+
+
+async def test_lookup_by_what_someone_did(world: World) -> None:
+    card = await world.reply(await world.slash("defector lookup", {"name": "stalin's daughter"}))
+    assert not card.ephemeral and card.embeds[0]["title"] == "Svetlana Alliluyeva"
+    chess = await world.reply(await world.slash("defector lookup", {"name": "chess"}))
+    assert chess.ephemeral
+    assert "No name matches “chess”, but it describes:" in chess.content
+    assert "…and 4 more" in chess.content
+    labels = [b.label for b in chess.buttons()]
+    assert len(labels) == 6 and labels[-1] == "All 9"
+    assert "Vladas Česiūnas" not in labels
+    await world.click(chess, "All 9")
+    listed = world.server.message(chess.id)
+    assert listed is not None and listed.embeds[0]["title"] == "9 people found"
+    assert not listed.content  # the "did you mean" text made way for the list
+
+
+async def test_did_you_mean_counts_the_rest_and_lists_them(world: World) -> None:
+    message = await world.reply(await world.slash("defector lookup", {"name": "vladimir"}))
+    assert message.ephemeral and "Several people match" in message.content
+    assert "more: “All" in message.content
+    (every,) = [b.label for b in message.buttons() if b.label.startswith("All ")]
+    await world.click(message, every)
+    listed = world.server.message(message.id)
+    assert listed is not None and "Vladimir Tismăneanu" in listed.embeds[0]["description"]
+
+
+async def test_filter_autocomplete_offers_only_values_someone_has(world: World) -> None:
+    everywhere = await world.server.autocomplete(
+        GUILD, CHANNEL, ALICE, "defector search", {"destination": ""}, "destination"
+    )
+    names = [c["name"] for c in everywhere]
+    assert "France" in names and "United States" in names
+    for nobody in ("Belarus", "China", "Estonia", "North Korea"):
+        assert nobody not in names
+    jobs = await world.server.autocomplete(
+        GUILD, CHANNEL, ALICE, "defector random", {"profession": "ches"}, "profession"
+    )
+    assert [c["name"] for c in jobs] == ["Chess player", "Chess player, medical doctor"]
