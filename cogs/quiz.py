@@ -27,7 +27,7 @@ from bot.quiz.game import (
     QuestionResult,
 )
 from bot.quiz.model import Question, QuestionKind
-from bot.services.quiz import QuizService, RunningGame, parse_kinds
+from bot.services.quiz import QuizService, RunningGame, Saved, parse_kinds
 from bot.ui import admin as admin_ui
 from bot.ui import quiz as ui
 from bot.ui.cards import COLOUR
@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 DEFER_AFTER = 2.0
 """Seconds /quiz start may spend on the database before it acknowledges the interaction
 (Discord drops an interaction not acknowledged within 3 s)."""
+
+KEPT = frozenset({Saved.WRITTEN, Saved.JOURNALED})
+"""Where a point must be for its typed answer to get a ✅."""
 
 DIFFICULTY = {"easy": 1, "medium": 2, "hard": 3}
 KIND_CHOICES = [app_commands.Choice(name=ui.KIND_TITLES[k], value=k.value) for k in QuestionKind]
@@ -115,6 +118,11 @@ class Quiz(commands.Cog):
         if channel is None:
             return
         question = result.question
+        if game.winning_message_id is not None and game.saved.get(result.number) in KEPT:
+            # The ✅ comes now, not when the message arrived: only once the point is kept.
+            with contextlib.suppress(discord.HTTPException):
+                winner = channel.get_partial_message(game.winning_message_id)  # type: ignore[attr-defined]
+                await winner.add_reaction("✅")
         if game.question_message_id is not None and game.settings.mode is Mode.BUTTONS:
             with contextlib.suppress(discord.HTTPException):
                 message = channel.get_partial_message(game.question_message_id)  # type: ignore[attr-defined]
@@ -149,10 +157,8 @@ class Quiz(commands.Cog):
         except UserFacingError as error:
             log.debug("typed answer not taken: %s", error.message)
             return
-        if outcome is AnswerOutcome.WINNER:
-            with contextlib.suppress(discord.HTTPException):
-                await message.add_reaction("✅")
-        elif outcome is AnswerOutcome.CLOSE:
+        # A winner gets its ✅ with the result, once the point is saved (``closed``).
+        if outcome is AnswerOutcome.CLOSE:
             with contextlib.suppress(discord.HTTPException):
                 await message.add_reaction("🤏")
 
