@@ -78,7 +78,9 @@ class ResultJournal:
 
     def load(self) -> list[tuple[int, list[AnswerRecord]]]:
         """The entries a previous run left (each with its id for :meth:`written`). A torn last
-        line is cut off the file; an unreadable line is moved to ``<name>.rejected``."""
+        line is cut off the file; an unreadable line is moved to ``<name>.rejected``. Creates
+        the folder, so that the first append during an outage does not find it missing."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
