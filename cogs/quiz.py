@@ -508,7 +508,10 @@ class QuizConfig(
             )
             return
         embed, view = admin_ui.confirmation(
-            member, interaction.user.id, quiz.clock.wall().timestamp()
+            member,
+            interaction.user.id,
+            quiz.clock.wall().timestamp(),
+            guild_id=interaction.guild_id,
         )
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
