@@ -240,6 +240,8 @@ class DefectorBot(commands.AutoShardedBot):
                 judge=Judge(records),
                 clock=RealClock(),
                 reveal_pause=self.settings.quiz_reveal_pause,
+                games_per_member=self.settings.quiz_games_per_member,
+                guesses_per_question=self.settings.quiz_guesses_per_question,
             ),
             search_timeout=self.settings.search_timeout,
         )

@@ -27,7 +27,7 @@ from bot.quiz.game import (
     QuestionResult,
 )
 from bot.quiz.model import Question, QuestionKind
-from bot.services.quiz import QuizService, RunningGame, Saved, parse_kinds
+from bot.services.quiz import QuizService, RunningGame, Saved, TooManyGuesses, parse_kinds
 from bot.ui import admin as admin_ui
 from bot.ui import quiz as ui
 from bot.ui.cards import COLOUR
@@ -154,6 +154,10 @@ class Quiz(commands.Cog):
             outcome = self.service.typed_answer(
                 message.channel.id, message.author.id, message.content, event_id=message.id
             )
+        except TooManyGuesses:
+            with contextlib.suppress(discord.HTTPException):
+                await message.add_reaction("🐢")  # once per member and question
+            return
         except UserFacingError as error:
             log.debug("typed answer not taken: %s", error.message)
             return

@@ -105,6 +105,11 @@ class Saved(StrEnum):
     """The database and the journal both refused: only in memory, lost if the bot stops."""
 
 
+class TooManyGuesses(UserFacingError):
+    """A member's first typed guess past the limit for one question (later ones are
+    ignored without a word)."""
+
+
 class Presenter(Protocol):
     """Shows a game to its channel (the cog). Each call may fail; the game goes on."""
 
@@ -138,6 +143,8 @@ class RunningGame:
     only once the point is saved."""
     saved: dict[int, Saved] = field(default_factory=dict)
     """Question number → where its points were when its result was announced."""
+    guesses: dict[int, int] = field(default_factory=dict)
+    """Typed mode: member → messages judged for the open question."""
 
     @property
     def settings(self) -> GameSettings:
@@ -162,6 +169,10 @@ class QuizService:
     """Running games by channel id."""
     journal: ResultJournal | None = None
     """Where results the database refused are kept on disk; None: only in memory."""
+    games_per_member: int = 3
+    """Games one member may have running at once in one server."""
+    guesses_per_question: int = 5
+    """Typed messages judged per member and question; the rest are ignored."""
 
     def __post_init__(self) -> None:
         self.generator = QuestionGenerator(self.records, self.rng)
@@ -187,6 +198,20 @@ class QuizService:
     ) -> RunningGame:
         if channel_id in self.games:
             raise store.GameAlreadyRunning()
+        mine = [
+            g.channel_id
+            for g in self.games.values()
+            if g.guild_id == guild_id
+            and g.starter_id == starter_id
+            and g.game.phase is not Phase.FINISHED
+        ]
+        if len(mine) >= self.games_per_member:
+            where = ", ".join(f"<#{c}>" for c in sorted(mine)[:5])
+            how_many = "1 quiz" if len(mine) == 1 else f"{len(mine)} quizzes"
+            raise InvalidInput(
+                f"You already have {how_many} running on this server ({where}); "
+                "end one with `/quiz stop` first."
+            )
         game_id = await store.create_game(
             self.sessions,
             guild_id=guild_id,
@@ -260,6 +285,7 @@ class QuizService:
             running.deadline_wall = wall + timedelta(seconds=deadline - self.clock.now())
         running.question_message_id = None
         running.winning_message_id = None
+        running.guesses.clear()
         if self.presenter is not None:
             try:
                 await self.presenter.question(running, question)
@@ -375,6 +401,14 @@ class QuizService:
             # event, e.g. after a RESUME) never answers it: it answered something else.
             log.info("ignoring message %s: sent before the open question", event_id)
             return None
+        if running.game.phase is Phase.ASKING:
+            count = running.guesses[user_id] = running.guesses.get(user_id, 0) + 1
+            if count > self.guesses_per_question:
+                if count == self.guesses_per_question + 1:
+                    raise TooManyGuesses(
+                        f"{self.guesses_per_question} guesses per question; the rest are ignored."
+                    )
+                return None
         outcome = self.answer(channel_id, user_id, text, event_id=event_id)
         if outcome is AnswerOutcome.WINNER:
             running.winning_message_id = event_id
