@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import time
+
 from bot.config import Settings
 from bot.services.clock import ManualClock
+from cogs.lookup import SWEEP_SPACING
 from tests.e2e.conftest import (
     ALICE,
     BORIS,
@@ -80,3 +85,33 @@ async def test_typing_every_year_cannot_win(world: World, clock: ManualClock) ->
     winner = await server.user_message(GUILD, CHANNEL, BORIS, str(answer))
     assert scorers(await result_message(world, 1)) == [f"<@{BORIS}> +10 (0.0 s)"]
     assert reactions(winner) == [("✅", me)]
+
+
+async def test_search_lists_expire_through_one_sweeper_spread_out(world: World) -> None:
+    assert world.bot is not None
+    world.bot.services.search_timeout = 0.3
+    edits: list[tuple[float, int]] = []
+    stop = world.server.subscribe(
+        lambda kind, message: (
+            edits.append((time.monotonic(), message.id))
+            if kind == "edit" and message.buttons() and all(b.disabled for b in message.buttons())
+            else None
+        )
+    )
+    try:
+        lists = []
+        for _ in range(12):
+            lists.append(
+                await world.reply(await world.slash("defector search", {"origin": "Hungary"}))
+            )
+        sweepers = [t for t in asyncio.all_tasks() if t.get_name() == "search-expiry"]
+        assert len(sweepers) == 1  # not a task per search
+        for shown in lists:
+            await world.wait_for(
+                lambda m, i=shown.id: m.id == i and all(b.disabled for b in m.buttons())
+            )
+    finally:
+        stop()
+    assert sorted({i for _, i in edits}) == sorted(m.id for m in lists)
+    times = sorted(t for t, _ in edits)
+    assert all(b - a >= SWEEP_SPACING * 0.9 for a, b in itertools.pairwise(times))
