@@ -9,6 +9,7 @@ import random
 import re
 import resource
 import signal
+import socket
 import sqlite3
 import sys
 from collections.abc import AsyncIterator
@@ -230,3 +231,30 @@ async def test_a_damaged_database_stops_the_start_in_one_line(
     last = text.strip().splitlines()[-1]
     assert last.startswith(f"defector-bot: error: the database {url} is damaged"), last
     assert "PRAGMA quick_check" in last and "restore it from a backup" in last
+
+
+async def test_an_unreachable_gateway_is_one_line_per_attempt(
+    server: LocalDiscord, tmp_path: Path
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    env = environment(server, f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}", TOKEN)
+    env.update(DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{closed}", SHARD_COUNT="1", LOG_LEVEL="INFO")
+    log = tmp_path / "output.log"
+    process = await start_bot(env, tmp_path, log)
+    attempt = "could not connect shard 0 to the gateway (ClientConnectorError"
+    try:
+        async with asyncio.timeout(60):  # another process's log: read it again and again
+            while log.read_text(encoding="utf-8", errors="replace").count(attempt) < 2:
+                await asyncio.sleep(0.2)
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    output = log.read_text(encoding="utf-8", errors="replace")
+    assert "Traceback" not in output and "Retrying..." not in output, output[-3000:]
+    lines = [line for line in output.splitlines() if attempt in line]
+    assert len(lines) >= 2 and all(line.endswith("retrying in 5 s") for line in lines), lines
