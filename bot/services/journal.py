@@ -168,6 +168,12 @@ class ResultJournal:
                 file.truncate(0)
                 os.fsync(file.fileno())
 
+    def set_aside(self, answers: Sequence[AnswerRecord]) -> None:
+        """Keep an entry the ledger refuses for what it is in ``<name>.rejected`` (for an
+        operator to read), so that it does not stop every start."""
+        with self.path.with_name(self.path.name + ".rejected").open("ab") as sink:
+            sink.write(_encode(answers))
+
     def _new_id(self) -> int:
         self._next += 1
         self._outstanding.add(self._next)

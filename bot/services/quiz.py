@@ -349,7 +349,12 @@ class QuizService:
                 if first
                 else "an empty journal entry"
             )
-            await self._keep_answers(what, answers, entry=entry)
+            try:
+                await self._keep_answers(what, answers, entry=entry)
+            except Exception as error:  # refused for what it is (e.g. its game is gone)
+                log.error("could not write %s (%s); set aside", what, error)
+                self.journal.set_aside(answers)
+                await self.journal.written(entry)
         return len(entries)
 
     async def _finish(self, running: RunningGame, result: GameResult) -> None:
@@ -591,13 +596,14 @@ class QuizService:
         unwritten = await self.keeper.close()
         if unwritten:
             kept = self.journal.outstanding if self.journal is not None else 0
-            where = f" in {self.journal.path}" if self.journal is not None else ""
+            results = "1 question result" if kept == 1 else f"{kept} question results"
+            where = f"in {self.journal.path}" if self.journal is not None else "nowhere"
             log.warning(
-                "closing with %d unwritten writes (%s); %d question results wait%s for the "
-                "next start, the others were shown as not saved",
+                "closing with %d unwritten writes (%s); %s wait %s for the next start, "
+                "which also closes the games left open",
                 len(unwritten),
                 ", ".join(unwritten[:5]) + (", …" if len(unwritten) > 5 else ""),
-                kept,
+                results,
                 where,
             )
         if self.journal is not None:

@@ -13,6 +13,7 @@ The kill through a real process (SIGKILL with the file-size limit) is in test_pr
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -191,3 +192,22 @@ async def test_an_old_message_redelivered_never_answers_a_later_game(
     await tick(clock, 30.5)
     assert scorers(await result_message(world, 1)) == []
     assert await ledger(world, BORIS) == before
+
+
+async def test_a_journal_entry_the_ledger_refuses_is_set_aside_not_a_failed_start(
+    world: World,
+) -> None:
+    journal = quiz_of(world).journal
+    assert journal is not None
+    orphan = {
+        "game_id": 987654, "question_number": 1, "guild_id": GUILD, "channel_id": CHANNEL,
+        "user_id": ALICE, "kind": "year", "record_slug": "rudolf-nureyev", "correct": True,
+        "points": 10, "response_ms": 900, "answered_at": "2026-12-03T13:00:00+00:00",
+    }  # fmt: skip
+    journal.path.write_text(json.dumps({"answers": [orphan]}) + "\n")  # no such game
+    await world.restart_bot()
+    journal = quiz_of(world).journal
+    assert journal is not None and journal.path.read_bytes() == b""
+    rejected = journal.path.with_name(journal.path.name + ".rejected").read_text()
+    assert '"game_id":987654' in rejected
+    assert await ledger(world, ALICE) == (0, 0)
