@@ -15,6 +15,7 @@ from typing import Any
 import discord
 from discord import app_commands
 from discord.ext import commands
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.catalog.search import SearchIndex
@@ -264,10 +265,15 @@ class DefectorBot(commands.AutoShardedBot):
 
     @property
     def journal_path(self) -> Path:
-        """This process's result journal: one per set of shards, as the games are."""
+        """This process's result journal, in DATA_DIR: one per database (the sandbox's and
+        the bot's may share DATA_DIR, and an entry must reach the ledger it was meant for)
+        and per set of shards (as the games are)."""
+        url = make_url(self.settings.resolved_database_url)
+        name = Path(url.database or "db").stem or "db"
+        digest = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()
         ids = self.settings.shard_ids
-        suffix = "" if ids is None else "-shards-" + "-".join(str(i) for i in sorted(ids))
-        return self.settings.data_dir.resolve() / f"quiz-journal{suffix}.jsonl"
+        shards = "" if ids is None else "-shards-" + "-".join(str(i) for i in sorted(ids))
+        return self.settings.data_dir.resolve() / f"quiz-journal-{name}-{digest[:8]}{shards}.jsonl"
 
     def command_payload(self, guild: discord.abc.Snowflake | None = None) -> list[dict[str, Any]]:
         return [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
