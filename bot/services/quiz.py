@@ -175,6 +175,8 @@ class QuizService:
     """Typed messages judged per member and question; the rest are ignored."""
 
     def __post_init__(self) -> None:
+        self._starting: dict[tuple[int, int], int] = {}
+        """(guild, member) → their ``/quiz start``s waiting on the database."""
         self.generator = QuestionGenerator(self.records, self.rng)
         self.ledger: GroupWriter[store.AnswerRecord] = GroupWriter(self._write_answers)
         """Questions closing together are written to the ledger in one transaction."""
@@ -205,13 +207,41 @@ class QuizService:
             and g.starter_id == starter_id
             and g.game.phase is not Phase.FINISHED
         ]
-        if len(mine) >= self.games_per_member:
-            where = ", ".join(f"<#{c}>" for c in sorted(mine)[:5])
-            how_many = "1 quiz" if len(mine) == 1 else f"{len(mine)} quizzes"
+        member = (guild_id, starter_id)
+        starting = self._starting.get(member, 0)  # starts awaiting the database: they count
+        if len(mine) + starting >= self.games_per_member:
+            where = ", ".join(f"<#{c}>" for c in sorted(mine)[:5]) or "starting now"
+            count = len(mine) + starting
+            how_many = "1 quiz" if count == 1 else f"{count} quizzes"
             raise InvalidInput(
                 f"You already have {how_many} running on this server ({where}); "
                 "end one with `/quiz stop` first."
             )
+        self._starting[member] = starting + 1
+        try:
+            return await self._start(
+                guild_id=guild_id,
+                channel_id=channel_id,
+                starter_id=starter_id,
+                settings=settings,
+                reveal=reveal,
+                difficulty=difficulty,
+            )
+        finally:
+            self._starting[member] -= 1
+            if not self._starting[member]:
+                del self._starting[member]
+
+    async def _start(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        starter_id: int,
+        settings: GameSettings,
+        reveal: bool,
+        difficulty: int | None,
+    ) -> RunningGame:
         game_id = await store.create_game(
             self.sessions,
             guild_id=guild_id,

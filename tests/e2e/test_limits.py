@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from typing import Any
+
+import pytest
 
 from bot.config import Settings
+from bot.services import quiz as quiz_module
 from bot.services.clock import ManualClock
 from cogs.lookup import SWEEP_SPACING
 from tests.e2e.conftest import (
@@ -115,3 +119,44 @@ async def test_search_lists_expire_through_one_sweeper_spread_out(world: World) 
     assert sorted({i for _, i in edits}) == sorted(m.id for m in lists)
     times = sorted(t for t, _ in edits)
     assert all(b - a >= SWEEP_SPACING * 0.9 for a, b in itertools.pairwise(times))
+
+
+async def test_starts_sent_together_cannot_pass_the_limit(
+    world: World, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quiz = service(world)
+    quiz.games_per_member = 1
+    real_create = quiz_module.store.create_game
+    in_database, release = asyncio.Event(), asyncio.Event()
+    creating = 0
+
+    async def held_create(*args: Any, **kwargs: Any) -> int:
+        """The game row is written only once the test says so."""
+        nonlocal creating
+        creating += 1
+        if creating >= 2:
+            in_database.set()  # both starts got past the limit: the bug
+        await release.wait()
+        return await real_create(*args, **kwargs)
+
+    monkeypatch.setattr(quiz_module.store, "create_game", held_create)
+    options = {"rounds": 5, "seconds": 60, "kinds": "year"}
+    first = await world.server.slash(GUILD, CHANNEL, ALICE, "quiz start", options)
+    await world.server.wait_for(lambda: creating == 1)
+    second = await world.server.slash(GUILD, SECOND_CHANNEL, ALICE, "quiz start", options)
+    refused = asyncio.ensure_future(world.reply(second))
+    both = asyncio.ensure_future(in_database.wait())
+    try:
+        done, _ = await asyncio.wait({refused, both}, return_when=asyncio.FIRST_COMPLETED)
+        assert refused in done, "the second start reached the database too"
+    finally:
+        both.cancel()
+        release.set()
+    reply = refused.result()
+    assert reply.ephemeral
+    assert reply.content.startswith("You already have 1 quiz running on this server")
+    await first.wait_for_response(timeout=5)
+    await world.wait_for(  # (as the reply, or after "Started." if the start was deferred)
+        lambda m: m.channel_id == CHANNEL and not m.ephemeral and m.content.startswith("Quiz #")
+    )
+    assert list(quiz.games) == [CHANNEL]
