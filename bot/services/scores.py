@@ -111,9 +111,16 @@ class ScoreKeeper:
                 await write()
                 return True
             except Exception as error:
-                if not database_unavailable(error):
+                if database_damaged(error):
+                    # Nothing can be written until an operator restores the file; the
+                    # result waits (and is journaled) rather than being lost.
+                    log.error(
+                        "database damaged (restore it from a backup); keeping %s (%s)", what, error
+                    )
+                elif not database_unavailable(error):
                     raise
-                log.warning("database unavailable; keeping %s for later (%s)", what, error)
+                else:
+                    log.warning("database unavailable; keeping %s for later (%s)", what, error)
         if keep is not None:
             await keep()
         if len(self.backlog) >= self.max_backlog:
@@ -133,7 +140,7 @@ class ScoreKeeper:
             try:
                 await write()
             except Exception as error:
-                if not database_unavailable(error):
+                if not (database_unavailable(error) or database_damaged(error)):
                     log.exception("could not write %s; dropping it", what)
                     self.backlog.popleft()
                     continue
@@ -198,7 +205,7 @@ class GroupWriter(Generic[T]):
         try:
             await self.write_many([item for items, _ in batch for item in items])
         except Exception as error:
-            if len(batch) == 1 or database_unavailable(error):
+            if len(batch) == 1 or database_unavailable(error) or database_damaged(error):
                 for _, future in batch:
                     _settle(future, error)
                 return

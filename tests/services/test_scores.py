@@ -224,3 +224,21 @@ async def test_a_cancelled_caller_does_not_cancel_the_write() -> None:
     assert batches.calls == [["a"]]
     await writer.write(["b"])  # and the writer still works
     assert batches.calls == [["a"], ["b"]]
+
+
+async def test_a_result_is_kept_not_raised_when_the_database_is_damaged() -> None:
+    import sqlite3
+
+    damaged = DBAPIError("INSERT", {}, sqlite3.DatabaseError("database disk image is malformed"))
+    kept: list[str] = []
+
+    async def write() -> None:
+        raise damaged
+
+    async def keep() -> None:
+        kept.append("journaled")
+
+    keeper = ScoreKeeper(sleep=no_sleep, retry_delays=(0.0,))
+    assert await keeper.write("game 1 question 1", write, keep=keep) is False
+    assert kept == ["journaled"] and len(keeper.backlog) == 1
+    assert await keeper.close(timeout=0.05) == ["game 1 question 1"]
