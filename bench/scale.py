@@ -751,6 +751,9 @@ def subject_command(
         DATA_DIR=str(workdir / "var"),
         MESSAGE_CONTENT_INTENT="true",
         QUIZ_REVEAL_PAUSE=str(REVEAL_PAUSE),
+        # Its posters type up to 20 wrong guesses each per question, which the floor judges
+        # all; the bot must judge them all too for the two to be compared.
+        QUIZ_GUESSES_PER_QUESTION="1000",
         PYTHONPATH=str(ROOT),
     )
     if profile is not None:

@@ -9,11 +9,13 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.catalog.search import SearchIndex
@@ -26,12 +28,13 @@ from bot.errors import UserFacingError
 from bot.quiz.judge import Judge
 from bot.services.clock import RealClock
 from bot.services.container import Services
+from bot.services.journal import ResultJournal
 from bot.services.lookup import LookupService
 from bot.services.quiz import QuizService
-from bot.services.scores import database_unavailable
-from bot.startup import database_step, read_catalogue
+from bot.services.scores import database_damaged, database_unavailable
+from bot.startup import check_integrity, database_step, journal_step, read_catalogue
 from bot.ui.admin import ADMIN_ITEMS
-from bot.ui.components import DATABASE_DOWN, DYNAMIC_ITEMS, reply_error
+from bot.ui.components import DATABASE_DAMAGED, DATABASE_DOWN, DYNAMIC_ITEMS, reply_error
 from bot.ui.quiz import QUIZ_ITEMS
 from bot.ui.text import echo
 
@@ -118,6 +121,13 @@ class DefectorTree(app_commands.CommandTree["DefectorBot"]):
             message = f"“{echo(str(error.value))}” is not a valid value for that option."
         elif isinstance(error, app_commands.CheckFailure):
             message = "You can't use this command here."
+        elif database_damaged(original):
+            log.error(
+                "database damaged (restore it from a backup): /%s failed: %s",
+                _command_name(interaction),
+                original,
+            )
+            message = DATABASE_DAMAGED
         elif database_unavailable(original):
             log.warning("database unavailable for /%s: %s", _command_name(interaction), original)
             message = DATABASE_DOWN
@@ -216,6 +226,7 @@ class DefectorBot(commands.AutoShardedBot):
         url = self.settings.resolved_database_url
         async with database_step(url, self.settings.data_dir.resolve()):
             self.engine = create_engine(url)
+            await check_integrity(self.engine, url)
             await upgrade(self.engine)
             report = await sync_catalogue(session_factory(self.engine), records)
         log.info("catalogue: %s", report)
@@ -230,9 +241,17 @@ class DefectorBot(commands.AutoShardedBot):
                 judge=Judge(records),
                 clock=RealClock(),
                 reveal_pause=self.settings.quiz_reveal_pause,
+                games_per_member=self.settings.quiz_games_per_member,
+                guesses_per_question=self.settings.quiz_guesses_per_question,
             ),
             search_timeout=self.settings.search_timeout,
         )
+        if not self.maintenance:
+            # Results an earlier run journaled during a database outage reach the ledger
+            # before anything else happens (closing its interrupted games included).
+            with journal_step(self.journal_path):
+                self.services.quiz.journal = ResultJournal(self.journal_path)
+                await self.services.quiz.replay_journal()
         self.add_dynamic_items(*self.dynamic_item_types)
         for name in self.extension_names:
             await self.load_extension(name)
@@ -243,6 +262,18 @@ class DefectorBot(commands.AutoShardedBot):
         # 160 ms under load before; see bench/e2e.py).
         gc.collect()
         gc.freeze()
+
+    @property
+    def journal_path(self) -> Path:
+        """This process's result journal, in DATA_DIR: one per database (the sandbox's and
+        the bot's may share DATA_DIR, and an entry must reach the ledger it was meant for)
+        and per set of shards (as the games are)."""
+        url = make_url(self.settings.resolved_database_url)
+        name = Path(url.database or "db").stem or "db"
+        digest = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()
+        ids = self.settings.shard_ids
+        shards = "" if ids is None else "-shards-" + "-".join(str(i) for i in sorted(ids))
+        return self.settings.data_dir.resolve() / f"quiz-journal-{name}-{digest[:8]}{shards}.jsonl"
 
     def command_payload(self, guild: discord.abc.Snowflake | None = None) -> list[dict[str, Any]]:
         return [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]

@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     message_content_intent: bool = False
     """Ask for the privileged Message Content intent (needed for typed quiz answers)."""
     quiz_reveal_pause: float = Field(default=4.0, ge=0, le=60)
+    quiz_games_per_member: int = Field(default=3, ge=1, le=100)
+    """Quizzes one member may have running at once in one server."""
+    quiz_guesses_per_question: int = Field(default=5, ge=1, le=1000)
+    """Typed guesses a member may make per question; the rest are ignored (one 🐢)."""
 
     @field_validator("owner_ids", "shard_ids", mode="before")
     @classmethod

@@ -38,6 +38,51 @@ def configure_endpoints(settings: Settings) -> None:
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
+GATEWAY_RETRIES: dict[str, str] = {
+    "Failed to connect for shard_id: %s. Retrying...": (
+        "could not connect shard {0} to the gateway ({cause}); retrying in 5 s"
+    ),
+    "Attempting a reconnect for shard ID %s in %.2fs": (
+        "lost the gateway connection of shard {0} ({cause}); reconnecting in {1:.1f} s"
+    ),
+    "Attempting a reconnect in %.2fs": (
+        "lost the gateway connection ({cause}); reconnecting in {0:.1f} s"
+    ),
+}
+"""discord.py's gateway retry messages (2.7), and the one line each becomes."""
+
+
+class GatewayRetryLines(logging.Filter):
+    """discord.py logs each failed gateway connection with a full traceback ("Failed to
+    connect for shard_id: 0. Retrying..."); an unreachable gateway then fills the log with
+    one every 5 s. Each becomes one line: what failed, why, and when the next try is."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        template = GATEWAY_RETRIES.get(str(record.msg))
+        if template is None:
+            return True
+        error = record.exc_info[1] if record.exc_info else None
+        cause = (
+            f"{type(error).__name__}: {' '.join(str(error).split())}".rstrip(": ")
+            if error is not None
+            else "no reason given"
+        )
+        args = record.args if isinstance(record.args, tuple) else ()
+        record.msg = template.format(*args, cause=cause)
+        record.args = ()
+        record.exc_info = None
+        record.exc_text = None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+def one_line_gateway_retries() -> None:
+    for name in ("discord.shard", "discord.client"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, GatewayRetryLines) for f in logger.filters):
+            logger.addFilter(GatewayRetryLines())
+
+
 def token_of(settings: Settings) -> str:
     token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
     if not token:
@@ -83,6 +128,7 @@ async def run(settings: Settings) -> None:
     """``defector-bot run``: until SIGINT or SIGTERM."""
     token = token_of(settings)
     discord.utils.setup_logging(level=logging.getLevelName(settings.log_level))
+    one_line_gateway_retries()
     configure_endpoints(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.catalog.importer import CURATED_PATH, SOURCE_PATH, load_catalogue
 from bot.catalog.models import Defector
+from bot.services.scores import database_damaged
 
 
 class StartError(Exception):
@@ -82,3 +84,36 @@ async def database_step(url: str, data_dir: Path | None = None) -> AsyncIterator
             ) from None
         name = database_name(url)
         raise StartError(f"could not open the database {name}: {_reason(error)}") from None
+
+
+async def check_integrity(engine: AsyncEngine, url: str) -> None:
+    """On SQLite, ``PRAGMA quick_check`` before anything else: a damaged file stops the start
+    with one line naming it, instead of a bot that fails every command later."""
+    if engine.dialect.name != "sqlite":
+        return
+    name = database_name(url)
+    try:
+        async with engine.connect() as connection:
+            rows = (await connection.exec_driver_sql("PRAGMA quick_check")).scalars().all()
+    except DBAPIError as error:
+        if not database_damaged(error):
+            raise
+        rows = [_reason(error)]
+    problems = [str(row) for row in rows if row != "ok"]
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise StartError(
+            f"the database {name} is damaged: PRAGMA quick_check says {problems[0]!r}{more}; "
+            "restore it from a backup (the bot will not write to a damaged file)"
+        )
+
+
+@contextmanager
+def journal_step(path: Path) -> Iterator[None]:
+    """An unreadable or unwritable result journal, named in one :class:`StartError`."""
+    try:
+        yield
+    except OSError as error:
+        raise StartError(
+            f"cannot use the quiz result journal {path}: {error.strerror or error}"
+        ) from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import logging
 
 import discord
@@ -14,6 +15,7 @@ from bot.catalog.models import Defector
 from bot.catalog.normalize import fold
 from bot.catalog.vocab import ORIGIN_COUNTRIES, Method
 from bot.client import DefectorBot
+from bot.errors import UserFacingError
 from bot.services.lookup import SHOWN_CHOICES, Described, LookupService
 from bot.ui import cards
 from bot.ui.components import (
@@ -33,6 +35,9 @@ METHOD_CHOICES = [
 Year = app_commands.Range[int, 1900, 2000]
 MAX_CHOICE_VALUE = 60  # the profession option's max_length; a part of a profession still filters
 TEXT_HELP = "What they did, in any words, e.g. stalin's daughter, mig-25 pilot, chess"
+SWEEP_SPACING = 0.05
+"""Seconds between two search lists switched off (each a GET and a PATCH): 40 requests a
+second at most, under Discord's 50 a second."""
 FILTER_HELP = {
     "origin": "The country they left",
     "destination": "Where they went",
@@ -50,15 +55,18 @@ class Lookup(commands.Cog):
 
     def __init__(self, bot: DefectorBot) -> None:
         self.bot = bot
-        self._expiries: set[asyncio.Task[None]] = set()
+        self._expiring: list[tuple[float, int, discord.Interaction[DefectorBot], str]] = []
+        """Search lists to switch off, a heap: (loop time due, interaction id, the
+        interaction, session id)."""
+        self._sweeper: asyncio.Task[None] | None = None
 
     @property
     def lookup_service(self) -> LookupService:
         return self.bot.services.lookup
 
     async def cog_unload(self) -> None:
-        for task in self._expiries:
-            task.cancel()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
 
     async def _show(
         self,
@@ -168,14 +176,34 @@ class Lookup(commands.Cog):
         session = service.search(interaction.user.id, filters, text)
         embed, view = search_message(session, 0)
         await self._show(interaction, embed, view)
-        task = asyncio.create_task(self._expire(interaction, session.id))
-        self._expiries.add(task)
-        task.add_done_callback(self._expiries.discard)
+        due = asyncio.get_running_loop().time() + self.bot.services.search_timeout
+        heapq.heappush(self._expiring, (due, interaction.id, interaction, session.id))
+        if self._sweeper is None or self._sweeper.done():
+            self._sweeper = asyncio.create_task(self._sweep(), name="search-expiry")
 
-    async def _expire(self, interaction: discord.Interaction[DefectorBot], session_id: str) -> None:
-        """Disable a search list's components when it times out."""
-        await asyncio.sleep(self.bot.services.search_timeout)
+    async def _sweep(self) -> None:
+        """One task switches off every expired search list, one at a time and
+        ``SWEEP_SPACING`` apart: 3,000 searches at once do not become 3,000 waiting tasks,
+        nor 3,000 edits fired together when they expire."""
+        loop = asyncio.get_running_loop()
+        while self._expiring:
+            due = self._expiring[0][0]
+            if due > loop.time():
+                # At most a second at a time: a list due sooner may arrive meanwhile (a
+                # shorter SEARCH_TIMEOUT set while running).
+                await asyncio.sleep(min(due - loop.time(), 1.0))
+                continue
+            _, _, interaction, session_id = heapq.heappop(self._expiring)
+            if await self._expire(interaction, session_id):
+                await asyncio.sleep(SWEEP_SPACING)
+
+    async def _expire(self, interaction: discord.Interaction[DefectorBot], session_id: str) -> bool:
+        """Disable a search list's components; False if it was already gone (no request)."""
         service = self.lookup_service
+        try:
+            service.session(session_id, interaction.user.id)
+        except UserFacingError:  # forgotten already (the oldest go first when there are many)
+            return False
         with contextlib.suppress(Exception):
             session = service.session(session_id, interaction.user.id)
             message = await interaction.original_response()
@@ -183,6 +211,7 @@ class Lookup(commands.Cog):
             embed, view = search_message(session, page, disabled=True)
             await interaction.edit_original_response(embed=embed, view=view)
         service.forget(session_id)
+        return True
 
     @random.autocomplete("destination")
     @search.autocomplete("destination")

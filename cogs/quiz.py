@@ -27,7 +27,14 @@ from bot.quiz.game import (
     QuestionResult,
 )
 from bot.quiz.model import Question, QuestionKind
-from bot.services.quiz import DIFFICULTY_NAMES, QuizService, RunningGame, parse_kinds
+from bot.services.quiz import (
+    DIFFICULTY_NAMES,
+    QuizService,
+    RunningGame,
+    Saved,
+    TooManyGuesses,
+    parse_kinds,
+)
 from bot.ui import admin as admin_ui
 from bot.ui import quiz as ui
 from bot.ui import settings as settings_ui
@@ -44,6 +51,8 @@ to be posted; normally it is there within milliseconds."""
 DIFFICULTY = {name: level for level, name in DIFFICULTY_NAMES.items()}
 DEFAULTS = GameSettings()
 """The game's default rules, for command descriptions written before any game exists."""
+KEPT = frozenset({Saved.WRITTEN, Saved.JOURNALED})
+"""Where a point must be for its typed answer to get a ✅."""
 KIND_CHOICES = [app_commands.Choice(name=ui.KIND_TITLES[k], value=k.value) for k in QuestionKind]
 KIND_MIXES = [
     "all",
@@ -121,6 +130,11 @@ class Quiz(commands.Cog):
         if channel is None:
             return
         question = result.question
+        if game.winning_message_id is not None and game.saved.get(result.number) in KEPT:
+            # The ✅ comes now, not when the message arrived: only once the point is kept.
+            with contextlib.suppress(discord.HTTPException):
+                winner = channel.get_partial_message(game.winning_message_id)  # type: ignore[attr-defined]
+                await winner.add_reaction("✅")
         if game.question_message_id is not None and game.settings.mode is Mode.BUTTONS:
             with contextlib.suppress(discord.HTTPException):
                 message = channel.get_partial_message(game.question_message_id)  # type: ignore[attr-defined]
@@ -162,13 +176,15 @@ class Quiz(commands.Cog):
             outcome = self.service.typed_answer(
                 message.channel.id, message.author.id, message.content, event_id=message.id
             )
+        except TooManyGuesses:
+            with contextlib.suppress(discord.HTTPException):
+                await message.add_reaction("🐢")  # once per member and question
+            return
         except UserFacingError as error:
             log.debug("typed answer not taken: %s", error.message)
             return
-        if outcome is AnswerOutcome.WINNER:
-            with contextlib.suppress(discord.HTTPException):
-                await message.add_reaction("✅")
-        elif outcome is AnswerOutcome.CLOSE:
+        # A winner gets its ✅ with the result, once the point is saved (``closed``).
+        if outcome is AnswerOutcome.CLOSE:
             with contextlib.suppress(discord.HTTPException):
                 await message.add_reaction("🤏")
 
@@ -513,7 +529,10 @@ class QuizConfig(
             )
             return
         embed, view = admin_ui.confirmation(
-            member, interaction.user.id, quiz.clock.wall().timestamp()
+            member,
+            interaction.user.id,
+            quiz.clock.wall().timestamp(),
+            guild_id=interaction.guild_id,
         )
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 

@@ -100,3 +100,17 @@ async def test_setup_names_the_database_not_discord(tmp_path: Path) -> None:
     async with DefectorBot(settings, publish_on_start=False) as bot:
         with pytest.raises(StartError, match=r"could not open the database .*127\.0\.0\.1"):
             await bot.setup_hook()
+
+
+def test_each_database_has_its_own_result_journal(tmp_path: Path) -> None:
+    def journal(url: str, **more: object) -> Path:
+        settings = Settings(_env_file=None, data_dir=tmp_path, database_url=url, **more)  # type: ignore[call-arg]
+        return DefectorBot(settings).journal_path
+
+    bot_file = f"sqlite+aiosqlite:///{tmp_path / 'defector-bot.sqlite3'}"
+    sandbox_file = f"sqlite+aiosqlite:///{tmp_path / 'sandbox.sqlite3'}"
+    assert journal(bot_file).parent == tmp_path
+    assert journal(bot_file).name.startswith("quiz-journal-defector-bot-")
+    assert journal(bot_file) != journal(sandbox_file)  # both may live in one DATA_DIR
+    shards = journal(bot_file, shard_count=4, shard_ids=[2, 3])
+    assert shards.name.endswith("-shards-2-3.jsonl")

@@ -3,7 +3,10 @@
 No discord here: a ``Presenter`` (implemented by ``cogs/quiz.py``) shows questions, results
 and standings; this module decides when. Every closed question is written to the answer
 ledger (one transaction) *before* its result is announced, so a point a member saw is a
-point stored.
+point stored. While the database refuses writes, the result is first kept in the journal
+on local disk (fsync-ed; bot/services/journal.py) and the announcement says it is not on
+the leaderboard yet; if even the journal cannot be written, the announcement says the
+points are not saved.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -41,6 +45,7 @@ from bot.quiz.judge import Judge
 from bot.quiz.model import Question, QuestionKind
 from bot.quiz.questions import NoQuestion, QuestionGenerator
 from bot.services.clock import Clock
+from bot.services.journal import ResultJournal
 from bot.services.scores import GroupWriter, ScoreKeeper
 
 log = logging.getLogger(__name__)
@@ -78,6 +83,34 @@ def parse_kinds(text: str | None) -> frozenset[QuestionKind]:
     return frozenset().union(*(KIND_GROUPS[w] for w in words))
 
 
+DISCORD_EPOCH_MS = 1_420_070_400_000
+CLOCK_SKEW = timedelta(seconds=5)
+"""How far this host's clock may be ahead of Discord's when a message's time is compared
+with a question's opening (only before the question's own message id is known)."""
+
+
+def snowflake_time(snowflake: int) -> datetime:
+    """When a Discord id (message, interaction) was made: its top bits are milliseconds
+    since Discord's epoch (2015-01-01 UTC)."""
+    return datetime.fromtimestamp(((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000, tz=UTC)
+
+
+class Saved(StrEnum):
+    """Where a closed question's points are when its result is announced."""
+
+    WRITTEN = "written"
+    """In the ledger (or there was nothing to write)."""
+    JOURNALED = "journaled"
+    """The database refused; kept in the journal on disk, written when it returns."""
+    UNSAVED = "unsaved"
+    """The database and the journal both refused: only in memory, lost if the bot stops."""
+
+
+class TooManyGuesses(UserFacingError):
+    """A member's first typed guess past the limit for one question (later ones are
+    ignored without a word)."""
+
+
 class Presenter(Protocol):
     """Shows a game to its channel (the cog). Each call may fail; the game goes on."""
 
@@ -110,6 +143,13 @@ class RunningGame:
     """Set by whoever announces the game (the cog, once its announcement is posted): the
     first question waits for it, up to ``announce_within`` seconds."""
     announce_within: float = 0.0
+    winning_message_id: int | None = None
+    """Typed mode: the message that won the open (or just closed) question; it gets its ✅
+    only once the point is saved."""
+    saved: dict[int, Saved] = field(default_factory=dict)
+    """Question number → where its points were when its result was announced."""
+    guesses: dict[int, int] = field(default_factory=dict)
+    """Typed mode: member → messages judged for the open question."""
 
     @property
     def settings(self) -> GameSettings:
@@ -132,8 +172,16 @@ class QuizService:
     through ``sessions`` (PostgreSQL, tests that build the service by hand)."""
     games: dict[int, RunningGame] = field(default_factory=dict)
     """Running games by channel id."""
+    journal: ResultJournal | None = None
+    """Where results the database refused are kept on disk; None: only in memory."""
+    games_per_member: int = 3
+    """Games one member may have running at once in one server."""
+    guesses_per_question: int = 5
+    """Typed messages judged per member and question; the rest are ignored."""
 
     def __post_init__(self) -> None:
+        self._starting: dict[tuple[int, int], int] = {}
+        """(guild, member) → their ``/quiz start``s waiting on the database."""
         self.generator = QuestionGenerator(self.records, self.rng)
         self.ledger: GroupWriter[store.AnswerRecord] = GroupWriter(self._write_answers)
         """Questions closing together are written to the ledger in one transaction."""
@@ -162,6 +210,50 @@ class QuizService:
         if channel_id in self.games:
             raise store.GameAlreadyRunning()
         self.require_questions(settings.kinds, difficulty)
+        mine = [
+            g.channel_id
+            for g in self.games.values()
+            if g.guild_id == guild_id
+            and g.starter_id == starter_id
+            and g.game.phase is not Phase.FINISHED
+        ]
+        member = (guild_id, starter_id)
+        starting = self._starting.get(member, 0)  # starts awaiting the database: they count
+        if len(mine) + starting >= self.games_per_member:
+            where = ", ".join(f"<#{c}>" for c in sorted(mine)[:5]) or "starting now"
+            count = len(mine) + starting
+            how_many = "1 quiz" if count == 1 else f"{count} quizzes"
+            raise InvalidInput(
+                f"You already have {how_many} running on this server ({where}); "
+                "end one with `/quiz stop` first."
+            )
+        self._starting[member] = starting + 1
+        try:
+            return await self._start(
+                guild_id=guild_id,
+                channel_id=channel_id,
+                starter_id=starter_id,
+                settings=settings,
+                reveal=reveal,
+                difficulty=difficulty,
+                announce_within=announce_within,
+            )
+        finally:
+            self._starting[member] -= 1
+            if not self._starting[member]:
+                del self._starting[member]
+
+    async def _start(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        starter_id: int,
+        settings: GameSettings,
+        reveal: bool,
+        difficulty: int | None,
+        announce_within: float,
+    ) -> RunningGame:
         game_id = await store.create_game(
             self.sessions,
             guild_id=guild_id,
@@ -257,6 +349,8 @@ class QuizService:
         if deadline is not None:
             running.deadline_wall = wall + timedelta(seconds=deadline - self.clock.now())
         running.question_message_id = None
+        running.winning_message_id = None
+        running.guesses.clear()
         if self.presenter is not None:
             try:
                 await self.presenter.question(running, question)
@@ -268,14 +362,14 @@ class QuizService:
         events, running.pending = [*running.pending, *running.game.drain_events()], []
         for event in events:
             if isinstance(event, QuestionClosed):
-                await self._record(running, event.result)
+                running.saved[event.result.number] = await self._record(running, event.result)
                 await self._present("closed", running, event.result)
             elif isinstance(event, GameEnded):
                 await self._finish(running, event.result)
 
-    async def _record(self, running: RunningGame, result: QuestionResult) -> None:
+    async def _record(self, running: RunningGame, result: QuestionResult) -> Saved:
         if not result.awards:
-            return
+            return Saved.WRITTEN
         answers = store.answers_from_result(
             game_id=running.id,
             guild_id=running.guild_id,
@@ -283,11 +377,50 @@ class QuizService:
             result=result,
             opened_at=running.opened_wall or self.clock.wall(),
         )
+        return await self._keep_answers(f"game {running.id} question {result.number}", answers)
+
+    async def _keep_answers(
+        self, what: str, answers: list[store.AnswerRecord], *, entry: int | None = None
+    ) -> Saved:
+        """Write ``answers`` to the ledger now, or journal them and write them when the
+        database returns. ``entry``: they are already in the journal (a replay)."""
+        journal = self.journal
+
+        async def keep() -> None:
+            nonlocal entry
+            if entry is None and journal is not None:
+                entry = await journal.append(answers)
 
         async def write() -> None:
             await self.ledger.write(answers)
+            if entry is not None and journal is not None:
+                await journal.written(entry)
 
-        await self.keeper.write(f"game {running.id} question {result.number}", write)
+        if await self.keeper.write(what, write, keep=keep):
+            return Saved.WRITTEN
+        return Saved.UNSAVED if entry is None else Saved.JOURNALED
+
+    async def replay_journal(self) -> int:
+        """At start-up: write what the last run journaled (each entry once; the ledger
+        ignores rows it already has). Entries the database still refuses wait in the
+        keeper like any other. Returns how many entries were read."""
+        if self.journal is None:
+            return 0
+        entries = self.journal.load()
+        for entry, answers in entries:
+            first = answers[0] if answers else None
+            what = (
+                f"journaled game {first.game_id} question {first.question_number}"
+                if first
+                else "an empty journal entry"
+            )
+            try:
+                await self._keep_answers(what, answers, entry=entry)
+            except Exception as error:  # refused for what it is (e.g. its game is gone)
+                log.error("could not write %s (%s); set aside", what, error)
+                self.journal.set_aside(answers)
+                await self.journal.written(entry)
+        return len(entries)
 
     async def _finish(self, running: RunningGame, result: GameResult) -> None:
         ended_at = self.clock.wall()
@@ -343,7 +476,33 @@ class QuizService:
         running = self.games.get(channel_id)
         if running is None or running.settings.mode is not Mode.TYPED:
             return None
-        return self.answer(channel_id, user_id, text, event_id=event_id)
+        if event_id is not None and self._sent_before_question(running, event_id):
+            # A message from before the question was shown (Discord redelivering an old
+            # event, e.g. after a RESUME) never answers it: it answered something else.
+            log.info("ignoring message %s: sent before the open question", event_id)
+            return None
+        if running.game.phase is Phase.ASKING:
+            count = running.guesses[user_id] = running.guesses.get(user_id, 0) + 1
+            if count > self.guesses_per_question:
+                if count == self.guesses_per_question + 1:
+                    raise TooManyGuesses(
+                        f"{self.guesses_per_question} guesses per question; the rest are ignored."
+                    )
+                return None
+        outcome = self.answer(channel_id, user_id, text, event_id=event_id)
+        if outcome is AnswerOutcome.WINNER:
+            running.winning_message_id = event_id
+        return outcome
+
+    @staticmethod
+    def _sent_before_question(running: RunningGame, message_id: int) -> bool:
+        """Snowflakes grow with time: a message whose id is below the question's message
+        was sent before the question was shown. Before that message exists, the time in the
+        id is compared with when the question opened."""
+        if running.question_message_id is not None:
+            return message_id < running.question_message_id
+        opened = running.opened_wall
+        return opened is not None and snowflake_time(message_id) < opened - CLOCK_SKEW
 
     def answer(
         self, channel_id: int, user_id: int, value: str, *, event_id: int | None = None
@@ -541,7 +700,21 @@ class QuizService:
                 await task
         await self.ledger.close()  # a cancelled game's question may still be being written
         self.games.clear()
-        await self.keeper.close()
+        unwritten = await self.keeper.close()
+        if unwritten:
+            kept = self.journal.outstanding if self.journal is not None else 0
+            results = "1 question result" if kept == 1 else f"{kept} question results"
+            where = f"in {self.journal.path}" if self.journal is not None else "nowhere"
+            log.warning(
+                "closing with %d unwritten writes (%s); %s wait %s for the next start, "
+                "which also closes the games left open",
+                len(unwritten),
+                ", ".join(unwritten[:5]) + (", …" if len(unwritten) > 5 else ""),
+                results,
+                where,
+            )
+        if self.journal is not None:
+            self.journal.close()
 
     async def wait_idle(self) -> None:
         """Wait until every game's driver is waiting (tests use it after moving the clock)."""

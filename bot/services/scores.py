@@ -13,7 +13,9 @@ per row.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import socket
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -34,17 +36,56 @@ RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 T = TypeVar("T")
 
 
+PASSING_OS_ERRORS = frozenset(
+    {
+        errno.ECONNREFUSED,
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.EHOSTUNREACH,
+        errno.ENETUNREACH,
+        errno.ENETDOWN,
+        errno.ETIMEDOUT,
+        errno.EPIPE,
+        errno.EAGAIN,
+        errno.EINTR,
+        errno.ENOSPC,
+        errno.EIO,
+    }
+)
+"""OS errors that pass: the network, a full disk an operator frees, an I/O hiccup. A path
+that does not exist, is a folder or is not allowed stays so until an operator acts."""
+
+DAMAGED_MARKERS = ("malformed", "not a database", "corrupt")
+
+
+def database_damaged(error: BaseException) -> bool:
+    """Whether ``error`` says the database file is damaged (SQLite's "database disk image is
+    malformed", "file is not a database"): permanent until it is restored, not an outage."""
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        error = error.orig
+    text = str(error).lower()
+    return type(error).__name__ == "DatabaseError" and any(m in text for m in DAMAGED_MARKERS)
+
+
 def database_unavailable(error: BaseException) -> bool:
     """Whether ``error`` means "the database cannot be reached now" (worth retrying later).
 
     A statement the database rejects for what it is (bad data, a constraint, a programming
     error) would fail again on every retry and hold up every later result behind it: no, it
-    is raised. Any other database error: yes. Drivers report passing trouble in many ways
-    (asyncpg's "the database system is starting up" arrives as a bare DBAPIError), and
-    treating one of those as permanent would lose points."""
+    is raised. A damaged database file is not a passing outage either. Any other database
+    error: yes. Drivers report passing trouble in many ways (asyncpg's "the database system
+    is starting up" arrives as a bare DBAPIError), and treating one of those as permanent
+    would lose points. An OSError passes only if it is one of :data:`PASSING_OS_ERRORS`
+    (or a DNS failure, a timeout, a broken connection)."""
     if isinstance(error, IntegrityError | DataError | ProgrammingError | NotSupportedError):
         return False
-    return isinstance(error, DBAPIError | OSError | TimeoutError | ConnectionError)
+    if database_damaged(error):
+        return False
+    if isinstance(error, TimeoutError | ConnectionError | socket.gaierror):
+        return True
+    if isinstance(error, OSError):
+        return error.errno in PASSING_OS_ERRORS
+    return isinstance(error, DBAPIError)
 
 
 @dataclass
@@ -62,16 +103,26 @@ class ScoreKeeper:
     def healthy(self) -> bool:
         return not self.backlog
 
-    async def write(self, what: str, write: Write) -> bool:
-        """Write now if possible; True if written, False if queued for later (or dropped)."""
+    async def write(self, what: str, write: Write, *, keep: Write | None = None) -> bool:
+        """Write now if possible; True if written, False if queued for later (or dropped).
+        ``keep`` runs (and is waited for) before a write is queued: e.g. to journal it."""
         if not self.backlog:
             try:
                 await write()
                 return True
             except Exception as error:
-                if not database_unavailable(error):
+                if database_damaged(error):
+                    # Nothing can be written until an operator restores the file; the
+                    # result waits (and is journaled) rather than being lost.
+                    log.error(
+                        "database damaged (restore it from a backup); keeping %s (%s)", what, error
+                    )
+                elif not database_unavailable(error):
                     raise
-                log.warning("database unavailable; keeping %s for later (%s)", what, error)
+                else:
+                    log.warning("database unavailable; keeping %s for later (%s)", what, error)
+        if keep is not None:
+            await keep()
         if len(self.backlog) >= self.max_backlog:
             self.dropped += 1
             log.error("score backlog full (%d): dropping %s", self.max_backlog, what)
@@ -89,7 +140,7 @@ class ScoreKeeper:
             try:
                 await write()
             except Exception as error:
-                if not database_unavailable(error):
+                if not (database_unavailable(error) or database_damaged(error)):
                     log.exception("could not write %s; dropping it", what)
                     self.backlog.popleft()
                     continue
@@ -107,14 +158,14 @@ class ScoreKeeper:
         if self.backlog:
             await self._drained.wait()
 
-    async def close(self, timeout: float = 5.0) -> None:
-        """Try to write what is pending, then stop."""
+    async def close(self, timeout: float = 5.0) -> list[str]:
+        """Try to write what is pending, then stop; what could not be written."""
         if self._flusher is not None and not self._flusher.done():
             try:
                 await asyncio.wait_for(asyncio.shield(self._flusher), timeout)
             except TimeoutError:
-                log.error("closing with %d unwritten quiz results", len(self.backlog))
                 self._flusher.cancel()
+        return [what for what, _ in self.backlog]
 
 
 @dataclass
@@ -154,7 +205,7 @@ class GroupWriter(Generic[T]):
         try:
             await self.write_many([item for items, _ in batch for item in items])
         except Exception as error:
-            if len(batch) == 1 or database_unavailable(error):
+            if len(batch) == 1 or database_unavailable(error) or database_damaged(error):
                 for _, future in batch:
                     _settle(future, error)
                 return

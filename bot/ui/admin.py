@@ -2,9 +2,10 @@
 
 Deleting scores cannot be undone, so the command only shows what it would do, with a danger
 button and a cancel button. Like every component of this bot the buttons are DynamicItems
-found again by their custom id (``reset:<action>:<member>:<issuer>:<expires>``), so a click
-works after a restart; and since anyone can forge a custom id, the click checks everything
-again: a server, the Manage Server permission, the member who asked, and the expiry.
+found again by their custom id (``reset:<action>:<guild>:<member>:<issuer>:<expires>``), so a
+click works after a restart; and since anyone can forge a custom id, the click checks
+everything again: the server it was asked in, the Manage Server permission, the member who
+asked, and the expiry.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ CONFIRM_SECONDS = 300
 
 
 def confirmation(
-    member: discord.abc.User | None, issuer: int, now: float
+    member: discord.abc.User | None, issuer: int, now: float, *, guild_id: int
 ) -> tuple[discord.Embed, discord.ui.View]:
     """What ``/quizconfig reset scores`` shows before anything is deleted."""
     whose = f"{member.mention}'s answers" if member else "every answer given"
@@ -45,25 +46,29 @@ def confirmation(
     view = stateless_view()
     expires = int(now) + CONFIRM_SECONDS
     target = member.id if member else 0
-    view.add_item(ResetButton("go", target, issuer, expires))
-    view.add_item(ResetButton("no", target, issuer, expires))
+    view.add_item(ResetButton("go", guild_id, target, issuer, expires))
+    view.add_item(ResetButton("no", guild_id, target, issuer, expires))
     return embed, view
 
 
 class ResetButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"reset:(?P<action>go|no):(?P<member>\d{1,20}):(?P<issuer>\d{1,20}):(?P<expires>\d{1,12})",
+    template=(
+        r"reset:(?P<action>go|no):(?P<guild>\d{1,20}):(?P<member>\d{1,20}):(?P<issuer>\d{1,20})"
+        r":(?P<expires>\d{1,12})"
+    ),
 ):
-    def __init__(self, action: str, member: int, issuer: int, expires: int) -> None:
+    def __init__(self, action: str, guild: int, member: int, issuer: int, expires: int) -> None:
         go = action == "go"
         super().__init__(
             discord.ui.Button(
                 label="Delete scores" if go else "Cancel",
                 style=discord.ButtonStyle.danger if go else discord.ButtonStyle.secondary,
-                custom_id=f"reset:{action}:{member}:{issuer}:{expires}",
+                custom_id=f"reset:{action}:{guild}:{member}:{issuer}:{expires}",
             )
         )
-        self.action, self.member, self.issuer, self.expires = action, member, issuer, expires
+        self.action, self.guild, self.member = action, guild, member
+        self.issuer, self.expires = issuer, expires
 
     @classmethod
     async def from_custom_id(
@@ -71,7 +76,11 @@ class ResetButton(
         match: re.Match[str], /,
     ) -> ResetButton:  # fmt: skip
         return cls(
-            match["action"], int(match["member"]), int(match["issuer"]), int(match["expires"])
+            match["action"],
+            int(match["guild"]),
+            int(match["member"]),
+            int(match["issuer"]),
+            int(match["expires"]),
         )
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
@@ -81,6 +90,10 @@ class ResetButton(
         guild_id = interaction.guild_id
         if guild_id is None:
             raise UserFacingError("Scores belong to a server.")
+        if guild_id != self.guild:
+            raise NotPermitted(
+                "This confirmation belongs to another server; run /quizconfig reset here."
+            )
         if interaction.user.id != self.issuer:
             raise NotPermitted("Only the member who asked for this reset can confirm it.")
         if not interaction.permissions.manage_guild:

@@ -22,7 +22,7 @@ from bot.catalog.models import Defector
 from bot.errors import UserFacingError
 from bot.services.container import HasServices, Services
 from bot.services.lookup import SearchSession
-from bot.services.scores import database_unavailable
+from bot.services.scores import database_damaged, database_unavailable
 from bot.ui import cards
 from bot.ui.text import clip, echo
 
@@ -43,6 +43,10 @@ async def reply_error(interaction: discord.Interaction[Any], message: str) -> No
 
 DATABASE_DOWN = (
     "The database is unavailable for a moment; lookups still work. Please try again shortly."
+)
+DATABASE_DAMAGED = (
+    "The bot's database is damaged, so this cannot work until the bot's operators restore "
+    "it; lookups still work."
 )
 
 
@@ -69,6 +73,10 @@ async def run_safely(
     except UserFacingError as error:
         await _tell(interaction, error.message)
     except Exception as error:
+        if database_damaged(error):
+            log.error("database damaged (restore it from a backup): %s failed: %s", what, error)
+            await _tell(interaction, DATABASE_DAMAGED)
+            return
         if database_unavailable(error):
             log.warning("database unavailable for %s: %s", what, error)
             await _tell(interaction, DATABASE_DOWN)

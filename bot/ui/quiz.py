@@ -26,7 +26,7 @@ from bot.quiz.game import (
     QuestionResult,
 )
 from bot.quiz.model import Question, QuestionKind
-from bot.services.quiz import RunningGame
+from bot.services.quiz import RunningGame, Saved
 from bot.ui.cards import COLOUR
 from bot.ui.components import CardButton, run_safely, services_of, stateless_view
 from bot.ui.text import clip, plural
@@ -47,6 +47,14 @@ END_WORDS = {
     EndReason.EXHAUSTED: "The quiz ran out of fresh questions.",
     EndReason.INTERRUPTED: "The quiz was interrupted.",
 }
+SAVED_LOCALLY = (
+    "The database is unavailable: these points are saved on the bot's disk and reach the "
+    "leaderboard when it returns."
+)
+NOT_SAVED = (
+    "The database and the bot's disk both refuse writes: these points are not saved yet. "
+    "They are written if the database returns before the bot stops; otherwise they are lost."
+)
 PERIOD_CODES = {"w": Period.WEEK, "m": Period.MONTH, "a": Period.ALL}
 PERIOD_WORDS = {Period.WEEK: "this week", Period.MONTH: "this month", Period.ALL: "all time"}
 
@@ -249,6 +257,12 @@ def result_embed(running: RunningGame, result: QuestionResult) -> discord.Embed:
         embed.add_field(
             name="From the source", value=clip(question.explanation, 1024), inline=False
         )
+    if scorers:
+        saved = running.saved.get(result.number)
+        if saved is Saved.JOURNALED:
+            embed.set_footer(text=SAVED_LOCALLY)
+        elif saved is Saved.UNSAVED:
+            embed.add_field(name="⚠️ Not saved", value=NOT_SAVED, inline=False)
     return embed
 
 

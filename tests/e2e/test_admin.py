@@ -156,12 +156,30 @@ async def test_a_forged_confirmation_is_refused(world: World, clock: ManualClock
         (BORIS, BORIS, "Manage Server"),
         (ADMIN, BORIS, "Only the member who asked"),
     ]:
-        custom_id = f"reset:go:0:{issuer}:{far}"
+        custom_id = f"reset:go:{GUILD}:0:{issuer}:{far}"
         button = {"type": 2, "style": 4, "label": "Delete scores", "custom_id": custom_id}
         carrier.components = [{"type": 1, "components": [button]}]
         answer = await world.reply(await world.server.click(carrier.id, custom_id, user))
         assert answer.ephemeral and refusal in answer.content
     assert f"<@{ALICE}>" in await board(world)
+
+
+async def test_a_confirmation_only_resets_the_server_it_was_asked_in(
+    world: World, clock: ManualClock
+) -> None:
+    await play_one_question(world, clock, {ALICE: True}, guild=OTHER_GUILD, channel=OTHER_CHANNEL)
+    carrier = await final_message(world, OTHER_CHANNEL)
+    asked = await world.reply(
+        await world.slash("quizconfig reset", {"what": "scores"}, user=ADMIN)
+    )  # in GUILD, by an admin of both servers
+    go = next(b.custom_id for b in asked.buttons() if b.label == "Delete scores")
+    assert go is not None and f":{GUILD}:" in go
+    # The same custom id on a message of the other server, clicked there by the same admin.
+    button = {"type": 2, "style": 4, "label": "Delete scores", "custom_id": go}
+    carrier.components = [{"type": 1, "components": [button]}]
+    answer = await world.reply(await world.server.click(carrier.id, go, ADMIN))
+    assert answer.ephemeral and "belongs to another server" in answer.content
+    assert f"<@{ALICE}>" in await board(world, guild=OTHER_GUILD)
 
 
 async def test_reset_needs_manage_server_even_when_discord_shows_it(world: World) -> None:

@@ -275,6 +275,8 @@ def forged_ids(
             # A score reset's confirmation: asked by one of the members or nobody known,
             # expired or not, for everyone or one member.
             st.sampled_from(["reset:go:", "reset:no:"]),
+            number(0, 10**20 - 1, GUILD, OTHER_GUILD),
+            st.just(":"),
             number(0, 10**20 - 1, 0, *USERS),
             st.just(":"),
             number(0, 10**20 - 1, *USERS),

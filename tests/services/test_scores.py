@@ -14,7 +14,7 @@ from sqlalchemy.exc import (
     ProgrammingError,
 )
 
-from bot.services.scores import GroupWriter, ScoreKeeper, database_unavailable
+from bot.services.scores import GroupWriter, ScoreKeeper, database_damaged, database_unavailable
 
 DOWN = OperationalError("INSERT …", {}, ConnectionRefusedError("connection refused"))
 
@@ -55,6 +55,31 @@ def test_what_counts_as_unavailable() -> None:
     assert database_unavailable(
         DBAPIError("x", {}, Exception("the database system is starting up"))
     )
+
+
+def test_a_damaged_database_and_a_lasting_os_error_are_not_a_passing_outage() -> None:
+    import errno
+    import socket
+    import sqlite3
+
+    malformed = sqlite3.DatabaseError("database disk image is malformed")
+    assert database_damaged(DBAPIError("SELECT", {}, malformed))
+    assert not database_unavailable(DBAPIError("SELECT", {}, malformed))
+    assert not database_unavailable(
+        DBAPIError("SELECT", {}, sqlite3.DatabaseError("file is not a database"))
+    )
+    # A busy or full database passes; so does a full disk or the network.
+    busy = OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+    assert database_unavailable(busy) and not database_damaged(busy)
+    assert database_unavailable(OperationalError("INSERT", {}, OSError(5, "disk I/O error")))
+    assert database_unavailable(OSError(errno.ENOSPC, "No space left on device"))
+    assert database_unavailable(OSError(errno.EHOSTUNREACH, "No route to host"))
+    assert database_unavailable(socket.gaierror(-2, "Name or service not known"))
+    # A path that is missing, a folder or not allowed stays so until an operator acts.
+    assert not database_unavailable(FileNotFoundError(errno.ENOENT, "No such file"))
+    assert not database_unavailable(IsADirectoryError(errno.EISDIR, "Is a directory"))
+    assert not database_unavailable(PermissionError(errno.EACCES, "Permission denied"))
+    assert not database_unavailable(OSError(errno.EROFS, "Read-only file system"))
 
 
 async def test_writes_go_straight_through_when_healthy() -> None:
@@ -199,3 +224,21 @@ async def test_a_cancelled_caller_does_not_cancel_the_write() -> None:
     assert batches.calls == [["a"]]
     await writer.write(["b"])  # and the writer still works
     assert batches.calls == [["a"], ["b"]]
+
+
+async def test_a_result_is_kept_not_raised_when_the_database_is_damaged() -> None:
+    import sqlite3
+
+    damaged = DBAPIError("INSERT", {}, sqlite3.DatabaseError("database disk image is malformed"))
+    kept: list[str] = []
+
+    async def write() -> None:
+        raise damaged
+
+    async def keep() -> None:
+        kept.append("journaled")
+
+    keeper = ScoreKeeper(sleep=no_sleep, retry_delays=(0.0,))
+    assert await keeper.write("game 1 question 1", write, keep=keep) is False
+    assert kept == ["journaled"] and len(keeper.backlog) == 1
+    assert await keeper.close(timeout=0.05) == ["game 1 question 1"]
