@@ -26,7 +26,6 @@ from tests.e2e.test_faults import ledger, scorers, settle
 from tests.e2e.test_quiz import (
     final_message,
     game_in,
-    question_message,
     result_message,
     start,
     tick,
@@ -72,8 +71,17 @@ def reactions(world: World, message: dict[str, Any]) -> list[tuple[str, int]]:
 
 async def typed_question(world: World, rounds: int = 1) -> int:
     """Start a typed year quiz; the open question's answer."""
+    before = max((m.id for m in world.server.messages(CHANNEL)), default=0)
     await start(world, {"rounds": rounds, "seconds": 30, "kinds": "year", "mode": "typed"})
-    await question_message(world, 1)
+    # This game's question 1, not an earlier game's in the same channel.
+    await world.wait_for(
+        lambda m: (
+            m.channel_id == CHANNEL
+            and m.id > before
+            and bool(m.embeds)
+            and m.embeds[0].get("title", "").startswith("Question 1 of")
+        )
+    )
     question = game_in(world).game.current
     assert question is not None
     return int(question.answer)
