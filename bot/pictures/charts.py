@@ -143,9 +143,7 @@ def timeline(data: Timeline) -> bytes:
     _decade_axis(canvas, left, right, axis, 14)
     same = counts[data.year] - 1
     others = f"{same} other{'s' if same != 1 else ''} that year" if same else "alone that year"
-    canvas.text(
-        (right, 34), f"● {data.year}: {others}", 15, ACCENT, anchor="rm"
-    )
+    canvas.text((right, 34), f"● {data.year}: {others}", 15, ACCENT, anchor="rm")
     canvas.text((24, height - 14), f"Each dot: one of the {len(data.years)} people", 13, MUTED,
                 anchor="ld")  # fmt: skip
     return canvas.png()

@@ -126,11 +126,10 @@ class Canvas:
         bold: bool = False,
         anchor: str = "la",
     ) -> None:
-        self.draw.text(tuple(self._s(*xy)), text, fill=fill, font=font(size, bold), anchor=anchor)
+        x, y = self._s(*xy)
+        self.draw.text((x, y), text, fill=fill, font=font(size, bold), anchor=anchor)
 
-    def rect(
-        self, box: tuple[float, float, float, float], fill: str, *, radius: float = 0
-    ) -> None:
+    def rect(self, box: tuple[float, float, float, float], fill: str, *, radius: float = 0) -> None:
         x0, y0, x1, y1 = box
         if x1 - x0 <= 0 or y1 - y0 <= 0:
             return
