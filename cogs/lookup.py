@@ -219,27 +219,10 @@ class Lookup(commands.Cog):
         records = service.index.filter(filters) if filters.active else service.index.records
         if not records:
             raise NotFound("No one in the catalogue matches those filters.")
-        described = describe_stats_filters(origin, method, decade)
+        described = build.describe_filters(origin, Method(method).label if method else None, decade)
         embed = cards.stats(service.stats(records), len(records), described)
-        picture = build.stats_chart(records, stats_subtitle(len(records), described))
+        picture = build.stats_chart(records, build.stats_subtitle(len(records), described))
         await pictures_ui.respond(interaction, embed, picture)
-
-
-def describe_stats_filters(origin: str | None, method: str | None, decade: int | None) -> str:
-    """ "Hungary · by sea · the 1950s", or "" without filters."""
-    parts = []
-    if origin:
-        parts.append(origin)
-    if method:
-        parts.append(Method(method).label.lower())
-    if decade is not None:
-        parts.append(f"the {decade}s")
-    return " · ".join(parts)
-
-
-def stats_subtitle(count: int, described: str) -> str:
-    people = f"{count} {'person' if count == 1 else 'people'}"
-    return f"{described}: {people}" if described else f"All {people}"
 
 
 def _current_page(message: discord.Message) -> int:

@@ -24,6 +24,23 @@ def stats_chart(records: Sequence[Defector], subtitle: str) -> StatsChart:
     )
 
 
+def describe_filters(origin: str | None, method: str | None, decade: int | None) -> str:
+    """ "Hungary · by sea · the 1950s" (``method`` is its label), or "" without filters."""
+    parts = []
+    if origin:
+        parts.append(origin)
+    if method:
+        parts.append(method[0].lower() + method[1:])
+    if decade is not None:
+        parts.append(f"the {decade}s")
+    return " · ".join(parts)
+
+
+def stats_subtitle(count: int, described: str) -> str:
+    people = f"{count} {'person' if count == 1 else 'people'}"
+    return f"{described}: {people}" if described else f"All {people}"
+
+
 def route(record: Defector) -> str:
     text = record.origin_country or "?"
     if record.destination_country:

@@ -66,7 +66,7 @@ def profile(data: Profile) -> bytes:
         y = 128 + row * (tile_h + gap)
         canvas.rect((x, y, x + tile_w, y + tile_h), PANEL, radius=10)
         canvas.text((x + tile_w / 2, y + 30), value, 28, TEXT, bold=True, anchor="mm")
-        canvas.text((x + tile_w / 2, y + 60), canvas.fit(label, 14, tile_w - 8), 14, MUTED,
+        canvas.text((x + tile_w / 2, y + 60), canvas.fit(label, 15, tile_w - 6), 15, MUTED,
                     anchor="mm")  # fmt: skip
 
     # Right: accuracy per question kind.
@@ -78,8 +78,8 @@ def profile(data: Profile) -> bytes:
     for i, kind in enumerate(data.kinds[:6]):
         y = 160 + i * row_h
         share = kind.correct / kind.answers if kind.answers else 0.0
-        canvas.text((x0, y), canvas.fit(kind.label, 15, 200), 15, TEXT)
-        canvas.text((width - 28, y), f"{share:.0%} · {kind.correct}/{kind.answers}", 15, MUTED,
+        canvas.text((x0, y - 2), canvas.fit(kind.label, 17, 200), 17, TEXT)
+        canvas.text((width - 28, y - 2), f"{share:.0%} · {kind.correct}/{kind.answers}", 17, MUTED,
                     anchor="ra")  # fmt: skip
         bar = (x0, y + 20, width - 28, y + 28)
         canvas.rect(bar, GRID, radius=4)

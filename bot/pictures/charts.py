@@ -58,7 +58,7 @@ def stats_chart(data: StatsChart) -> bytes:
     canvas.text((24, 56), data.subtitle, 18, MUTED)
 
     # -- the stacked bars, 1920–1991 --------------------------------------------------------
-    left, right, top, bottom = 56, 592, 112, 322
+    left, right, top, bottom = 56, 580, 112, 322
     per_year: dict[int, dict[str, int]] = defaultdict(dict)
     for year, origin, n in data.per_year:
         per_year[year][origin] = n
@@ -68,8 +68,8 @@ def stats_chart(data: StatsChart) -> bytes:
     for value in range(0, ceiling + 1, step):
         y = bottom - value / ceiling * (bottom - top)
         canvas.line([(left, y), (right, y)], GRID, 1)
-        canvas.text((left - 8, y), str(value), 15, MUTED, anchor="rm")
-    _markers(canvas, data.markers, left, right, top - 16, bottom, 14)
+        canvas.text((left - 8, y), str(value), 17, MUTED, anchor="rm")
+    _markers(canvas, data.markers, left, right, top - 28, bottom, 15)
     slot = (right - left) / (LAST_YEAR + 1 - FIRST_YEAR)
     order = [origin for origin, _ in data.origins]
     for year, counts in per_year.items():
@@ -85,33 +85,33 @@ def stats_chart(data: StatsChart) -> bytes:
             canvas.rect((x0, y - h + 0.6, x0 + slot - 1.6, y), origin_colour(origin))
             y -= h
     canvas.line([(left, bottom), (right, bottom)], MUTED, 1)
-    _decade_axis(canvas, left, right, bottom, 15)
+    _decade_axis(canvas, left, right, bottom, 17)
 
     # -- the legend -------------------------------------------------------------------------
-    lx, ly = 612, 108
-    canvas.text((lx, ly - 4), "Country left", 16, MUTED, bold=True)
+    lx, ly = 598, 100
+    canvas.text((lx, ly - 4), "Country left", 17, MUTED, bold=True)
     for i, (origin, n) in enumerate(data.origins[:9]):
-        y = ly + 24 + i * 23
-        canvas.rect((lx, y, lx + 14, y + 14), origin_colour(origin), radius=3)
-        canvas.text((lx + 22, y + 7), canvas.fit(origin, 15, 125), 15, TEXT, anchor="lm")
-        canvas.text((width - 20, y + 7), str(n), 15, MUTED, anchor="rm")
+        y = ly + 24 + i * 24
+        canvas.rect((lx, y, lx + 15, y + 15), origin_colour(origin), radius=3)
+        canvas.text((lx + 22, y + 8), canvas.fit(origin, 17, 136), 17, TEXT, anchor="lm")
+        canvas.text((width - 16, y + 8), str(n), 17, MUTED, anchor="rm")
 
     # -- how they got out -------------------------------------------------------------------
-    top2 = 374
-    canvas.text((24, top2), "How they got out", 20, TEXT, bold=True)
+    top2 = 376
+    canvas.text((24, top2), "How they got out", 21, TEXT, bold=True)
     rows = data.methods[:10]
-    row_h = 21.0
-    label_w, bar_left, bar_right = 290.0, 320.0, 700.0
+    row_h = 25.0
+    label_w, bar_left, bar_right = 318.0, 346.0, 680.0
     most = max((n for _, n in rows), default=1) or 1
     for i, (label, n) in enumerate(rows):
         y = top2 + 34 + i * row_h
-        canvas.text((24, y + row_h / 2), canvas.fit(label, 15, label_w), 15, TEXT, anchor="lm")
-        canvas.rect((bar_left, y + 3, bar_right, y + row_h - 3), PANEL, radius=3)
+        canvas.text((24, y + row_h / 2), canvas.fit(label, 17, label_w), 17, TEXT, anchor="lm")
+        canvas.rect((bar_left, y + 4, bar_right, y + row_h - 4), PANEL, radius=3)
         length = (bar_right - bar_left) * n / most
         colour = UNKNOWN_COLOUR if label == UNSTATED else ACCENT
-        canvas.rect((bar_left, y + 3, bar_left + length, y + row_h - 3), colour, radius=3)
+        canvas.rect((bar_left, y + 4, bar_left + length, y + row_h - 4), colour, radius=3)
         share = f"{n}  ({n / total:.0%})" if total else str(n)
-        canvas.text((bar_right + 10, y + row_h / 2), share, 15, MUTED, anchor="lm")
+        canvas.text((bar_right + 10, y + row_h / 2), share, 17, MUTED, anchor="lm")
     if not rows:
         canvas.text((24, top2 + 44), "No one matches.", 16, MUTED)
     return canvas.png()
@@ -123,7 +123,7 @@ def timeline(data: Timeline) -> bytes:
     canvas.text((24, 18), canvas.fit(data.name, 26, 520, bold=True), 26, TEXT, bold=True)
     canvas.text((24, 56), canvas.fit(f"{data.year} · {data.route}", 17, 750), 17, MUTED)
     left, right, axis = 40, 760, 196
-    _markers(canvas, data.markers, left, right, 88, axis, 13)
+    _markers(canvas, data.markers, left, right, 86, axis, 15)
     counts = Counter(data.years)
     radius, pitch = 3.6, 8.4
     highlighted = False
@@ -140,10 +140,10 @@ def timeline(data: Timeline) -> bytes:
     x = _year_x(data.year + 0.5, left, right)
     canvas.circle((x, axis - 8), 7.5, ACCENT, outline=TEXT, width=2)
     canvas.line([(left, axis), (right, axis)], MUTED, 1)
-    _decade_axis(canvas, left, right, axis, 14)
+    _decade_axis(canvas, left, right, axis, 16)
     same = counts[data.year] - 1
     others = f"{same} other{'s' if same != 1 else ''} that year" if same else "alone that year"
     canvas.text((right, 34), f"● {data.year}: {others}", 15, ACCENT, anchor="rm")
-    canvas.text((24, height - 14), f"Each dot: one of the {len(data.years)} people", 13, MUTED,
+    canvas.text((24, height - 10), f"Each dot: one of the {len(data.years)} people", 15, MUTED,
                 anchor="ld")  # fmt: skip
     return canvas.png()

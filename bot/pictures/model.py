@@ -43,7 +43,7 @@ class StatsChart:
     markers: tuple[tuple[int, str], ...] = MARKERS
 
     filename = "defector-stats.png"
-    size = (800, 640)
+    size = (800, 660)
 
 
 @dataclass(frozen=True, slots=True)

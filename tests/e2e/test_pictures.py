@@ -83,14 +83,14 @@ async def test_a_cached_picture_is_sent_at_once_without_deferring(world: World) 
 async def test_stats_chart_and_its_filters(world: World) -> None:
     everyone = await world.reply(await world.slash("defector stats", {}))
     assert everyone.embeds[0]["description"] == "165 people in the list."
-    all_png = await the_picture(everyone, "defector-stats.png", (800, 640))
+    all_png = await the_picture(everyone, "defector-stats.png", (800, 660))
     hungary = await world.reply(
         await world.slash("defector stats", {"origin": "Hungary", "decade": 1950})
     )
     (embed,) = hungary.embeds
     assert embed["description"].startswith("Hungary · the 1950s: ")
     assert fields(embed)["Left"].strip("`\n").startswith("Hungary")
-    assert await the_picture(hungary, "defector-stats.png", (800, 640)) != all_png
+    assert await the_picture(hungary, "defector-stats.png", (800, 660)) != all_png
 
 
 async def test_stats_filters_with_nobody_answer_privately(world: World) -> None:
