@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from functools import lru_cache
+
+from PIL import Image
 
 from bot.pictures.model import FIRST_YEAR, LAST_YEAR, UNSTATED, StatsChart, Timeline
 from bot.pictures.style import (
@@ -117,33 +120,44 @@ def stats_chart(data: StatsChart) -> bytes:
     return canvas.png()
 
 
-def timeline(data: Timeline) -> bytes:
-    width, height = data.size
+TIMELINE_LEFT, TIMELINE_RIGHT, TIMELINE_AXIS = 40, 760, 196
+
+
+@lru_cache(maxsize=4)
+def _timeline_strip(
+    years: tuple[int, ...], markers: tuple[tuple[int, str], ...], size: tuple[int, int]
+) -> Image.Image:
+    """Everything a timeline shows but the person: drawn once, copied for each card (the
+    person's dot covers their own grey one)."""
+    width, height = size
     canvas = Canvas(width, height)
-    canvas.text((24, 18), canvas.fit(data.name, 26, 520, bold=True), 26, TEXT, bold=True)
-    canvas.text((24, 56), canvas.fit(f"{data.year} · {data.route}", 17, 750), 17, MUTED)
-    left, right, axis = 40, 760, 196
-    _markers(canvas, data.markers, left, right, 86, axis, 15)
-    counts = Counter(data.years)
+    left, right, axis = TIMELINE_LEFT, TIMELINE_RIGHT, TIMELINE_AXIS
+    _markers(canvas, markers, left, right, 86, axis, 15)
+    counts = Counter(years)
     radius, pitch = 3.6, 8.4
-    highlighted = False
     for year in sorted(counts):
         if not FIRST_YEAR <= year <= LAST_YEAR:
             continue
         x = _year_x(year + 0.5, left, right)
         for level in range(counts[year]):
-            y = axis - 8 - level * pitch
-            if year == data.year and not highlighted:
-                highlighted = True
-                continue  # drawn last, on top
-            canvas.circle((x, y), radius, "#8e939b")
-    x = _year_x(data.year + 0.5, left, right)
-    canvas.circle((x, axis - 8), 7.5, ACCENT, outline=TEXT, width=2)
+            canvas.circle((x, axis - 8 - level * pitch), radius, "#8e939b")
     canvas.line([(left, axis), (right, axis)], MUTED, 1)
     _decade_axis(canvas, left, right, axis, 16)
-    same = counts[data.year] - 1
-    others = f"{same} other{'s' if same != 1 else ''} that year" if same else "alone that year"
-    canvas.text((right, 34), f"● {data.year}: {others}", 15, ACCENT, anchor="rm")
-    canvas.text((24, height - 10), f"Each dot: one of the {len(data.years)} people", 15, MUTED,
+    canvas.text((24, height - 10), f"Each dot: one of the {len(years)} people", 15, MUTED,
                 anchor="ld")  # fmt: skip
+    return canvas.image
+
+
+def timeline(data: Timeline) -> bytes:
+    width, height = data.size
+    strip = _timeline_strip(data.years, data.markers, data.size)
+    canvas = Canvas(width, height, base=strip.copy())
+    canvas.text((24, 18), canvas.fit(data.name, 26, 520, bold=True), 26, TEXT, bold=True)
+    canvas.text((24, 56), canvas.fit(f"{data.year} · {data.route}", 17, 750), 17, MUTED)
+    if FIRST_YEAR <= data.year <= LAST_YEAR:
+        x = _year_x(data.year + 0.5, TIMELINE_LEFT, TIMELINE_RIGHT)
+        canvas.circle((x, TIMELINE_AXIS - 8), 7.5, ACCENT, outline=TEXT, width=2)
+    same = data.years.count(data.year) - 1
+    others = f"{same} other{'s' if same != 1 else ''} that year" if same > 0 else "alone that year"
+    canvas.text((TIMELINE_RIGHT, 34), f"● {data.year}: {others}", 17, ACCENT, anchor="rm")
     return canvas.png()

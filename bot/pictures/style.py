@@ -95,9 +95,15 @@ def printable(text: str) -> str:
 class Canvas:
     """A picture being drawn; coordinates and sizes in pixels of the finished picture."""
 
-    def __init__(self, width: int, height: int, background: str = BACKGROUND) -> None:
+    def __init__(
+        self, width: int, height: int, background: str = BACKGROUND, *,
+        base: Image.Image | None = None,
+    ) -> None:  # fmt: skip
+        """A blank picture, or one drawn on ``base`` (an image of this size, supersampled)."""
         self.width, self.height = width, height
-        self.image = Image.new("RGB", (width * SUPERSAMPLE, height * SUPERSAMPLE), background)
+        self.image = base or Image.new(
+            "RGB", (width * SUPERSAMPLE, height * SUPERSAMPLE), background
+        )
         self.draw = ImageDraw.Draw(self.image)
 
     @staticmethod
