@@ -25,7 +25,8 @@ def stats_chart(records: Sequence[Defector], subtitle: str) -> StatsChart:
 
 
 def describe_filters(origin: str | None, method: str | None, decade: int | None) -> str:
-    """ "Hungary · by sea · the 1950s" (``method`` is its label), or "" without filters."""
+    """ "Hungary · by sea · the 1950s", "The 1980s" (``method`` is its label), or "" without
+    filters."""
     parts = []
     if origin:
         parts.append(origin)
@@ -33,7 +34,8 @@ def describe_filters(origin: str | None, method: str | None, decade: int | None)
         parts.append(method[0].lower() + method[1:])
     if decade is not None:
         parts.append(f"the {decade}s")
-    return " · ".join(parts)
+    text = " · ".join(parts)
+    return text[:1].upper() + text[1:]
 
 
 def stats_subtitle(count: int, described: str) -> str:

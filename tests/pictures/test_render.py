@@ -166,3 +166,12 @@ async def test_a_render_that_takes_too_long_falls_back() -> None:
     finally:
         release.set()
         service.close()
+
+
+def test_filters_read_as_a_sentence() -> None:
+    assert build.describe_filters(None, None, None) == ""
+    assert build.describe_filters("Hungary", "By sea", 1950) == "Hungary · by sea · the 1950s"
+    assert build.describe_filters(None, None, 1980) == "The 1980s"
+    assert build.describe_filters(None, "Overland escape", None) == "Overland escape"
+    assert build.stats_subtitle(1, "The 1920s") == "The 1920s: 1 person"
+    assert build.stats_subtitle(165, "") == "All 165 people"
