@@ -102,7 +102,9 @@ def standings(data: Standings) -> bytes:
     # The podium: 2nd, 1st, 3rd from left to right.
     base, step_w = 428.0, 140.0
     heights = {0: 170.0, 1: 128.0, 2: 100.0}
-    slots = {1: 30.0, 0: 30.0 + step_w + 8, 2: 30.0 + 2 * (step_w + 8)}
+    # Beside the list of 4th and later, or alone in the middle when three played or fewer.
+    left = 30.0 if len(players) > 3 else (width - 3 * step_w - 16) / 2
+    slots = {1: left, 0: left + step_w + 8, 2: left + 2 * (step_w + 8)}
     for place in (1, 0, 2):
         if place >= len(players):
             continue

@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import TypeAlias
 
-RENDERER_VERSION = 2
+RENDERER_VERSION = 3
 """Bump when a drawing changes, so cached images of the old look are not reused."""
 
 FIRST_YEAR, LAST_YEAR = 1920, 1991
