@@ -7,12 +7,14 @@ from __future__ import annotations
 import io
 
 import aiohttp
+import pytest
 from PIL import Image
 
 from bot.pictures import Picture, Standings, build, render
 from bot.sandbox.model import Message
 from bot.services.clock import ManualClock
 from bot.services.pictures import PictureService
+from bot.ui import pictures as pictures_ui
 from tests.e2e.conftest import ALICE, BORIS, ErrorLog, World
 from tests.e2e.test_quiz import choice_index, final_message, game_in, press, question_message
 from tests.e2e.test_quiz import start as start_quiz
@@ -70,14 +72,23 @@ async def test_a_card_shows_the_timeline_and_who_else_left_that_year(world: Worl
     assert sent["attachments"][0]["filename"] == "defector-timeline.png"  # type: ignore[index]
 
 
-async def test_a_cached_picture_is_sent_at_once_without_deferring(world: World) -> None:
-    first = await world.slash("defector lookup", {"name": "nureyev"})
-    await world.reply(first)
-    assert first.deferred  # not drawn yet: acknowledged first
-    second = await world.slash("defector lookup", {"name": "nureyev"})
-    message = await world.reply(second)
-    assert not second.deferred
+async def test_a_slow_picture_is_deferred_and_follows(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A picture drawn in time goes with the reply itself: one message, no "thinking…".
+    quick = await world.slash("defector lookup", {"name": "nureyev"})
+    await the_picture(await world.reply(quick), "defector-timeline.png", (800, 260))
+    assert not quick.deferred
+    # One not ready by DEFER_AFTER: the interaction is deferred, the picture follows.
+    monkeypatch.setattr(pictures_ui, "DEFER_AFTER", 0.0)
+    slow = await world.slash("defector lookup", {"name": "baryshnikov"})
+    message = await world.reply(slow)
+    assert slow.deferred
     await the_picture(message, "defector-timeline.png", (800, 260))
+    # Now in the cache: sent at once whatever the deadline.
+    again = await world.slash("defector lookup", {"name": "baryshnikov"})
+    await the_picture(await world.reply(again), "defector-timeline.png", (800, 260))
+    assert not again.deferred
 
 
 async def test_stats_chart_and_its_filters(world: World) -> None:
