@@ -64,6 +64,9 @@ class PictureService:
         self._inflight: dict[str, asyncio.Future[bytes | None]] = {}
         self._waiting = 0
         self._logged: set[str] = set()
+        self.settled = 0
+        """Renders finished so far: drawn, failed or refused (cache hits not counted)."""
+        self._settle_waiters: list[tuple[int, asyncio.Future[None]]] = []
 
     def cached(self, picture: Picture) -> bytes | None:
         """The PNG if it was drawn before (no thread hop)."""
@@ -87,6 +90,7 @@ class PictureService:
             return await asyncio.shield(pending)
         if self._waiting >= self.queue_limit:
             self.stats.refused += 1
+            self._settle()
             self._log_once("busy", "picture queue full (%d waiting); replying with text only",
                            self._waiting)  # fmt: skip
             return None
@@ -114,7 +118,29 @@ class PictureService:
             if png is not None:
                 self._store(key, png)
             future.set_result(png)
+            self._settle()
         return png
+
+    async def wait_settled(self, count: int) -> None:
+        """Until ``count`` renders have finished (for tests and benchmarks: a condition to
+        wait on instead of sleeping)."""
+        if self.settled >= count:
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._settle_waiters.append((count, waiter))
+        await waiter
+
+    def _settle(self) -> None:
+        self.settled += 1
+        waiting = []
+        for count, waiter in self._settle_waiters:
+            if waiter.done():
+                continue
+            if self.settled >= count:
+                waiter.set_result(None)
+            else:
+                waiting.append((count, waiter))
+        self._settle_waiters = waiting
 
     def _timed(self, picture: Picture) -> bytes:
         started = time.perf_counter()

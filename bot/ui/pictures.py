@@ -1,17 +1,16 @@
 """Pictures in replies: an embed's image as an uploaded attachment (``attachment://name``).
 
 The embed always carries the same facts as text (screen readers, images turned off), so a
-picture that could not be drawn leaves the reply as it was. A picture not in the cache is
-drawn while the interaction waits, up to ``DEFER_AFTER`` seconds after it was created; if it
-is not ready by then the interaction is deferred ("thinking…") and the reply follows when it
-is: drawing never costs Discord's 3 seconds, and the usual reply is one message, not a
-"thinking…" flash for a 15 ms drawing.
+picture that could not be drawn leaves the reply as it was. A picture in the cache goes with
+the reply. One that is not is drawn after the reply is sent (the text answers the
+interaction at once, far inside Discord's 3 s) and added to it by an edit a moment later:
+no "thinking…" message, and the acknowledgement never waits for a drawing.
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
+import logging
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -23,9 +22,7 @@ from bot.services.container import HasServices, Services
 from bot.services.pictures import PictureService
 from bot.ui import cards
 
-DEFER_AFTER = 1.5
-"""Seconds after an interaction was created past which it is deferred while its picture is
-drawn (Discord drops an interaction not acknowledged within 3 s)."""
+log = logging.getLogger(__name__)
 
 ALT_TEXT = {
     "StatsChart": "Chart of defections per year, coloured by the country left, and a bar "
@@ -64,23 +61,19 @@ async def respond(
     """Answer an interaction with ``embed`` and, when it can be drawn, ``picture`` in it."""
     service = services_of(interaction).pictures
     png = service.cached(picture) if picture is not None else None
-    if picture is not None and png is None:
-        drawing = asyncio.ensure_future(service.render(picture))
-        waited = (discord.utils.utcnow() - interaction.created_at).total_seconds()
-        done, _ = await asyncio.wait({drawing}, timeout=max(0.0, DEFER_AFTER - waited))
-        if not done:
-            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-            file = attach(embed, picture, await drawing)
-            await interaction.followup.send(
-                content or discord.utils.MISSING, embed=embed, view=view, ephemeral=ephemeral,
-                file=file or discord.utils.MISSING,
-            )  # fmt: skip
-            return
-        png = drawing.result()
     file = attach(embed, picture, png) if picture is not None else None
     await interaction.response.send_message(
         content, embed=embed, view=view, ephemeral=ephemeral, file=file or discord.utils.MISSING
     )
+    if picture is None or png is not None:
+        return
+    file = attach(embed, picture, await service.render(picture))
+    if file is None:
+        return  # the text reply stands alone
+    try:
+        await interaction.edit_original_response(embed=embed, attachments=[file])
+    except discord.HTTPException as error:  # deleted meanwhile, token gone…
+        log.info("could not add the %s picture to the reply: %s", type(picture).__name__, error)
 
 
 def card_with_timeline(

@@ -4,17 +4,16 @@ same reply comes as text."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 import aiohttp
-import pytest
 from PIL import Image
 
 from bot.pictures import Picture, Standings, build, render
 from bot.sandbox.model import Message
 from bot.services.clock import ManualClock
 from bot.services.pictures import PictureService
-from bot.ui import pictures as pictures_ui
 from tests.e2e.conftest import ALICE, BORIS, ErrorLog, World
 from tests.e2e.test_quiz import choice_index, final_message, game_in, press, question_message
 from tests.e2e.test_quiz import start as start_quiz
@@ -30,10 +29,13 @@ async def fetched(url: str) -> bytes:
         return await response.read()
 
 
-async def the_picture(message: Message, filename: str, size: tuple[int, int]) -> bytes:
+async def the_picture(
+    world: World, message: Message, filename: str, size: tuple[int, int]
+) -> bytes:
     """The one attachment of ``message``: uploaded as ``filename``, shown as the embed's
-    image, served by the local Discord at its url; returns its bytes."""
-    (attachment,) = message.attachments
+    image, served by the local Discord at its url; returns its bytes. A picture drawn for
+    the occasion is added by an edit just after the text reply: wait for it."""
+    (attachment,) = await world.server.wait_for(lambda: message.attachments)
     assert attachment["filename"] == filename and attachment["content_type"] == "image/png"
     assert (attachment["width"], attachment["height"]) == size
     assert attachment["description"]  # alt text for screen readers
@@ -61,47 +63,43 @@ async def test_a_card_shows_the_timeline_and_who_else_left_that_year(world: Worl
     records = world.bot.services.lookup.index.records
     nureyev = next(r for r in records if r.name == "Rudolf Nureyev")
     message = await world.reply(await world.slash("defector lookup", {"name": "nureyev"}))
-    png = await the_picture(message, "defector-timeline.png", (800, 260))
+    png = await the_picture(world, message, "defector-timeline.png", (800, 260))
     assert png == render(build.timeline(nureyev, records))
     others = [r.name for r in records if r.year == 1961 and r is not nureyev]
     assert fields(message.embeds[0])["Also in 1961"] == ", ".join(others)
     # discord.py sent payload_json with attachments [{"id": 0, ...}] and files[0].
-    (body,) = uploads(world)
-    sent = body.get("data") or body
+    (body,) = uploads(world)  # the edit that added the picture
+    sent = body
     assert sent["attachments"][0]["id"] == 0  # type: ignore[index]
     assert sent["attachments"][0]["filename"] == "defector-timeline.png"  # type: ignore[index]
 
 
-async def test_a_slow_picture_is_deferred_and_follows(
-    world: World, monkeypatch: pytest.MonkeyPatch
+async def test_the_text_answers_first_and_a_new_picture_is_added_by_an_edit(
+    world: World,
 ) -> None:
-    # A picture drawn in time goes with the reply itself: one message, no "thinking…".
-    quick = await world.slash("defector lookup", {"name": "nureyev"})
-    await the_picture(await world.reply(quick), "defector-timeline.png", (800, 260))
-    assert not quick.deferred
-    # One not ready by DEFER_AFTER: the interaction is deferred, the picture follows.
-    monkeypatch.setattr(pictures_ui, "DEFER_AFTER", 0.0)
-    slow = await world.slash("defector lookup", {"name": "baryshnikov"})
-    message = await world.reply(slow)
-    assert slow.deferred
-    await the_picture(message, "defector-timeline.png", (800, 260))
-    # Now in the cache: sent at once whatever the deadline.
-    again = await world.slash("defector lookup", {"name": "baryshnikov"})
-    await the_picture(await world.reply(again), "defector-timeline.png", (800, 260))
-    assert not again.deferred
+    first = await world.slash("defector lookup", {"name": "nureyev"})
+    message = await world.reply(first)
+    assert not first.deferred and first.callback_types == [4]  # the text card, at once
+    await the_picture(world, message, "defector-timeline.png", (800, 260))
+    assert message.edited  # the picture came by an edit of that reply
+    # Now in the cache: it goes with the reply itself, no edit.
+    again = await world.slash("defector lookup", {"name": "nureyev"})
+    cached = await world.reply(again)
+    assert cached.attachments and not cached.edited
+    await the_picture(world, cached, "defector-timeline.png", (800, 260))
 
 
 async def test_stats_chart_and_its_filters(world: World) -> None:
     everyone = await world.reply(await world.slash("defector stats", {}))
     assert everyone.embeds[0]["description"] == "165 people in the list."
-    all_png = await the_picture(everyone, "defector-stats.png", (800, 660))
+    all_png = await the_picture(world, everyone, "defector-stats.png", (800, 660))
     hungary = await world.reply(
         await world.slash("defector stats", {"origin": "Hungary", "decade": 1950})
     )
     (embed,) = hungary.embeds
     assert embed["description"].startswith("Hungary · the 1950s: ")
     assert fields(embed)["Left"].strip("`\n").startswith("Hungary")
-    assert await the_picture(hungary, "defector-stats.png", (800, 660)) != all_png
+    assert await the_picture(world, hungary, "defector-stats.png", (800, 660)) != all_png
 
 
 async def test_stats_filters_with_nobody_answer_privately(world: World) -> None:
@@ -121,7 +119,7 @@ async def test_quiz_standings_and_profile_card(world: World, clock: ManualClock)
     await clock.sleepers(1)
     await clock.advance(11)
     final = await final_message(world)
-    png = await the_picture(final, "quiz-standings.png", (800, 450))
+    png = await the_picture(world, final, "quiz-standings.png", (800, 450))
     standings = fields(final.embeds[0])["Standings"]
     assert standings.index(f"<@{ALICE}>") < standings.index(f"<@{BORIS}>")
     # The picture draws the same standings, with the names the server shows.
@@ -135,7 +133,7 @@ async def test_quiz_standings_and_profile_card(world: World, clock: ManualClock)
 
     stats = await world.reply(await world.slash("quiz stats", {}, user=ALICE))
     assert fields(stats.embeds[0])["Rank"] == "#1 of 2"
-    await the_picture(stats, "quiz-profile.png", (800, 400))
+    await the_picture(world, stats, "quiz-profile.png", (800, 400))
 
 
 async def test_text_alone_when_the_picture_cannot_be_drawn(
@@ -147,14 +145,16 @@ async def test_text_alone_when_the_picture_cannot_be_drawn(
         raise RuntimeError("the renderer is broken")
 
     world.bot.services.pictures.close()
-    world.bot.services.pictures = PictureService(broken)
-    for name in ("nureyev", "baryshnikov"):
+    service = world.bot.services.pictures = PictureService(broken)
+    for tries, name in enumerate(("nureyev", "baryshnikov"), start=1):
         message = await world.reply(await world.slash("defector lookup", {"name": name}))
+        await asyncio.wait_for(service.wait_settled(tries), 5)
         (embed,) = message.embeds
         assert not message.attachments and "image" not in embed
         assert fields(embed)["Year"] and "Also in" in "".join(fields(embed))
     stats = await world.reply(await world.slash("defector stats", {}))
-    assert not stats.attachments and stats.embeds[0]["fields"]
+    await asyncio.wait_for(service.wait_settled(3), 5)
+    assert not stats.attachments and stats.embeds[0]["fields"] and not stats.edited
     # One error with its traceback per kind of picture, not one per reply.
     logged = [r.getMessage() for r in error_log.records]
     assert logged == [
