@@ -29,6 +29,7 @@ from bot.catalog.search import SearchIndex
 from bot.catalog.vocab import KNOWN_COUNTRIES, Method
 from bot.cli_format import lookup_text, search_text
 from bot.config import Settings
+from bot.errors import InvalidInput
 from bot.quiz.judge import Judge
 from bot.quiz.model import QuestionKind, Verdict
 from bot.quiz.questions import NoQuestion, QuestionGenerator
@@ -127,6 +128,27 @@ def build_parser() -> argparse.ArgumentParser:
         choices=sorted(DIFFICULTY_LEVELS, key=DIFFICULTY_LEVELS.__getitem__),
         help="only questions of this difficulty (default: any)",
     )
+
+    render = commands.add_parser(
+        "render",
+        help="draw one of the bot's pictures to a PNG file",
+        description="The same images the bot attaches in Discord, for review without it.",
+    )
+    pictures = render.add_subparsers(dest="picture", metavar="PICTURE", required=True)
+    stats = pictures.add_parser("stats", help="the /defector stats chart")
+    stats.add_argument("--origin", help="only people who left this country")
+    stats.add_argument("--method", help="only people who got out this way (a method code)")
+    stats.add_argument("--decade", type=_whole_number(1920, 1990), help="e.g. 1950")
+    person = pictures.add_parser("person", help="a person's timeline strip")
+    person.add_argument("name", help="a name, surname or pseudonym, e.g. nureyev")
+    for name, what in (("profile", "a /quiz stats card"), ("standings", "a quiz's end")):
+        demo = pictures.add_parser(name, help=f"{what}, from made-up figures (--demo)")
+        demo.add_argument(
+            "--demo", action="store_true", required=True,
+            help="made-up figures (the real ones live in a server's database)",
+        )  # fmt: skip
+    for sub in (stats, person, *(pictures.choices[n] for n in ("profile", "standings"))):
+        sub.add_argument("--out", required=True, metavar="FILE.png", help="where to write it")
 
     commands.add_parser(
         "judge",
@@ -241,6 +263,53 @@ def cmd_questions(args: argparse.Namespace) -> int:
             question = generator.generate(kinds, exclude=used, difficulty=difficulty)
         used.add(question.subject_slug)
         print(json.dumps(question.to_dict(), ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from bot.pictures import Picture, build, render
+    from bot.services.lookup import LookupService
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".png":
+        raise UsageError(f"--out must name a .png file, not {args.out!r}")
+    records = load_catalogue()
+    picture: Picture
+    if args.picture == "stats":
+        if args.decade is not None and args.decade % 10:
+            raise UsageError(
+                f"--decade must be a decade's first year, e.g. 1950, not {args.decade}"
+            )
+        service = LookupService(SearchIndex(records))
+        try:
+            filters = service.filters(
+                origin=args.origin, method=args.method, year_from=args.decade,
+                year_to=args.decade + 9 if args.decade is not None else None,
+            )  # fmt: skip
+        except InvalidInput as exc:
+            raise UsageError(exc.message) from None
+        chosen = service.index.filter(filters) if filters.active else records
+        if not chosen:
+            raise UsageError("no one in the catalogue matches those filters")
+        method = filters.method.label if filters.method else None
+        described = build.describe_filters(filters.origin_country, method, args.decade)
+        picture = build.stats_chart(chosen, build.stats_subtitle(len(chosen), described))
+    elif args.picture == "person":
+        result = SearchIndex(records).lookup(_clean_query(args.name))
+        if result.best is None:
+            names = ", ".join(m.record.name for m in (result.matches or result.suggestions)[:5])
+            hint = f" (did you mean: {names}?)" if names else ""
+            raise UsageError(f"no one matches {args.name!r} for sure{hint}")
+        picture = build.timeline(result.best, records)
+    elif args.picture == "profile":
+        picture = build.demo_profile()
+    else:
+        picture = build.demo_standings()
+    try:
+        out.write_bytes(render(picture))
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    print(f"{out} ({picture.size[0]}×{picture.size[1]})")
     return EXIT_OK
 
 
@@ -363,6 +432,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return cmd_questions(args)
     if args.command == "judge":
         return cmd_judge(args)
+    if args.command == "render":
+        return cmd_render(args)
     if args.command == "data":
         return cmd_data_check(args)
     if args.command == "db":

@@ -310,6 +310,7 @@ class DefectorBot(commands.AutoShardedBot):
         services = getattr(self, "services", None)
         if services is not None:
             await services.quiz.close()
+            services.pictures.close()
         await super().close()
         if self.ledger_thread is not None:
             await self.ledger_thread.close()

@@ -27,6 +27,7 @@ from bot.quiz.game import (
     QuestionResult,
 )
 from bot.quiz.model import Question, QuestionKind
+from bot.services import pictures as picture_service
 from bot.services.quiz import (
     DIFFICULTY_NAMES,
     QuizService,
@@ -36,6 +37,7 @@ from bot.services.quiz import (
     parse_kinds,
 )
 from bot.ui import admin as admin_ui
+from bot.ui import pictures as pictures_ui
 from bot.ui import quiz as ui
 from bot.ui import settings as settings_ui
 from bot.ui.text import plural
@@ -155,7 +157,16 @@ class Quiz(commands.Cog):
     async def ended(self, game: RunningGame, result: GameResult) -> None:
         channel = self._channel(game.channel_id)
         if channel is not None:
-            await channel.send(embed=ui.standings_embed(game, result))
+            embed = ui.standings_embed(game, result)
+            top = result.standings[:10]
+            guild = getattr(channel, "guild", None)
+            names = await pictures_ui.display_names(guild, [player for player, _ in top])
+            points = [p for _, p in top]
+            file = await pictures_ui.standings_file(
+                self.bot.services.pictures, embed, list(zip(names, points, strict=True)),
+                questions=result.questions_asked, ending=ui.END_WORDS[result.reason],
+            )  # fmt: skip
+            await channel.send(embed=embed, file=file or discord.utils.MISSING)
 
     async def interrupted(self, channel_id: int) -> None:
         channel = self._channel(channel_id)
@@ -394,7 +405,18 @@ class Quiz(commands.Cog):
         guild_id = None if everywhere else interaction.guild_id
         figures = await self.service.stats(user_id=who.id, guild_id=guild_id)
         scope = "every server" if guild_id is None else "this server"
-        await interaction.response.send_message(embed=ui.stats_embed(figures, scope=scope))
+        embed = ui.stats_embed(figures, scope=scope)
+        # The profile card: the same figures as a picture, with the all-time rank.
+        board, rank = await self.service.board(
+            guild_id=guild_id, period=Period.ALL, kind=None, page=1, viewer=who.id
+        )
+        if rank is not None:
+            embed.add_field(name="Rank", value=f"#{rank.rank} of {board.total_players}")
+        picture = picture_service.profile(
+            figures, name=who.display_name, scope=scope, rank=rank,
+            players=board.total_players, labels=ui.KIND_TITLES,
+        )  # fmt: skip
+        await pictures_ui.respond(interaction, embed, picture)
 
     # -- /leaderboard ---------------------------------------------------------------------
 

@@ -21,6 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
 
+from bot.sandbox.attachments import (
+    ATTACHMENT_SIZE_LIMIT,
+    FILE_FIELD,
+    MAX_ATTACHMENTS,
+    StoredFile,
+    content_type_of,
+)
 from bot.sandbox.limits import (
     FormErrors,
     validate_autocomplete_result,
@@ -306,34 +313,62 @@ class RestApi:
     async def _read_body(self, request: web.Request, label: str) -> tuple[Any, list[JSON]]:
         if not request.body_exists:
             return None, []
-        files: list[JSON] = []
         if request.content_type == "multipart/form-data":
-            body: Any = None
-            reader = await request.multipart()
-            while True:
-                part = await reader.next()
-                if part is None:
-                    break
-                if not isinstance(part, BodyPartReader):
-                    continue
-                if part.name == "payload_json":
-                    body = self._parse_json(await part.text(), label)
-                else:
-                    data = await part.read(decode=False)
-                    files.append(
-                        {
-                            "id": self.server.snowflake(),
-                            "field": part.name,
-                            "filename": part.filename or part.name or "file",
-                            "size": len(data),
-                            "content_type": part.headers.get("Content-Type"),
-                        }
-                    )
-            return body, files
+            return await self._read_multipart(request, label)
         text = await request.text()
         if not text:
             return None, []
         return self._parse_json(text, label), []
+
+    async def _read_multipart(self, request: web.Request, label: str) -> tuple[Any, list[JSON]]:
+        """``payload_json`` and ``files[n]`` parts, as Discord reads them: each file's bytes
+        are kept (served at its attachment's url) under a new id, and ``index`` is the ``n``
+        that the JSON's ``attachments`` entries refer to."""
+        body: Any = None
+        files: list[JSON] = []
+        seen: set[int] = set()
+        reader = await request.multipart()
+        while True:
+            part = await reader.next()
+            if part is None:
+                break
+            if not isinstance(part, BodyPartReader):
+                raise self._bad_upload(label, "nested multipart bodies are not accepted")
+            if part.name == "payload_json":
+                body = self._parse_json(await part.text(), label)
+                continue
+            field_match = FILE_FIELD.fullmatch(part.name or "")
+            if field_match is None:
+                raise self._bad_upload(label, f"unexpected form field {part.name!r}")
+            index = int(field_match[1])
+            if index in seen:
+                raise self._bad_upload(label, f"form field {part.name!r} appears twice")
+            seen.add(index)
+            if not part.filename:
+                raise self._bad_upload(label, f"{part.name} has no filename")
+            if len(seen) > MAX_ATTACHMENTS:
+                raise self._bad_upload(label, f"more than {MAX_ATTACHMENTS} files")
+            data = await part.read(decode=False)
+            if len(data) > ATTACHMENT_SIZE_LIMIT:
+                raise ApiError(
+                    413,
+                    40005,
+                    "Request entity too large",
+                    violation=f"{label}: {part.filename} is {len(data):,} bytes "
+                    f"(at most {ATTACHMENT_SIZE_LIMIT:,} per file)",
+                )
+            attachment_id = self.server.snowflake()
+            self.server.files[attachment_id] = StoredFile(
+                part.filename, content_type_of(part.filename), bytes(data)
+            )
+            files.append({"id": attachment_id, "index": index, "field": part.name})
+        return body, files
+
+    @staticmethod
+    def _bad_upload(label: str, problem: str) -> ApiError:
+        return ApiError(
+            400, 50035, "Invalid Form Body", violation=f"{label}: bad upload: {problem}"
+        )
 
     @staticmethod
     def _parse_json(text: str, label: str) -> Any:

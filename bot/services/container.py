@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.services.lookup import LookupService
+from bot.services.pictures import PictureService
 from bot.services.quiz import QuizService
 
 
@@ -15,6 +16,7 @@ class Services:
     quiz: QuizService
     search_timeout: float = 180.0
     """Seconds a search list stays usable before its components are disabled."""
+    pictures: PictureService = field(default_factory=PictureService)
 
 
 class HasServices(Protocol):
