@@ -16,7 +16,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import DefectorBot, RefusedCheck
-from bot.db.quiz import GameAlreadyRunning, InterruptedGame, Period
 from bot.errors import InvalidInput, UserFacingError
 from bot.quiz.game import (
     AnswerOutcome,
@@ -30,6 +29,9 @@ from bot.quiz.model import Question, QuestionKind
 from bot.services import pictures as picture_service
 from bot.services.quiz import (
     DIFFICULTY_NAMES,
+    GameAlreadyRunning,
+    InterruptedGame,
+    Period,
     QuizService,
     RunningGame,
     Saved,

@@ -722,15 +722,28 @@ class QuizService:
             await asyncio.sleep(0)
 
 
+# What the store gives back, for the cogs and views (which never import bot.db themselves).
 ChannelRuleChange = store.ChannelRuleChange
+GameAlreadyRunning = store.GameAlreadyRunning
 GuildQuizSettings = store.GuildQuizSettings
+InterruptedGame = store.InterruptedGame
+LeaderboardPage = store.LeaderboardPage
+Period = store.Period
+PlayerRank = store.PlayerRank
+PlayerStats = store.PlayerStats
 
 __all__ = [
     "KIND_GROUPS",
     "ChannelRuleChange",
     "EndReason",
+    "GameAlreadyRunning",
     "GuildQuizSettings",
+    "InterruptedGame",
+    "LeaderboardPage",
     "Mode",
+    "Period",
+    "PlayerRank",
+    "PlayerStats",
     "Presenter",
     "QuizService",
     "RunningGame",

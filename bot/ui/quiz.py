@@ -14,7 +14,6 @@ from typing import Any
 
 import discord
 
-from bot.db.quiz import LeaderboardPage, Period, PlayerRank, PlayerStats
 from bot.errors import UserFacingError
 from bot.quiz.game import (
     AnswerOutcome,
@@ -26,7 +25,7 @@ from bot.quiz.game import (
     QuestionResult,
 )
 from bot.quiz.model import Question, QuestionKind
-from bot.services.quiz import RunningGame, Saved
+from bot.services.quiz import LeaderboardPage, Period, PlayerRank, PlayerStats, RunningGame, Saved
 from bot.ui.cards import COLOUR
 from bot.ui.components import CardButton, run_safely, services_of, stateless_view
 from bot.ui.text import clip, plural
