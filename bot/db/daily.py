@@ -634,3 +634,11 @@ async def stored_about(sessions: Sessions, *, user_id: int) -> int:
         checks.append(select(func.count()).select_from(table).where(table.c.user_id == user_id))
     async with sessions() as session:
         return sum([int(await session.scalar(check) or 0) for check in checks])
+
+
+async def has_post(sessions: Sessions, *, guild_id: int, day: date) -> bool:
+    async with sessions() as session:
+        found = await session.scalar(
+            select(_POSTS.c.id).where(_POSTS.c.guild_id == guild_id, _POSTS.c.day == day)
+        )
+    return found is not None
