@@ -74,11 +74,15 @@ async def daily_command(
             return
         channel_id = channel.id if channel else current.channel_id
         time = time or f"{current.minute_of_day // 60:02d}:{current.minute_of_day % 60:02d}"
-        kinds = kinds or ", ".join(current.kinds)
+        keep = current.kinds if kinds is None else ()
     else:
-        channel_id = channel.id
+        channel_id, keep = channel.id, ()
     config = await service.configure(
-        guild_id=interaction.guild_id, channel_id=channel_id, time=time, kinds=kinds
+        guild_id=interaction.guild_id,
+        channel_id=channel_id,
+        time=time,
+        kinds=kinds,
+        keep_kinds=keep,
     )
     when = await service.next_post_at(config)
     await interaction.response.send_message(

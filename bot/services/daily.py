@@ -79,8 +79,9 @@ class DailyService:
         self.task: asyncio.Task[None] | None = None
         self.posted = 0
         """Questions posted by this process (the bench reads it)."""
-        self.idle = asyncio.Event()
-        """Set while the scheduler waits with nothing due (tests wait on it)."""
+        self.passes = 0
+        """Scheduler passes made (tests wait on it with :meth:`wait_passes`)."""
+        self._pass_done = asyncio.Event()
         self._next_slot = 0.0
 
     def use_clock(self, clock: Clock) -> None:
@@ -91,15 +92,26 @@ class DailyService:
     # -- settings ----------------------------------------------------------------------------
 
     async def configure(
-        self, *, guild_id: int, channel_id: int, time: str, kinds: str | None
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        time: str,
+        kinds: str | None,
+        keep_kinds: Sequence[str] = (),
     ) -> store.DailyConfig:
+        """Set the server's daily question; ``kinds`` as a member types them (None: every
+        kind, or ``keep_kinds`` if given: the kinds already set)."""
         try:
             minute = parse_time_of_day(time)
         except BadTime:
             raise InvalidInput(
                 "Give the time as HH:MM on a 24-hour clock, in UTC: for example `09:00` or `21:30`."
             ) from None
-        chosen = sorted(k.value for k in parse_kinds(kinds))
+        if kinds is None and keep_kinds:
+            chosen = sorted(QuestionKind(k).value for k in keep_kinds)
+        else:
+            chosen = sorted(k.value for k in parse_kinds(kinds))
         config = await store.set_config(
             self.sessions,
             guild_id=guild_id,
@@ -141,6 +153,8 @@ class DailyService:
 
     async def _run(self) -> None:
         while True:
+            self.wake.clear()  # before the pass: a change made during it wakes the next one
+            started = self.clock.now()
             try:
                 delay = await self.run_once()
             except asyncio.CancelledError:
@@ -148,27 +162,33 @@ class DailyService:
             except Exception:
                 log.exception("daily scheduler pass failed; trying again in a minute")
                 delay = 60.0
-            self.wake.clear()
-            self.idle.set()
-            await self.clock.sleep_until(self.clock.now() + delay, self.wake)
-            self.idle.clear()
+            self.passes += 1
+            self._pass_done.set()
+            await self.clock.sleep_until(started + delay, self.wake)
+
+    async def wait_passes(self, count: int, timeout: float = 5.0) -> None:
+        """Wait until the scheduler has made ``count`` passes (tests: a sync point)."""
+        async with asyncio.timeout(timeout):
+            while self.passes < count:
+                self._pass_done.clear()
+                await self._pass_done.wait()
 
     async def run_once(self) -> float:
-        """Post every question due now; seconds until the next one is due."""
+        """Post every question due now; seconds from the start of the pass until the next
+        one is due."""
         now = self.clock.wall()
         plan = await store.schedule(
             self.sessions, now=now, shard_count=self.shard_count, shard_ids=self.shard_ids
         )
         if plan.due:
             await self.post_all(plan.due)
-            now = self.clock.wall()
         waits = [
             (
                 next_due(now, c.minute_of_day, posted_today=c.guild_id in plan.posted_today) - now
             ).total_seconds()
             for c in plan.later
         ]
-        # Posted servers come back tomorrow; a failed claim is looked at again soon.
+        # Servers posted now come back tomorrow, after the first wait or the idle look.
         return min((w for w in waits if w > 0), default=IDLE_RECHECK)
 
     async def post_all(self, due: Sequence[store.DailyConfig]) -> None:
@@ -206,6 +226,7 @@ class DailyService:
             question = self.generator.generate(list(QuestionKind))
         payload = question.to_dict() | {"labels": list(question.choice_labels)}
         payload["answer_index"] = question.choices.index(question.answer)
+        payload["subject_slug"] = question.subject_slug
         claim = await store.claim_day(
             self.sessions,
             guild_id=config.guild_id,
