@@ -51,8 +51,12 @@ def _day(moment: Any) -> str:
     return f"{moment:%a} {moment.day} {moment:%b %Y}"
 
 
+def _count(count: int, thing: str) -> str:
+    return f"{count:,} {thing}" if count == 1 else f"{count:,} {thing}s"
+
+
 def _players(count: int) -> str:
-    return f"{count} player" if count == 1 else f"{count} players"
+    return _count(count, "player")
 
 
 def recap_embed(recap: Recap) -> discord.Embed:
@@ -305,8 +309,8 @@ class ForgetButton(
             title="Your data is deleted",
             colour=COLOUR,
             description=(
-                f"Deleted {forgotten.quiz_answers:,} quiz answers and "
-                f"{forgotten.daily_answers:,} daily answers, in every server. Nothing about "
+                f"Deleted {_count(forgotten.quiz_answers, 'quiz answer')} and "
+                f"{_count(forgotten.daily_answers, 'daily answer')}, in every server. Nothing about "
                 "you is stored any more; if you play again, that is stored as before."
             ),
         )
