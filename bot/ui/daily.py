@@ -310,8 +310,9 @@ class ForgetButton(
             colour=COLOUR,
             description=(
                 f"Deleted {_count(forgotten.quiz_answers, 'quiz answer')} and "
-                f"{_count(forgotten.daily_answers, 'daily answer')}, in every server. Nothing about "
-                "you is stored any more; if you play again, that is stored as before."
+                f"{_count(forgotten.daily_answers, 'daily answer')}, in every server. "
+                "Nothing about you is stored any more; if you play again, that is stored as "
+                "before."
             ),
         )
         with contextlib.suppress(discord.HTTPException):
