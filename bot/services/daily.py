@@ -80,6 +80,8 @@ class DailyService:
         self.task: asyncio.Task[None] | None = None
         self.posted = 0
         """Questions posted by this process (the bench reads it)."""
+        self.finished = 0
+        """Days claimed and done with, posted or refused by their channel."""
         self.passes = 0
         """Scheduler passes made (tests wait on it with :meth:`wait_passes`)."""
         self._pass_done = asyncio.Event()
@@ -253,6 +255,7 @@ class DailyService:
         await store.mark_posted(
             self.sessions, post_id=claim.post_id, message_id=message_id, now=self.clock.wall()
         )
+        self.finished += 1
         if message_id is not None:
             self.posted += 1
         return True
