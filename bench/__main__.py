@@ -11,9 +11,9 @@ Run from the project root::
 Each benchmark (``bench.lookup``, ``bench.quiz``, ``bench.e2e``, ``bench.leaderboard``,
 ``bench.scale``, ``bench.daily``) runs in a subprocess of its own, one after the other (they
 measure speed: never two at once), with ``--json`` (and ``--quick`` when given); what it
-writes on stderr is shown as it comes, prefixed with its name. Its JSON is turned into rows of one table:
-benchmark, figure, ours, baseline, ratio, target, met? -- under the machine (CPU model, cores,
-memory), the date and the load average, so the README can quote it as is.
+writes on stderr is shown as it comes, prefixed with its name. Its JSON is turned into rows of
+one table: benchmark, figure, ours, baseline, ratio, target, met? -- under the machine (CPU
+model, cores, memory), the date and the load average, so the README can quote it as is.
 
 The ratio is the one each benchmark states its target in: "Nx faster" where ours is compared
 with a naive baseline (lookup, quiz, leaderboard: baseline time / our time, or our rate /
