@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import discord
@@ -59,13 +59,17 @@ def _players(count: int) -> str:
     return _count(count, "player")
 
 
-def recap_embed(recap: Recap) -> discord.Embed:
+def recap_embed(recap: Recap, today: date | None = None) -> discord.Embed:
     question = recap.question
     labels = [str(label) for label in question.get("labels", [])]
     index = int(question.get("answer_index", 0))
     answer = labels[index] if 0 <= index < len(labels) else str(question.get("answer", "?"))
+    # "Yesterday" only when it was: after a day with no question (the bot was down), the
+    # last question is older.
+    yesterday = today is None or (today - recap.day).days == 1
+    when = "Yesterday's question" if yesterday else "The last question"
     embed = discord.Embed(
-        title=f"Yesterday's question · {_day(recap.day)}",
+        title=f"{when} · {_day(recap.day)}",
         description=clip(str(question.get("prompt", "")), 1000),
         colour=COLOUR,
     )
@@ -118,7 +122,7 @@ def question_message(
     view = stateless_view()
     for index, label in enumerate(question.get("labels", [])):
         view.add_item(DailyAnswerButton(claim.post_id, index, str(label)))
-    embeds = [recap_embed(claim.recap), embed] if claim.recap else [embed]
+    embeds = [recap_embed(claim.recap, claim.day), embed] if claim.recap else [embed]
     return embeds, view
 
 

@@ -222,7 +222,7 @@ async def test_restart_mid_day_posts_once(tmp_path: Path, database_url: str) -> 
         assert len(daily_posts(world)) == 1
         await next_day_at(world, world.clock, 3600)
         third = await daily_post(world, "Sat 5 Dec 2026")
-        assert third.embeds[0]["title"] == "Yesterday's question · Thu 3 Dec 2026"
+        assert third.embeds[0]["title"] == "The last question · Thu 3 Dec 2026"
 
 
 async def test_two_processes_claim_a_day_once(tmp_path: Path, database_url: str) -> None:
