@@ -107,6 +107,8 @@ async def test_hide_show_and_delete(tmp_path: Path, database_url: str) -> None:
         # She still plays and her own stats still work.
         stats = (await text_of(world, "quiz stats", {"everywhere": True}, ALICE)).embed_text()
         assert "2/2 right" in stats
+        own = (await text_of(world, "leaderboard", {}, ALICE)).embed_text()
+        assert "You are hidden from the leaderboards" in own and "#1" not in own
         again = await text_of(world, "privacy hide", {}, ALICE)
         assert again.content.startswith("You were already hidden")
         back = await text_of(world, "privacy show", {}, ALICE)
