@@ -303,7 +303,9 @@ async def test_claim_is_exclusive(tmp_path: Path, database_url: str) -> None:
         results = await asyncio.gather(service.post(config), other.post(config))
         assert results == [False, False]
         assert len(daily_posts(world)) == 1
-        # A new day, both at once: exactly one claims it and posts.
+        # A new day, both at once: exactly one claims it and posts. (The bot's own scheduler
+        # is stopped first, or it would take the day before them.)
+        await service.stop()
         await clock.advance(DAY)
         other.presenter = service.presenter
         results = await asyncio.gather(service.post(config), other.post(config))
