@@ -87,11 +87,6 @@ class DailyService:
         self._pass_done = asyncio.Event()
         self._next_slot = 0.0
 
-    def use_clock(self, clock: Clock) -> None:
-        self.clock = clock
-        self._next_slot = 0.0
-        self.wake.set()
-
     # -- settings ----------------------------------------------------------------------------
 
     async def configure(
