@@ -39,6 +39,7 @@ from bot.services.quiz import (
     parse_kinds,
 )
 from bot.ui import admin as admin_ui
+from bot.ui import daily as daily_ui
 from bot.ui import pictures as pictures_ui
 from bot.ui import quiz as ui
 from bot.ui import settings as settings_ui
@@ -408,6 +409,11 @@ class Quiz(commands.Cog):
         figures = await self.service.stats(user_id=who.id, guild_id=guild_id)
         scope = "every server" if guild_id is None else "this server"
         embed = ui.stats_embed(figures, scope=scope)
+        daily = self.bot.services.daily
+        if daily is not None and interaction.guild_id is not None:
+            current, best = await daily.streak(guild_id=interaction.guild_id, user_id=who.id)
+            name = "Daily question (this server)" if everywhere else "Daily question"
+            embed.add_field(name=name, value=f"streak {current} · best {best}")
         # The profile card: the same figures as a picture, with the all-time rank.
         board, rank = await self.service.board(
             guild_id=guild_id, period=Period.ALL, kind=None, page=1, viewer=who.id
@@ -427,6 +433,7 @@ class Quiz(commands.Cog):
         scope="This server or every server",
         period="Which time window",
         kind="Only one kind of question",
+        ranking="points, or this server's daily question streaks",
     )
     @app_commands.choices(kind=KIND_CHOICES)
     @app_commands.guild_only()
@@ -436,7 +443,12 @@ class Quiz(commands.Cog):
         scope: Literal["server", "global"] = "server",
         period: Literal["week", "month", "all"] = "all",
         kind: str | None = None,
+        ranking: Literal["points", "daily streaks"] = "points",
     ) -> None:
+        if ranking == "daily streaks":
+            embed, view = await daily_ui.streak_message(interaction, page=1)
+            await interaction.response.send_message(embed=embed, view=view)
+            return
         chosen_kind = QuestionKind(kind) if kind else None
         embed, view = await ui.leaderboard_message(
             interaction,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.services.daily import DailyService
 from bot.services.lookup import LookupService
 from bot.services.pictures import PictureService
+from bot.services.privacy import PrivacyService
 from bot.services.quiz import QuizService
 
 
@@ -17,6 +19,8 @@ class Services:
     search_timeout: float = 180.0
     """Seconds a search list stays usable before its components are disabled."""
     pictures: PictureService = field(default_factory=PictureService)
+    daily: DailyService | None = None
+    privacy: PrivacyService | None = None
 
 
 class HasServices(Protocol):
