@@ -140,13 +140,16 @@ class Quiz(commands.Cog):
             with contextlib.suppress(discord.HTTPException):
                 winner = channel.get_partial_message(game.winning_message_id)  # type: ignore[attr-defined]
                 await winner.add_reaction("✅")
-        if game.question_message_id is not None and game.settings.mode is Mode.BUTTONS:
+        if game.question_message_id is not None:
+            # The question stops counting down (and its buttons switch off) once it is closed.
+            view = (
+                ui.question_view(game, question, disabled=True)
+                if game.settings.mode is Mode.BUTTONS
+                else discord.utils.MISSING
+            )
             with contextlib.suppress(discord.HTTPException):
                 message = channel.get_partial_message(game.question_message_id)  # type: ignore[attr-defined]
-                await message.edit(
-                    embed=ui.question_embed(game, question, closed=True),
-                    view=ui.question_view(game, question, disabled=True),
-                )
+                await message.edit(embed=ui.question_embed(game, question, closed=True), view=view)
         view = ui.learn_more_view(question) if game.reveal else discord.utils.MISSING
         # Typed: who got it, in the message itself (an embed is easy to skim past); the
         # mention names the winner without pinging anyone.

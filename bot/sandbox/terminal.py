@@ -127,6 +127,12 @@ class _Seen:
     body: str
     controls: str
     reactions: str
+    shown: tuple[str, ...] = ()
+    """The lines last printed for it, as plain text: an edit prints only what changed."""
+
+
+def _plain(line: Fragments) -> str:
+    return "".join(text for _, text in line)
 
 
 class TerminalSession:
@@ -270,7 +276,9 @@ class TerminalSession:
                 return []
             assert number is not None
             self._numbers[number] = message.id
-            return self.render(message, number)
+            lines = self.render(message, number)
+            self._seen[message.id].shown = tuple(_plain(line) for line in lines)
+            return lines
         changed = (seen.body != body, seen.controls != controls, seen.reactions != reactions)
         seen.body, seen.controls, seen.reactions = body, controls, reactions
         if seen.number is None:  # one's own message: only reactions to it are news
@@ -286,7 +294,12 @@ class TerminalSession:
             if controls_now and all(c.get("disabled") for c in controls_now):
                 return [[("", f"── {seen.number}: closed, its buttons no longer work")]]
         if changed[0] or changed[1]:
-            return self.render(message, seen.number, edited=True)
+            lines = self.render(message, seen.number, edited=True)
+            before, seen.shown = set(seen.shown), tuple(_plain(line) for line in lines)
+            # The header, then only the lines the edit changed (a countdown becoming
+            # "Closed", a field added), not the whole message again.
+            fresh = [line for line in lines[1:] if _plain(line) not in before]
+            return [lines[0], *fresh] if before and fresh else lines
         if changed[2]:
             author = self.names().members.get(message.author_id, "someone")
             return self._reaction_line(message, f"{author}'s message {seen.number}")
