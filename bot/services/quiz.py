@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections import OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -156,6 +157,12 @@ class RunningGame:
         return self.game.settings
 
 
+RECENT_SUBJECTS = 60
+"""A channel's next quizzes avoid the people its last this-many questions were about."""
+RECENT_CHANNELS = 10_000
+"""Channels whose recent questions are remembered (least recently played forgotten first)."""
+
+
 @dataclass
 class QuizService:
     sessions: async_sessionmaker[AsyncSession]
@@ -180,6 +187,9 @@ class QuizService:
     """Typed messages judged per member and question; the rest are ignored."""
 
     def __post_init__(self) -> None:
+        self._recent: OrderedDict[int, deque[str]] = OrderedDict()
+        """Channel → the people its last quizzes asked about, newest last (a few channels'
+        worth: the least recently played channel is forgotten first)."""
         self._starting: dict[tuple[int, int], int] = {}
         """(guild, member) → their ``/quiz start``s waiting on the database."""
         self.generator = QuestionGenerator(self.records, self.rng)
@@ -265,11 +275,18 @@ class QuizService:
             started_at=self.clock.wall(),
         )
 
+        recent = self._recent_in(channel_id)
+
         def next_question(asked: frozenset[str]) -> Question | None:
-            try:
-                return self.generator.generate(settings.kinds, exclude=asked, difficulty=difficulty)
-            except NoQuestion:
-                return None
+            # Nobody asked about in this channel's last quizzes, while there are others left.
+            for exclude in (asked | frozenset(recent), asked):
+                try:
+                    return self.generator.generate(
+                        settings.kinds, exclude=exclude, difficulty=difficulty
+                    )
+                except NoQuestion:
+                    continue
+            return None
 
         game = Game(
             settings,
@@ -342,7 +359,17 @@ class QuizService:
     def _silence_ends(self, running: RunningGame) -> float:
         return running.game.last_activity + running.settings.inactivity_seconds
 
+    def _recent_in(self, channel_id: int) -> deque[str]:
+        recent = self._recent.pop(channel_id, None)
+        if recent is None:
+            recent = deque(maxlen=RECENT_SUBJECTS)
+        self._recent[channel_id] = recent
+        while len(self._recent) > RECENT_CHANNELS:
+            self._recent.popitem(last=False)
+        return recent
+
     async def _show(self, running: RunningGame, question: Question) -> None:
+        self._recent_in(running.channel_id).append(question.subject_slug)
         wall = self.clock.wall()
         running.opened_wall = wall
         deadline = running.game.deadline

@@ -527,3 +527,36 @@ async def test_leaderboard_wording_for_one_player_and_an_unplayed_kind(
         await world.reply(await world.slash("leaderboard", {"period": "week"}, user=BORIS))
     ).embed_text()
     assert "Your rank: You have not answered a quiz question on this server this week yet." in week
+
+
+async def test_the_next_quizzes_in_a_channel_ask_about_other_people(
+    world: World, clock: ManualClock
+) -> None:
+    """A play-tester met the same "KGB agent, 1978" question in three quizzes in a row."""
+    quiz = service(world)
+    quiz.rng.seed(3)  # the generator's source: the same draws every run
+    subjects = []
+    for _ in range(30):  # without the memory, 30 draws from the "who" pool repeat someone
+        await start(world, {"rounds": 1, "seconds": 30, "kinds": "who", "mode": "buttons"})
+        await wait_for_question(quiz)
+        question = game_in(world).game.current
+        assert question is not None
+        subjects.append(question.subject_slug)
+        await world.reply(await world.slash("quiz stop", {}, user=ALICE))
+        await wait_for_end(quiz)
+    assert len(set(subjects)) == len(subjects), subjects
+    # Another channel has its own memory: nothing there is held back by this one's.
+    assert set(quiz._recent_in(CHANNEL)) == set(subjects)
+    assert not quiz._recent_in(CHANNEL + 1)
+
+
+async def wait_for_question(quiz: QuizService) -> None:
+    async with asyncio.timeout(5):
+        while CHANNEL not in quiz.games or quiz.games[CHANNEL].game.current is None:
+            await asyncio.sleep(0)
+
+
+async def wait_for_end(quiz: QuizService) -> None:
+    async with asyncio.timeout(5):
+        while CHANNEL in quiz.games:
+            await asyncio.sleep(0)
