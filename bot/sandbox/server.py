@@ -1310,7 +1310,8 @@ class LocalDiscord:
         for name in options:
             if name not in specs:
                 raise InvalidCommandInput(
-                    f"/{leaf['name']} has no option {name!r} (options: {list(specs)})"
+                    f"/{leaf['name']} has no option {name}: (its options: "
+                    f"{', '.join(specs) or 'none'})"
                 )
         built: list[JSON] = []
         for name, raw in options.items():
@@ -1335,7 +1336,8 @@ class LocalDiscord:
         else:
             missing = [n for n, s in specs.items() if s.get("required") and n not in options]
             if missing:
-                raise InvalidCommandInput(f"missing required option(s) {missing}")
+                needed = ", ".join(f"{name}:" for name in missing)
+                raise InvalidCommandInput(f"/{leaf['name']} needs {needed}")
         return built
 
     def _command_data(
