@@ -24,14 +24,17 @@ from bot.db.engine import BlockingWriter, blocking_writer_for, create_engine, se
 from bot.db.migrate import upgrade
 from bot.errors import UserFacingError
 from bot.quiz.judge import Judge
-from bot.services.clock import RealClock
+from bot.services.clock import Clock, RealClock
 from bot.services.container import Services
+from bot.services.daily import DailyService
 from bot.services.lookup import LookupService
+from bot.services.privacy import PrivacyService
 from bot.services.quiz import QuizService
 from bot.services.scores import database_unavailable
 from bot.startup import database_step, read_catalogue
 from bot.ui.admin import ADMIN_ITEMS
 from bot.ui.components import DATABASE_DOWN, DYNAMIC_ITEMS, reply_error
+from bot.ui.daily import DAILY_ITEMS
 from bot.ui.quiz import QUIZ_ITEMS
 from bot.ui.text import echo
 
@@ -44,7 +47,13 @@ discord.VoiceClient.warn_dave = False
 SEEN_INTERACTIONS = 10_000
 """How many recent interaction ids are remembered to ignore redeliveries (tokens live 15 min)."""
 
-EXTENSIONS: tuple[str, ...] = ("cogs.lookup", "cogs.quiz", "cogs.help")
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.lookup",
+    "cogs.quiz",
+    "cogs.daily",
+    "cogs.privacy",
+    "cogs.help",
+)
 
 
 class RefusedCheck(app_commands.CheckFailure):
@@ -145,6 +154,7 @@ class DefectorBot(commands.AutoShardedBot):
         extensions: Sequence[str] = EXTENSIONS,
         publish_on_start: bool = True,
         maintenance: bool = False,
+        clock: Clock | None = None,
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # guild and channel cache for interactions in servers
@@ -164,6 +174,8 @@ class DefectorBot(commands.AutoShardedBot):
             **sharding,
         )
         self.settings = settings
+        self.clock: Clock = clock or RealClock()
+        """The services' clock (tests hand in a ManualClock)."""
         self.extension_names = tuple(extensions)
         self.publish_on_start = publish_on_start
         self.maintenance = maintenance
@@ -174,7 +186,7 @@ class DefectorBot(commands.AutoShardedBot):
         self.gateway_task: asyncio.Task[None] | None = None
         """The connection task when the bot is run by hand (the sandbox, tests)."""
         self._seen_interactions: OrderedDict[int, None] = OrderedDict()
-        self.dynamic_item_types = (*DYNAMIC_ITEMS, *QUIZ_ITEMS, *ADMIN_ITEMS)
+        self.dynamic_item_types = (*DYNAMIC_ITEMS, *QUIZ_ITEMS, *ADMIN_ITEMS, *DAILY_ITEMS)
         self.message_reader: Callable[[discord.Message], Awaitable[None]] | None = None
         """What reads members' messages (the quiz cog sets it: typed answers). Called from
         :meth:`on_message`, so a message costs one task; a cog listener would be a second
@@ -228,10 +240,18 @@ class DefectorBot(commands.AutoShardedBot):
                 ledger_thread=self.ledger_thread,
                 records=records,
                 judge=Judge(records),
-                clock=RealClock(),
+                clock=self.clock,
                 reveal_pause=self.settings.quiz_reveal_pause,
             ),
             search_timeout=self.settings.search_timeout,
+            daily=DailyService(
+                sessions=sessions,
+                records=records,
+                clock=self.clock,
+                shard_count=self.settings.shard_count or 1,
+                shard_ids=self.settings.shard_ids,
+            ),
+            privacy=PrivacyService(sessions=sessions, clock=self.clock),
         )
         self.add_dynamic_items(*self.dynamic_item_types)
         for name in self.extension_names:
@@ -278,6 +298,8 @@ class DefectorBot(commands.AutoShardedBot):
     async def close(self) -> None:
         services = getattr(self, "services", None)
         if services is not None:
+            if services.daily is not None:
+                await services.daily.stop()
             await services.quiz.close()
         await super().close()
         if self.ledger_thread is not None:

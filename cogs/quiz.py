@@ -29,6 +29,7 @@ from bot.quiz.game import (
 from bot.quiz.model import Question, QuestionKind
 from bot.services.quiz import DIFFICULTY_NAMES, QuizService, RunningGame, parse_kinds
 from bot.ui import admin as admin_ui
+from bot.ui import daily as daily_ui
 from bot.ui import quiz as ui
 from bot.ui import settings as settings_ui
 from bot.ui.text import plural
@@ -378,7 +379,12 @@ class Quiz(commands.Cog):
         guild_id = None if everywhere else interaction.guild_id
         figures = await self.service.stats(user_id=who.id, guild_id=guild_id)
         scope = "every server" if guild_id is None else "this server"
-        await interaction.response.send_message(embed=ui.stats_embed(figures, scope=scope))
+        embed = ui.stats_embed(figures, scope=scope)
+        daily = self.bot.services.daily
+        if daily is not None and interaction.guild_id is not None:
+            current, best = await daily.streak(guild_id=interaction.guild_id, user_id=who.id)
+            embed.add_field(name="Daily question", value=f"streak {current} · best {best}")
+        await interaction.response.send_message(embed=embed)
 
     # -- /leaderboard ---------------------------------------------------------------------
 
@@ -387,6 +393,7 @@ class Quiz(commands.Cog):
         scope="This server or every server",
         period="Which time window",
         kind="Only one kind of question",
+        ranking="points, or this server's daily question streaks",
     )
     @app_commands.choices(kind=KIND_CHOICES)
     @app_commands.guild_only()
@@ -396,7 +403,12 @@ class Quiz(commands.Cog):
         scope: Literal["server", "global"] = "server",
         period: Literal["week", "month", "all"] = "all",
         kind: str | None = None,
+        ranking: Literal["points", "daily streaks"] = "points",
     ) -> None:
+        if ranking == "daily streaks":
+            embed, view = await daily_ui.streak_message(interaction, page=1)
+            await interaction.response.send_message(embed=embed, view=view)
+            return
         chosen_kind = QuestionKind(kind) if kind else None
         embed, view = await ui.leaderboard_message(
             interaction,

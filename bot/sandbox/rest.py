@@ -127,6 +127,7 @@ class RestApi:
     def __init__(self, server: LocalDiscord) -> None:
         self.server = server
         self._channel_sends: dict[int, deque[float]] = {}
+        self._global_sends: deque[float] = deque()
         self._signatures: dict[tuple[int | None, str], str] = {}
         self.routes: list[Route] = []
         s = self
@@ -248,6 +249,8 @@ class RestApi:
                     "401: Unauthorized",
                     violation=f"{label}: missing or wrong 'Authorization: Bot <token>' header",
                 )
+            if route.auth and not rel.startswith(("/interactions/", "/webhooks/")):
+                self._check_global_rate(label)
             body, files = await self._read_body(request, label)
             req = Req(method, rel, label, params, query, body, files)
             status, payload = await route.handler(req)
@@ -979,6 +982,30 @@ class RestApi:
         if msg is None or msg.deleted or msg.channel_id != channel.id or msg.ephemeral:
             raise ApiError(404, 10008, "Unknown Message")
         return msg
+
+    def _check_global_rate(self, label: str) -> None:
+        """Discord's global limit: ``global_rate`` = (requests, seconds) a bot may make in all,
+        interaction responses and followups (``/interactions``, ``/webhooks``) aside."""
+        rate = self.server.global_rate
+        if rate is None:
+            return
+        limit, window = rate
+        now = time.monotonic()
+        sends = self._global_sends
+        while sends and sends[0] <= now - window:
+            sends.popleft()
+        if len(sends) >= limit:
+            retry_after = max(0.001, sends[0] + window - now)
+            self.server.global_429s += 1
+            self.server.violation(
+                f"{label}: more than {limit} requests in {window:g}s in all "
+                f"(global 429, retry after {retry_after:.2f}s)"
+            )
+            error = self._rate_limited(retry_after, scope="global")
+            error.extra["global"] = True
+            error.headers["X-RateLimit-Global"] = "true"
+            raise error
+        sends.append(now)
 
     def _check_channel_rate(self, req: Req, channel: Channel) -> None:
         rate = self.server.channel_message_rate

@@ -122,6 +122,7 @@ class LocalDiscord:
         heartbeat_interval_ms: int = 41250,
         allow_subcommand_groups: bool = False,
         channel_message_rate: tuple[int, float] | None = None,
+        global_rate: tuple[int, float] | None = None,
         command_create_limit: int = 200,
         identify_limit: int = 1000,
         click_grace: float = 0.05,
@@ -142,6 +143,9 @@ class LocalDiscord:
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.allow_subcommand_groups = allow_subcommand_groups
         self.channel_message_rate = channel_message_rate
+        self.global_rate = global_rate
+        """Discord's global limit, e.g. ``(50, 1.0)``; None: not enforced."""
+        self.global_429s = 0
         self.command_create_limit = command_create_limit
         self.identify_limit = identify_limit
         self.click_grace = click_grace

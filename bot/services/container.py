@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.services.daily import DailyService
 from bot.services.lookup import LookupService
+from bot.services.privacy import PrivacyService
 from bot.services.quiz import QuizService
 
 
@@ -15,6 +17,8 @@ class Services:
     quiz: QuizService
     search_timeout: float = 180.0
     """Seconds a search list stays usable before its components are disabled."""
+    daily: DailyService | None = None
+    privacy: PrivacyService | None = None
 
 
 class HasServices(Protocol):
