@@ -205,7 +205,7 @@ def cmd_questions(args: argparse.Namespace) -> int:
         except NoQuestion:
             used.clear()  # every subject asked once: start another round
             question = generator.generate(kinds, exclude=used, difficulty=difficulty)
-        used.add(question.subject_slug)
+        used.update(question.slugs)
         print(json.dumps(question.to_dict(), ensure_ascii=False))
     return EXIT_OK
 

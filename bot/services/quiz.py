@@ -38,7 +38,7 @@ from bot.quiz.game import (
     QuestionResult,
 )
 from bot.quiz.judge import Judge
-from bot.quiz.model import Question, QuestionKind
+from bot.quiz.model import ONE_ANSWER_KINDS, Question, QuestionKind
 from bot.quiz.questions import NoQuestion, QuestionGenerator
 from bot.services.clock import Clock
 from bot.services.scores import GroupWriter, ScoreKeeper
@@ -59,8 +59,11 @@ KIND_GROUPS: dict[str, frozenset[QuestionKind]] = {
     ),
     "method": frozenset({QuestionKind.METHOD}),
     "who": frozenset({QuestionKind.WHO}),
+    "order": frozenset({QuestionKind.ORDER}),
 }
-ALL_KINDS = frozenset(QuestionKind)
+ALL_KINDS = ONE_ANSWER_KINDS
+"""What "all" (and no choice) means: every kind answered with one choice. The chronology
+round is played when named ("order", "year, order")."""
 DIFFICULTY_NAMES = {1: "easy", 2: "medium", 3: "hard"}
 
 
@@ -73,7 +76,7 @@ def parse_kinds(text: str | None) -> frozenset[QuestionKind]:
     if unknown or len(words) > len(KIND_GROUPS):
         shown = quoted(", ".join(unknown[:3]) or text)
         raise InvalidInput(
-            f"“{shown}” is not a question kind; use any of: year, country, method, who."
+            f"“{shown}” is not a question kind; use any of: year, country, method, who, order."
         )
     return frozenset().union(*(KIND_GROUPS[w] for w in words))
 
