@@ -55,6 +55,8 @@ KIND_MIXES = [
     "year, country",
     "who, year",
     "country, method",
+    "order",
+    "year, order",
 ]
 
 
@@ -172,13 +174,16 @@ class Quiz(commands.Cog):
         elif outcome is AnswerOutcome.CLOSE:
             with contextlib.suppress(discord.HTTPException):
                 await message.add_reaction("🤏")
+        elif outcome is AnswerOutcome.LOCKED_IN:  # a chronology order: one try each
+            with contextlib.suppress(discord.HTTPException):
+                await message.add_reaction("🔒")
 
     # -- /quiz ----------------------------------------------------------------------------------
 
     @quiz.command(name="start", description="Start a quiz in this channel")
     @app_commands.describe(
         rounds="How many questions (default: the server's setting)",
-        kinds="Which questions: year, country, method, who, or a mix like 'year, who'",
+        kinds="Which questions: year, country, method, who, order (chronology), or a mix",
         mode="Answer with buttons, or by typing in the channel",
         seconds="Seconds each question stays open",
         difficulty="Only questions of this difficulty",
