@@ -30,6 +30,7 @@ from bot.services.daily import DailyService
 from bot.services.lookup import LookupService
 from bot.services.privacy import PrivacyService
 from bot.services.quiz import QuizService
+from bot.services.reports import ReportService
 from bot.services.scores import database_unavailable
 from bot.startup import database_step, read_catalogue
 from bot.ui.admin import ADMIN_ITEMS
@@ -252,7 +253,17 @@ class DefectorBot(commands.AutoShardedBot):
                 shard_ids=self.settings.shard_ids,
             ),
             privacy=PrivacyService(sessions=sessions, clock=self.clock),
+            reports=ReportService(
+                sessions=sessions, clock=self.clock, threshold=self.settings.report_threshold
+            ),
         )
+        reports = self.services.reports
+        assert reports is not None
+        reports.generators.append(self.services.quiz.generator)
+        if self.services.daily is not None:
+            reports.generators.append(self.services.daily.generator)
+        self.services.quiz.before_start = reports.refresh_quietly
+        await reports.refresh_quietly()
         self.add_dynamic_items(*self.dynamic_item_types)
         for name in self.extension_names:
             await self.load_extension(name)

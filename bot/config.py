@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     message_content_intent: bool = False
     """Ask for the privileged Message Content intent (needed for typed quiz answers)."""
     quiz_reveal_pause: float = Field(default=4.0, ge=0, le=60)
+    report_threshold: int = Field(
+        default=3,
+        ge=1,
+        le=1000,
+        description="Distinct members whose reports withhold a question until resolved.",
+    )
 
     @field_validator("owner_ids", "shard_ids", mode="before")
     @classmethod

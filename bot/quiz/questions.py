@@ -47,6 +47,7 @@ from bot.catalog.vocab import WEST_GERMANY_YEARS, Method, Status
 from bot.quiz.countries import VARIANTS, region_of
 from bot.quiz.model import ONE_ANSWER_KINDS, Answer, Question, QuestionKind
 from bot.quiz.order import letters
+from bot.quiz.report import fact
 
 YEAR_SPREAD = 8
 FIRST_YEAR, LAST_YEAR = 1917, 1991
@@ -224,6 +225,8 @@ class QuestionGenerator:
             kind: tuple(r for r in self.records if eligible(r, kind)) for kind in QuestionKind
         }
         self._available: dict[tuple[QuestionKind, int], bool] = {}
+        self.withheld: frozenset[str] = frozenset()
+        """Facts (:func:`bot.quiz.report.fact`) never to ask: reported and withheld."""
 
     # -- public ----------------------------------------------------------------------------
 
@@ -252,7 +255,9 @@ class QuestionGenerator:
             question = self.make(
                 kind, self.rng.choice(pool), difficulty=difficulty, exclude=excluded
             )
-            if question is not None and (difficulty is None or question.difficulty == difficulty):
+            if question is None or (self.withheld and fact(question) in self.withheld):
+                continue
+            if difficulty is None or question.difficulty == difficulty:
                 return question
         raise NoQuestion("no fresh question matches those settings")
 

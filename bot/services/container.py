@@ -9,6 +9,7 @@ from bot.services.daily import DailyService
 from bot.services.lookup import LookupService
 from bot.services.privacy import PrivacyService
 from bot.services.quiz import QuizService
+from bot.services.reports import ReportService
 
 
 @dataclass
@@ -19,6 +20,7 @@ class Services:
     """Seconds a search list stays usable before its components are disabled."""
     daily: DailyService | None = None
     privacy: PrivacyService | None = None
+    reports: ReportService | None = None
 
 
 class HasServices(Protocol):

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -158,6 +158,9 @@ class QuizService:
     through ``sessions`` (PostgreSQL, tests that build the service by hand)."""
     games: dict[int, RunningGame] = field(default_factory=dict)
     """Running games by channel id."""
+    before_start: Callable[[], Awaitable[None]] | None = None
+    """Awaited before a game's first question is drawn (the reports service reads the
+    withheld questions there); must not raise."""
 
     def __post_init__(self) -> None:
         self.generator = QuestionGenerator(self.records, self.rng)
@@ -188,6 +191,8 @@ class QuizService:
         if channel_id in self.games:
             raise store.GameAlreadyRunning()
         self.require_questions(settings.kinds, difficulty)
+        if self.before_start is not None:
+            await self.before_start()
         game_id = await store.create_game(
             self.sessions,
             guild_id=guild_id,
