@@ -37,6 +37,7 @@ from bot.ui.admin import ADMIN_ITEMS
 from bot.ui.components import DATABASE_DOWN, DYNAMIC_ITEMS, reply_error
 from bot.ui.daily import DAILY_ITEMS
 from bot.ui.quiz import QUIZ_ITEMS
+from bot.ui.report import REPORT_ITEMS, REPORT_MODAL, submit_report
 from bot.ui.text import echo
 
 log = logging.getLogger(__name__)
@@ -187,7 +188,13 @@ class DefectorBot(commands.AutoShardedBot):
         self.gateway_task: asyncio.Task[None] | None = None
         """The connection task when the bot is run by hand (the sandbox, tests)."""
         self._seen_interactions: OrderedDict[int, None] = OrderedDict()
-        self.dynamic_item_types = (*DYNAMIC_ITEMS, *QUIZ_ITEMS, *ADMIN_ITEMS, *DAILY_ITEMS)
+        self.dynamic_item_types = (
+            *DYNAMIC_ITEMS,
+            *QUIZ_ITEMS,
+            *ADMIN_ITEMS,
+            *DAILY_ITEMS,
+            *REPORT_ITEMS,
+        )
         self.message_reader: Callable[[discord.Message], Awaitable[None]] | None = None
         """What reads members' messages (the quiz cog sets it: typed answers). Called from
         :meth:`on_message`, so a message costs one task; a cog listener would be a second
@@ -202,10 +209,15 @@ class DefectorBot(commands.AutoShardedBot):
     async def on_interaction(self, interaction: discord.Interaction[DefectorBot], /) -> None:
         """Answer a click on a component no handler knows (e.g. a message from an older
         version of the bot), so the member never sees "The application did not respond"."""
-        if interaction.type is not discord.InteractionType.component:
-            return
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
+        if interaction.type is discord.InteractionType.modal_submit:
+            report = REPORT_MODAL.fullmatch(custom_id)
+            if report is not None:
+                await submit_report(interaction, report["key"])
+            return
+        if interaction.type is not discord.InteractionType.component:
+            return
         if any(
             item.__discord_ui_compiled_template__.fullmatch(custom_id)
             for item in self.dynamic_item_types

@@ -97,3 +97,8 @@ class ReportService:
         )
         await self.refresh_quietly()
         return closed
+
+
+ReportPage = store.ReportPage
+ReportedQuestion = store.ReportedQuestion
+Filed = store.Filed
