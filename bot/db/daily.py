@@ -635,9 +635,7 @@ async def stored_about(sessions: Sessions, *, user_id: int) -> int:
         table = SQLModel.metadata.tables[name]
         checks.append(select(func.count()).select_from(table).where(table.c.user_id == user_id))
     reports = SQLModel.metadata.tables["question_reports"]
-    checks.append(
-        select(func.count()).select_from(reports).where(reports.c.reporter_id == user_id)
-    )
+    checks.append(select(func.count()).select_from(reports).where(reports.c.reporter_id == user_id))
     async with sessions() as session:
         return sum([int(await session.scalar(check) or 0) for check in checks])
 

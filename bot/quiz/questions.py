@@ -532,7 +532,8 @@ class QuestionGenerator:
         marks = letters(len(shown))
         by_year = sorted(range(len(shown)), key=lambda i: shown[i].year)
         answer = "".join(marks[i] for i in by_year)
-        lines = [f"{marks[i]}. {shown[i].name}: {shown[i].year}" for i in by_year]
+        # "A) Anatoli Granovsky", not "A. Anatoli …": "A. Anatoli" is Kuznetsov's pen name.
+        lines = [f"{marks[i]}) {shown[i].name}: {shown[i].year}" for i in by_year]
         explanation = (
             "In order, by the table's year: " + "; ".join(lines) + "."
             " Any other year a row's notes mention keeps that order."
@@ -547,7 +548,7 @@ class QuestionGenerator:
             kind=QuestionKind.ORDER,
             prompt=(
                 "Put these four in order of defection, earliest first (by the table's year): "
-                + "; ".join(f"{m}. {r.name}" for m, r in zip(marks, shown, strict=True))
+                + "; ".join(f"{m}) {r.name}" for m, r in zip(marks, shown, strict=True))
                 + "."
             ),
             subject=shown[0].name,

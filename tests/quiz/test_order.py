@@ -232,3 +232,37 @@ def test_a_game_never_asks_about_a_person_of_an_earlier_order_question() -> None
     question = game.advance(100.0)
     assert question is not None and question.subject_slug == "o3"
     assert {"o1", "o1b", "o1c", "o1d"} <= asked[-1]
+
+
+def test_the_independent_review_reads_order_questions(records: tuple[Defector, ...]) -> None:
+    from dataclasses import replace
+
+    from tests.quiz.test_fairness import load_review
+
+    reviewer = load_review().Reviewer(records)
+    generator = QuestionGenerator(records, random.Random(5))
+    q = generator.generate([QuestionKind.ORDER])
+    assert reviewer.review(q) == []
+    wrong_key = replace(q, answer=str(q.answer)[::-1], accepted=(str(q.answer)[::-1],))
+    assert any("by the table's years the order is" in f for f in reviewer.review(wrong_key))
+    # Two people a year in one's notes puts the other way round.
+    by_slug = {r.slug: r for r in records}
+    person, other = next(
+        (p, o)
+        for p in records
+        for o in records
+        if o is not p and o.slug not in q.people and p.slug not in q.people
+        and abs(o.year - p.year) >= ORDER_MIN_GAP
+        and min(notes_years(p) | {p.year}) < o.year < max(notes_years(p) | {p.year})
+    )  # fmt: skip
+    rest = [by_slug[s] for s in q.people[:2]]
+    people = [person, other, *rest]
+    tampered = replace(
+        q,
+        prompt="Put these four in order of defection, earliest first (by the table's year): "
+        + "; ".join(f"{m}) {r.name}" for m, r in zip("ABCD", people, strict=True))
+        + ".",
+        choices=tuple(r.name for r in people),
+        choice_labels=tuple(r.name for r in people),
+    )
+    assert any("allow other orders" in f for f in reviewer.review(tampered))
