@@ -298,6 +298,10 @@ def result_embed(running: RunningGame, result: QuestionResult) -> discord.Embed:
     if ordered and running.reveal:
         embed.add_field(name="In order", value=clip(order_lines(question), 1024), inline=False)
     scorers = sorted(result.scorers, key=lambda a: (a.response_time, a.player_id))
+    heading = "Got it"
+    if ordered:  # partial credit: most points first, and not all of them "got it"
+        scorers.sort(key=lambda a: -a.points)
+        heading = "Scored"
     if scorers:
         lines = [
             scorer_line(a.player_id, a.points, a.response_time)
@@ -306,10 +310,10 @@ def result_embed(running: RunningGame, result: QuestionResult) -> discord.Embed:
         ]
         if len(scorers) > 15:
             lines.append(f"…and {len(scorers) - 15} more")
-        embed.add_field(name="Got it", value=clip("\n".join(lines), 1024), inline=False)
+        embed.add_field(name=heading, value=clip("\n".join(lines), 1024), inline=False)
     else:
         nobody = "Nobody answered." if not result.awards else "Nobody this time."
-        embed.add_field(name="Got it", value=nobody, inline=False)
+        embed.add_field(name=heading, value=nobody, inline=False)
     if result.standings:
         embed.add_field(name="Standings", value=short_standings(result.standings), inline=False)
     if running.reveal and not ordered:  # a chronology's source words are its years, above

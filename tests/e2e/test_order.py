@@ -83,7 +83,7 @@ async def test_buttons_in_sequence_and_partial_credit(world: World, clock: Manua
             f"{place + 1}. **{mark}** {question.choices[i]}: {question.years[i]}"
         )
     assert sorted(question.years) == [question.years[index[m]] for m in answer]
-    got = ranked_lines(field(result, "Got it"))
+    got = ranked_lines(field(result, "Scored"))
     assert got[0].startswith(f"<@{ALICE}> +10 ") and got[0].endswith(f"{answer}, 6 of 6 pairs")
     assert got[1].startswith(f"<@{BORIS}> +8 ") and got[1].endswith(f"{boris}, 5 of 6 pairs")
     assert not any(f"<@{ADMIN}>" in line for line in got)
@@ -111,7 +111,7 @@ async def test_typed_orders_in_every_form(world: World, clock: ManualClock) -> N
         assert world.server.message(int(near["id"])).reactions == [("🔒", bot)]  # type: ignore[union-attr]
         assert world.server.message(int(chat["id"])).reactions == []  # type: ignore[union-attr]
         assert world.server.message(int(second["id"])).reactions == []  # type: ignore[union-attr]
-        got = ranked_lines(field(result, "Got it"))
+        got = ranked_lines(field(result, "Scored"))
         assert got[0].startswith(f"<@{ALICE}> +10 ") and got[1].startswith(f"<@{BORIS}> +8 ")
         assert pairs_right(swapped(answer), answer) == 5
         if number < 3:
