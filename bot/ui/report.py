@@ -189,7 +189,8 @@ def reports_embed(page: ReportPage) -> discord.Embed:
         lines = [
             f"Marked right: **{clip(question.answer, 200)}** · `{question.fingerprint}` · "
             f"{status(question)} · {plural(question.reporters_everywhere, 'member')} "
-            "reporting it everywhere"
+            "reporting it everywhere",
+            clip("Choices: " + " · ".join(question.choices), 300),
         ]
         for report in question.reports[:5]:
             note = f": “{clip(report.note, 160)}”" if report.note else ""
