@@ -126,3 +126,13 @@ async def test_order_is_opt_in_and_named_in_the_refusal(world: World) -> None:
         await world.slash("quiz start", {"kinds": "chronology"}, user=ALICE, channel=CHANNEL)
     )
     assert reply.ephemeral and "year, country, method, who, order" in reply.content
+
+
+async def test_the_daily_question_refuses_chronology(world: World) -> None:
+    reply = await world.reply(
+        await world.slash(
+            "quizconfig daily", {"channel": CHANNEL, "time": "09:00", "kinds": "year, order"},
+            user=ADMIN,
+        )
+    )  # fmt: skip
+    assert reply.ephemeral and "/quiz start kinds: order" in reply.content

@@ -168,3 +168,24 @@ async def test_reports_are_per_server_and_paginated(world: World, clock: ManualC
                           channel=OTHER_CHANNEL)
     )  # fmt: skip
     assert "No question has been reported in this server." in elsewhere.embed_text()
+
+
+async def test_privacy_delete_erases_the_reports_a_member_filed(
+    world: World, clock: ManualClock
+) -> None:
+    from bot.db.daily import stored_about
+
+    _, result = await a_result(world, clock)
+    await file_report(world, result, BORIS, "typo", "a note of boris")
+    await file_report(world, result, ALICE, "other")
+    assert world.bot is not None
+    sessions = world.bot.services.quiz.sessions
+    assert await stored_about(sessions, user_id=BORIS) >= 1
+    asked = await world.reply(await world.slash("privacy delete", {}, user=BORIS))
+    await world.click(asked, "Delete my data", user=BORIS)
+    await world.wait_for(lambda m: m.id == asked.id and "Your data is deleted" in m.embed_text())
+    assert await stored_about(sessions, user_id=BORIS) == 0
+    listing = await world.reply(await world.slash("quizconfig reports", {}, user=ADMIN))
+    text = listing.embed_text()
+    assert f"<@{ALICE}> Something else" in text and "boris" not in text
+    assert f"<@{BORIS}>" not in text and "1 member reporting it everywhere" in text
