@@ -274,6 +274,7 @@ class DefectorBot(commands.AutoShardedBot):
         reports.generators.append(self.services.quiz.generator)
         if self.services.daily is not None:
             reports.generators.append(self.services.daily.generator)
+            self.services.daily.before_posting = reports.refresh_quietly
         self.services.quiz.before_start = reports.refresh_quietly
         await reports.refresh_quietly()
         self.add_dynamic_items(*self.dynamic_item_types)

@@ -21,7 +21,7 @@ import contextlib
 import logging
 import random
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -72,6 +72,9 @@ class DailyService:
     presenter: DailyPresenter | None = None
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
     """This process's name on its claims."""
+    before_posting: Callable[[], Awaitable[None]] | None = None
+    """Awaited once per pass with posts due (the reports service reads the withheld
+    questions there, so a question withheld through another process is not posted)."""
 
     def __post_init__(self) -> None:
         self.generator = QuestionGenerator(self.records, self.rng)
@@ -187,6 +190,8 @@ class DailyService:
             self.sessions, now=now, shard_count=self.shard_count, shard_ids=self.shard_ids
         )
         if plan.due:
+            if self.before_posting is not None:
+                await self.before_posting()
             await self.post_all(plan.due)
         waits = [
             (

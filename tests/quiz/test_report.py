@@ -58,3 +58,28 @@ def test_a_note_is_short_and_never_pings(text: str) -> None:
 def test_a_blank_note_is_none() -> None:
     assert clean_note("   \n\t ") is None and clean_note(None) is None
     assert clean_note("  two   words \n here ") == "two words here"
+
+
+def test_a_generator_never_asks_a_withheld_fact(records: tuple[Defector, ...]) -> None:
+    import pytest
+
+    from bot.quiz.questions import NoQuestion
+
+    generator = QuestionGenerator(records, random.Random(4))
+    for kind in (QuestionKind.METHOD, QuestionKind.ORDER):
+        q = generator.generate([kind])
+        others = [r.slug for r in records if r.slug not in q.slugs]
+        generator.withheld = frozenset({fact(q)})
+        for _ in range(30):
+            try:
+                again = generator.generate([kind], exclude=others)
+            except NoQuestion:
+                continue
+            assert fact(again) != fact(q)
+        generator.withheld = frozenset()
+    with pytest.raises(NoQuestion):
+        q = generator.generate([QuestionKind.YEAR])
+        generator.withheld = frozenset({fact(q)})
+        generator.generate(
+            [QuestionKind.YEAR], exclude=[r.slug for r in records if r.slug != q.subject_slug]
+        )
