@@ -137,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "judge",
         help="judge typed answers: JSON Lines in, the same lines with a verdict out",
-        description='Reads lines like {"kind": "who"|"year"|"country"|"method", '
+        description='Reads lines like {"kind": "who"|"year"|"country"|"method"|"order", '
         '"expected": ..., "answer": "..."} on stdin.',
     )
 
@@ -282,7 +282,15 @@ def _judge_item(judge: Judge, item: object, number: int) -> Verdict:
         if expected not in {m.value for m in Method}:
             raise UsageError(f"{where}: expected must be a method code")
         return judge.judge_method(Method(str(expected)), answer)
-    raise UsageError(f"{where}: kind must be who, year, country or method, not {kind!r}")
+    if kind == "order":
+        from bot.quiz.order import order_verdict, parse_order
+
+        key = parse_order(expected) if isinstance(expected, str) else None
+        if key is None or key != expected:
+            raise UsageError(f"{where}: expected must be an order of A, B, C and D like 'BDAC'")
+        given = parse_order(answer)
+        return Verdict.WRONG if given is None else order_verdict(given, key)
+    raise UsageError(f"{where}: kind must be who, year, country, method or order, not {kind!r}")
 
 
 def cmd_data_check(args: argparse.Namespace) -> int:
