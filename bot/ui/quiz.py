@@ -26,7 +26,7 @@ from bot.quiz.game import (
     QuestionResult,
 )
 from bot.quiz.model import Question, QuestionKind
-from bot.quiz.order import letters, pairs, pairs_right
+from bot.quiz.order import letters, order_points, pairs, pairs_right
 from bot.services.quiz import START_OVER, OrderPick, RunningGame, ordinal
 from bot.ui.cards import COLOUR
 from bot.ui.components import CardButton, run_safely, services_of, stateless_view
@@ -84,10 +84,16 @@ def order_rule(settings: GameSettings) -> str:
     if QuestionKind.ORDER not in settings.kinds:
         return ""
     how = "typed as letters like “BDAC”" if settings.mode is Mode.TYPED else "clicked in order"
+    return f". Chronology: one order each, {how}; {order_share(settings)}"
+
+
+def order_share(settings: GameSettings) -> str:
+    """How a chronology order scores, with an example read from the scoring rule."""
+    full = settings.points(elapsed=0, hints_seen=0)
+    near = order_points(full, "ABDC", "ABCD")  # one neighbouring pair swapped: 5 of 6
     return (
-        f". Chronology: one order each, {how}; full points only for the exact order, "
-        "else a share for the pairs in the right order (5 of 6 pairs: 5/6 of the points, "
-        "rounded down)"
+        "full points only for the exact order, else a share for the pairs in the right "
+        f"order (5 of the 6 pairs: {near} of {points(full)}, rounded down)"
     )
 
 
@@ -137,7 +143,15 @@ def scoring_rules(settings: GameSettings) -> str:
 def all_scoring_rules(settings: GameSettings) -> str:
     """The scoring rules of both modes (``settings`` gives the defaults), for /help."""
     buttons, typed = replace(settings, mode=Mode.BUTTONS), replace(settings, mode=Mode.TYPED)
-    return f"{mode_rule(buttons)}.\n{mode_rule(typed)}.\n{hint_rule(buttons, both_modes=True)}."
+    chronology = (
+        "\nChronology (kinds: order): one order each, clicked in order or typed as letters "
+        f"like “BDAC”; {order_share(typed)}."
+    )
+    return (
+        f"{_mode_rule(buttons)}.\n{_mode_rule(typed)}."
+        + chronology
+        + f"\n{hint_rule(buttons, both_modes=True)}."
+    )
 
 
 # -- questions -------------------------------------------------------------------------------
