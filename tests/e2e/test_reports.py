@@ -189,3 +189,18 @@ async def test_privacy_delete_erases_the_reports_a_member_filed(
     text = listing.embed_text()
     assert f"<@{ALICE}> Something else" in text and "boris" not in text
     assert f"<@{BORIS}>" not in text and "1 member reporting it everywhere" in text
+
+
+async def test_a_report_button_and_its_modal_work_across_a_restart(
+    world: World, clock: ManualClock
+) -> None:
+    _, result = await a_result(world, clock)
+    opened = await world.server.click(result.id, report_id(result), ALICE)
+    await opened.wait_for_response(timeout=5)
+    await world.restart_bot()  # the modal open on Alice's screen, the button on the result
+    submitted = await world.server.submit_modal(opened, {"reason": ["typo"], "note": "typo"})
+    assert (await submitted.wait_for_original(timeout=5)).content.startswith("Thank you")
+    later = await file_report(world, result, BORIS, "other")
+    assert later.content.startswith("Thank you")
+    listing = await world.reply(await world.slash("quizconfig reports", {}, user=ADMIN))
+    assert "2 members reporting it everywhere" in listing.embed_text()
