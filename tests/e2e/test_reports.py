@@ -18,7 +18,17 @@ from bot.quiz.report import fact
 from bot.sandbox import CommandNotPermitted
 from bot.sandbox.model import Message
 from bot.services.clock import ManualClock
-from tests.e2e.conftest import ADMIN, ALICE, BORIS, HOST, OTHER_CHANNEL, OTHER_GUILD, World
+from tests.e2e.conftest import (
+    ADMIN,
+    ALICE,
+    BORIS,
+    CHANNEL,
+    GUILD,
+    HOST,
+    OTHER_CHANNEL,
+    OTHER_GUILD,
+    World,
+)
 from tests.e2e.test_quiz import game_in, question_message, result_message, service, start, tick
 
 NOTE = "@everyone it says 1985 but <@1200000000000000013> says otherwise"
@@ -204,3 +214,26 @@ async def test_a_report_button_and_its_modal_work_across_a_restart(
     assert later.content.startswith("Thank you")
     listing = await world.reply(await world.slash("quizconfig reports", {}, user=ADMIN))
     assert "2 members reporting it everywhere" in listing.embed_text()
+
+
+async def test_the_terminal_fills_in_the_report_form(world: World, clock: ManualClock) -> None:
+    from bot.sandbox.terminal import TerminalSession
+
+    async def no_pause() -> None:
+        return None
+
+    _, result = await a_result(world, clock)
+    terminal = TerminalSession(
+        world.server, guild_id=GUILD, channel_id=CHANNEL, user_id=ALICE, settle=no_pause
+    )
+    terminal.show_new()
+    number = next(n for n, mid in terminal._numbers.items() if mid == result.id)
+    index = [b.label for b in result.buttons()].index("Report") + 1
+    form = await terminal.handle(f"{number}.{index}")
+    assert form is not None and "A form opened: “Report this question”" in form
+    assert "1 The answer is wrong · 2 More than one answer is right" in form
+    assert (await terminal.handle("form reason: 7") or "").startswith("! reason: pick one of 1–4")
+    assert (await terminal.handle("form colour: red") or "").startswith("! the form has no")
+    sent = await terminal.handle("form reason: typo note: a missing accent")
+    assert sent is not None and "Thank you: your report is in" in sent
+    assert (await terminal.handle("form reason: 1") or "").startswith("! no form is open")
