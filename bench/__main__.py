@@ -9,11 +9,11 @@ Run from the project root::
     python -m bench --only e2e --only scale
 
 Each benchmark (``bench.lookup``, ``bench.quiz``, ``bench.e2e``, ``bench.leaderboard``,
-``bench.scale``) runs in a subprocess of its own, one after the other (they measure speed:
-never two at once), with ``--json`` (and ``--quick`` when given); what it writes on stderr is
-shown as it comes, prefixed with its name. Its JSON is turned into rows of one table:
-benchmark, figure, ours, baseline, ratio, target, met? -- under the machine (CPU model, cores,
-memory), the date and the load average, so the README can quote it as is.
+``bench.scale``, ``bench.daily``) runs in a subprocess of its own, one after the other (they
+measure speed: never two at once), with ``--json`` (and ``--quick`` when given); what it
+writes on stderr is shown as it comes, prefixed with its name. Its JSON is turned into rows of
+one table: benchmark, figure, ours, baseline, ratio, target, met? -- under the machine (CPU
+model, cores, memory), the date and the load average, so the README can quote it as is.
 
 The ratio is the one each benchmark states its target in: "Nx faster" where ours is compared
 with a naive baseline (lookup, quiz, leaderboard: baseline time / our time, or our rate /
@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHMARKS = ("lookup", "quiz", "e2e", "leaderboard", "scale")
+BENCHMARKS = ("lookup", "quiz", "e2e", "leaderboard", "scale", "daily")
 TIMEOUT_QUICK = 600.0
 TIMEOUT_FULL = 3600.0
 INTERRUPT_GRACE = 20.0
@@ -287,12 +287,33 @@ def scale_rows(doc: Any, quick: bool) -> list[Row]:
     return rows
 
 
+def daily_rows(doc: Any, quick: bool) -> list[Row]:
+    guilds = _get(doc, "guilds")
+    seconds, rate = _num(_get(doc, "seconds")), _num(_get(doc, "rate_setting"))
+    posted, errors = _get(doc, "posted"), _get(doc, "http_429")
+    twice = _get(doc, "channels_posted_twice")
+    size = f"{guilds:,} servers due at 09:00" if isinstance(guilds, int) else "servers"
+    floor = guilds / rate if isinstance(guilds, int) and rate else None
+    return [
+        Row("daily", f"time to post all, {size}", seconds, floor, "s", _div(seconds, floor),
+            target="paced (≤ 50/s)"),
+        Row("daily", "429s received", _num(errors), target="0",
+            met=errors == 0 if isinstance(errors, int) else None),
+        Row("daily", "posted, each server once", _num(posted), target=f"= {guilds}",
+            met=(posted == guilds and twice == 0) if isinstance(posted, int) else None),
+        Row("daily", "CPU per post (bot + local Discord)", _num(_get(doc, "cpu_ms_per_post")),
+            unit="ms"),
+        Row("daily", "CPU in all", _num(_get(doc, "cpu_seconds")), unit="s"),
+    ]  # fmt: skip
+
+
 ADAPTERS: dict[str, Callable[[Any, bool], list[Row]]] = {
     "lookup": lookup_rows,
     "quiz": quiz_rows,
     "e2e": e2e_rows,
     "leaderboard": leaderboard_rows,
     "scale": scale_rows,
+    "daily": daily_rows,
 }
 
 

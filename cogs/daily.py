@@ -53,6 +53,9 @@ async def daily_command(
     if not interaction.permissions.manage_guild:
         raise RefusedCheck("You need the Manage Server permission to change quiz settings.")
     service = _service(interaction.client)
+    if channel is not None and channel.guild.id != interaction.guild_id:
+        # Discord offers only this server's channels, but a client can send any id.
+        raise InvalidInput("Pick a channel of this server.")
     if off:
         stopped = await service.turn_off(interaction.guild_id)
         text = "The daily question is off." if stopped else "There was no daily question to stop."

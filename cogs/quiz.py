@@ -404,7 +404,8 @@ class Quiz(commands.Cog):
         daily = self.bot.services.daily
         if daily is not None and interaction.guild_id is not None:
             current, best = await daily.streak(guild_id=interaction.guild_id, user_id=who.id)
-            embed.add_field(name="Daily question", value=f"streak {current} · best {best}")
+            name = "Daily question (this server)" if everywhere else "Daily question"
+            embed.add_field(name=name, value=f"streak {current} · best {best}")
         await interaction.response.send_message(embed=embed)
 
     # -- /leaderboard ---------------------------------------------------------------------

@@ -13,7 +13,7 @@ whether today's answer was right.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -101,10 +101,3 @@ def from_history(closed_days: Sequence[date], answers: dict[date, bool]) -> tupl
         current = current + 1 if answers.get(day) else 0
         best = max(best, current)
     return current, best
-
-
-def spread(count: int, per_second: float) -> Iterable[float]:
-    """Seconds after the start at which each of ``count`` posts may go, ``per_second`` at
-    most (the pacing of the daily posts)."""
-    step = 1.0 / per_second
-    return (i * step for i in range(count))

@@ -6,8 +6,9 @@ post per server and day, across restarts and processes) and paces the posts.
 
 **Pacing.** Discord allows a bot 50 REST requests a second in all. 10,000 servers asking for
 09:00 would be 10,000 requests at once; the scheduler sends at most ``posts_per_second``
-(default 25: half the global limit, the rest left to quizzes and commands), at most
-``in_flight`` at a time, in the order the servers were due. Each post is one request (the
+(default 25: half the global limit, the rest left to quizzes and commands), each send
+at least ``1 / posts_per_second`` after the one before, in the order the servers were due;
+the claims before them run ``in_flight`` at a time. Each post is one request (the
 recap of yesterday is in the same message), so 10,000 servers take about 400 s.
 
 Only the servers of this process's shards are posted (``shard_ids``), as only this process
@@ -82,15 +83,12 @@ class DailyService:
         self.task: asyncio.Task[None] | None = None
         self.posted = 0
         """Questions posted by this process (the bench reads it)."""
+        self.finished = 0
+        """Days claimed and done with, posted or refused by their channel."""
         self.passes = 0
         """Scheduler passes made (tests wait on it with :meth:`wait_passes`)."""
         self._pass_done = asyncio.Event()
         self._next_slot = 0.0
-
-    def use_clock(self, clock: Clock) -> None:
-        self.clock = clock
-        self._next_slot = 0.0
-        self.wake.set()
 
     # -- settings ----------------------------------------------------------------------------
 
@@ -216,7 +214,6 @@ class DailyService:
 
         for config in due:
             await gate.acquire()
-            await self._pace()
             tasks.append(asyncio.create_task(one(config)))
         await asyncio.gather(*tasks)
 
@@ -250,6 +247,7 @@ class DailyService:
         if claim is None:
             return False
         message_id: int | None = None
+        await self._pace()  # the send itself is what Discord counts
         try:
             if self.presenter is not None:
                 closes = due_at(claim.day + timedelta(days=1), config.minute_of_day)
@@ -264,6 +262,7 @@ class DailyService:
         await store.mark_posted(
             self.sessions, post_id=claim.post_id, message_id=message_id, now=self.clock.wall()
         )
+        self.finished += 1
         if message_id is not None:
             self.posted += 1
         return True

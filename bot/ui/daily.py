@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import discord
@@ -51,17 +51,25 @@ def _day(moment: Any) -> str:
     return f"{moment:%a} {moment.day} {moment:%b %Y}"
 
 
+def _count(count: int, thing: str) -> str:
+    return f"{count:,} {thing}" if count == 1 else f"{count:,} {thing}s"
+
+
 def _players(count: int) -> str:
-    return f"{count} player" if count == 1 else f"{count} players"
+    return _count(count, "player")
 
 
-def recap_embed(recap: Recap) -> discord.Embed:
+def recap_embed(recap: Recap, today: date | None = None) -> discord.Embed:
     question = recap.question
     labels = [str(label) for label in question.get("labels", [])]
     index = int(question.get("answer_index", 0))
     answer = labels[index] if 0 <= index < len(labels) else str(question.get("answer", "?"))
+    # "Yesterday" only when it was: after a day with no question (the bot was down), the
+    # last question is older.
+    yesterday = today is None or (today - recap.day).days == 1
+    when = "Yesterday's question" if yesterday else "The last question"
     embed = discord.Embed(
-        title=f"Yesterday's question · {_day(recap.day)}",
+        title=f"{when} · {_day(recap.day)}",
         description=clip(str(question.get("prompt", "")), 1000),
         colour=COLOUR,
     )
@@ -114,7 +122,7 @@ def question_message(
     view = stateless_view()
     for index, label in enumerate(question.get("labels", [])):
         view.add_item(DailyAnswerButton(claim.post_id, index, str(label)))
-    embeds = [recap_embed(claim.recap), embed] if claim.recap else [embed]
+    embeds = [recap_embed(claim.recap, claim.day), embed] if claim.recap else [embed]
     return embeds, view
 
 
@@ -305,9 +313,10 @@ class ForgetButton(
             title="Your data is deleted",
             colour=COLOUR,
             description=(
-                f"Deleted {forgotten.quiz_answers:,} quiz answers and "
-                f"{forgotten.daily_answers:,} daily answers, in every server. Nothing about "
-                "you is stored any more; if you play again, that is stored as before."
+                f"Deleted {_count(forgotten.quiz_answers, 'quiz answer')} and "
+                f"{_count(forgotten.daily_answers, 'daily answer')}, in every server. "
+                "Nothing about you is stored any more; if you play again, that is stored as "
+                "before."
             ),
         )
         with contextlib.suppress(discord.HTTPException):

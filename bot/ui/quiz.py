@@ -534,6 +534,10 @@ async def leaderboard_message(
     embed = leaderboard_embed(
         board, scope=scope, period=period, kind=kind, viewer=interaction.user.id, viewer_rank=rank
     )
+    privacy = services_of(interaction).privacy
+    if rank is None and privacy is not None and await privacy.hidden(interaction.user.id):
+        note = "You are hidden from the leaderboards (`/privacy show` to come back)."
+        embed.set_field_at(1, name="You", value=f"{mention(interaction.user.id)}: {note}")
     return embed, leaderboard_view(scope, period, kind, board)
 
 

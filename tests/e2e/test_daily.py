@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.db import daily as store
 from bot.runner import configure_endpoints, login, sandbox_settings, stop_sandbox_bot, token_of
 from bot.sandbox import CommandNotPermitted, LocalDiscord
-from bot.sandbox.model import Message
+from bot.sandbox.model import InvalidCommandInput, Message
 from bot.services.clock import ManualClock
 from bot.services.daily import DailyService
 from tests.e2e.conftest import (
@@ -28,6 +28,7 @@ from tests.e2e.conftest import (
     BORIS,
     CHANNEL,
     GUILD,
+    OTHER_CHANNEL,
     SECOND_CHANNEL,
     World,
     members,
@@ -188,6 +189,10 @@ async def test_settings_are_checked(tmp_path: Path, database_url: str) -> None:
         assert bad.ephemeral and "HH:MM" in bad.content
         kinds = await configure(world, {"channel": CHANNEL, "time": "09:00", "kinds": "colour"})
         assert "is not a question kind" in kinds.content
+        with pytest.raises(InvalidCommandInput):  # Discord offers this server's channels only
+            await world.server.slash(
+                GUILD, CHANNEL, ADMIN, "quizconfig daily", {"channel": OTHER_CHANNEL, "time": "9"}
+            )
         missing = await configure(world, {"time": "09:00"})
         assert "Give a `channel` and a `time`" in missing.content
         await configure(world, {"channel": CHANNEL, "time": "9:30"})
@@ -222,7 +227,7 @@ async def test_restart_mid_day_posts_once(tmp_path: Path, database_url: str) -> 
         assert len(daily_posts(world)) == 1
         await next_day_at(world, world.clock, 3600)
         third = await daily_post(world, "Sat 5 Dec 2026")
-        assert third.embeds[0]["title"] == "Yesterday's question · Thu 3 Dec 2026"
+        assert third.embeds[0]["title"] == "The last question · Thu 3 Dec 2026"
 
 
 async def test_two_processes_claim_a_day_once(tmp_path: Path, database_url: str) -> None:
@@ -303,7 +308,9 @@ async def test_claim_is_exclusive(tmp_path: Path, database_url: str) -> None:
         results = await asyncio.gather(service.post(config), other.post(config))
         assert results == [False, False]
         assert len(daily_posts(world)) == 1
-        # A new day, both at once: exactly one claims it and posts.
+        # A new day, both at once: exactly one claims it and posts. (The bot's own scheduler
+        # is stopped first, or it would take the day before them.)
+        await service.stop()
         await clock.advance(DAY)
         other.presenter = service.presenter
         results = await asyncio.gather(service.post(config), other.post(config))
