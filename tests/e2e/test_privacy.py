@@ -103,7 +103,7 @@ async def test_hide_show_and_delete(tmp_path: Path, database_url: str) -> None:
         assert "2 players" in (await text_of(world, "leaderboard", {}, BORIS)).embed_text()
         # Ranks close up behind her: the admin, second before, is first now.
         admin_view = (await text_of(world, "leaderboard", {}, ADMIN)).embed_text()
-        assert "You are #1 with" in admin_view
+        assert "Your rank: #1 with" in admin_view
         # She still plays and her own stats still work.
         stats = (await text_of(world, "quiz stats", {"everywhere": True}, ALICE)).embed_text()
         assert "2/2 right" in stats
