@@ -11,8 +11,9 @@ import json
 import random
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
@@ -84,6 +85,17 @@ def _snowflake(text: str) -> int:
     return value
 
 
+def _fingerprint(text: str) -> str:
+    from bot.quiz.report import FINGERPRINT_CHARS, is_fingerprint
+
+    key = text.strip().lower()
+    if not is_fingerprint(key):
+        raise argparse.ArgumentTypeError(
+            f"must be {FINGERPRINT_CHARS} hex digits as `reports` lists it, not {text!r}"
+        )
+    return key
+
+
 def _existing_file(text: str) -> Path:
     path = Path(text)
     if not path.is_file():
@@ -153,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "judge",
         help="judge typed answers: JSON Lines in, the same lines with a verdict out",
-        description='Reads lines like {"kind": "who"|"year"|"country"|"method", '
+        description='Reads lines like {"kind": "who"|"year"|"country"|"method"|"order", '
         '"expected": ..., "answer": "..."} on stdin.',
     )
 
@@ -177,6 +189,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync = commands.add_parser("sync", help="publish the slash commands now")
     sync.add_argument("--guild", type=_snowflake, help="publish to this guild only (instant)")
+
+    reports = commands.add_parser(
+        "reports",
+        help="list the reported questions of every server (for the bot's operators)",
+        description="Lists every reported question, open ones first; `reports resolve` "
+        "closes a question's reports.",
+    )
+    reports.add_argument("--json", action="store_true", help="print JSON")
+    report_commands = reports.add_subparsers(dest="reports_command", metavar="ACTION")
+    resolve = report_commands.add_parser(
+        "resolve", help="close a question's reports: keep asking it, or withhold it for good"
+    )
+    resolve.add_argument("fingerprint", type=_fingerprint, help="as `reports` lists it")
+    decision = resolve.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--keep", action="store_true", help="the question is right: ask it")
+    decision.add_argument("--withhold", action="store_true", help="never ask it again")
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -261,7 +289,7 @@ def cmd_questions(args: argparse.Namespace) -> int:
         except NoQuestion:
             used.clear()  # every subject asked once: start another round
             question = generator.generate(kinds, exclude=used, difficulty=difficulty)
-        used.add(question.subject_slug)
+        used.update(question.slugs)
         print(json.dumps(question.to_dict(), ensure_ascii=False))
     return EXIT_OK
 
@@ -357,7 +385,15 @@ def _judge_item(judge: Judge, item: object, number: int) -> Verdict:
         if expected not in {m.value for m in Method}:
             raise UsageError(f"{where}: expected must be a method code")
         return judge.judge_method(Method(str(expected)), answer)
-    raise UsageError(f"{where}: kind must be who, year, country or method, not {kind!r}")
+    if kind == "order":
+        from bot.quiz.order import order_verdict, parse_order
+
+        key = parse_order(expected) if isinstance(expected, str) else None
+        if key is None or key != expected:
+            raise UsageError(f"{where}: expected must be an order of A, B, C and D like 'BDAC'")
+        given = parse_order(answer)
+        return Verdict.WRONG if given is None else order_verdict(given, key)
+    raise UsageError(f"{where}: kind must be who, year, country, method or order, not {kind!r}")
 
 
 def cmd_data_check(args: argparse.Namespace) -> int:
@@ -404,6 +440,109 @@ async def _db(action: str, settings: Settings) -> int:
     return EXIT_OK
 
 
+async def _reports(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.db import reports as store
+    from bot.db.engine import create_engine, session_factory
+    from bot.db.migrate import upgrade
+    from bot.quiz.report import Decision
+    from bot.startup import database_step
+
+    url = settings.resolved_database_url
+    async with database_step(url, settings.data_dir.resolve()):
+        engine = create_engine(url)
+        try:
+            await upgrade(engine)
+            sessions = session_factory(engine)
+            if args.reports_command == "resolve":
+                decision = Decision.KEEP if args.keep else Decision.WITHHOLD
+                now = datetime.now(UTC)
+                try:
+                    closed = await store.resolve(
+                        sessions, key=args.fingerprint, decision=decision, now=now
+                    )
+                except store.UnknownQuestion:
+                    raise UsageError(
+                        f"no reported question has fingerprint {args.fingerprint}"
+                    ) from None
+                verb = "kept: it is asked again" if args.keep else "withheld for good"
+                print(f"{args.fingerprint}: {plural_reports(closed)} closed; question {verb}")
+                return EXIT_OK
+            found = await store.list_reports(
+                sessions,
+                guild_id=None,
+                threshold=settings.report_threshold,
+                page=1,
+                per_page=10**9,
+            )
+        finally:
+            await engine.dispose()
+    if args.json:
+        print(json.dumps([_report_dict(q) for q in found.questions], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not found.questions:
+        print("no reported questions")
+    for question in found.questions:
+        print(_report_text(question))
+    return EXIT_OK
+
+
+def plural_reports(count: int) -> str:
+    return f"{count} open report" + ("" if count == 1 else "s")
+
+
+def _status(question: Any) -> str:
+    if question.decision is not None and question.open_reports == 0:
+        return f"resolved: {question.decision.value}"
+    return "withheld" if question.withheld else "open"
+
+
+def _report_dict(question: Any) -> dict[str, Any]:
+    return {
+        "fingerprint": question.fingerprint,
+        "status": _status(question),
+        "kind": question.kind,
+        "prompt": question.prompt,
+        "subject": question.subject,
+        "answer": question.answer,
+        "choices": list(question.choices),
+        "members_reporting": question.reporters_everywhere,
+        "reports": [
+            {
+                "guild_id": str(r.guild_id),
+                "reporter_id": str(r.reporter_id),
+                "reason": r.reason.value,
+                "note": r.note,
+                "reported_at": r.reported_at.isoformat(),
+                "resolution": r.resolution.value if r.resolution else None,
+            }
+            for r in question.reports
+        ],
+    }
+
+
+def _report_text(question: Any) -> str:
+    members = question.reporters_everywhere
+    lines = [
+        f"{question.fingerprint}  {_status(question)}  {question.kind}  "
+        f"{members} member{'' if members == 1 else 's'} reporting",
+        f"  question: {question.prompt}",
+        f"  marked right: {question.answer}",
+        f"  choices: {' | '.join(question.choices)}",
+    ]
+    for r in question.reports:
+        note = f": {r.note}" if r.note else ""
+        closed = f" (closed: {r.resolution.value})" if r.resolution else ""
+        lines.append(
+            f"  - server {r.guild_id}, member {r.reporter_id}, "
+            f"{r.reported_at:%Y-%m-%d %H:%M} UTC, {r.reason.label}{closed}{note}"
+        )
+    return "\n".join(lines)
+
+
+def cmd_reports(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(_reports(args, settings))
+
+
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_db(args.db_command, settings))
 
@@ -434,6 +573,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return cmd_judge(args)
     if args.command == "render":
         return cmd_render(args)
+    if args.command == "reports":
+        return cmd_reports(args, settings)
     if args.command == "data":
         return cmd_data_check(args)
     if args.command == "db":

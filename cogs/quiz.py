@@ -42,7 +42,9 @@ from bot.ui import admin as admin_ui
 from bot.ui import daily as daily_ui
 from bot.ui import pictures as pictures_ui
 from bot.ui import quiz as ui
+from bot.ui import report as report_ui
 from bot.ui import settings as settings_ui
+from bot.ui.components import stateless_view
 from bot.ui.text import plural
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,8 @@ KIND_MIXES = [
     "year, country",
     "who, year",
     "country, method",
+    "order",
+    "year, order",
 ]
 
 
@@ -150,7 +154,10 @@ class Quiz(commands.Cog):
             with contextlib.suppress(discord.HTTPException):
                 message = channel.get_partial_message(game.question_message_id)  # type: ignore[attr-defined]
                 await message.edit(embed=ui.question_embed(game, question, closed=True), view=view)
-        view = ui.learn_more_view(question) if game.reveal else discord.utils.MISSING
+        view = ui.learn_more_view(question) if game.reveal else stateless_view()
+        key = await self._reportable(question)
+        if key is not None:
+            view.add_item(report_ui.ReportButton(key))
         # Typed: who got it, in the message itself (an embed is easy to skim past); the
         # mention names the winner without pinging anyone.
         await channel.send(
@@ -159,6 +166,17 @@ class Quiz(commands.Cog):
             view=view,
             allowed_mentions=discord.AllowedMentions.none(),
         )
+
+    async def _reportable(self, question: Question) -> str | None:
+        """Store the question for its 🚩 Report button; None (no button) if that fails."""
+        reports = self.bot.services.reports
+        if reports is None:
+            return None
+        try:
+            return await reports.remember(question)
+        except Exception as error:
+            log.warning("question not stored for reports (%s); no Report button", error)
+            return None
 
     async def ended(self, game: RunningGame, result: GameResult) -> None:
         channel = self._channel(game.channel_id)
@@ -204,13 +222,16 @@ class Quiz(commands.Cog):
         if outcome is AnswerOutcome.CLOSE:
             with contextlib.suppress(discord.HTTPException):
                 await message.add_reaction("🤏")
+        elif outcome is AnswerOutcome.LOCKED_IN:  # a chronology order: one try each
+            with contextlib.suppress(discord.HTTPException):
+                await message.add_reaction("🔒")
 
     # -- /quiz ----------------------------------------------------------------------------------
 
     @quiz.command(name="start", description="Start a quiz in this channel")
     @app_commands.describe(
         rounds="How many questions (default: the server's setting)",
-        kinds="Which questions: year, country, method, who, or a mix like 'year, who'",
+        kinds="Which questions: year, country, method, who, order (chronology), or a mix",
         mode="Answer with buttons, or by typing in the channel",
         seconds="Seconds each question stays open",
         difficulty="Only questions of this difficulty",
@@ -481,6 +502,25 @@ class QuizConfig(
         if not interaction.permissions.manage_guild:
             raise RefusedCheck("You need the Manage Server permission to change quiz settings.")
         return True
+
+    @app_commands.command(name="reports", description="Questions members reported here")
+    @app_commands.describe(page="Which page (5 questions to a page)")
+    async def reports(
+        self,
+        interaction: discord.Interaction[DefectorBot],
+        page: app_commands.Range[int, 1, 10000] = 1,
+    ) -> None:
+        assert interaction.guild_id is not None
+        reports = self.bot.services.reports
+        if reports is None:
+            raise InvalidInput("Reports are not available here.")
+        found = await reports.page(guild_id=interaction.guild_id, page=page)
+        await interaction.response.send_message(
+            embed=report_ui.reports_embed(found),
+            view=report_ui.reports_view(found),
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
 
     @app_commands.command(name="show", description="Show this server's quiz settings")
     async def show(self, interaction: discord.Interaction[DefectorBot]) -> None:

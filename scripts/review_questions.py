@@ -16,7 +16,11 @@ the generator itself (to make the questions); it may use the catalogue loader. I
 * a hint that repeats the prompt, is false of the answer, or rules out no wrong choice;
 * an explanation that does not name the answer, or that quotes words the row does not say;
 * a question that shows a curated alias the row itself does not contain (aliases are for
-  name lookup only, never quiz facts), or a ``who`` prompt that names its subject.
+  name lookup only, never quiz facts), or a ``who`` prompt that names its subject;
+* a chronology (``order``) question whose four people are not those its prompt lists, whose
+  table years are not distinct and 2+ apart, whose key is not their order by year, whose
+  order some year a row mentions could change (then two orders are defensible), that
+  includes a failed attempt, or whose reveal or hints misstate a person's place or year.
 
     python scripts/review_questions.py --count 5000 --seeds 1 2 3
 """
@@ -31,6 +35,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import product
 
 from bot.catalog.importer import load_catalogue
 from bot.catalog.models import Defector
@@ -308,7 +313,56 @@ class Reviewer:
             return str(choice) not in TRIPS
         return None
 
+    def review_order(self, q: Question) -> list[str]:
+        """A chronology question, read from the rows alone."""
+        found: list[str] = []
+        listed = re.findall(r"\b([A-D])\) ([^;]+?)(?=; [A-D]\) |\.$)", q.prompt)
+        names = [name for _, name in listed]
+        if [m for m, _ in listed] != list("ABCD") or names != [str(c) for c in q.choices]:
+            return [f"the prompt lists {listed}, not the choices {list(q.choices)}"]
+        rows = [self.rows.get(name) for name in names]
+        if any(row is None for row in rows):
+            return [f"not every choice is a person of the table: {names}"]
+        people = [row for row in rows if row is not None]
+        years = [row.record.year for row in people]
+        if len(set(years)) != 4 or min(abs(a - b) for a, b in pairs_of(years)) < 2:
+            found.append(f"table years not distinct and 2+ apart: {years}")
+        key = "".join(m for _, m in sorted(zip(years, "ABCD", strict=True)))
+        if q.answer != key:
+            found.append(f"key {q.answer!r}, but by the table's years the order is {key!r}")
+        orders = set()
+        for readings in product(*(sorted(row.years) for row in people)):
+            if len(set(readings)) == 4:
+                orders.add("".join(m for _, m in sorted(zip(readings, "ABCD", strict=True))))
+        if orders - {key}:
+            found.append(f"years the rows mention allow other orders: {sorted(orders - {key})}")
+        for row in people:
+            if row.record.status.value == "failed":
+                found.append(f"{row.record.name} only tried to defect")
+        for mark in key:
+            row = people["ABCD".index(mark)]
+            if f"{mark}) {row.record.name}: {row.record.year}" not in q.explanation:
+                found.append(f"the reveal does not give {row.record.name}'s year")
+        first, last = people["ABCD".index(key[0])], people["ABCD".index(key[-1])]
+        for hint in q.hints:
+            if m := re.fullmatch(r"The earliest of them went in the (\d{4})s\.", hint):
+                ok = first.record.year // 10 == int(m.group(1)) // 10
+            elif m := re.fullmatch(r"(.+) went first\.", hint):
+                ok = m.group(1) == first.record.name
+            elif m := re.fullmatch(r"(.+) went last\.", hint):
+                ok = m.group(1) == last.record.name
+            else:
+                found.append(f"hint not understood: {hint!r}")
+                continue
+            if not ok:
+                found.append(f"hint is false: {hint!r}")
+        for row in people:
+            found += self._aliases(q, row)
+        return found
+
     def review(self, q: Question) -> list[str]:
+        if q.kind is QuestionKind.ORDER:
+            return self.review_order(q)
         row = self.rows[q.subject]
         found: list[str] = []
         good = self.defensible(q)
@@ -374,6 +428,10 @@ class Reviewer:
         ]
 
 
+def pairs_of(values: Sequence[int]) -> list[tuple[int, int]]:
+    return [(a, b) for i, a in enumerate(values) for b in values[i + 1 :]]
+
+
 def review(q: Question, records: Iterable[Defector]) -> list[str]:
     """Findings for one question (a convenience for tests; ``Reviewer`` caches per row)."""
     return Reviewer(records).review(q)
@@ -389,7 +447,7 @@ def run(
         generator = QuestionGenerator(records, random.Random(seed))
         for i in range(count):
             difficulty = (None, 1, 2, 3)[i % 4]
-            question = generator.generate(difficulty=difficulty)
+            question = generator.generate(list(QuestionKind), difficulty=difficulty)
             findings += [(seed, question, f) for f in reviewer.review(question)]
     return findings
 

@@ -30,6 +30,7 @@ from sqlmodel import SQLModel
 
 import bot.db.models  # noqa: F401  (registers the tables)
 from bot.db import quiz as quiz_store
+from bot.db import reports as reports_store
 from bot.quiz.daily import Streak, after_close, from_history, is_due, shown
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -575,7 +576,7 @@ async def forget_member(sessions: Sessions, *, user_id: int) -> Forgotten:
     """Erase what is stored about a member in every server: their quiz answers (out of every
     aggregate too, through ``forget_answers``, one transaction per server), their wins, the
     games they started (kept, with the starter forgotten), their daily answers and streaks,
-    and their hidden flag."""
+    their hidden flag, and the question reports they filed."""
     async with sessions() as session:
         guilds = sorted(
             int(g)
@@ -615,6 +616,7 @@ async def forget_member(sessions: Sessions, *, user_id: int) -> Forgotten:
             )
         ).all()
         await session.execute(delete(_HIDDEN).where(_HIDDEN.c.user_id == user_id))
+        await reports_store.forget_reporter(session, user_id=user_id)
     return Forgotten(quiz_answers, len(daily), len(streaks), len(started))
 
 
@@ -632,6 +634,8 @@ async def stored_about(sessions: Sessions, *, user_id: int) -> int:
     for name in ("quiz_score_days", "quiz_player_totals", "quiz_recent_totals"):
         table = SQLModel.metadata.tables[name]
         checks.append(select(func.count()).select_from(table).where(table.c.user_id == user_id))
+    reports = SQLModel.metadata.tables["question_reports"]
+    checks.append(select(func.count()).select_from(reports).where(reports.c.reporter_id == user_id))
     async with sessions() as session:
         return sum([int(await session.scalar(check) or 0) for check in checks])
 

@@ -340,3 +340,60 @@ class PrivacyHidden(SQLModel, table=True):
 
     user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     hidden_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+# --- reports of bad questions ---------------------------------------------------------------------
+
+
+class AskedQuestion(SQLModel, table=True):
+    """Every question a result was shown for, by fingerprint (``bot.quiz.report``): what a
+    Report button on that result points at, after a restart too."""
+
+    __tablename__ = "asked_questions"
+
+    fingerprint: str = Field(primary_key=True, max_length=16)
+    fact: str = Field(max_length=16, index=True)
+    kind: str = Field(max_length=30)
+    subject: str = Field(max_length=400)
+    answer: str = Field(max_length=400)
+    choices: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    prompt: str = Field(sa_column=Column(Text, nullable=False))
+    first_asked_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class QuestionReport(SQLModel, table=True):
+    """A member's report of a question in a server: one per question, server and member."""
+
+    __tablename__ = "question_reports"
+    __table_args__ = (
+        UniqueConstraint(
+            "fingerprint", "guild_id", "reporter_id", name="uq_question_reports_member"
+        ),
+        Index("ix_question_reports_guild", "guild_id", "reported_at"),
+        Index("ix_question_reports_reporter", "reporter_id"),
+    )
+
+    id: int | None = Field(
+        default=None, sa_column=Column(_row_id_type(), primary_key=True, autoincrement=True)
+    )
+    fingerprint: str = Field(max_length=16, index=True)
+    guild_id: int = discord_id_column()
+    reporter_id: int = discord_id_column()
+    reason: str = Field(max_length=20)
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    reported_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    resolved_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    resolution: str | None = Field(default=None, max_length=10)
+
+
+class QuestionDecision(SQLModel, table=True):
+    """An operator's decision on a reported question (``defector-bot reports resolve``)."""
+
+    __tablename__ = "question_decisions"
+
+    fingerprint: str = Field(primary_key=True, max_length=16)
+    fact: str = Field(max_length=16, index=True)
+    decision: str = Field(max_length=10)
+    decided_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -17,6 +17,8 @@ class QuestionKind(StrEnum):
     DESTINATION_COUNTRY = "destination_country"
     METHOD = "method"
     WHO = "who"
+    ORDER = "order"
+    """Chronology: put four people in order of defection (answered with letters, "BDAC")."""
 
     @property
     def is_country(self) -> bool:
@@ -26,6 +28,9 @@ class QuestionKind(StrEnum):
 COUNTRY_KINDS = frozenset(
     {QuestionKind.ORIGIN_COUNTRY, QuestionKind.BIRTH_COUNTRY, QuestionKind.DESTINATION_COUNTRY}
 )
+ONE_ANSWER_KINDS = frozenset(QuestionKind) - {QuestionKind.ORDER}
+"""The kinds answered by one choice (one click, one typed value): every kind but the
+chronology round, which is opt-in (its answer is an order)."""
 
 
 class Verdict(StrEnum):
@@ -58,6 +63,15 @@ class Question:
     """What players see for each choice (methods in words); same order as ``choices``."""
     hints: tuple[str, ...] = ()
     """Progressively stronger hints (first letters, decade, region), weakest first."""
+    people: tuple[str, ...] = ()
+    """For ``order``: the slugs of the four people, in the order of ``choices``."""
+    years: tuple[int, ...] = ()
+    """For ``order``: each person's year (the table's), in the order of ``choices``."""
+
+    @property
+    def slugs(self) -> tuple[str, ...]:
+        """Every person the question is about (a game asks about each only once)."""
+        return self.people or (self.subject_slug,)
 
     def label(self, value: Answer) -> str:
         return self.choice_labels[self.choices.index(value)]
@@ -75,4 +89,4 @@ class Question:
             "explanation": self.explanation,
             "difficulty": self.difficulty,
             "hints": list(self.hints),
-        }
+        } | ({"people": list(self.people), "years": list(self.years)} if self.people else {})

@@ -39,12 +39,15 @@ import random
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from bot.catalog.models import Defector
 from bot.catalog.normalize import fold
 from bot.catalog.vocab import WEST_GERMANY_YEARS, Method, Status
 from bot.quiz.countries import VARIANTS, region_of
-from bot.quiz.model import Answer, Question, QuestionKind
+from bot.quiz.model import ONE_ANSWER_KINDS, Answer, Question, QuestionKind
+from bot.quiz.order import letters
+from bot.quiz.report import fact
 
 YEAR_SPREAD = 8
 FIRST_YEAR, LAST_YEAR = 1917, 1991
@@ -52,6 +55,12 @@ NO_NOTES = "The source table has no notes on this person."
 ASKABLE_METHODS = tuple(m for m in Method if m not in (Method.UNKNOWN, Method.OTHER))
 DIFFICULTIES = (1, 2, 3)
 MAX_CLUES = 4
+ORDER_PEOPLE = 4
+ORDER_MIN_GAP = 2
+"""Chronology: the table years of any two of its people are at least this far apart."""
+ORDER_HARD_GAP, ORDER_EASY_GAP = 4, 10
+"""Chronology difficulty by the closest two years: hard within 4, easy 10 or more apart."""
+ORDER_ATTEMPTS = 20
 
 # Conservative keywords: a method any of whose words appears in the notes or profession
 # is never offered as a wrong choice (the row might be read as supporting it).
@@ -131,6 +140,8 @@ def eligible(record: Defector, kind: QuestionKind) -> bool:
     """Whether ``record`` can be asked about ``kind`` (its value is known and checkable)."""
     if kind is QuestionKind.WHO:
         return record.origin_country is not None
+    if kind is QuestionKind.ORDER:  # "in order of defection": a failed attempt is none
+        return record.status is not Status.FAILED
     return _value(record, kind) is not None
 
 
@@ -214,12 +225,14 @@ class QuestionGenerator:
             kind: tuple(r for r in self.records if eligible(r, kind)) for kind in QuestionKind
         }
         self._available: dict[tuple[QuestionKind, int], bool] = {}
+        self.withheld: frozenset[str] = frozenset()
+        """Facts (:func:`bot.quiz.report.fact`) never to ask: reported and withheld."""
 
     # -- public ----------------------------------------------------------------------------
 
     def generate(
         self,
-        kinds: Iterable[QuestionKind] = tuple(QuestionKind),
+        kinds: Iterable[QuestionKind] = tuple(ONE_ANSWER_KINDS),
         *,
         exclude: Iterable[str] = (),
         difficulty: int | None = None,
@@ -239,8 +252,12 @@ class QuestionGenerator:
             pool = [r for r in self._eligible[kind] if r.slug not in excluded]
             if not pool:
                 continue
-            question = self.make(kind, self.rng.choice(pool), difficulty=difficulty)
-            if question is not None and (difficulty is None or question.difficulty == difficulty):
+            question = self.make(
+                kind, self.rng.choice(pool), difficulty=difficulty, exclude=excluded
+            )
+            if question is None or (self.withheld and fact(question) in self.withheld):
+                continue
+            if difficulty is None or question.difficulty == difficulty:
                 return question
         raise NoQuestion("no fresh question matches those settings")
 
@@ -267,13 +284,21 @@ class QuestionGenerator:
         return False
 
     def make(
-        self, kind: QuestionKind, subject: Defector, *, difficulty: int | None = None
+        self,
+        kind: QuestionKind,
+        subject: Defector,
+        *,
+        difficulty: int | None = None,
+        exclude: Iterable[str] = (),
     ) -> Question | None:
-        """A question of ``kind`` about ``subject``, or None if it cannot be asked fairly."""
+        """A question of ``kind`` about ``subject``, or None if it cannot be asked fairly.
+        ``exclude``: slugs no other person of an ``order`` question may be."""
         if not eligible(subject, kind):
             return None
         target = difficulty if difficulty is not None else self.rng.choice(DIFFICULTIES)
-        if kind is QuestionKind.YEAR:
+        if kind is QuestionKind.ORDER:
+            question = self._order(subject, target, frozenset(exclude))
+        elif kind is QuestionKind.YEAR:
             question = self._year(subject, target)
         elif kind is QuestionKind.METHOD:
             question = self._method(subject, target)
@@ -285,7 +310,7 @@ class QuestionGenerator:
             for other in DIFFICULTIES:  # any fair question beats none
                 if other == target:
                     continue
-                question = self.make(kind, subject, difficulty=other)
+                question = self.make(kind, subject, difficulty=other, exclude=exclude)
                 if question is not None:
                     break
         return question
@@ -460,6 +485,84 @@ class QuestionGenerator:
             label=lambda code: method_label(str(code)),
             also_right=[m.value for m in subject.methods],
         )  # fmt: skip
+
+    # -- order -----------------------------------------------------------------------------
+
+    def _years_read(self, record: Defector) -> tuple[int, int]:
+        """The earliest and latest year the row could be read to give for the defection:
+        the table's year and every year its notes mention."""
+        years = self._notes_years[record.slug] | {record.year}
+        return min(years), max(years)
+
+    def _apart(self, one: Defector, other: Defector) -> bool:
+        """Whether two people can share an order question: table years at least
+        :data:`ORDER_MIN_GAP` apart, and no year either row mentions crossing the other's,
+        so every reading of the rows puts them the same way round."""
+        if abs(one.year - other.year) < ORDER_MIN_GAP:
+            return False
+        early, late = (one, other) if one.year < other.year else (other, one)
+        return self._years_read(early)[1] < self._years_read(late)[0]
+
+    def _order(self, subject: Defector, target: int, exclude: frozenset[str]) -> Question | None:
+        others = [
+            r
+            for r in self._eligible[QuestionKind.ORDER]
+            if r is not subject and r.slug not in exclude and self._apart(subject, r)
+        ]
+        for _ in range(ORDER_ATTEMPTS):
+            self.rng.shuffle(others)
+            chosen = [subject]
+            for record in others:
+                if all(self._apart(record, c) for c in chosen):
+                    chosen.append(record)
+                    if len(chosen) == ORDER_PEOPLE:
+                        break
+            if len(chosen) < ORDER_PEOPLE:
+                return None
+            years = sorted(r.year for r in chosen)
+            gap = min(b - a for a, b in pairwise(years))
+            level = 3 if gap <= ORDER_HARD_GAP else 1 if gap >= ORDER_EASY_GAP else 2
+            if level == target:
+                return self._order_question(chosen, level)
+        return None
+
+    def _order_question(self, chosen: list[Defector], level: int) -> Question:
+        shown = list(chosen)
+        self.rng.shuffle(shown)
+        marks = letters(len(shown))
+        by_year = sorted(range(len(shown)), key=lambda i: shown[i].year)
+        answer = "".join(marks[i] for i in by_year)
+        # "A) Anatoli Granovsky", not "A. Anatoli …": "A. Anatoli" is Kuznetsov's pen name.
+        lines = [f"{marks[i]}) {shown[i].name}: {shown[i].year}" for i in by_year]
+        explanation = (
+            "In order, by the table's year: " + "; ".join(lines) + "."
+            " Any other year a row's notes mention keeps that order."
+        )
+        first, last = shown[by_year[0]], shown[by_year[-1]]
+        hints = (
+            f"The earliest of them went in the {first.decade}s.",
+            f"{first.name} went first.",
+            f"{last.name} went last.",
+        )
+        return Question(
+            kind=QuestionKind.ORDER,
+            prompt=(
+                "Put these four in order of defection, earliest first (by the table's year): "
+                + "; ".join(f"{m}) {r.name}" for m, r in zip(marks, shown, strict=True))
+                + "."
+            ),
+            subject=shown[0].name,
+            subject_slug=shown[0].slug,
+            answer=answer,
+            accepted=(answer,),
+            choices=tuple(r.name for r in shown),
+            explanation=explanation,
+            difficulty=level,
+            choice_labels=tuple(r.name for r in shown),
+            hints=hints,
+            people=tuple(r.slug for r in shown),
+            years=tuple(r.year for r in shown),
+        )
 
     # -- who -------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from bot.services.lookup import LookupService
 from bot.services.pictures import PictureService
 from bot.services.privacy import PrivacyService
 from bot.services.quiz import QuizService
+from bot.services.reports import ReportService
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Services:
     pictures: PictureService = field(default_factory=PictureService)
     daily: DailyService | None = None
     privacy: PrivacyService | None = None
+    reports: ReportService | None = None
 
 
 class HasServices(Protocol):

@@ -22,7 +22,7 @@ import contextlib
 import logging
 import random
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -33,7 +33,7 @@ from bot.catalog.models import Defector
 from bot.db import daily as store
 from bot.errors import InvalidInput, NotFound, UserFacingError
 from bot.quiz.daily import BadTime, due_at, format_time_of_day, next_due, parse_time_of_day
-from bot.quiz.model import QuestionKind
+from bot.quiz.model import ONE_ANSWER_KINDS, QuestionKind
 from bot.quiz.questions import NoQuestion, QuestionGenerator
 from bot.services.clock import Clock
 from bot.services.quiz import KIND_GROUPS, parse_kinds
@@ -73,6 +73,9 @@ class DailyService:
     presenter: DailyPresenter | None = None
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
     """This process's name on its claims."""
+    before_posting: Callable[[], Awaitable[None]] | None = None
+    """Awaited once per pass with posts due (the reports service reads the withheld
+    questions there, so a question withheld through another process is not posted)."""
 
     def __post_init__(self) -> None:
         self.generator = QuestionGenerator(self.records, self.rng)
@@ -109,7 +112,13 @@ class DailyService:
         if kinds is None and keep_kinds:
             chosen = sorted(QuestionKind(k).value for k in keep_kinds)
         else:
-            chosen = sorted(k.value for k in parse_kinds(kinds))
+            parsed = parse_kinds(kinds)
+            if QuestionKind.ORDER in parsed:
+                raise InvalidInput(
+                    "The daily question takes one click; chronology rounds (order) are "
+                    "played with `/quiz start kinds: order`."
+                )
+            chosen = sorted(k.value for k in parsed)
         config = await store.set_config(
             self.sessions,
             guild_id=guild_id,
@@ -179,6 +188,8 @@ class DailyService:
             self.sessions, now=now, shard_count=self.shard_count, shard_ids=self.shard_ids
         )
         if plan.due:
+            if self.before_posting is not None:
+                await self.before_posting()
             await self.post_all(plan.due)
         waits = [
             (
@@ -216,11 +227,12 @@ class DailyService:
     async def post(self, config: store.DailyConfig) -> bool:
         """Claim today for ``config``'s server and post its question; False if the day was
         already claimed (by this or another process)."""
-        kinds = [QuestionKind(k) for k in config.kinds] or list(QuestionKind)
+        one_answer = sorted(ONE_ANSWER_KINDS)
+        kinds = [k for k in map(QuestionKind, config.kinds) if k in ONE_ANSWER_KINDS] or one_answer
         try:
             question = self.generator.generate(kinds)
         except NoQuestion:
-            question = self.generator.generate(list(QuestionKind))
+            question = self.generator.generate(one_answer)
         payload = question.to_dict() | {"labels": list(question.choice_labels)}
         payload["answer_index"] = question.choices.index(question.answer)
         payload["subject_slug"] = question.subject_slug
@@ -302,7 +314,7 @@ class DailyService:
 def describe(config: store.DailyConfig) -> str:
     kinds = set(config.kinds)
     groups = [name for name, members in KIND_GROUPS.items() if {k.value for k in members} <= kinds]
-    what = "every kind" if len(kinds) == len(QuestionKind) else ", ".join(groups)
+    what = "every kind" if len(kinds) == len(ONE_ANSWER_KINDS) else ", ".join(groups)
     return f"<#{config.channel_id}> at {format_time_of_day(config.minute_of_day)} UTC ({what})"
 
 

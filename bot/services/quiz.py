@@ -16,7 +16,7 @@ import contextlib
 import logging
 import random
 from collections import OrderedDict, deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -43,7 +43,8 @@ from bot.quiz.game import (
     QuestionResult,
 )
 from bot.quiz.judge import Judge
-from bot.quiz.model import Question, QuestionKind
+from bot.quiz.model import ONE_ANSWER_KINDS, Question, QuestionKind
+from bot.quiz.order import letters
 from bot.quiz.questions import NoQuestion, QuestionGenerator
 from bot.services.clock import Clock
 from bot.services.journal import ResultJournal
@@ -65,8 +66,11 @@ KIND_GROUPS: dict[str, frozenset[QuestionKind]] = {
     ),
     "method": frozenset({QuestionKind.METHOD}),
     "who": frozenset({QuestionKind.WHO}),
+    "order": frozenset({QuestionKind.ORDER}),
 }
-ALL_KINDS = frozenset(QuestionKind)
+ALL_KINDS = ONE_ANSWER_KINDS
+"""What "all" (and no choice) means: every kind answered with one choice. The chronology
+round is played when named ("order", "year, order")."""
 DIFFICULTY_NAMES = {1: "easy", 2: "medium", 3: "hard"}
 
 
@@ -79,7 +83,7 @@ def parse_kinds(text: str | None) -> frozenset[QuestionKind]:
     if unknown or len(words) > len(KIND_GROUPS):
         shown = quoted(", ".join(unknown[:3]) or text)
         raise InvalidInput(
-            f"“{shown}” is not a question kind; use any of: year, country, method, who."
+            f"“{shown}” is not a question kind; use any of: year, country, method, who, order."
         )
     return frozenset().union(*(KIND_GROUPS[w] for w in words))
 
@@ -110,6 +114,24 @@ class Saved(StrEnum):
 class TooManyGuesses(UserFacingError):
     """A member's first typed guess past the limit for one question (later ones are
     ignored without a word)."""
+
+
+START_OVER = 9
+"""The choice index of a chronology question's "Start over" button."""
+
+
+def ordinal(n: int) -> str:
+    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n if n < 20 else n % 10, 'th') }"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPick:
+    """Where a member's chronology order stands after a click."""
+
+    picked: str
+    """The letters placed so far (all of them once answered)."""
+    outcome: AnswerOutcome | None
+    """The game's answer once the order is complete (or already answered); None meanwhile."""
 
 
 class Presenter(Protocol):
@@ -151,6 +173,10 @@ class RunningGame:
     """Question number → where its points were when its result was announced."""
     guesses: dict[int, int] = field(default_factory=dict)
     """Typed mode: member → messages judged for the open question."""
+    order_picks: dict[tuple[int, int], str] = field(default_factory=dict)
+    """Chronology with buttons: (question number, member) → the letters clicked so far."""
+    pick_events: set[int] = field(default_factory=set)
+    """Clicks already applied to ``order_picks`` (a redelivered one places nobody twice)."""
 
     @property
     def settings(self) -> GameSettings:
@@ -185,6 +211,9 @@ class QuizService:
     """Games one member may have running at once in one server."""
     guesses_per_question: int = 5
     """Typed messages judged per member and question; the rest are ignored."""
+    before_start: Callable[[], Awaitable[None]] | None = None
+    """Awaited before a game's first question is drawn (the reports service reads the
+    withheld questions there); must not raise."""
 
     def __post_init__(self) -> None:
         self._recent: OrderedDict[int, deque[str]] = OrderedDict()
@@ -264,6 +293,8 @@ class QuizService:
         difficulty: int | None,
         announce_within: float,
     ) -> RunningGame:
+        if self.before_start is not None:
+            await self.before_start()
         game_id = await store.create_game(
             self.sessions,
             guild_id=guild_id,
@@ -578,6 +609,68 @@ class QuizService:
             raise NotFound("That question has closed.")
         return outcome
 
+    def order_pick(
+        self,
+        *,
+        channel_id: int | None,
+        game_id: int,
+        number: int,
+        user_id: int,
+        choice: int,
+        event_id: int | None,
+    ) -> OrderPick | None:
+        """A button of a chronology question: place person ``choice`` next in the member's
+        order (``START_OVER``: clear it). Once all but one are placed, the last one goes last
+        and the order is answered. None if the open question is not a chronology one."""
+        running = self._clicked(channel_id, game_id, number)
+        question = running.game.current
+        assert question is not None
+        if question.kind is not QuestionKind.ORDER:
+            return None
+        marks = letters(len(question.choices))
+        key = (number, user_id)
+        if user_id in running.game.locked_in:
+            return OrderPick("", AnswerOutcome.ALREADY_ANSWERED)
+        if event_id is not None and event_id in running.pick_events:
+            return OrderPick(running.order_picks.get(key, ""), AnswerOutcome.DUPLICATE_EVENT)
+        if event_id is not None:
+            running.pick_events.add(event_id)
+        if choice == START_OVER:
+            running.order_picks.pop(key, None)
+            return OrderPick("", None)
+        if not 0 <= choice < len(marks):
+            raise NotFound("That question has closed.")
+        picked = running.order_picks.get(key, "")
+        if marks[choice] in picked:
+            raise InvalidInput(
+                f"{marks[choice]} is already placed ({ordinal(picked.index(marks[choice]) + 1)}); "
+                "pick another, or start over."
+            )
+        picked += marks[choice]
+        if len(picked) < len(marks) - 1:
+            running.order_picks[key] = picked
+            return OrderPick(picked, None)
+        picked += next(m for m in marks if m not in picked)
+        running.order_picks.pop(key, None)
+        outcome = self.answer(running.channel_id, user_id, picked, event_id=event_id)
+        assert outcome is not None
+        if outcome is AnswerOutcome.TOO_LATE:
+            raise NotFound("That question has closed.")
+        return OrderPick(picked, outcome)
+
+    def _clicked(self, channel_id: int | None, game_id: int, number: int) -> RunningGame:
+        """The game whose open question ``number`` a button belongs to, or NotFound."""
+        running = self.games.get(channel_id) if channel_id is not None else None
+        if (
+            running is None
+            or running.id != game_id
+            or running.game.phase is not Phase.ASKING
+            or running.game.question_number != number
+            or running.game.current is None
+        ):
+            raise NotFound("That question has closed.")
+        return running
+
     def is_open(self, channel_id: int | None, game_id: int, number: int) -> bool:
         """Whether question ``number`` of game ``game_id`` still takes answers there."""
         running = self.games.get(channel_id) if channel_id is not None else None
@@ -761,6 +854,7 @@ PlayerStats = store.PlayerStats
 
 __all__ = [
     "KIND_GROUPS",
+    "START_OVER",
     "ChannelRuleChange",
     "EndReason",
     "GameAlreadyRunning",
@@ -768,11 +862,13 @@ __all__ = [
     "InterruptedGame",
     "LeaderboardPage",
     "Mode",
+    "OrderPick",
     "Period",
     "PlayerRank",
     "PlayerStats",
     "Presenter",
     "QuizService",
     "RunningGame",
+    "ordinal",
     "parse_kinds",
 ]

@@ -17,7 +17,7 @@ from bot.catalog.models import Defector
 from bot.catalog.normalize import fold
 from bot.catalog.vocab import Method
 from bot.quiz.judge import Judge
-from bot.quiz.model import Answer, Question, QuestionKind, Verdict
+from bot.quiz.model import ONE_ANSWER_KINDS, Answer, Question, QuestionKind, Verdict
 from bot.quiz.questions import (
     DIFFICULTIES,
     QuestionGenerator,
@@ -41,7 +41,7 @@ def load_review() -> ModuleType:
 @settings(max_examples=150, deadline=None)
 @given(
     seed=st.integers(min_value=0, max_value=2**32),
-    kind=st.sampled_from(QuestionKind),
+    kind=st.sampled_from(sorted(ONE_ANSWER_KINDS)),
     difficulty=st.sampled_from(DIFFICULTIES),
 )
 def test_one_defensible_answer(
@@ -100,7 +100,7 @@ def fits_under_some_reading(record: Defector, field: str, value: str) -> bool:
     return any(m.label == value for m in record.methods)
 
 
-@pytest.mark.parametrize("kind", list(QuestionKind))
+@pytest.mark.parametrize("kind", sorted(ONE_ANSWER_KINDS))
 @pytest.mark.parametrize("difficulty", DIFFICULTIES)
 def test_every_kind_and_difficulty_is_served(
     records: tuple[Defector, ...], kind: QuestionKind, difficulty: int
