@@ -44,7 +44,7 @@ from bot.catalog.models import Defector
 from bot.catalog.normalize import fold
 from bot.catalog.vocab import WEST_GERMANY_YEARS, Method, Status
 from bot.quiz.countries import VARIANTS, region_of
-from bot.quiz.model import Answer, Question, QuestionKind
+from bot.quiz.model import BUTTONS_ONLY_NOTES, Answer, Question, QuestionKind
 
 YEAR_SPREAD = 8
 FIRST_YEAR, LAST_YEAR = 1917, 1991
@@ -317,10 +317,12 @@ class QuestionGenerator:
         label: Callable[[Answer], str] = str,
         clues: tuple[tuple[str, str], ...] = (),
         also_right: Sequence[Answer] = (),
+        typed_hints: Sequence[tuple[str, Callable[[Answer], bool]]] = (),
     ) -> Question:
         choices = [answer, *distractors]
         self.rng.shuffle(choices)
         kept = _useful_hints(prompt, answer, choices, hints, label)
+        typed = _typed_hints(prompt, answer, typed_hints)
         return Question(
             kind=kind,
             prompt=prompt,
@@ -336,6 +338,7 @@ class QuestionGenerator:
             clues=clues,
             choice_labels=tuple(label(choice) for choice in choices),
             hints=tuple(kept),
+            typed_hints=tuple(typed),
         )
 
     # -- kinds -----------------------------------------------------------------------------
@@ -384,8 +387,9 @@ class QuestionGenerator:
                 + ", which is why the question asked for the table's year."
             )
         return self._finish(
-            QuestionKind.YEAR, subject, prompt, year, picked, target, hints, explanation
-        )
+            QuestionKind.YEAR, subject, prompt, year, picked, target, hints, explanation,
+            typed_hints=_year_typed_hints(year),
+        )  # fmt: skip
 
     def _country(self, kind: QuestionKind, subject: Defector, target: int) -> Question | None:
         answer = _value(subject, kind)
@@ -426,10 +430,16 @@ class QuestionGenerator:
         if region:
             hints.append((f"Somewhere in {region}.", lambda c: region_of(str(c)) == region))
         hints.append((f"It starts with “{first}”.", lambda c: str(c).startswith(first)))
+        typed = [h for h in hints if h[0].startswith("Somewhere")]
+        shape = _shape(answer)
+        typed.append(
+            (f"It starts with “{first}” and {_letters(answer)}.", lambda c: _shape(str(c)) == shape)
+        )
         return self._finish(
             kind, subject, prompt, answer, picked, target, hints,
             _country_explanation(subject, kind, answer),
             also_right=_readings(subject, kind) if kind is not QuestionKind.BIRTH_COUNTRY else (),
+            typed_hints=typed,
         )  # fmt: skip
 
     def _method(self, subject: Defector, target: int) -> Question | None:
@@ -454,11 +464,20 @@ class QuestionGenerator:
             (fam, lambda c: (Method(str(c)) in _TRIP) == family),
         ]
         explanation = _method_explanation(subject)
+        word = METHOD_HINT_WORDS[answer]
+        typed = [
+            *hints,
+            (
+                f"A word of the answer: “{word}”.",
+                lambda c: METHOD_HINT_WORDS[Method(str(c))] == word,
+            ),
+        ]
         return self._finish(
             QuestionKind.METHOD, subject, f"How did {subject.name} {verb}?", answer.value,
             picked, target, hints, explanation,
             label=lambda code: method_label(str(code)),
             also_right=[m.value for m in subject.methods],
+            typed_hints=typed,
         )  # fmt: skip
 
     # -- who -------------------------------------------------------------------------------
@@ -523,9 +542,10 @@ class QuestionGenerator:
                 return None
             hints = self._who_hints(subject, {c.field for c in combo})
             explanation = _who_explanation(subject, combo)
+            typed = [*hints, _surname_hint(_surname(subject.name))]
             return self._finish(
                 QuestionKind.WHO, subject, prompt, subject.name, picked, target, hints,
-                explanation, clues=tuple((c.field, c.value) for c in combo),
+                explanation, clues=tuple((c.field, c.value) for c in combo), typed_hints=typed,
             )  # fmt: skip
         return None
 
@@ -597,6 +617,70 @@ def _useful_hints(
     return kept
 
 
+def _typed_hints(
+    prompt: str, answer: Answer, hints: Sequence[tuple[str, Callable[[Answer], bool]]]
+) -> list[str]:
+    """Typed mode has no choices to rule out: every hint true of the answer and not said by
+    the prompt, in the order given (weakest first)."""
+    folded_prompt = fold(prompt)
+    return [
+        text for text, fits in hints if fits(answer) and fold(text.rstrip(".")) not in folded_prompt
+    ]
+
+
+def _year_typed_hints(year: int) -> list[tuple[str, Callable[[Answer], bool]]]:
+    """The decade, then a five-year span, then the last digit."""
+    decade, low = year - year % 10, year - year % 5
+    return [
+        (f"The {decade}s.", lambda y: isinstance(y, int) and y - y % 10 == decade),
+        (f"Between {low} and {low + 4}.", lambda y: isinstance(y, int) and low <= y <= low + 4),
+        (f"It ends in {year % 10}.", lambda y: isinstance(y, int) and y % 10 == year % 10),
+    ]
+
+
+def _shape(name: str) -> tuple[str, tuple[int, ...]]:
+    return name[0], tuple(len(w) for w in name.split())
+
+
+def _letters(name: str) -> str:
+    lengths = [len(w) for w in name.split()]
+    if len(lengths) == 1:
+        return f"has {lengths[0]} letters"
+    return (
+        f"has {len(lengths)} words, of "
+        + ", ".join(map(str, lengths[:-1]))
+        + (f" and {lengths[-1]} letters")
+    )
+
+
+def _surname_hint(surname: str) -> tuple[str, Callable[[Answer], bool]]:
+    def fits(name: Answer) -> bool:
+        other = _surname(str(name))
+        return other[0] == surname[0] and len(other) == len(surname)
+
+    return f"The surname starts with “{surname[0]}” and has {len(surname)} letters.", fits
+
+
+def _surname(name: str) -> str:
+    """The surname as the judge reads it: the last word before any "(…)" alias."""
+    return name.split("(")[0].split()[-1]
+
+
+METHOD_HINT_WORDS: dict[Method, str] = {
+    Method.TOUR_OR_PERFORMANCE: "tour",
+    Method.SPORTING_EVENT: "sporting",
+    Method.OFFICIAL_POSTING: "posting",
+    Method.AIRCRAFT: "plane",
+    Method.SEA: "sea",
+    Method.OVERLAND_ESCAPE: "overland",
+    Method.EMBASSY_ASYLUM: "embassy",
+    Method.ACADEMIC_OR_WORK_TRIP: "academic",
+    Method.OTHER: "other",
+    Method.UNKNOWN: "unknown",
+}
+"""One word of each method's name, for the last typed-mode hint."""
+
+
 def _readings(subject: Defector, kind: QuestionKind) -> tuple[str, ...]:
     """Every value the subject's curated readings support for a country ``kind``."""
     if kind is QuestionKind.ORIGIN_COUNTRY:
@@ -654,10 +738,8 @@ def _also(subject: Defector, field: str, others: Iterable[str], show: Callable[[
         return ""
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     if len(parts) == 1:
-        return (
-            f" The row also supports {listed}; that counts as right too, so no choice offered it."
-        )
-    return f" The row also supports {listed}; those count as right too, so no choice offered them."
+        return f" The row also supports {listed}; that counts as right too{BUTTONS_ONLY_NOTES[0]}."
+    return f" The row also supports {listed}; those count as right too{BUTTONS_ONLY_NOTES[1]}."
 
 
 def _the(country: str) -> str:

@@ -158,7 +158,9 @@ async def test_stats_and_help(world: World) -> None:
     assert "165 people" in text and "Soviet Union    77" in text
     help_message = await world.reply(await world.slash("help"))
     assert help_message.ephemeral
-    assert "/defector lookup name:" in help_message.embed_text()
+    text = help_message.embed_text()
+    assert "/defector lookup <name>" in text
+    assert "::" not in text  # a field name ending in ":" read "name:: Show…"
 
 
 async def test_buttons_survive_a_restart(world: World) -> None:
