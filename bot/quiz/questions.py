@@ -188,6 +188,31 @@ def _sentences(text: str) -> list[str]:
     ]
 
 
+def _full_sentences(text: str) -> list[str]:
+    """Whole sentences, ``;`` clauses kept together: "Sent to infiltrate anti-Soviet
+    Chechens; he joined them instead" is one thought, and its second half is the defection."""
+    return [s.strip() for s in re.split(r"(?<=[.])(?<!\b[A-Z]\.)(?<!\bSt\.)\s+", text) if s.strip()]
+
+
+def _defection_sentence(subject: Defector) -> str | None:
+    """The sentence of the notes about the defection itself: for a failed attempt the one
+    that says they tried ("tried to defect to Turkey and was arrested"), else the first with
+    a verb of leaving; else the first sentence."""
+    sentences = _full_sentences(subject.notes or "")
+    if not sentences:
+        return None
+    words = [set(fold(s).split()) for s in sentences]
+    if subject.status is Status.FAILED:
+        tried = {"tried", "attempted", "attempt", "arrested", "caught", "captured"}
+        for sentence, said in zip(sentences, words, strict=True):
+            if said & tried:
+                return sentence
+    for sentence, said in zip(sentences, words, strict=True):
+        if said & _DEFECTING:
+            return sentence
+    return sentences[0]
+
+
 def _level(close: int, total: int) -> int:
     """3 when every distractor is close, 1 when none is, else 2."""
     return 3 if close == total else 1 if close == 0 else 2
@@ -372,18 +397,19 @@ class QuestionGenerator:
         did = "tried to defect" if subject.status is Status.FAILED else "defected"
         explanation = f"{subject.name} {did} in {year} (the table's year)."
         clauses = _sentences(subject.notes or "")
-        if clauses:
-            explanation += f" The notes: {_quote(clauses[0])}"
+        about = _defection_sentence(subject)
+        if about:
+            explanation += f" The notes: {_quote(about)}"
         others = sorted(mentioned - {year})
         if others:
             said = next(
                 (c for c in clauses if any(str(y) in c or f"–{y % 100:02d}" in c for y in others)),
-                clauses[0],
+                about,
             )
             years = " and ".join(map(str, others))
             explanation += (
                 f" The notes also mention {years}"
-                + (f" ({_quote(said)})" if said != clauses[0] else "")
+                + (f" ({_quote(said)})" if said and about and said not in about else "")
                 + ", which is why the question asked for the table's year."
             )
         return self._finish(
@@ -698,7 +724,10 @@ def _quote(text: str, keep: str = "") -> str:
     ``keep``."""
     text = text.strip().rstrip(";,")
     if len(text) > QUOTE_LIMIT and keep and keep in text:
-        text = "…" + keep.rstrip(".;,") + "…"
+        kept = keep.rstrip(".;,")
+        before = "" if text.startswith(kept) else "…"
+        after = "" if text.rstrip(".;,").endswith(kept) else "…"
+        text = before + kept + after
     elif len(text) > QUOTE_LIMIT:
         text = text[:QUOTE_LIMIT].rsplit(" ", 1)[0].rstrip(".;,") + "…"
     return f"“{text}”" if text.endswith((".", "…")) else f"“{text}.”"
@@ -750,7 +779,12 @@ def _the(country: str) -> str:
 def _country_explanation(subject: Defector, kind: QuestionKind, answer: str) -> str:
     name = subject.name
     if kind is QuestionKind.BIRTH_COUNTRY:
-        return f"{answer}: {name} was born in {subject.birthplace} (the table's birthplace)."
+        # "Russia: … born in Russia" said it twice; name the present-day country only when
+        # the cell does not ("born in East Germany", now Germany).
+        text = f"{name} was born in {subject.birthplace} (the table's birthplace)"
+        if mentioned_countries(subject.birthplace, related=False) != {answer}:
+            text += f", in present-day {_the(answer)}"
+        return text + "."
     clauses = _sentences(subject.notes or "")
     if kind is QuestionKind.ORIGIN_COUNTRY:
         verb = "tried to leave" if subject.status is Status.FAILED else "left"
@@ -777,12 +811,45 @@ def _country_explanation(subject: Defector, kind: QuestionKind, answer: str) -> 
     said = _sentence_with(subject.notes, subject.destination_evidence or "\0")
     naming = [c for c in clauses if answer in mentioned_countries(c)]
     if said is None and naming:
-        said = max(naming, key=lambda c: (bool(set(fold(c).split()) & _MOVING), -naming.index(c)))
+        # Prefer the clause about the act (it names where it happened: Degner "drove his car
+        # from the Swedish Grand Prix to Denmark, then on to West Germany", not his family's
+        # escape "to West Germany in a car trunk"), then one that says the person moved.
+        where = _defected_in_country(subject)
+        said = max(
+            naming,
+            key=lambda c: (
+                where is not None and where in mentioned_countries(c, related=False),
+                bool(set(fold(c).split()) & _MOVING),
+                -naming.index(c),
+            ),
+        )
     if said is None and subject.defected_in:  # "in London": the city, not the country
         place = subject.defected_in.split(",")[0]
         said = next((c for c in clauses if place in c), None)
-    text = f"{answer}: {_quote(said)}" if said else f"{answer}: {subject.notes or NO_NOTES}"
+    text = (
+        f"{answer}: {_quote(said, _around(said, answer))}"
+        if said
+        else f"{answer}: {subject.notes or NO_NOTES}"
+    )
     return text + _also(subject, "destination_country", subject.destinations[1:], _the)
+
+
+def _defected_in_country(subject: Defector) -> str | None:
+    """The country of ``defected_in`` ("Madrid, Spain" → Spain), if it names one."""
+    found = mentioned_countries(subject.defected_in, related=False)
+    return next(iter(sorted(found)), None) if len(found) == 1 else None
+
+
+def _around(clause: str, country: str) -> str:
+    """For a long clause, the comma-separated part naming ``country`` and the part before it
+    (where they went from): "drove his car from the Swedish Grand Prix to Denmark, then on
+    to West Germany"."""
+    parts = [p.strip() for p in clause.split(",")]
+    for i in range(len(parts) - 1, -1, -1):
+        if country in mentioned_countries(parts[i], related=False):
+            kept = ", ".join(parts[max(0, i - 1) : i + 1])
+            return kept if kept in clause else parts[i]
+    return ""
 
 
 def _method_explanation(subject: Defector) -> str:
@@ -814,11 +881,10 @@ def _who_explanation(subject: Defector, combo: Sequence[_Clue]) -> str:
         did.append(f"left {_the(str(subject.origin_country))} in {subject.year}")
     joined = did[0] if len(did) == 1 else ", ".join(did[:-1]) + " and " + did[-1]
     text = f"{subject.name}{profession} {joined}."
-    clauses = _sentences(subject.notes or "")
-    # The clause about the defection, not "Sister's husband purged." or "Football player of …"
-    said = next((c for c in clauses[:2] if set(fold(c).split()) & _DEFECTING), None)
-    if said or clauses:
-        text += f" {_quote(said or clauses[0])}"
+    # The sentence about the defection, not "Sister's husband purged." or "Football player of …"
+    said = _defection_sentence(subject)
+    if said:
+        text += f" {_quote(said)}"
     return text
 
 

@@ -359,3 +359,29 @@ def test_the_review_catches_bad_typed_hints(records: tuple[Defector, ...]) -> No
     ]:
         found = reviewer.review(replace(kocsis, typed_hints=(bad,)))
         assert any(finding in f for f in found), (bad, found)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "words"),
+    [
+        # The words that justify the question, not a neighbouring clause (play-test, issue 10).
+        ("Gega Kobakhidze", QuestionKind.YEAR, "tried to defect to Turkey and was arrested"),
+        ("Abdurakhman Avtorkhanov", QuestionKind.YEAR, "he joined them instead"),
+        ("Ernst Degner", QuestionKind.DESTINATION_COUNTRY, "then on to West Germany"),
+        ("Gega Kobakhidze", QuestionKind.WHO, "tried to defect to Turkey"),
+    ],
+)
+def test_the_quote_is_about_the_asked_fact(
+    records: tuple[Defector, ...], name: str, kind: QuestionKind, words: str
+) -> None:
+    q = _question(records, name, kind)
+    assert words in q.explanation, q.explanation
+
+
+def test_a_birth_explanation_names_the_country_once(records: tuple[Defector, ...]) -> None:
+    shadrin = _question(records, "Nicholas Shadrin", QuestionKind.BIRTH_COUNTRY)
+    assert shadrin.explanation == "Nicholas Shadrin was born in Russia (the table's birthplace)."
+    poklitar = _question(records, "Emil Poklitar", QuestionKind.BIRTH_COUNTRY)
+    assert poklitar.explanation.endswith(
+        "born in East Germany (the table's birthplace), in present-day Germany."
+    )
