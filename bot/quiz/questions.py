@@ -798,7 +798,7 @@ def _country_explanation(subject: Defector, kind: QuestionKind, answer: str) -> 
             ),
             None,
         )
-        text = f"{answer}: {name} {verb} {_the(answer)} in {subject.year}"
+        text = f"{name} {verb} {_the(answer)} in {subject.year}"  # names the answer once
         if said:
             text += f": {_quote(said)}"
         elif subject.birthplace:

@@ -385,3 +385,8 @@ def test_a_birth_explanation_names_the_country_once(records: tuple[Defector, ...
     assert poklitar.explanation.endswith(
         "born in East Germany (the table's birthplace), in present-day Germany."
     )
+
+
+def test_an_origin_explanation_names_the_country_once(records: tuple[Defector, ...]) -> None:
+    kalmar = _question(records, "Jenő Kalmár", QuestionKind.ORIGIN_COUNTRY)
+    assert kalmar.explanation == "Jenő Kalmár left Hungary in 1956 (born in Hungary)."
