@@ -383,7 +383,8 @@ class Quiz(commands.Cog):
         await interaction.response.send_message(f"💡 Hint: {text}\n({cost})")
 
     @quiz.command(
-        name="skip", description="Skip the open question (answers already locked in still count)"
+        name="skip",
+        description="Skip the open question (with buttons, answers already locked in still count)",
     )
     async def skip(self, interaction: discord.Interaction[DefectorBot]) -> None:
         assert interaction.channel_id is not None

@@ -14,6 +14,8 @@ the generator itself (to make the questions); it may use the catalogue loader. I
   which event it asks about;
 * a curated reading of the asked field that a typed answer would not get right;
 * a hint that repeats the prompt, is false of the answer, or rules out no wrong choice;
+* a typed-mode hint (no choices on screen) that names another value ("It is not …"),
+  repeats the prompt, is false of the answer, or cannot be read;
 * an explanation that does not name the answer, or that quotes words the row does not say;
 * a question that shows a curated alias the row itself does not contain (aliases are for
   name lookup only, never quiz facts), or a ``who`` prompt that names its subject;
@@ -360,6 +362,61 @@ class Reviewer:
             found += self._aliases(q, row)
         return found
 
+    def typed_hint_fits(self, hint: str, q: Question, value: object) -> bool | None:
+        """Whether ``value`` could still be the answer after typed-mode ``hint``; None if
+        unreadable. Read from the hint's words alone (no choices in typed mode)."""
+        row = self.rows.get(str(value)) if q.kind is QuestionKind.WHO else None
+        year = row.record.year if row else value if isinstance(value, int) else None
+        name = str(value)
+        if m := re.fullmatch(r"The (\d{4})s\.", hint):
+            return year is not None and year // 10 == int(m.group(1)) // 10
+        if m := re.fullmatch(r"Between (\d{4}) and (\d{4})\.", hint):
+            return year is not None and int(m.group(1)) <= year <= int(m.group(2))
+        if m := re.fullmatch(r"It ends in (\d)\.", hint):
+            return year is not None and year % 10 == int(m.group(1))
+        if m := re.fullmatch(r"Somewhere in (.+)\.", hint):
+            return REGION_OF.get(name) == m.group(1)
+        if m := re.fullmatch(r"It starts with “(.)” and has (.+) letters\.", hint):
+            lengths = [int(n) for n in re.findall(r"\d+", m.group(2))]
+            if "words" in m.group(2):
+                lengths = lengths[1:]  # "2 words, of 4 and 7"
+            return name.startswith(m.group(1)) and [len(w) for w in name.split()] == lengths
+        if m := re.fullmatch(r"A word of the answer: “(\w+)”\.", hint):
+            return says(plain(Method(name).label), m.group(1))
+        if m := re.fullmatch(r"The surname starts with “(.)” and has (\d+) letters\.", hint):
+            surname = name.split("(")[0].split()[-1]
+            return surname.startswith(m.group(1)) and len(surname) == int(m.group(2))
+        if m := re.fullmatch(r"Initials: (.+)", hint):
+            return initials(name) == m.group(1)
+        if row and (m := re.fullmatch(r"Profession: (.+)\.", hint)):
+            return says(plain(row.record.profession), plain(m.group(1)))
+        if hint.startswith("They were abroad legally"):
+            return name in TRIPS
+        if hint.startswith("They escaped rather"):
+            return name not in TRIPS
+        return None
+
+    def _typed_hints(self, q: Question) -> list[str]:
+        found = []
+        prompt_years = {int(y) for y in re.findall(r"\b(\d{4})\b", q.prompt)}
+        for hint in q.typed_hints:
+            decade = re.fullmatch(r"The (\d{4})s\.", hint)
+            if hint.rstrip(".").lower() in q.prompt.lower() or (
+                decade and any(y // 10 == int(decade.group(1)) // 10 for y in prompt_years)
+            ):
+                found.append(f"typed hint repeats the prompt: {hint!r}")
+            if hint.startswith("It is not"):
+                found.append(f"typed hint names a value not on screen: {hint!r}")
+                continue
+            fits = self.typed_hint_fits(hint, q, q.answer)
+            if fits is None:
+                found.append(f"typed hint not understood: {hint!r}")
+            elif not fits:
+                found.append(f"typed hint is false of the answer: {hint!r}")
+        if not q.typed_hints:
+            found.append("no typed hint")
+        return found
+
     def review(self, q: Question) -> list[str]:
         if q.kind is QuestionKind.ORDER:
             return self.review_order(q)
@@ -400,6 +457,7 @@ class Reviewer:
             surnames = {plain(n).replace("(", " ").replace(")", " ").split()[-1] for n in names}
             if any(len(s) >= 3 and says(prompt, s) for s in surnames):
                 found.append("the who prompt gives the name away")
+        found += self._typed_hints(q)
         found += self._explanation(q, row)
         found += self._aliases(q, row)
         return found
@@ -419,7 +477,16 @@ class Reviewer:
     def _aliases(self, q: Question, row: Row) -> list[str]:
         """No alias that the row does not itself contain may be shown (lookup only)."""
         shown = plain(
-            " ".join((q.prompt, q.explanation, *q.choice_labels, *q.hints, *map(str, q.choices)))
+            " ".join(
+                (
+                    q.prompt,
+                    q.explanation,
+                    *q.choice_labels,
+                    *q.hints,
+                    *q.typed_hints,
+                    *tuple(map(str, q.choices)),
+                )
+            )
         )
         return [
             f"shows {alias!r}, an alias from outside the row"

@@ -464,7 +464,7 @@ class Game:
             "deadline": open_.deadline if open_ is not None else None,
             "hints_used": open_.hints_used if open_ is not None else 0,
             "hints_left": (
-                len(open_.question.hints) - open_.hints_used if open_ is not None else 0
+                len(self._hints(open_.question)) - open_.hints_used if open_ is not None else 0
             ),
             "players_answered": len(open_.entries) if open_ is not None else 0,
             "scores": dict(self._scores),
@@ -546,11 +546,17 @@ class Game:
         open_ = self._require_open()
         if self.settings.mode is Mode.BUTTONS and by in open_.entries:
             raise AlreadyLockedIn()
-        if open_.hints_used >= len(open_.question.hints):
+        hints = self._hints(open_.question)
+        if open_.hints_used >= len(hints):
             raise NoMoreHints()
-        text = open_.question.hints[open_.hints_used]
+        text = hints[open_.hints_used]
         open_.hints_used += 1
         return text
+
+    def _hints(self, question: Question) -> tuple[str, ...]:
+        """Typed mode shows no choices, so it has its own hints (a buttons hint such as
+        "It is not “Bulgaria”" would rule out something the player never saw)."""
+        return question.hints_for(typed=self.settings.mode is Mode.TYPED)
 
     def skip(self, by: int, now: float, *, moderator: bool = False) -> QuestionResult:
         """Close the open question now; answers locked in score as at a timeout. Starter or

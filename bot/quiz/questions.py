@@ -45,7 +45,7 @@ from bot.catalog.models import Defector
 from bot.catalog.normalize import fold
 from bot.catalog.vocab import WEST_GERMANY_YEARS, Method, Status
 from bot.quiz.countries import VARIANTS, region_of
-from bot.quiz.model import ONE_ANSWER_KINDS, Answer, Question, QuestionKind
+from bot.quiz.model import BUTTONS_ONLY_NOTES, ONE_ANSWER_KINDS, Answer, Question, QuestionKind
 from bot.quiz.order import letters
 from bot.quiz.report import fact
 
@@ -199,6 +199,31 @@ def _sentences(text: str) -> list[str]:
     ]
 
 
+def _full_sentences(text: str) -> list[str]:
+    """Whole sentences, ``;`` clauses kept together: "Sent to infiltrate anti-Soviet
+    Chechens; he joined them instead" is one thought, and its second half is the defection."""
+    return [s.strip() for s in re.split(r"(?<=[.])(?<!\b[A-Z]\.)(?<!\bSt\.)\s+", text) if s.strip()]
+
+
+def _defection_sentence(subject: Defector) -> str | None:
+    """The sentence of the notes about the defection itself: for a failed attempt the one
+    that says they tried ("tried to defect to Turkey and was arrested"), else the first with
+    a verb of leaving; else the first sentence."""
+    sentences = _full_sentences(subject.notes or "")
+    if not sentences:
+        return None
+    words = [set(fold(s).split()) for s in sentences]
+    if subject.status is Status.FAILED:
+        tried = {"tried", "attempted", "attempt", "arrested", "caught", "captured"}
+        for sentence, said in zip(sentences, words, strict=True):
+            if said & tried:
+                return sentence
+    for sentence, said in zip(sentences, words, strict=True):
+        if said & _DEFECTING:
+            return sentence
+    return sentences[0]
+
+
 def _level(close: int, total: int) -> int:
     """3 when every distractor is close, 1 when none is, else 2."""
     return 3 if close == total else 1 if close == 0 else 2
@@ -342,10 +367,12 @@ class QuestionGenerator:
         label: Callable[[Answer], str] = str,
         clues: tuple[tuple[str, str], ...] = (),
         also_right: Sequence[Answer] = (),
+        typed_hints: Sequence[tuple[str, Callable[[Answer], bool]]] = (),
     ) -> Question:
         choices = [answer, *distractors]
         self.rng.shuffle(choices)
         kept = _useful_hints(prompt, answer, choices, hints, label)
+        typed = _typed_hints(prompt, answer, typed_hints)
         return Question(
             kind=kind,
             prompt=prompt,
@@ -361,6 +388,7 @@ class QuestionGenerator:
             clues=clues,
             choice_labels=tuple(label(choice) for choice in choices),
             hints=tuple(kept),
+            typed_hints=tuple(typed),
         )
 
     # -- kinds -----------------------------------------------------------------------------
@@ -394,23 +422,25 @@ class QuestionGenerator:
         did = "tried to defect" if subject.status is Status.FAILED else "defected"
         explanation = f"{subject.name} {did} in {year} (the table's year)."
         clauses = _sentences(subject.notes or "")
-        if clauses:
-            explanation += f" The notes: {_quote(clauses[0])}"
+        about = _defection_sentence(subject)
+        if about:
+            explanation += f" The notes: {_quote(about)}"
         others = sorted(mentioned - {year})
         if others:
             said = next(
                 (c for c in clauses if any(str(y) in c or f"–{y % 100:02d}" in c for y in others)),
-                clauses[0],
+                about,
             )
             years = " and ".join(map(str, others))
             explanation += (
                 f" The notes also mention {years}"
-                + (f" ({_quote(said)})" if said != clauses[0] else "")
+                + (f" ({_quote(said)})" if said and about and said not in about else "")
                 + ", which is why the question asked for the table's year."
             )
         return self._finish(
-            QuestionKind.YEAR, subject, prompt, year, picked, target, hints, explanation
-        )
+            QuestionKind.YEAR, subject, prompt, year, picked, target, hints, explanation,
+            typed_hints=_year_typed_hints(year),
+        )  # fmt: skip
 
     def _country(self, kind: QuestionKind, subject: Defector, target: int) -> Question | None:
         answer = _value(subject, kind)
@@ -451,10 +481,16 @@ class QuestionGenerator:
         if region:
             hints.append((f"Somewhere in {region}.", lambda c: region_of(str(c)) == region))
         hints.append((f"It starts with “{first}”.", lambda c: str(c).startswith(first)))
+        typed = [h for h in hints if h[0].startswith("Somewhere")]
+        shape = _shape(answer)
+        typed.append(
+            (f"It starts with “{first}” and {_letters(answer)}.", lambda c: _shape(str(c)) == shape)
+        )
         return self._finish(
             kind, subject, prompt, answer, picked, target, hints,
             _country_explanation(subject, kind, answer),
             also_right=_readings(subject, kind) if kind is not QuestionKind.BIRTH_COUNTRY else (),
+            typed_hints=typed,
         )  # fmt: skip
 
     def _method(self, subject: Defector, target: int) -> Question | None:
@@ -479,11 +515,20 @@ class QuestionGenerator:
             (fam, lambda c: (Method(str(c)) in _TRIP) == family),
         ]
         explanation = _method_explanation(subject)
+        word = METHOD_HINT_WORDS[answer]
+        typed = [
+            *hints,
+            (
+                f"A word of the answer: “{word}”.",
+                lambda c: METHOD_HINT_WORDS[Method(str(c))] == word,
+            ),
+        ]
         return self._finish(
             QuestionKind.METHOD, subject, f"How did {subject.name} {verb}?", answer.value,
             picked, target, hints, explanation,
             label=lambda code: method_label(str(code)),
             also_right=[m.value for m in subject.methods],
+            typed_hints=typed,
         )  # fmt: skip
 
     # -- order -----------------------------------------------------------------------------
@@ -626,9 +671,10 @@ class QuestionGenerator:
                 return None
             hints = self._who_hints(subject, {c.field for c in combo})
             explanation = _who_explanation(subject, combo)
+            typed = [*hints, _surname_hint(_surname(subject.name))]
             return self._finish(
                 QuestionKind.WHO, subject, prompt, subject.name, picked, target, hints,
-                explanation, clues=tuple((c.field, c.value) for c in combo),
+                explanation, clues=tuple((c.field, c.value) for c in combo), typed_hints=typed,
             )  # fmt: skip
         return None
 
@@ -700,6 +746,70 @@ def _useful_hints(
     return kept
 
 
+def _typed_hints(
+    prompt: str, answer: Answer, hints: Sequence[tuple[str, Callable[[Answer], bool]]]
+) -> list[str]:
+    """Typed mode has no choices to rule out: every hint true of the answer and not said by
+    the prompt, in the order given (weakest first)."""
+    folded_prompt = fold(prompt)
+    return [
+        text for text, fits in hints if fits(answer) and fold(text.rstrip(".")) not in folded_prompt
+    ]
+
+
+def _year_typed_hints(year: int) -> list[tuple[str, Callable[[Answer], bool]]]:
+    """The decade, then a five-year span, then the last digit."""
+    decade, low = year - year % 10, year - year % 5
+    return [
+        (f"The {decade}s.", lambda y: isinstance(y, int) and y - y % 10 == decade),
+        (f"Between {low} and {low + 4}.", lambda y: isinstance(y, int) and low <= y <= low + 4),
+        (f"It ends in {year % 10}.", lambda y: isinstance(y, int) and y % 10 == year % 10),
+    ]
+
+
+def _shape(name: str) -> tuple[str, tuple[int, ...]]:
+    return name[0], tuple(len(w) for w in name.split())
+
+
+def _letters(name: str) -> str:
+    lengths = [len(w) for w in name.split()]
+    if len(lengths) == 1:
+        return f"has {lengths[0]} letters"
+    return (
+        f"has {len(lengths)} words, of "
+        + ", ".join(map(str, lengths[:-1]))
+        + (f" and {lengths[-1]} letters")
+    )
+
+
+def _surname_hint(surname: str) -> tuple[str, Callable[[Answer], bool]]:
+    def fits(name: Answer) -> bool:
+        other = _surname(str(name))
+        return other[0] == surname[0] and len(other) == len(surname)
+
+    return f"The surname starts with “{surname[0]}” and has {len(surname)} letters.", fits
+
+
+def _surname(name: str) -> str:
+    """The surname as the judge reads it: the last word before any "(…)" alias."""
+    return name.split("(")[0].split()[-1]
+
+
+METHOD_HINT_WORDS: dict[Method, str] = {
+    Method.TOUR_OR_PERFORMANCE: "tour",
+    Method.SPORTING_EVENT: "sporting",
+    Method.OFFICIAL_POSTING: "posting",
+    Method.AIRCRAFT: "plane",
+    Method.SEA: "sea",
+    Method.OVERLAND_ESCAPE: "overland",
+    Method.EMBASSY_ASYLUM: "embassy",
+    Method.ACADEMIC_OR_WORK_TRIP: "academic",
+    Method.OTHER: "other",
+    Method.UNKNOWN: "unknown",
+}
+"""One word of each method's name, for the last typed-mode hint."""
+
+
 def _readings(subject: Defector, kind: QuestionKind) -> tuple[str, ...]:
     """Every value the subject's curated readings support for a country ``kind``."""
     if kind is QuestionKind.ORIGIN_COUNTRY:
@@ -717,7 +827,10 @@ def _quote(text: str, keep: str = "") -> str:
     ``keep``."""
     text = text.strip().rstrip(";,")
     if len(text) > QUOTE_LIMIT and keep and keep in text:
-        text = "…" + keep.rstrip(".;,") + "…"
+        kept = keep.rstrip(".;,")
+        before = "" if text.startswith(kept) else "…"
+        after = "" if text.rstrip(".;,").endswith(kept) else "…"
+        text = before + kept + after
     elif len(text) > QUOTE_LIMIT:
         text = text[:QUOTE_LIMIT].rsplit(" ", 1)[0].rstrip(".;,") + "…"
     return f"“{text}”" if text.endswith((".", "…")) else f"“{text}.”"
@@ -757,10 +870,8 @@ def _also(subject: Defector, field: str, others: Iterable[str], show: Callable[[
         return ""
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     if len(parts) == 1:
-        return (
-            f" The row also supports {listed}; that counts as right too, so no choice offered it."
-        )
-    return f" The row also supports {listed}; those count as right too, so no choice offered them."
+        return f" The row also supports {listed}; that counts as right too{BUTTONS_ONLY_NOTES[0]}."
+    return f" The row also supports {listed}; those count as right too{BUTTONS_ONLY_NOTES[1]}."
 
 
 def _the(country: str) -> str:
@@ -771,7 +882,12 @@ def _the(country: str) -> str:
 def _country_explanation(subject: Defector, kind: QuestionKind, answer: str) -> str:
     name = subject.name
     if kind is QuestionKind.BIRTH_COUNTRY:
-        return f"{answer}: {name} was born in {subject.birthplace} (the table's birthplace)."
+        # "Russia: … born in Russia" said it twice; name the present-day country only when
+        # the cell does not ("born in East Germany", now Germany).
+        text = f"{name} was born in {subject.birthplace} (the table's birthplace)"
+        if mentioned_countries(subject.birthplace, related=False) != {answer}:
+            text += f", in present-day {_the(answer)}"
+        return text + "."
     clauses = _sentences(subject.notes or "")
     if kind is QuestionKind.ORIGIN_COUNTRY:
         verb = "tried to leave" if subject.status is Status.FAILED else "left"
@@ -785,7 +901,7 @@ def _country_explanation(subject: Defector, kind: QuestionKind, answer: str) -> 
             ),
             None,
         )
-        text = f"{answer}: {name} {verb} {_the(answer)} in {subject.year}"
+        text = f"{name} {verb} {_the(answer)} in {subject.year}"  # names the answer once
         if said:
             text += f": {_quote(said)}"
         elif subject.birthplace:
@@ -798,12 +914,45 @@ def _country_explanation(subject: Defector, kind: QuestionKind, answer: str) -> 
     said = _sentence_with(subject.notes, subject.destination_evidence or "\0")
     naming = [c for c in clauses if answer in mentioned_countries(c)]
     if said is None and naming:
-        said = max(naming, key=lambda c: (bool(set(fold(c).split()) & _MOVING), -naming.index(c)))
+        # Prefer the clause about the act (it names where it happened: Degner "drove his car
+        # from the Swedish Grand Prix to Denmark, then on to West Germany", not his family's
+        # escape "to West Germany in a car trunk"), then one that says the person moved.
+        where = _defected_in_country(subject)
+        said = max(
+            naming,
+            key=lambda c: (
+                where is not None and where in mentioned_countries(c, related=False),
+                bool(set(fold(c).split()) & _MOVING),
+                -naming.index(c),
+            ),
+        )
     if said is None and subject.defected_in:  # "in London": the city, not the country
         place = subject.defected_in.split(",")[0]
         said = next((c for c in clauses if place in c), None)
-    text = f"{answer}: {_quote(said)}" if said else f"{answer}: {subject.notes or NO_NOTES}"
+    text = (
+        f"{answer}: {_quote(said, _around(said, answer))}"
+        if said
+        else f"{answer}: {subject.notes or NO_NOTES}"
+    )
     return text + _also(subject, "destination_country", subject.destinations[1:], _the)
+
+
+def _defected_in_country(subject: Defector) -> str | None:
+    """The country of ``defected_in`` ("Madrid, Spain" → Spain), if it names one."""
+    found = mentioned_countries(subject.defected_in, related=False)
+    return next(iter(sorted(found)), None) if len(found) == 1 else None
+
+
+def _around(clause: str, country: str) -> str:
+    """For a long clause, the comma-separated part naming ``country`` and the part before it
+    (where they went from): "drove his car from the Swedish Grand Prix to Denmark, then on
+    to West Germany"."""
+    parts = [p.strip() for p in clause.split(",")]
+    for i in range(len(parts) - 1, -1, -1):
+        if country in mentioned_countries(parts[i], related=False):
+            kept = ", ".join(parts[max(0, i - 1) : i + 1])
+            return kept if kept in clause else parts[i]
+    return ""
 
 
 def _method_explanation(subject: Defector) -> str:
@@ -835,11 +984,10 @@ def _who_explanation(subject: Defector, combo: Sequence[_Clue]) -> str:
         did.append(f"left {_the(str(subject.origin_country))} in {subject.year}")
     joined = did[0] if len(did) == 1 else ", ".join(did[:-1]) + " and " + did[-1]
     text = f"{subject.name}{profession} {joined}."
-    clauses = _sentences(subject.notes or "")
-    # The clause about the defection, not "Sister's husband purged." or "Football player of …"
-    said = next((c for c in clauses[:2] if set(fold(c).split()) & _DEFECTING), None)
-    if said or clauses:
-        text += f" {_quote(said or clauses[0])}"
+    # The sentence about the defection, not "Sister's husband purged." or "Football player of …"
+    said = _defection_sentence(subject)
+    if said:
+        text += f" {_quote(said)}"
     return text
 
 

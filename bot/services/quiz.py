@@ -851,8 +851,10 @@ LeaderboardPage = store.LeaderboardPage
 Period = store.Period
 PlayerRank = store.PlayerRank
 PlayerStats = store.PlayerStats
+HARDEST_KIND_MIN_ANSWERS = store.HARDEST_KIND_MIN_ANSWERS
 
 __all__ = [
+    "HARDEST_KIND_MIN_ANSWERS",
     "KIND_GROUPS",
     "START_OVER",
     "ChannelRuleChange",

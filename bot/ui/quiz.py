@@ -27,6 +27,7 @@ from bot.quiz.game import (
 from bot.quiz.model import Question, QuestionKind
 from bot.quiz.order import letters, order_points, pairs, pairs_right
 from bot.services.quiz import (
+    HARDEST_KIND_MIN_ANSWERS,
     START_OVER,
     LeaderboardPage,
     OrderPick,
@@ -200,7 +201,7 @@ def question_embed(
     else:
         embed.add_field(name="Pick one", value=closes, inline=False)
     footer = f"Difficulty {'●' * question.difficulty}{'○' * (3 - question.difficulty)}"
-    if question.hints:
+    if question.hints_for(typed=running.settings.mode.value == "typed"):
         footer += f" · Hint: /quiz hint ({hint_cost(running.settings)})"
     embed.set_footer(text=footer)
     return embed
@@ -320,11 +321,14 @@ def result_embed(running: RunningGame, result: QuestionResult) -> discord.Embed:
             if question.answer in question.choices
             else str(question.answer)
         )
+    if question.kind is QuestionKind.METHOD:
+        right = right[0].lower() + right[1:]  # "the answer was during a tour…"
+    typed = running.settings.mode.value == "typed"
     title = f"Question {result.number}: " + (
         f"the {'order' if ordered else 'answer'} was {right}" if running.reveal else "closed"
     )
     embed = discord.Embed(
-        title=clip(title, 256), description=close_note(result) or None, colour=COLOUR
+        title=clip(title, 256), description=close_note(result, typed=typed) or None, colour=COLOUR
     )
     if ordered and running.reveal:
         embed.add_field(name="In order", value=clip(order_lines(question), 1024), inline=False)
@@ -349,7 +353,9 @@ def result_embed(running: RunningGame, result: QuestionResult) -> discord.Embed:
         embed.add_field(name="Standings", value=short_standings(result.standings), inline=False)
     if running.reveal and not ordered:  # a chronology's source words are its years, above
         embed.add_field(
-            name="From the source", value=clip(question.explanation, 1024), inline=False
+            name="From the source",
+            value=clip(question.explanation_for(typed=typed), 1024),
+            inline=False,
         )
     if scorers:
         saved = running.saved.get(result.number)
@@ -375,9 +381,11 @@ def order_note(given: str, answer: str) -> str:
     return f" · {given}, {pairs_right(given, answer)} of {pairs(len(answer))} pairs"
 
 
-def close_note(result: QuestionResult) -> str:
-    """Why a question closed, when it was not its time running out (or a typed winner)."""
-    counted = " Answers locked in before it count." if result.awards else ""
+def close_note(result: QuestionResult, *, typed: bool = False) -> str:
+    """Why a question closed, when it was not its time running out (or a typed winner).
+    Typed mode has no lock-in: a right guess closes the question at once, so a question
+    closed any other way had no right answer to count."""
+    counted = " Answers locked in before it count." if result.awards and not typed else ""
     return {
         CloseReason.ALL_ANSWERED: "Closed early: everyone playing had answered.",
         CloseReason.SKIPPED: "Skipped." + counted,
@@ -610,9 +618,14 @@ def stats_embed(stats: PlayerStats, *, scope: str) -> discord.Embed:
     ]
     embed.add_field(name="By kind", value="\n".join(per_kind) or "—", inline=False)
     favourite = KIND_TITLES[stats.favourite_kind] if stats.favourite_kind else "—"
-    hardest = KIND_TITLES[stats.hardest_kind] if stats.hardest_kind else "—"
     embed.add_field(name="Favourite", value=favourite)
-    embed.add_field(name="Hardest", value=hardest)
+    # Hardest counts only kinds with enough answers to mean something; say so rather than
+    # name a kind another one plainly beats.
+    if stats.hardest_kind:
+        embed.add_field(
+            name=f"Hardest (of kinds with {HARDEST_KIND_MIN_ANSWERS}+ answers)",
+            value=KIND_TITLES[stats.hardest_kind],
+        )
     return embed
 
 
