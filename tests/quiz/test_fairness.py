@@ -304,7 +304,8 @@ def test_a_place_left_from_is_never_a_choice_nor_a_right_typed_answer(
 @settings(max_examples=200, deadline=None)
 @given(
     seed=st.integers(min_value=0, max_value=2**32),
-    kind=st.sampled_from(QuestionKind),
+    # A chronology's hints name only the four people of its prompt: they serve both modes.
+    kind=st.sampled_from([k for k in QuestionKind if k is not QuestionKind.ORDER]),
     difficulty=st.sampled_from(DIFFICULTIES),
 )
 def test_typed_hints_narrow_to_the_answer_without_choices(

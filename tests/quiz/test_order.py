@@ -266,3 +266,10 @@ def test_the_independent_review_reads_order_questions(records: tuple[Defector, .
         choice_labels=tuple(r.name for r in people),
     )
     assert any("allow other orders" in f for f in reviewer.review(tampered))
+
+
+def test_a_typed_chronology_gets_its_hints_too(records: tuple[Defector, ...]) -> None:
+    """Its hints name only the people of its prompt, so typed mode uses them as they are
+    (typed-mode hints are for questions whose buttons hints would name unseen choices)."""
+    q = QuestionGenerator(records, random.Random(4)).generate([QuestionKind.ORDER])
+    assert q.hints and q.hints_for(typed=True) == q.hints_for(typed=False) == q.hints
