@@ -531,7 +531,11 @@ class Game:
         if outcome is AnswerOutcome.WINNER:
             self._close(CloseReason.ANSWERED, now)
             self._settle(now)
-        elif outcome is AnswerOutcome.LOCKED_IN and self.players <= open_.entries.keys():
+        elif (
+            outcome is AnswerOutcome.LOCKED_IN
+            and self.settings.mode is Mode.BUTTONS  # typed: others may guess until the time
+            and self.players <= open_.entries.keys()
+        ):
             open_.closes_early_at = max(now, open_.opened_at + self.settings.join_window)
             if now >= open_.closes_early_at:
                 self._close(CloseReason.ALL_ANSWERED, now)

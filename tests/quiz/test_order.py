@@ -273,3 +273,18 @@ def test_a_typed_chronology_gets_its_hints_too(records: tuple[Defector, ...]) ->
     (typed-mode hints are for questions whose buttons hints would name unseen choices)."""
     q = QuestionGenerator(records, random.Random(4)).generate([QuestionKind.ORDER])
     assert q.hints and q.hints_for(typed=True) == q.hints_for(typed=False) == q.hints
+
+
+def test_a_typed_order_from_everyone_playing_does_not_close_the_question() -> None:
+    """Typed mode: others may keep guessing until the time runs out or the exact order wins
+    (a play-tester's lone wrong order closed it within 2 s, shutting out the next player)."""
+    game = order_game(Mode.TYPED)
+    game.start(0.0)
+    starter = next(iter(game.players))
+    assert game.answer(starter, "DCBA", 1.0) is AnswerOutcome.LOCKED_IN
+    assert closed_now(game) == [] and game.tick(10.0) == []
+    assert game.answer(99, "BDAC", 11.0) is AnswerOutcome.WINNER
+
+
+def closed_now(game: Game) -> list[QuestionClosed]:
+    return [e for e in game.drain_events() if isinstance(e, QuestionClosed)]

@@ -163,8 +163,12 @@ function imageNode(url, cls) {
   if (typeof url !== "string") return wrap;
   if (/^data:image\//.test(url) || sameOrigin(url)) {
     const img = el("img");
-    img.src = url;
     img.alt = "";
+    // A picture arrives after its message: keep a reader who was at the bottom there.
+    img.addEventListener("load", () => {
+      if (state.stick !== false) $("messages").scrollTop = $("messages").scrollHeight;
+    });
+    img.src = url;
     wrap.append(img);
   } else {
     // The page fetches nothing from the network: say what the image is instead.
@@ -320,12 +324,13 @@ function renderMessage(message, compact) {
     body.append(content);
   }
   for (const embed of message.embeds || []) body.append(renderEmbed(embed));
-  const shown = new Set();
+  const shown = [];
   for (const embed of message.embeds || []) {
-    for (const part of [embed.image, embed.thumbnail]) if (part && part.url) shown.add(part.url);
+    for (const part of [embed.image, embed.thumbnail]) if (part && part.url) shown.push(part.url);
   }
   for (const file of message.attachments || []) {
-    if (shown.has(file.url)) continue; // already the image of an embed
+    // Already an embed's image (an edit may re-upload it under a new id: match the name).
+    if (shown.some((url) => url === file.url || url.endsWith(`/${file.filename}`))) continue;
     if (String(file.content_type || "").startsWith("image/") && sameOrigin(file.url)) {
       body.append(imageNode(file.url, "attachment-image"));
     } else {
@@ -375,7 +380,15 @@ function continues(previous, message) {
 
 function upsertMessage(message) {
   const list = $("messages");
-  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+  if (!state.watchingScroll) {
+    // Whether the reader is at the bottom, as of their last scroll (pictures that load
+    // later grow the list without the reader having moved).
+    state.watchingScroll = true;
+    list.addEventListener("scroll", () => {
+      state.stick = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+    });
+  }
+  const atBottom = state.stick !== false;
   state.messages.set(message.id, message);
   const old = list.querySelector(`li[data-id="${message.id}"]`);
   const compact = old ? old.classList.contains("compact") : continues(list.lastElementChild, message);
