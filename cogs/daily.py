@@ -71,7 +71,7 @@ async def daily_command(
         if channel is None and time is None and kinds is None:
             when = await service.next_post_at(current)
             await interaction.response.send_message(
-                f"Daily question: {describe(current)}. Next: {timestamp(when, 'f')}.",
+                f"Daily question: {describe(current)}. {next_words(when, service.clock.wall())}",
                 ephemeral=True,
             )
             return
@@ -89,11 +89,18 @@ async def daily_command(
     )
     when = await service.next_post_at(config)
     await interaction.response.send_message(
-        f"Daily question: {describe(config)}. Next: {timestamp(when, 'f')} "
-        f"({timestamp(when)}). The question stays open until the next one, which opens with "
-        "its answer.",
+        f"Daily question: {describe(config)}. {next_words(when, service.clock.wall())} "
+        "The question stays open until the next one, which opens with its answer.",
         ephemeral=True,
     )
+
+
+def next_words(when: datetime, now: datetime) -> str:
+    """When the next question comes, in words: today's time has passed and today's question
+    is not out yet, so it is posted now rather than "1 s ago"."""
+    if when <= now:
+        return "Today's question is being posted now; then every day at that time."
+    return f"Next: {timestamp(when, 'f')} ({timestamp(when)})."
 
 
 class Daily(commands.Cog):

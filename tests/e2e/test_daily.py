@@ -98,6 +98,7 @@ async def test_post_answer_recap_and_streak(tmp_path: Path, database_url: str) -
     async with open_world(tmp_path, database_url, clock=clock) as world:
         reply = await configure(world, {"channel": CHANNEL, "time": "09:00", "kinds": "year"})
         assert reply.ephemeral and "at 09:00 UTC (year)" in reply.content, reply.content
+        assert "Next: <t:" in reply.content  # an hour ahead
         assert daily_posts(world) == []  # not before its time
 
         await next_day_at(world, clock, 3600)
@@ -302,7 +303,9 @@ async def test_claim_is_exclusive(tmp_path: Path, database_url: str) -> None:
     """Two services (two processes) on one database race for the same server and day."""
     clock = ManualClock(START)
     async with open_world(tmp_path, database_url, clock=clock) as world:
-        await configure(world, {"channel": CHANNEL, "time": "07:00"})
+        late = await configure(world, {"channel": CHANNEL, "time": "07:00"})
+        # 07:00 has passed at 08:00: today's question goes out now, not "next: 1 s ago".
+        assert "Today's question is being posted now" in late.content, late.content
         await daily_post(world, "Thu 3 Dec 2026")
         service = daily(world)
         other = DailyService(sessions=service.sessions, records=service.records, clock=clock)
