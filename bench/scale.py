@@ -161,6 +161,8 @@ TARGET_P99_MS = 100.0
 TARGET_RSS_BYTES = 150_000_000
 MIB = 1024 * 1024
 TARGET_RSS_MIB = TARGET_RSS_BYTES / MIB
+TARGET_GUILDS_RATIO = 1.3
+"""Resident memory at ``Plan.many_guilds`` guilds: at most this times the floor's."""
 FIRST_GUILD_ID = 1_230_000_000_000_000_000
 FIRST_CHANNEL_ID = 1_231_000_000_000_000_000
 FIRST_MEMBER_ID = 1_232_000_000_000_000_000
@@ -424,6 +426,8 @@ class Plan:
     typed_blocks: int
     typed_per_channel: int
     """Messages per channel per played block; the last is the right answer."""
+    many_guilds: int = 10_000
+    """Guilds of the memory-per-guild phase (each subject alone, no game)."""
 
 
 FULL = Plan(
@@ -445,6 +449,7 @@ QUICK = Plan(
     typed_wrong_per_channel=200,
     typed_blocks=2,
     typed_per_channel=20,
+    many_guilds=1_000,
 )
 
 
@@ -597,6 +602,25 @@ class Watcher:
                 )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), min(remaining, 1.0))
+
+
+def many_guilds_server(count: int) -> tuple[LocalDiscord, TimedRestApi]:
+    """A local Discord with ``count`` guilds of one text channel and one member (its owner):
+    what a bot in many small servers holds, discord.py's caches the same for every subject."""
+    server = LocalDiscord(token=f"bench-{os.urandom(8).hex()}")
+    rest = TimedRestApi(server)
+    server.rest = rest
+    for number in range(count):
+        owner = FIRST_MEMBER_ID + number
+        server.add_guild(
+            FIRST_GUILD_ID + number,
+            f"Server {number + 1}",
+            channel_ids=[FIRST_CHANNEL_ID + number],
+            channel_names=["general"],
+            members=[SandboxMember(owner, f"owner{number + 1}")],
+            owner_id=owner,
+        )
+    return server, rest
 
 
 def new_server(places: Sequence[Place], plan: Plan) -> tuple[LocalDiscord, TimedRestApi]:
@@ -842,6 +866,9 @@ class Subject:
     rss_idle_mib: float = 0.0
     rss_games_mib: float = 0.0
     """Largest VmRSS sampled while every game was running."""
+    rss_guilds_mib: float = math.nan
+    """VmRSS in the memory-per-guild phase (``Plan.many_guilds`` guilds, no game)."""
+    guilds_ready_s: float = math.nan
     rss_samples: list[tuple[str, float]] = field(default_factory=list)
     click_latencies_ms: list[float] = field(default_factory=list)
     tallies: dict[str, Tally] = field(default_factory=lambda: {n: Tally() for n in STREAMS})
@@ -912,10 +939,17 @@ class Subject:
 
 @contextlib.asynccontextmanager
 async def running(
-    name: str, places: Sequence[Place], plan: Plan, workdir: Path, profile: Path | None = None
+    name: str,
+    places: Sequence[Place],
+    plan: Plan,
+    workdir: Path,
+    profile: Path | None = None,
+    *,
+    guilds: int | None = None,
 ) -> AsyncIterator[Subject]:
-    """Start a local Discord and the subject against it; stop both whatever happens."""
-    server, rest = new_server(places, plan)
+    """Start a local Discord and the subject against it; stop both whatever happens. With
+    ``guilds``: that many small guilds instead of the plan's (the memory-per-guild phase)."""
+    server, rest = new_server(places, plan) if guilds is None else many_guilds_server(guilds)
     await server.start()
     watcher = Watcher(server)
     try:
@@ -1476,7 +1510,30 @@ async def bench(
             raise StepFailed(with_stderr(str(error), subjects)) from None
         # The bot has stopped (SIGTERM: it writes what its score keeper still held).
         bot.ledger_rows = ledger_rows(Path(tmp) / "bot" / "bench.sqlite3")
+        await guild_memory(plan, [floor, bot], Path(tmp) / "guilds", log)
     return subjects
+
+
+async def guild_memory(
+    plan: Plan, subjects: Sequence[Subject], workdir: Path, log: Callable[[str], None]
+) -> None:
+    """Each subject alone (floor first), started against ``plan.many_guilds`` small guilds
+    with the intents it runs with: its RSS once connected for ``IDLE_SETTLE`` s and quiet.
+    discord.py caches the same guilds in both, so what the bot adds per guild shows."""
+    workdir.mkdir()
+    for subject in subjects:
+        try:
+            async with running(subject.name, [], plan, workdir, guilds=plan.many_guilds) as alone:
+                await asyncio.sleep(IDLE_SETTLE)
+                await quiet(alone)
+                subject.rss_guilds_mib = alone.sample_rss("guilds", games_running=False)
+                subject.guilds_ready_s = alone.ready_s
+        except (StepFailed, SandboxError) as error:
+            raise StepFailed(f"{plan.many_guilds:,} guilds: {error}") from None
+        log(
+            f"  {subject.name}, {plan.many_guilds:,} guilds: READY in "
+            f"{subject.guilds_ready_s:.1f} s; RSS {subject.rss_guilds_mib:.1f} MiB"
+        )
 
 
 def with_stderr(message: str, subjects: Sequence[Subject]) -> str:
@@ -1542,6 +1599,24 @@ def cpu_row(figure: str, stream: str, floor: Subject, bot: Subject, *, target: b
     return Row(figure, "ms", ours, base, wanted, ratio <= TARGET_CPU_RATIO, ratio)
 
 
+def guilds_row(plan: Plan, floor: Subject, bot: Subject) -> Row:
+    ratio = _ratio(bot.rss_guilds_mib, floor.rss_guilds_mib)
+    return Row(
+        f"RSS at {plan.many_guilds:,} guilds, one process",
+        "MiB",
+        bot.rss_guilds_mib,
+        floor.rss_guilds_mib,
+        f"≤ {TARGET_GUILDS_RATIO:g}x floor",
+        None if math.isnan(ratio) else ratio <= TARGET_GUILDS_RATIO,
+        ratio,
+    )
+
+
+def per_guild_kib(plan: Plan, subject: Subject) -> float:
+    """What a guild adds to the subject's memory: (RSS at many guilds - idle RSS) / guilds."""
+    return 1024 * (subject.rss_guilds_mib - subject.rss_idle_mib) / plan.many_guilds
+
+
 def throughput(subject: Subject) -> float:
     if subject.typed_busy_s <= 0:
         return math.nan
@@ -1574,6 +1649,13 @@ def figures(plan: Plan, floor: Subject, bot: Subject, reader: Subject) -> list[R
             clicks_bot.p99_ms < TARGET_P99_MS,
         ),
         Row(f"click ack median, {games} games", "ms", clicks_bot.median_ms, clicks_floor.median_ms),
+        guilds_row(plan, floor, bot),
+        Row(
+            f"RSS per guild, {plan.many_guilds:,} guilds − idle",
+            "KiB",
+            per_guild_kib(plan, bot),
+            per_guild_kib(plan, floor),
+        ),
         cpu_row("CPU per button answer", "click", floor, bot),
         cpu_row("CPU per typed answer, wrong guesses", "typed wrong", floor, bot),
         cpu_row("CPU per typed answer, as played", "typed played", floor, bot),
@@ -1666,6 +1748,8 @@ def subject_details(subject: Subject) -> dict[str, object]:
         "ready_s": round(subject.ready_s, 3),
         "rss_idle_mib": round(subject.rss_idle_mib, 1),
         "rss_games_mib": round(subject.rss_games_mib, 1),
+        "rss_guilds_mib": _round(subject.rss_guilds_mib, 1),
+        "guilds_ready_s": _round(subject.guilds_ready_s, 2),
         "rss_end_mib": round(end.rss_mib, 1) if end else None,
         "peak_rss_mib": round(end.peak_rss_mib, 1) if end else None,
         "rss_samples": [[label, round(value, 1)] for label, value in subject.rss_samples],
