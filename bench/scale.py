@@ -741,7 +741,16 @@ class Solver:
         return self.judge.judge(solution.question, text)
 
     def wrong_guess(self, rng: random.Random, solution: Solution) -> str:
-        """A wrong (sometimes near) guess of the question's kind, or chatter."""
+        """A wrong (sometimes near) guess of the question's kind, or chatter: never one the
+        bot's judge takes as right (a question may accept several methods or countries, its
+        readings; a "wrong" guess that won would close the question in the bot only)."""
+        for _ in range(50):
+            guess = self._guess(rng, solution)
+            if self.verdict(solution, guess) is not Verdict.CORRECT:
+                return guess
+        return rng.choice(CHATTER)
+
+    def _guess(self, rng: random.Random, solution: Solution) -> str:
         roll = rng.random()
         if roll < 0.1:
             return rng.choice(CHATTER)
@@ -1346,7 +1355,21 @@ async def play_block(
             def all_won() -> bool:
                 return all(len(watcher.wins.get(c, [])) > wins_before[c] for c in solved)
 
-            await watcher.wait(all_won, STEP_TIMEOUT, "a ✅ on the right answer in every channel")
+            try:
+                await watcher.wait(
+                    all_won, STEP_TIMEOUT, "a ✅ on the right answer in every channel"
+                )
+            except StepFailed as error:
+                missing = [c for c in solved if len(watcher.wins.get(c, [])) <= wins_before[c]]
+                first = missing[0] if missing else 0
+                shown = watcher.questions.get(first)
+                typed = [m.content for m in messages if m.place.channel_id == first][-1:]
+                raise StepFailed(
+                    f"{subject.name}: {error} ({len(missing)} of {len(solved)} channels "
+                    f"without one; the first shows question "
+                    f"{shown.number if shown else '?'}: {shown.prompt if shown else '?'!r}, "
+                    f"answered with {typed})"
+                ) from None
             last_win = started
             for channel_id in solved:
                 new = watcher.wins[channel_id][wins_before[channel_id] :]
