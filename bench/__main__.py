@@ -9,11 +9,12 @@ Run from the project root::
     python -m bench --only e2e --only scale
 
 Each benchmark (``bench.lookup``, ``bench.quiz``, ``bench.e2e``, ``bench.leaderboard``,
-``bench.scale``) runs in a subprocess of its own, one after the other (they measure speed:
-never two at once), with ``--json`` (and ``--quick`` when given); what it writes on stderr is
-shown as it comes, prefixed with its name. Its JSON is turned into rows of one table:
-benchmark, figure, ours, baseline, ratio, target, met? -- under the machine (CPU model, cores,
-memory), the date and the load average, so the README can quote it as is.
+``bench.scale``, ``bench.pictures``, ``bench.daily``) runs in a subprocess of its own, one
+after the other (they measure speed: never two at once), with ``--json`` (and ``--quick`` when
+given); what it writes on stderr is shown as it comes, prefixed with its name. Its JSON is
+turned into rows of one table: benchmark, figure, ours, baseline, ratio, target, met? -- under
+the machine (CPU model, cores, memory), the date and the load average, so the README can quote
+it as is.
 
 The ratio is the one each benchmark states its target in: "Nx faster" where ours is compared
 with a naive baseline (lookup, quiz, leaderboard: baseline time / our time, or our rate /
@@ -51,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHMARKS = ("lookup", "quiz", "e2e", "leaderboard", "scale")
+BENCHMARKS = ("lookup", "quiz", "e2e", "leaderboard", "scale", "pictures", "daily")
 TIMEOUT_QUICK = 600.0
 TIMEOUT_FULL = 3600.0
 INTERRUPT_GRACE = 20.0
@@ -305,12 +306,74 @@ def scale_rows(doc: Any, quick: bool) -> list[Row]:
     return rows
 
 
+def pictures_rows(doc: Any, quick: bool) -> list[Row]:
+    """Render time beside the text-only reply (ratio = picture / text: what the picture
+    costs on top), and the memory the renderer adds."""
+    rows = []
+    cold_target = _num(_get(doc, "target_cold_p99_ms"))
+    cached_target = _num(_get(doc, "target_cached_p99_ms"))
+    for item in _get(doc, "rows") or []:
+        name = str(_get(item, "picture") or "?")
+        for phase, target in (("cold", cold_target), ("cached", cached_target)):
+            for stat in ("median", "p99"):
+                ours = _num(_get(item, phase, f"{stat}_ms"))
+                text = _num(_get(item, "text_only", f"{stat}_ms"))
+                rows.append(
+                    Row(
+                        "pictures",
+                        f"{name}, {phase}: {stat} (baseline: text-only reply)",
+                        ours,
+                        text,
+                        "ms",
+                        _div(ours, text),
+                        target=f"< {target:g} ms" if stat == "p99" and target else "",
+                        met=(ours < target)
+                        if stat == "p99" and target and ours is not None
+                        else None,
+                    )
+                )
+    cached = _get(doc, "images_cached")
+    rows.append(
+        Row(
+            "pictures",
+            f"RSS the renderer adds (with {cached} PNGs cached, "
+            f"{_num(_get(doc, 'cache_mib')) or 0:.1f} MiB)",
+            _num(_get(doc, "renderer_adds_mib")),
+            _num(_get(doc, "rss_before_mib")),
+            "MiB",
+        )
+    )
+    return rows
+
+
+def daily_rows(doc: Any, quick: bool) -> list[Row]:
+    guilds = _get(doc, "guilds")
+    seconds, rate = _num(_get(doc, "seconds")), _num(_get(doc, "rate_setting"))
+    posted, errors = _get(doc, "posted"), _get(doc, "http_429")
+    twice = _get(doc, "channels_posted_twice")
+    size = f"{guilds:,} servers due at 09:00" if isinstance(guilds, int) else "servers"
+    floor = guilds / rate if isinstance(guilds, int) and rate else None
+    return [
+        Row("daily", f"time to post all, {size}", seconds, floor, "s", _div(seconds, floor),
+            target="paced (≤ 50/s)"),
+        Row("daily", "429s received", _num(errors), target="0",
+            met=errors == 0 if isinstance(errors, int) else None),
+        Row("daily", "posted, each server once", _num(posted), target=f"= {guilds}",
+            met=(posted == guilds and twice == 0) if isinstance(posted, int) else None),
+        Row("daily", "CPU per post (bot + local Discord)", _num(_get(doc, "cpu_ms_per_post")),
+            unit="ms"),
+        Row("daily", "CPU in all", _num(_get(doc, "cpu_seconds")), unit="s"),
+    ]  # fmt: skip
+
+
 ADAPTERS: dict[str, Callable[[Any, bool], list[Row]]] = {
     "lookup": lookup_rows,
     "quiz": quiz_rows,
     "e2e": e2e_rows,
     "leaderboard": leaderboard_rows,
     "scale": scale_rows,
+    "pictures": pictures_rows,
+    "daily": daily_rows,
 }
 
 

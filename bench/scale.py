@@ -686,7 +686,7 @@ class Solver:
         self.solutions: dict[str, Solution] = {}
         for record in self.records:
             for kind in QuestionKind:
-                if kind is QuestionKind.WHO:
+                if kind in (QuestionKind.WHO, QuestionKind.ORDER):  # order: not in these games
                     continue
                 question = generator.make(kind, record)
                 if question is None:

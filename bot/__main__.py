@@ -11,8 +11,9 @@ import json
 import random
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pydantic import ValidationError
 
@@ -28,6 +29,7 @@ from bot.catalog.search import SearchIndex
 from bot.catalog.vocab import KNOWN_COUNTRIES, Method
 from bot.cli_format import lookup_text, search_text
 from bot.config import Settings
+from bot.errors import InvalidInput
 from bot.quiz.judge import Judge
 from bot.quiz.model import QuestionKind, Verdict
 from bot.quiz.questions import NoQuestion, QuestionGenerator
@@ -85,6 +87,17 @@ def _snowflake(text: str) -> int:
     return value
 
 
+def _fingerprint(text: str) -> str:
+    from bot.quiz.report import FINGERPRINT_CHARS, is_fingerprint
+
+    key = text.strip().lower()
+    if not is_fingerprint(key):
+        raise argparse.ArgumentTypeError(
+            f"must be {FINGERPRINT_CHARS} hex digits as `reports` lists it, not {text!r}"
+        )
+    return key
+
+
 def _existing_file(text: str) -> Path:
     path = Path(text)
     if not path.is_file():
@@ -130,10 +143,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="only questions of this difficulty (default: any)",
     )
 
+    render = commands.add_parser(
+        "render",
+        help="draw one of the bot's pictures to a PNG file",
+        description="The same images the bot attaches in Discord, for review without it.",
+    )
+    pictures = render.add_subparsers(dest="picture", metavar="PICTURE", required=True)
+    stats = pictures.add_parser("stats", help="the /defector stats chart")
+    stats.add_argument("--origin", help="only people who left this country")
+    stats.add_argument("--method", help="only people who got out this way (a method code)")
+    stats.add_argument("--decade", type=_whole_number(1920, 1990), help="e.g. 1950")
+    person = pictures.add_parser("person", help="a person's timeline strip")
+    person.add_argument("name", help="a name, surname or pseudonym, e.g. nureyev")
+    for name, what in (("profile", "a /quiz stats card"), ("standings", "a quiz's end")):
+        demo = pictures.add_parser(name, help=f"{what}, from made-up figures (--demo)")
+        demo.add_argument(
+            "--demo", action="store_true", required=True,
+            help="made-up figures (the real ones live in a server's database)",
+        )  # fmt: skip
+    for sub in (stats, person, *(pictures.choices[n] for n in ("profile", "standings"))):
+        sub.add_argument("--out", required=True, metavar="FILE.png", help="where to write it")
+
     commands.add_parser(
         "judge",
         help="judge typed answers: JSON Lines in, the same lines with a verdict out",
-        description='Reads lines like {"kind": "who"|"year"|"country"|"method", '
+        description='Reads lines like {"kind": "who"|"year"|"country"|"method"|"order", '
         '"expected": ..., "answer": "..."} on stdin.',
     )
 
@@ -157,6 +191,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync = commands.add_parser("sync", help="publish the slash commands now")
     sync.add_argument("--guild", type=_snowflake, help="publish to this guild only (instant)")
+
+    reports = commands.add_parser(
+        "reports",
+        help="list the reported questions of every server (for the bot's operators)",
+        description="Lists every reported question, open ones first; `reports resolve` "
+        "closes a question's reports.",
+    )
+    reports.add_argument("--json", action="store_true", help="print JSON")
+    report_commands = reports.add_subparsers(dest="reports_command", metavar="ACTION")
+    resolve = report_commands.add_parser(
+        "resolve", help="close a question's reports: keep asking it, or withhold it for good"
+    )
+    resolve.add_argument("fingerprint", type=_fingerprint, help="as `reports` lists it")
+    decision = resolve.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--keep", action="store_true", help="the question is right: ask it")
+    decision.add_argument("--withhold", action="store_true", help="never ask it again")
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -245,8 +295,55 @@ def cmd_questions(args: argparse.Namespace) -> int:
         except NoQuestion:
             used.clear()  # every subject asked once: start another round
             question = generator.generate(kinds, exclude=used, difficulty=difficulty)
-        used.add(question.subject_slug)
+        used.update(question.slugs)
         print(json.dumps(question.to_dict(), ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from bot.pictures import Picture, build, render
+    from bot.services.lookup import LookupService
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".png":
+        raise UsageError(f"--out must name a .png file, not {args.out!r}")
+    records = load_catalogue()
+    picture: Picture
+    if args.picture == "stats":
+        if args.decade is not None and args.decade % 10:
+            raise UsageError(
+                f"--decade must be a decade's first year, e.g. 1950, not {args.decade}"
+            )
+        service = LookupService(SearchIndex(records))
+        try:
+            filters = service.filters(
+                origin=args.origin, method=args.method, year_from=args.decade,
+                year_to=args.decade + 9 if args.decade is not None else None,
+            )  # fmt: skip
+        except InvalidInput as exc:
+            raise UsageError(exc.message) from None
+        chosen = service.index.filter(filters) if filters.active else records
+        if not chosen:
+            raise UsageError("no one in the catalogue matches those filters")
+        method = filters.method.label if filters.method else None
+        described = build.describe_filters(filters.origin_country, method, args.decade)
+        picture = build.stats_chart(chosen, build.stats_subtitle(len(chosen), described))
+    elif args.picture == "person":
+        result = SearchIndex(records).lookup(_clean_query(args.name))
+        if result.best is None:
+            names = ", ".join(m.record.name for m in (result.matches or result.suggestions)[:5])
+            hint = f" (did you mean: {names}?)" if names else ""
+            raise UsageError(f"no one matches {args.name!r} for sure{hint}")
+        picture = build.timeline(result.best, records)
+    elif args.picture == "profile":
+        picture = build.demo_profile()
+    else:
+        picture = build.demo_standings()
+    try:
+        out.write_bytes(render(picture))
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    print(f"{out} ({picture.size[0]}×{picture.size[1]})")
     return EXIT_OK
 
 
@@ -294,7 +391,15 @@ def _judge_item(judge: Judge, item: object, number: int) -> Verdict:
         if expected not in {m.value for m in Method}:
             raise UsageError(f"{where}: expected must be a method code")
         return judge.judge_method(Method(str(expected)), answer)
-    raise UsageError(f"{where}: kind must be who, year, country or method, not {kind!r}")
+    if kind == "order":
+        from bot.quiz.order import order_verdict, parse_order
+
+        key = parse_order(expected) if isinstance(expected, str) else None
+        if key is None or key != expected:
+            raise UsageError(f"{where}: expected must be an order of A, B, C and D like 'BDAC'")
+        given = parse_order(answer)
+        return Verdict.WRONG if given is None else order_verdict(given, key)
+    raise UsageError(f"{where}: kind must be who, year, country, method or order, not {kind!r}")
 
 
 def cmd_data_check(args: argparse.Namespace) -> int:
@@ -341,6 +446,109 @@ async def _db(action: str, settings: Settings) -> int:
     return EXIT_OK
 
 
+async def _reports(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.db import reports as store
+    from bot.db.engine import create_engine, session_factory
+    from bot.db.migrate import upgrade
+    from bot.quiz.report import Decision
+    from bot.startup import database_step
+
+    url = settings.resolved_database_url
+    async with database_step(url, settings.data_dir.resolve()):
+        engine = create_engine(url)
+        try:
+            await upgrade(engine)
+            sessions = session_factory(engine)
+            if args.reports_command == "resolve":
+                decision = Decision.KEEP if args.keep else Decision.WITHHOLD
+                now = datetime.now(UTC)
+                try:
+                    closed = await store.resolve(
+                        sessions, key=args.fingerprint, decision=decision, now=now
+                    )
+                except store.UnknownQuestion:
+                    raise UsageError(
+                        f"no reported question has fingerprint {args.fingerprint}"
+                    ) from None
+                verb = "kept: it is asked again" if args.keep else "withheld for good"
+                print(f"{args.fingerprint}: {plural_reports(closed)} closed; question {verb}")
+                return EXIT_OK
+            found = await store.list_reports(
+                sessions,
+                guild_id=None,
+                threshold=settings.report_threshold,
+                page=1,
+                per_page=10**9,
+            )
+        finally:
+            await engine.dispose()
+    if args.json:
+        print(json.dumps([_report_dict(q) for q in found.questions], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not found.questions:
+        print("no reported questions")
+    for question in found.questions:
+        print(_report_text(question))
+    return EXIT_OK
+
+
+def plural_reports(count: int) -> str:
+    return f"{count} open report" + ("" if count == 1 else "s")
+
+
+def _status(question: Any) -> str:
+    if question.decision is not None and question.open_reports == 0:
+        return f"resolved: {question.decision.value}"
+    return "withheld" if question.withheld else "open"
+
+
+def _report_dict(question: Any) -> dict[str, Any]:
+    return {
+        "fingerprint": question.fingerprint,
+        "status": _status(question),
+        "kind": question.kind,
+        "prompt": question.prompt,
+        "subject": question.subject,
+        "answer": question.answer,
+        "choices": list(question.choices),
+        "members_reporting": question.reporters_everywhere,
+        "reports": [
+            {
+                "guild_id": str(r.guild_id),
+                "reporter_id": str(r.reporter_id),
+                "reason": r.reason.value,
+                "note": r.note,
+                "reported_at": r.reported_at.isoformat(),
+                "resolution": r.resolution.value if r.resolution else None,
+            }
+            for r in question.reports
+        ],
+    }
+
+
+def _report_text(question: Any) -> str:
+    members = question.reporters_everywhere
+    lines = [
+        f"{question.fingerprint}  {_status(question)}  {question.kind}  "
+        f"{members} member{'' if members == 1 else 's'} reporting",
+        f"  question: {question.prompt}",
+        f"  marked right: {question.answer}",
+        f"  choices: {' | '.join(question.choices)}",
+    ]
+    for r in question.reports:
+        note = f": {r.note}" if r.note else ""
+        closed = f" (closed: {r.resolution.value})" if r.resolution else ""
+        lines.append(
+            f"  - server {r.guild_id}, member {r.reporter_id}, "
+            f"{r.reported_at:%Y-%m-%d %H:%M} UTC, {r.reason.label}{closed}{note}"
+        )
+    return "\n".join(lines)
+
+
+def cmd_reports(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(_reports(args, settings))
+
+
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_db(args.db_command, settings))
 
@@ -369,6 +577,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         return cmd_questions(args)
     if args.command == "judge":
         return cmd_judge(args)
+    if args.command == "render":
+        return cmd_render(args)
+    if args.command == "reports":
+        return cmd_reports(args, settings)
     if args.command == "data":
         return cmd_data_check(args)
     if args.command == "db":

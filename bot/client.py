@@ -26,16 +26,21 @@ from bot.db.engine import BlockingWriter, blocking_writer_for, create_engine, se
 from bot.db.migrate import upgrade_if_due
 from bot.errors import UserFacingError
 from bot.quiz.judge import Judge
-from bot.services.clock import RealClock
+from bot.services.clock import Clock, RealClock
 from bot.services.container import Services
+from bot.services.daily import DailyService
 from bot.services.journal import ResultJournal
 from bot.services.lookup import LookupService
+from bot.services.privacy import PrivacyService
 from bot.services.quiz import QuizService
+from bot.services.reports import ReportService
 from bot.services.scores import database_damaged, database_unavailable
 from bot.startup import check_integrity, database_step, journal_step, read_catalogue
 from bot.ui.admin import ADMIN_ITEMS
 from bot.ui.components import DATABASE_DAMAGED, DATABASE_DOWN, DYNAMIC_ITEMS, reply_error
+from bot.ui.daily import DAILY_ITEMS
 from bot.ui.quiz import QUIZ_ITEMS
+from bot.ui.report import REPORT_ITEMS, REPORT_MODAL, submit_report
 from bot.ui.text import echo
 
 log = logging.getLogger(__name__)
@@ -47,7 +52,13 @@ discord.VoiceClient.warn_dave = False
 SEEN_INTERACTIONS = 10_000
 """How many recent interaction ids are remembered to ignore redeliveries (tokens live 15 min)."""
 
-EXTENSIONS: tuple[str, ...] = ("cogs.lookup", "cogs.quiz", "cogs.help")
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.lookup",
+    "cogs.quiz",
+    "cogs.daily",
+    "cogs.privacy",
+    "cogs.help",
+)
 
 
 class RefusedCheck(app_commands.CheckFailure):
@@ -155,6 +166,7 @@ class DefectorBot(commands.AutoShardedBot):
         extensions: Sequence[str] = EXTENSIONS,
         publish_on_start: bool = True,
         maintenance: bool = False,
+        clock: Clock | None = None,
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # guild and channel cache for interactions in servers
@@ -174,6 +186,8 @@ class DefectorBot(commands.AutoShardedBot):
             **sharding,
         )
         self.settings = settings
+        self.clock: Clock = clock or RealClock()
+        """The services' clock (tests hand in a ManualClock)."""
         self.extension_names = tuple(extensions)
         self.publish_on_start = publish_on_start
         self.maintenance = maintenance
@@ -184,7 +198,13 @@ class DefectorBot(commands.AutoShardedBot):
         self.gateway_task: asyncio.Task[None] | None = None
         """The connection task when the bot is run by hand (the sandbox, tests)."""
         self._seen_interactions: OrderedDict[int, None] = OrderedDict()
-        self.dynamic_item_types = (*DYNAMIC_ITEMS, *QUIZ_ITEMS, *ADMIN_ITEMS)
+        self.dynamic_item_types = (
+            *DYNAMIC_ITEMS,
+            *QUIZ_ITEMS,
+            *ADMIN_ITEMS,
+            *DAILY_ITEMS,
+            *REPORT_ITEMS,
+        )
         self.message_reader: Callable[[discord.Message], Awaitable[None]] | None = None
         """What reads members' messages (the quiz cog sets it: typed answers). Called from
         :meth:`on_message`, so a message costs one task; a cog listener would be a second
@@ -199,10 +219,15 @@ class DefectorBot(commands.AutoShardedBot):
     async def on_interaction(self, interaction: discord.Interaction[DefectorBot], /) -> None:
         """Answer a click on a component no handler knows (e.g. a message from an older
         version of the bot), so the member never sees "The application did not respond"."""
-        if interaction.type is not discord.InteractionType.component:
-            return
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
+        if interaction.type is discord.InteractionType.modal_submit:
+            report = REPORT_MODAL.fullmatch(custom_id)
+            if report is not None:
+                await submit_report(interaction, report["key"])
+            return
+        if interaction.type is not discord.InteractionType.component:
+            return
         if any(
             item.__discord_ui_compiled_template__.fullmatch(custom_id)
             for item in self.dynamic_item_types
@@ -239,12 +264,23 @@ class DefectorBot(commands.AutoShardedBot):
                 ledger_thread=self.ledger_thread,
                 records=records,
                 judge=Judge(records),
-                clock=RealClock(),
+                clock=self.clock,
                 reveal_pause=self.settings.quiz_reveal_pause,
                 games_per_member=self.settings.quiz_games_per_member,
                 guesses_per_question=self.settings.quiz_guesses_per_question,
             ),
             search_timeout=self.settings.search_timeout,
+            daily=DailyService(
+                sessions=sessions,
+                records=records,
+                clock=self.clock,
+                shard_count=self.settings.shard_count or 1,
+                shard_ids=self.settings.shard_ids,
+            ),
+            privacy=PrivacyService(sessions=sessions, clock=self.clock),
+            reports=ReportService(
+                sessions=sessions, clock=self.clock, threshold=self.settings.report_threshold
+            ),
         )
         if not self.maintenance:
             # Results an earlier run journaled during a database outage reach the ledger
@@ -252,6 +288,14 @@ class DefectorBot(commands.AutoShardedBot):
             with journal_step(self.journal_path):
                 self.services.quiz.journal = ResultJournal(self.journal_path)
                 await self.services.quiz.replay_journal()
+        reports = self.services.reports
+        assert reports is not None
+        reports.generators.append(self.services.quiz.generator)
+        if self.services.daily is not None:
+            reports.generators.append(self.services.daily.generator)
+            self.services.daily.before_posting = reports.refresh_quietly
+        self.services.quiz.before_start = reports.refresh_quietly
+        await reports.refresh_quietly()
         self.add_dynamic_items(*self.dynamic_item_types)
         for name in self.extension_names:
             await self.load_extension(name)
@@ -309,7 +353,10 @@ class DefectorBot(commands.AutoShardedBot):
     async def close(self) -> None:
         services = getattr(self, "services", None)
         if services is not None:
+            if services.daily is not None:
+                await services.daily.stop()
             await services.quiz.close()
+            services.pictures.close()
         await super().close()
         if self.ledger_thread is not None:
             await self.ledger_thread.close()

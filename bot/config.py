@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     """Quizzes one member may have running at once in one server."""
     quiz_guesses_per_question: int = Field(default=5, ge=1, le=1000)
     """Typed guesses a member may make per question; the rest are ignored (one 🐢)."""
+    report_threshold: int = Field(
+        default=3,
+        ge=1,
+        le=1000,
+        description="Distinct members whose reports withhold a question until resolved.",
+    )
 
     @field_validator("owner_ids", "shard_ids", mode="before")
     @classmethod

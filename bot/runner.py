@@ -20,6 +20,7 @@ from pydantic import SecretStr
 
 from bot.client import DefectorBot
 from bot.config import Settings
+from bot.services.clock import Clock
 from bot.startup import StartError as StartError
 
 log = logging.getLogger(__name__)
@@ -178,10 +179,12 @@ def sandbox_settings(
     )
 
 
-async def start_sandbox_bot(settings: Settings, server: Any) -> DefectorBot:
+async def start_sandbox_bot(
+    settings: Settings, server: Any, *, clock: Clock | None = None
+) -> DefectorBot:
     """Start the real bot against ``server`` and wait until it is connected."""
     configure_endpoints(settings)
-    bot = DefectorBot(settings, publish_on_start=False)
+    bot = DefectorBot(settings, publish_on_start=False, clock=clock)
     await bot.__aenter__()
     await login(bot, token_of(settings))
     # A fresh local Discord knows no commands: publish whatever the database remembers.

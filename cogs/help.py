@@ -30,7 +30,7 @@ class Help(commands.Cog):
             if isinstance(command, app_commands.Group):
                 continue
             params = " ".join(
-                f"{p.name}:" if p.required else f"[{p.name}]" for p in command.parameters
+                f"<{p.name}>" if p.required else f"[{p.name}]" for p in command.parameters
             )
             embed.add_field(
                 name=clip(f"/{command.qualified_name} {params}".strip(), 256),

@@ -15,9 +15,11 @@ from bot.catalog.models import Defector
 from bot.catalog.normalize import fold
 from bot.catalog.vocab import ORIGIN_COUNTRIES, Method
 from bot.client import DefectorBot
-from bot.errors import UserFacingError
+from bot.errors import InvalidInput, NotFound, UserFacingError
+from bot.pictures import build
 from bot.services.lookup import SHOWN_CHOICES, Described, LookupService
 from bot.ui import cards
+from bot.ui import pictures as pictures_ui
 from bot.ui.components import (
     QUIZ_RUNNING_NOTE,
     quiz_running_here,
@@ -38,6 +40,8 @@ TEXT_HELP = "What they did, in any words, e.g. stalin's daughter, mig-25 pilot, 
 SWEEP_SPACING = 0.05
 """Seconds between two search lists switched off (each a GET and a PATCH): 40 requests a
 second at most, under Discord's 50 a second."""
+DECADES = tuple(range(1920, 2000, 10))
+DECADE_CHOICES = [app_commands.Choice(name=f"{d}s", value=d) for d in DECADES]
 FILTER_HELP = {
     "origin": "The country they left",
     "destination": "Where they went",
@@ -83,6 +87,15 @@ class Lookup(commands.Cog):
         else:
             await interaction.response.send_message(embed=embed, view=view)
 
+    async def _show_card(
+        self, interaction: discord.Interaction[DefectorBot], record: Defector
+    ) -> None:
+        """A person's card with their timeline strip; private while a quiz runs here."""
+        private = quiz_running_here(interaction)
+        await pictures_ui.send_card(
+            interaction, record, content=QUIZ_RUNNING_NOTE if private else None, ephemeral=private
+        )
+
     # -- /defector lookup --------------------------------------------------------------------
 
     @group.command(
@@ -93,7 +106,7 @@ class Lookup(commands.Cog):
         service = self.lookup_service
         found = service.resolve(name)
         if isinstance(found, Defector):
-            await self._show(interaction, cards.card(found))
+            await self._show_card(interaction, found)
             return
         asked = echo(name)
         if isinstance(found, Described):
@@ -150,7 +163,7 @@ class Lookup(commands.Cog):
             origin=origin, destination=destination, year_from=year_from, year_to=year_to,
             profession=profession, method=method,
         )  # fmt: skip
-        await self._show(interaction, cards.card(service.random(filters)))
+        await self._show_card(interaction, service.random(filters))
 
     @group.command(
         name="search", description="List everyone matching some words or filters, 10 a page"
@@ -229,11 +242,36 @@ class Lookup(commands.Cog):
 
     # -- /defector stats ---------------------------------------------------------------------------
 
-    @group.command(name="stats", description="How many people per country, decade and method")
-    async def stats(self, interaction: discord.Interaction[DefectorBot]) -> None:
+    @group.command(
+        name="stats", description="A chart of who left when, from where and how; filters redraw it"
+    )
+    @app_commands.describe(
+        origin="Only people who left this country",
+        method="Only people who got out this way",
+        decade="Only one decade",
+    )
+    @app_commands.choices(origin=ORIGIN_CHOICES, method=METHOD_CHOICES, decade=DECADE_CHOICES)
+    async def stats(
+        self,
+        interaction: discord.Interaction[DefectorBot],
+        origin: str | None = None,
+        method: str | None = None,
+        decade: int | None = None,
+    ) -> None:
         service = self.lookup_service
-        embed = cards.stats(service.stats(), len(service.index))
-        await interaction.response.send_message(embed=embed)
+        if decade is not None and decade not in DECADES:
+            raise InvalidInput(f"Pick a decade from {DECADES[0]}s to {DECADES[-1]}s.")
+        filters = service.filters(
+            origin=origin, method=method,
+            year_from=decade, year_to=decade + 9 if decade is not None else None,
+        )  # fmt: skip
+        records = service.index.filter(filters) if filters.active else service.index.records
+        if not records:
+            raise NotFound("No one in the catalogue matches those filters.")
+        described = build.describe_filters(origin, Method(method).label if method else None, decade)
+        embed = cards.stats(service.stats(records), len(records), described)
+        picture = build.stats_chart(records, build.stats_subtitle(len(records), described))
+        await pictures_ui.respond(interaction, embed, picture)
 
 
 def _choices(values: list[str], current: str) -> list[app_commands.Choice[str]]:

@@ -16,7 +16,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import DefectorBot, RefusedCheck
-from bot.db.quiz import GameAlreadyRunning, InterruptedGame, Period
 from bot.errors import InvalidInput, UserFacingError
 from bot.quiz.game import (
     AnswerOutcome,
@@ -27,8 +26,12 @@ from bot.quiz.game import (
     QuestionResult,
 )
 from bot.quiz.model import Question, QuestionKind
+from bot.services import pictures as picture_service
 from bot.services.quiz import (
     DIFFICULTY_NAMES,
+    GameAlreadyRunning,
+    InterruptedGame,
+    Period,
     QuizService,
     RunningGame,
     Saved,
@@ -36,8 +39,12 @@ from bot.services.quiz import (
     parse_kinds,
 )
 from bot.ui import admin as admin_ui
+from bot.ui import daily as daily_ui
+from bot.ui import pictures as pictures_ui
 from bot.ui import quiz as ui
+from bot.ui import report as report_ui
 from bot.ui import settings as settings_ui
+from bot.ui.components import stateless_view
 from bot.ui.text import plural
 
 log = logging.getLogger(__name__)
@@ -63,6 +70,8 @@ KIND_MIXES = [
     "year, country",
     "who, year",
     "country, method",
+    "order",
+    "year, order",
 ]
 
 
@@ -135,14 +144,20 @@ class Quiz(commands.Cog):
             with contextlib.suppress(discord.HTTPException):
                 winner = channel.get_partial_message(game.winning_message_id)  # type: ignore[attr-defined]
                 await winner.add_reaction("✅")
-        if game.question_message_id is not None and game.settings.mode is Mode.BUTTONS:
+        if game.question_message_id is not None:
+            # The question stops counting down (and its buttons switch off) once it is closed.
+            view = (
+                ui.question_view(game, question, disabled=True)
+                if game.settings.mode is Mode.BUTTONS
+                else discord.utils.MISSING
+            )
             with contextlib.suppress(discord.HTTPException):
                 message = channel.get_partial_message(game.question_message_id)  # type: ignore[attr-defined]
-                await message.edit(
-                    embed=ui.question_embed(game, question, closed=True),
-                    view=ui.question_view(game, question, disabled=True),
-                )
-        view = ui.learn_more_view(question) if game.reveal else discord.utils.MISSING
+                await message.edit(embed=ui.question_embed(game, question, closed=True), view=view)
+        view = ui.learn_more_view(question) if game.reveal else stateless_view()
+        key = await self._reportable(question)
+        if key is not None:
+            view.add_item(report_ui.ReportButton(key))
         # Typed: who got it, in the message itself (an embed is easy to skim past); the
         # mention names the winner without pinging anyone.
         await channel.send(
@@ -152,10 +167,30 @@ class Quiz(commands.Cog):
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
+    async def _reportable(self, question: Question) -> str | None:
+        """Store the question for its 🚩 Report button; None (no button) if that fails."""
+        reports = self.bot.services.reports
+        if reports is None:
+            return None
+        try:
+            return await reports.remember(question)
+        except Exception as error:
+            log.warning("question not stored for reports (%s); no Report button", error)
+            return None
+
     async def ended(self, game: RunningGame, result: GameResult) -> None:
         channel = self._channel(game.channel_id)
         if channel is not None:
-            await channel.send(embed=ui.standings_embed(game, result))
+            embed = ui.standings_embed(game, result)
+            top = result.standings[:10]
+            guild = getattr(channel, "guild", None)
+            names = await pictures_ui.display_names(guild, [player for player, _ in top])
+            points = [p for _, p in top]
+            file = await pictures_ui.standings_file(
+                self.bot.services.pictures, embed, list(zip(names, points, strict=True)),
+                questions=result.questions_asked, ending=ui.END_WORDS[result.reason],
+            )  # fmt: skip
+            await channel.send(embed=embed, file=file or discord.utils.MISSING)
 
     async def interrupted(self, channel_id: int) -> None:
         channel = self._channel(channel_id)
@@ -187,13 +222,16 @@ class Quiz(commands.Cog):
         if outcome is AnswerOutcome.CLOSE:
             with contextlib.suppress(discord.HTTPException):
                 await message.add_reaction("🤏")
+        elif outcome is AnswerOutcome.LOCKED_IN:  # a chronology order: one try each
+            with contextlib.suppress(discord.HTTPException):
+                await message.add_reaction("🔒")
 
     # -- /quiz ----------------------------------------------------------------------------------
 
     @quiz.command(name="start", description="Start a quiz in this channel")
     @app_commands.describe(
         rounds="How many questions (default: the server's setting)",
-        kinds="Which questions: year, country, method, who, or a mix like 'year, who'",
+        kinds="Which questions: year, country, method, who, order (chronology), or a mix",
         mode="Answer with buttons, or by typing in the channel",
         seconds="Seconds each question stays open",
         difficulty="Only questions of this difficulty",
@@ -345,7 +383,8 @@ class Quiz(commands.Cog):
         await interaction.response.send_message(f"💡 Hint: {text}\n({cost})")
 
     @quiz.command(
-        name="skip", description="Skip the open question (answers already locked in still count)"
+        name="skip",
+        description="Skip the open question (with buttons, answers already locked in still count)",
     )
     async def skip(self, interaction: discord.Interaction[DefectorBot]) -> None:
         assert interaction.channel_id is not None
@@ -394,7 +433,23 @@ class Quiz(commands.Cog):
         guild_id = None if everywhere else interaction.guild_id
         figures = await self.service.stats(user_id=who.id, guild_id=guild_id)
         scope = "every server" if guild_id is None else "this server"
-        await interaction.response.send_message(embed=ui.stats_embed(figures, scope=scope))
+        embed = ui.stats_embed(figures, scope=scope)
+        daily = self.bot.services.daily
+        if daily is not None and interaction.guild_id is not None:
+            current, best = await daily.streak(guild_id=interaction.guild_id, user_id=who.id)
+            name = "Daily question (this server)" if everywhere else "Daily question"
+            embed.add_field(name=name, value=f"streak {current} · best {best}")
+        # The profile card: the same figures as a picture, with the all-time rank.
+        board, rank = await self.service.board(
+            guild_id=guild_id, period=Period.ALL, kind=None, page=1, viewer=who.id
+        )
+        if rank is not None:
+            embed.add_field(name="Rank", value=f"#{rank.rank} of {board.total_players}")
+        picture = picture_service.profile(
+            figures, name=who.display_name, scope=scope, rank=rank,
+            players=board.total_players, labels=ui.KIND_TITLES,
+        )  # fmt: skip
+        await pictures_ui.respond(interaction, embed, picture)
 
     # -- /leaderboard ---------------------------------------------------------------------
 
@@ -403,6 +458,7 @@ class Quiz(commands.Cog):
         scope="This server or every server",
         period="Which time window",
         kind="Only one kind of question",
+        ranking="points, or this server's daily question streaks",
     )
     @app_commands.choices(kind=KIND_CHOICES)
     @app_commands.guild_only()
@@ -412,7 +468,12 @@ class Quiz(commands.Cog):
         scope: Literal["server", "global"] = "server",
         period: Literal["week", "month", "all"] = "all",
         kind: str | None = None,
+        ranking: Literal["points", "daily streaks"] = "points",
     ) -> None:
+        if ranking == "daily streaks":
+            embed, view = await daily_ui.streak_message(interaction, page=1)
+            await interaction.response.send_message(embed=embed, view=view)
+            return
         chosen_kind = QuestionKind(kind) if kind else None
         embed, view = await ui.leaderboard_message(
             interaction,
@@ -442,6 +503,25 @@ class QuizConfig(
         if not interaction.permissions.manage_guild:
             raise RefusedCheck("You need the Manage Server permission to change quiz settings.")
         return True
+
+    @app_commands.command(name="reports", description="Questions members reported here")
+    @app_commands.describe(page="Which page (5 questions to a page)")
+    async def reports(
+        self,
+        interaction: discord.Interaction[DefectorBot],
+        page: app_commands.Range[int, 1, 10000] = 1,
+    ) -> None:
+        assert interaction.guild_id is not None
+        reports = self.bot.services.reports
+        if reports is None:
+            raise InvalidInput("Reports are not available here.")
+        found = await reports.page(guild_id=interaction.guild_id, page=page)
+        await interaction.response.send_message(
+            embed=report_ui.reports_embed(found),
+            view=report_ui.reports_view(found),
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
 
     @app_commands.command(name="show", description="Show this server's quiz settings")
     async def show(self, interaction: discord.Interaction[DefectorBot]) -> None:

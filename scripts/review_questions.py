@@ -14,9 +14,15 @@ the generator itself (to make the questions); it may use the catalogue loader. I
   which event it asks about;
 * a curated reading of the asked field that a typed answer would not get right;
 * a hint that repeats the prompt, is false of the answer, or rules out no wrong choice;
+* a typed-mode hint (no choices on screen) that names another value ("It is not …"),
+  repeats the prompt, is false of the answer, or cannot be read;
 * an explanation that does not name the answer, or that quotes words the row does not say;
 * a question that shows a curated alias the row itself does not contain (aliases are for
-  name lookup only, never quiz facts), or a ``who`` prompt that names its subject.
+  name lookup only, never quiz facts), or a ``who`` prompt that names its subject;
+* a chronology (``order``) question whose four people are not those its prompt lists, whose
+  table years are not distinct and 2+ apart, whose key is not their order by year, whose
+  order some year a row mentions could change (then two orders are defensible), that
+  includes a failed attempt, or whose reveal or hints misstate a person's place or year.
 
     python scripts/review_questions.py --count 5000 --seeds 1 2 3
 """
@@ -31,6 +37,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import product
 
 from bot.catalog.importer import load_catalogue
 from bot.catalog.models import Defector
@@ -308,7 +315,111 @@ class Reviewer:
             return str(choice) not in TRIPS
         return None
 
+    def review_order(self, q: Question) -> list[str]:
+        """A chronology question, read from the rows alone."""
+        found: list[str] = []
+        listed = re.findall(r"\b([A-D])\) ([^;]+?)(?=; [A-D]\) |\.$)", q.prompt)
+        names = [name for _, name in listed]
+        if [m for m, _ in listed] != list("ABCD") or names != [str(c) for c in q.choices]:
+            return [f"the prompt lists {listed}, not the choices {list(q.choices)}"]
+        rows = [self.rows.get(name) for name in names]
+        if any(row is None for row in rows):
+            return [f"not every choice is a person of the table: {names}"]
+        people = [row for row in rows if row is not None]
+        years = [row.record.year for row in people]
+        if len(set(years)) != 4 or min(abs(a - b) for a, b in pairs_of(years)) < 2:
+            found.append(f"table years not distinct and 2+ apart: {years}")
+        key = "".join(m for _, m in sorted(zip(years, "ABCD", strict=True)))
+        if q.answer != key:
+            found.append(f"key {q.answer!r}, but by the table's years the order is {key!r}")
+        orders = set()
+        for readings in product(*(sorted(row.years) for row in people)):
+            if len(set(readings)) == 4:
+                orders.add("".join(m for _, m in sorted(zip(readings, "ABCD", strict=True))))
+        if orders - {key}:
+            found.append(f"years the rows mention allow other orders: {sorted(orders - {key})}")
+        for row in people:
+            if row.record.status.value == "failed":
+                found.append(f"{row.record.name} only tried to defect")
+        for mark in key:
+            row = people["ABCD".index(mark)]
+            if f"{mark}) {row.record.name}: {row.record.year}" not in q.explanation:
+                found.append(f"the reveal does not give {row.record.name}'s year")
+        first, last = people["ABCD".index(key[0])], people["ABCD".index(key[-1])]
+        for hint in q.hints:
+            if m := re.fullmatch(r"The earliest of them went in the (\d{4})s\.", hint):
+                ok = first.record.year // 10 == int(m.group(1)) // 10
+            elif m := re.fullmatch(r"(.+) went first\.", hint):
+                ok = m.group(1) == first.record.name
+            elif m := re.fullmatch(r"(.+) went last\.", hint):
+                ok = m.group(1) == last.record.name
+            else:
+                found.append(f"hint not understood: {hint!r}")
+                continue
+            if not ok:
+                found.append(f"hint is false: {hint!r}")
+        for row in people:
+            found += self._aliases(q, row)
+        return found
+
+    def typed_hint_fits(self, hint: str, q: Question, value: object) -> bool | None:
+        """Whether ``value`` could still be the answer after typed-mode ``hint``; None if
+        unreadable. Read from the hint's words alone (no choices in typed mode)."""
+        row = self.rows.get(str(value)) if q.kind is QuestionKind.WHO else None
+        year = row.record.year if row else value if isinstance(value, int) else None
+        name = str(value)
+        if m := re.fullmatch(r"The (\d{4})s\.", hint):
+            return year is not None and year // 10 == int(m.group(1)) // 10
+        if m := re.fullmatch(r"Between (\d{4}) and (\d{4})\.", hint):
+            return year is not None and int(m.group(1)) <= year <= int(m.group(2))
+        if m := re.fullmatch(r"It ends in (\d)\.", hint):
+            return year is not None and year % 10 == int(m.group(1))
+        if m := re.fullmatch(r"Somewhere in (.+)\.", hint):
+            return REGION_OF.get(name) == m.group(1)
+        if m := re.fullmatch(r"It starts with “(.)” and has (.+) letters\.", hint):
+            lengths = [int(n) for n in re.findall(r"\d+", m.group(2))]
+            if "words" in m.group(2):
+                lengths = lengths[1:]  # "2 words, of 4 and 7"
+            return name.startswith(m.group(1)) and [len(w) for w in name.split()] == lengths
+        if m := re.fullmatch(r"A word of the answer: “(\w+)”\.", hint):
+            return says(plain(Method(name).label), m.group(1))
+        if m := re.fullmatch(r"The surname starts with “(.)” and has (\d+) letters\.", hint):
+            surname = name.split("(")[0].split()[-1]
+            return surname.startswith(m.group(1)) and len(surname) == int(m.group(2))
+        if m := re.fullmatch(r"Initials: (.+)", hint):
+            return initials(name) == m.group(1)
+        if row and (m := re.fullmatch(r"Profession: (.+)\.", hint)):
+            return says(plain(row.record.profession), plain(m.group(1)))
+        if hint.startswith("They were abroad legally"):
+            return name in TRIPS
+        if hint.startswith("They escaped rather"):
+            return name not in TRIPS
+        return None
+
+    def _typed_hints(self, q: Question) -> list[str]:
+        found = []
+        prompt_years = {int(y) for y in re.findall(r"\b(\d{4})\b", q.prompt)}
+        for hint in q.typed_hints:
+            decade = re.fullmatch(r"The (\d{4})s\.", hint)
+            if hint.rstrip(".").lower() in q.prompt.lower() or (
+                decade and any(y // 10 == int(decade.group(1)) // 10 for y in prompt_years)
+            ):
+                found.append(f"typed hint repeats the prompt: {hint!r}")
+            if hint.startswith("It is not"):
+                found.append(f"typed hint names a value not on screen: {hint!r}")
+                continue
+            fits = self.typed_hint_fits(hint, q, q.answer)
+            if fits is None:
+                found.append(f"typed hint not understood: {hint!r}")
+            elif not fits:
+                found.append(f"typed hint is false of the answer: {hint!r}")
+        if not q.typed_hints:
+            found.append("no typed hint")
+        return found
+
     def review(self, q: Question) -> list[str]:
+        if q.kind is QuestionKind.ORDER:
+            return self.review_order(q)
         row = self.rows[q.subject]
         found: list[str] = []
         good = self.defensible(q)
@@ -346,6 +457,7 @@ class Reviewer:
             surnames = {plain(n).replace("(", " ").replace(")", " ").split()[-1] for n in names}
             if any(len(s) >= 3 and says(prompt, s) for s in surnames):
                 found.append("the who prompt gives the name away")
+        found += self._typed_hints(q)
         found += self._explanation(q, row)
         found += self._aliases(q, row)
         return found
@@ -365,13 +477,26 @@ class Reviewer:
     def _aliases(self, q: Question, row: Row) -> list[str]:
         """No alias that the row does not itself contain may be shown (lookup only)."""
         shown = plain(
-            " ".join((q.prompt, q.explanation, *q.choice_labels, *q.hints, *map(str, q.choices)))
+            " ".join(
+                (
+                    q.prompt,
+                    q.explanation,
+                    *q.choice_labels,
+                    *q.hints,
+                    *q.typed_hints,
+                    *tuple(map(str, q.choices)),
+                )
+            )
         )
         return [
             f"shows {alias!r}, an alias from outside the row"
             for alias in self.outside_aliases
             if alias in shown and says(shown, alias)
         ]
+
+
+def pairs_of(values: Sequence[int]) -> list[tuple[int, int]]:
+    return [(a, b) for i, a in enumerate(values) for b in values[i + 1 :]]
 
 
 def review(q: Question, records: Iterable[Defector]) -> list[str]:
@@ -389,7 +514,7 @@ def run(
         generator = QuestionGenerator(records, random.Random(seed))
         for i in range(count):
             difficulty = (None, 1, 2, 3)[i % 4]
-            question = generator.generate(difficulty=difficulty)
+            question = generator.generate(list(QuestionKind), difficulty=difficulty)
             findings += [(seed, question, f) for f in reviewer.review(question)]
     return findings
 

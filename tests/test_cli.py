@@ -260,13 +260,18 @@ def test_judge_reads_json_lines(
         {"kind": "year", "expected": "1961", "answer": "1962"},
         {"kind": "country", "expected": "East Germany", "answer": "GDR"},
         {"kind": "country", "expected": "East Germany", "answer": "West Germany"},
+        {"kind": "order", "expected": "BDAC", "answer": "b, d, a, c"},
+        {"kind": "order", "expected": "BDAC", "answer": "BDCA"},
+        {"kind": "order", "expected": "BDAC", "answer": "CADB"},
     ]
     text = "\n".join(json.dumps(line) for line in lines) + "\n\n"
     monkeypatch.setattr("sys.stdin", io.StringIO(text))
     code, out, err = run(capsys, "judge")
     assert code == 0 and err == ""
     verdicts = [json.loads(line)["verdict"] for line in out.splitlines()]
-    assert verdicts == ["correct", "wrong", "correct", "close", "correct", "wrong"]
+    assert verdicts == [
+        "correct", "wrong", "correct", "close", "correct", "wrong", "correct", "close", "wrong"
+    ]  # fmt: skip
     assert json.loads(out.splitlines()[0])["answer"] == "Gordievski"  # the line comes back
 
 
@@ -280,6 +285,7 @@ def test_judge_reads_json_lines(
         ('{"kind": "year", "expected": "soon", "answer": "x"}', "year"),
         ('{"kind": "country", "expected": "Narnia", "answer": "x"}', "country"),
         ('{"kind": "colour", "expected": "red", "answer": "x"}', "kind must be"),
+        ('{"kind": "order", "expected": "ABCE", "answer": "ABCD"}', "an order of A, B, C"),
         ('{"kind": "year", "expected": 1961, "answer": 1961}', "answer must be a string"),
     ],
 )

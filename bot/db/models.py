@@ -251,3 +251,149 @@ class QuizGuildSettings(SQLModel, table=True):
     )
     reveal_answers: bool
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+# --- the daily question and privacy ---------------------------------------------------------------
+#
+# ``daily_posts`` has one row per server and UTC day (unique): inserting it is how a process
+# claims the day, so exactly one post is made however many processes try. ``daily_streaks`` is
+# derived from ``daily_answers`` and ``daily_posts`` when a day closes (``bot.db.daily``).
+
+
+class DailyConfig(SQLModel, table=True):
+    """A server's daily question: where, when (minutes after 00:00 UTC) and which kinds."""
+
+    __tablename__ = "daily_configs"
+
+    guild_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    channel_id: int = discord_id_column()
+    minute_of_day: int
+    kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    enabled: bool
+    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class DailyPost(SQLModel, table=True):
+    """One server's question of one UTC day; the row is the claim on that day."""
+
+    __tablename__ = "daily_posts"
+    __table_args__ = (UniqueConstraint("guild_id", "day", name="uq_daily_posts_guild_day"),)
+
+    id: int | None = Field(
+        default=None, sa_column=Column(_row_id_type(), primary_key=True, autoincrement=True)
+    )
+    guild_id: int = discord_id_column()
+    day: date
+    channel_id: int = discord_id_column()
+    question: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    claimed_by: str = Field(max_length=40)
+    claimed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    posted_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    message_id: int | None = discord_id_column(nullable=True)
+    closed_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class DailyAnswer(SQLModel, table=True):
+    """A member's one answer to one daily question."""
+
+    __tablename__ = "daily_answers"
+    __table_args__ = (
+        PrimaryKeyConstraint("post_id", "user_id"),
+        Index("ix_daily_answers_user", "user_id"),
+    )
+
+    post_id: int = Field(sa_column=Column(BigInteger, ForeignKey("daily_posts.id"), nullable=False))
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False, autoincrement=False))
+    guild_id: int = discord_id_column()
+    choice: int
+    correct: bool
+    response_ms: int
+    answered_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class DailyStreak(SQLModel, table=True):
+    """A member's daily streak in a server, as of the last closed day: ``current`` counts
+    the closed days up to ``last_day`` answered right in a row."""
+
+    __tablename__ = "daily_streaks"
+    __table_args__ = (
+        PrimaryKeyConstraint("guild_id", "user_id"),
+        Index("ix_daily_streaks_ranking", "guild_id", "last_day", "current", "user_id"),
+        Index("ix_daily_streaks_user", "user_id"),
+    )
+
+    guild_id: int = Field(sa_column=Column(BigInteger, nullable=False, autoincrement=False))
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False, autoincrement=False))
+    current: int = 0
+    best: int = 0
+    last_day: date
+
+
+class PrivacyHidden(SQLModel, table=True):
+    """Members who asked to be left off every leaderboard (``/privacy hide``)."""
+
+    __tablename__ = "privacy_hidden"
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    hidden_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+# --- reports of bad questions ---------------------------------------------------------------------
+
+
+class AskedQuestion(SQLModel, table=True):
+    """Every question a result was shown for, by fingerprint (``bot.quiz.report``): what a
+    Report button on that result points at, after a restart too."""
+
+    __tablename__ = "asked_questions"
+
+    fingerprint: str = Field(primary_key=True, max_length=16)
+    fact: str = Field(max_length=16, index=True)
+    kind: str = Field(max_length=30)
+    subject: str = Field(max_length=400)
+    answer: str = Field(max_length=400)
+    choices: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    prompt: str = Field(sa_column=Column(Text, nullable=False))
+    first_asked_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class QuestionReport(SQLModel, table=True):
+    """A member's report of a question in a server: one per question, server and member."""
+
+    __tablename__ = "question_reports"
+    __table_args__ = (
+        UniqueConstraint(
+            "fingerprint", "guild_id", "reporter_id", name="uq_question_reports_member"
+        ),
+        Index("ix_question_reports_guild", "guild_id", "reported_at"),
+        Index("ix_question_reports_reporter", "reporter_id"),
+    )
+
+    id: int | None = Field(
+        default=None, sa_column=Column(_row_id_type(), primary_key=True, autoincrement=True)
+    )
+    fingerprint: str = Field(max_length=16, index=True)
+    guild_id: int = discord_id_column()
+    reporter_id: int = discord_id_column()
+    reason: str = Field(max_length=20)
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    reported_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    resolved_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    resolution: str | None = Field(default=None, max_length=10)
+
+
+class QuestionDecision(SQLModel, table=True):
+    """An operator's decision on a reported question (``defector-bot reports resolve``)."""
+
+    __tablename__ = "question_decisions"
+
+    fingerprint: str = Field(primary_key=True, max_length=16)
+    fact: str = Field(max_length=16, index=True)
+    decision: str = Field(max_length=10)
+    decided_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -95,6 +95,7 @@ _COUNTS: Table = SQLModel.metadata.tables["quiz_player_counts"]
 _RECENT: Table = SQLModel.metadata.tables["quiz_recent_totals"]
 _WINDOWS: Table = SQLModel.metadata.tables["quiz_recent_windows"]
 _SETTINGS: Table = SQLModel.metadata.tables["quiz_guild_settings"]
+_HIDDEN: Table = SQLModel.metadata.tables["privacy_hidden"]
 
 T = TypeVar("T")
 _AGGREGATE_SUMS = ("points", "correct", "answers")
@@ -802,6 +803,11 @@ def _kind_key(kind: QuestionKind | str | None) -> str:
     return ALL_KINDS if kind is None else QuestionKind(kind).value
 
 
+def _shown(user_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    """Not a member who asked to be left off the leaderboards (``/privacy hide``)."""
+    return user_id.not_in(select(_HIDDEN.c.user_id))
+
+
 def _ranking(totals: Subquery | Table | Any) -> tuple[ColumnElement[Any], ...]:
     return (totals.c.points.desc(), totals.c.correct.desc(), totals.c.user_id.asc())
 
@@ -876,7 +882,10 @@ class _Board:
 def _day_board(*, by_guild: bool, windowed: bool) -> _Board:
     """Sums over ``quiz_score_days``: a guild (a range of its primary key) or every guild (a
     range of ``ix_quiz_score_days_kind_day``), in a window of days or for all time."""
-    conditions: list[ColumnElement[bool]] = [_DAYS.c.kind == bindparam("kind", type_=String)]
+    conditions: list[ColumnElement[bool]] = [
+        _DAYS.c.kind == bindparam("kind", type_=String),
+        _shown(_DAYS.c.user_id),
+    ]
     if by_guild:
         conditions.append(_DAYS.c.guild_id == bindparam("guild_id", type_=BigInteger))
     if windowed:
@@ -904,7 +913,8 @@ def _row_board(table: Table, keys: Sequence[str], total: Any, *, recent: bool) -
     tie-breaks) instead of ranking everyone."""
 
     def where(source: Any) -> list[ColumnElement[bool]]:
-        return [source.c[key] == bindparam(key, type_=table.c[key].type) for key in keys]
+        keyed = [source.c[key] == bindparam(key, type_=table.c[key].type) for key in keys]
+        return [*keyed, _shown(source.c.user_id)]
 
     extra: list[Any] = []
     if recent:
@@ -927,7 +937,7 @@ def _row_board(table: Table, keys: Sequence[str], total: Any, *, recent: bool) -
         .order_by(*_ranking(table))
     )
     me, other = table.alias("me"), table.alias("other")
-    same = [other.c[key] == me.c[key] for key in keys]
+    same = [*(other.c[key] == me.c[key] for key in keys), _shown(other.c.user_id)]
     higher = (
         select(func.count())
         .select_from(other)
@@ -956,8 +966,16 @@ def _row_board(table: Table, keys: Sequence[str], total: Any, *, recent: bool) -
 _TOTALS_BOARD = _row_board(
     _TOTALS,
     ["kind"],
-    select(_COUNTS.c.players)
-    .where(_COUNTS.c.kind == bindparam("kind", type_=String))
+    # The kept count, less the hidden members who have a row (a handful, read by key).
+    func.coalesce(
+        select(_COUNTS.c.players)
+        .where(_COUNTS.c.kind == bindparam("kind", type_=String))
+        .scalar_subquery(),
+        0,
+    )
+    - select(func.count())
+    .select_from(_HIDDEN.join(_TOTALS, _TOTALS.c.user_id == _HIDDEN.c.user_id))
+    .where(_TOTALS.c.kind == bindparam("kind", type_=String))
     .scalar_subquery(),
     recent=False,
 )
@@ -969,6 +987,7 @@ _RECENT_BOARD = _row_board(
     .where(
         _RECENT.c.period == bindparam("period", type_=String),
         _RECENT.c.kind == bindparam("kind", type_=String),
+        _shown(_RECENT.c.user_id),
     )
     .scalar_subquery(),
     recent=True,

@@ -35,6 +35,12 @@ Rules worth knowing (each is tested in ``tests/quiz/test_game.py``):
   going silent or interrupted), the answers locked in by then are judged and scored as if
   its time had run out: one :class:`Award` per player who answered. What a player saw locked
   in is what the ledger, the stats and the result all count.
+* **Chronology** (``order``): the answer is an order of the letters ("BDAC"), one per player
+  in both modes (typed: a second order is not taken, so no one can try all 24); text that
+  is no order of the letters is chat. Typed, the exact order wins and closes the question;
+  any other is locked in, and the question closes early as in buttons mode.
+  At any close every order scores by its pairs in the right order
+  (:func:`bot.quiz.order.order_points`): full points only for the exact order.
 * **Repeats.** The game refuses a question whose subject was already asked, whose kind is not in
   the settings, or (buttons) that has no choices; it asks the source again, at most
   :data:`MAX_DRAWS` times per question, then the game ends ``EXHAUSTED``.
@@ -49,6 +55,7 @@ from enum import StrEnum
 from typing import Any, TypeAlias
 
 from bot.quiz.model import Question, QuestionKind, Verdict
+from bot.quiz.order import order_points, order_verdict, parse_order
 
 MAX_DRAWS = 3
 """How many times the game asks its source for an acceptable question before giving up."""
@@ -457,7 +464,7 @@ class Game:
             "deadline": open_.deadline if open_ is not None else None,
             "hints_used": open_.hints_used if open_ is not None else 0,
             "hints_left": (
-                len(open_.question.hints) - open_.hints_used if open_ is not None else 0
+                len(self._hints(open_.question)) - open_.hints_used if open_ is not None else 0
             ),
             "players_answered": len(open_.entries) if open_ is not None else 0,
             "scores": dict(self._scores),
@@ -504,7 +511,13 @@ class Game:
                 self._touch(now)
             return AnswerOutcome.TOO_LATE
         question = open_.question
-        if self.settings.mode is Mode.BUTTONS:
+        if question.kind is QuestionKind.ORDER:
+            outcome = self._order(open_, player_id, value, now)
+            if outcome is None:  # not an order: chat, or a forged click
+                if self.settings.mode is Mode.BUTTONS:
+                    raise InvalidChoice("That is not an order of this question's letters.")
+                return AnswerOutcome.WRONG
+        elif self.settings.mode is Mode.BUTTONS:
             if value not in {str(choice) for choice in question.choices}:
                 raise InvalidChoice()
             outcome = self._lock(open_, player_id, value, now)
@@ -533,11 +546,17 @@ class Game:
         open_ = self._require_open()
         if self.settings.mode is Mode.BUTTONS and by in open_.entries:
             raise AlreadyLockedIn()
-        if open_.hints_used >= len(open_.question.hints):
+        hints = self._hints(open_.question)
+        if open_.hints_used >= len(hints):
             raise NoMoreHints()
-        text = open_.question.hints[open_.hints_used]
+        text = hints[open_.hints_used]
         open_.hints_used += 1
         return text
+
+    def _hints(self, question: Question) -> tuple[str, ...]:
+        """Typed mode shows no choices, so it has its own hints (a buttons hint such as
+        "It is not “Bulgaria”" would rule out something the player never saw)."""
+        return question.hints_for(typed=self.settings.mode is Mode.TYPED)
 
     def skip(self, by: int, now: float, *, moderator: bool = False) -> QuestionResult:
         """Close the open question now; answers locked in score as at a timeout. Starter or
@@ -592,6 +611,21 @@ class Game:
             raise NotAsking()
         return self._open
 
+    def _order(
+        self, open_: _OpenQuestion, player_id: int, value: str, now: float
+    ) -> AnswerOutcome | None:
+        """A chronology answer: None if ``value`` is no order of the question's letters."""
+        given = parse_order(value, len(open_.question.choices))
+        if given is None:
+            return None
+        if player_id in open_.entries:
+            return AnswerOutcome.ALREADY_ANSWERED
+        verdict = order_verdict(given, str(open_.question.answer))
+        open_.entries[player_id] = _Entry(given, verdict, now, open_.hints_used)
+        if self.settings.mode is Mode.TYPED and verdict is Verdict.CORRECT:
+            return AnswerOutcome.WINNER
+        return AnswerOutcome.LOCKED_IN
+
     def _lock(self, open_: _OpenQuestion, player_id: int, value: str, now: float) -> AnswerOutcome:
         if player_id in open_.entries:
             return AnswerOutcome.ALREADY_ANSWERED
@@ -633,7 +667,7 @@ class Game:
         return None
 
     def _acceptable(self, question: Question) -> bool:
-        if question.subject_slug in self._asked or question.kind not in self.settings.kinds:
+        if not self._asked.isdisjoint(question.slugs) or question.kind not in self.settings.kinds:
             return False
         return self.settings.mode is Mode.TYPED or bool(question.choices)
 
@@ -643,7 +677,7 @@ class Game:
             self._finish(EndReason.EXHAUSTED, now)
             return None
         self._number += 1
-        self._asked.add(question.subject_slug)
+        self._asked.update(question.slugs)
         self._open = _OpenQuestion(
             question=question,
             number=self._number,
@@ -660,9 +694,11 @@ class Game:
         for player_id, entry in open_.entries.items():
             correct = entry.verdict is Verdict.CORRECT
             elapsed = entry.at - open_.opened_at
-            points = (
-                self.settings.points(elapsed=elapsed, hints_seen=entry.hints_seen) if correct else 0
-            )
+            full = self.settings.points(elapsed=elapsed, hints_seen=entry.hints_seen)
+            if open_.question.kind is QuestionKind.ORDER:
+                points = order_points(full, entry.value, str(open_.question.answer))
+            else:
+                points = full if correct else 0
             awards.append(
                 Award(
                     player_id=player_id,

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+BUTTONS_ONLY_NOTES = (", so no choice offered it", ", so no choice offered them")
+"""Words of an explanation that are true only where choices are shown (buttons mode)."""
+
 Answer = str | int
 """A year (int), a country name, a method code or a person's name as in the table."""
 
@@ -17,6 +20,8 @@ class QuestionKind(StrEnum):
     DESTINATION_COUNTRY = "destination_country"
     METHOD = "method"
     WHO = "who"
+    ORDER = "order"
+    """Chronology: put four people in order of defection (answered with letters, "BDAC")."""
 
     @property
     def is_country(self) -> bool:
@@ -26,6 +31,9 @@ class QuestionKind(StrEnum):
 COUNTRY_KINDS = frozenset(
     {QuestionKind.ORIGIN_COUNTRY, QuestionKind.BIRTH_COUNTRY, QuestionKind.DESTINATION_COUNTRY}
 )
+ONE_ANSWER_KINDS = frozenset(QuestionKind) - {QuestionKind.ORDER}
+"""The kinds answered by one choice (one click, one typed value): every kind but the
+chronology round, which is opt-in (its answer is an order)."""
 
 
 class Verdict(StrEnum):
@@ -57,7 +65,37 @@ class Question:
     choice_labels: tuple[str, ...] = field(default=())
     """What players see for each choice (methods in words); same order as ``choices``."""
     hints: tuple[str, ...] = ()
-    """Progressively stronger hints (first letters, decade, region), weakest first."""
+    """Buttons mode: progressively stronger hints, weakest first; each rules out a choice."""
+    typed_hints: tuple[str, ...] = ()
+    """Typed mode (no choices on screen): hints that narrow the answer itself (decade, then
+    a five-year span, then the last digit; region, then first letter and length), weakest
+    first. None names a value that is not the answer."""
+    people: tuple[str, ...] = ()
+    """For ``order``: the slugs of the four people, in the order of ``choices``."""
+    years: tuple[int, ...] = ()
+    """For ``order``: each person's year (the table's), in the order of ``choices``."""
+
+    @property
+    def slugs(self) -> tuple[str, ...]:
+        """Every person the question is about (a game asks about each only once)."""
+        return self.people or (self.subject_slug,)
+
+    def explanation_for(self, *, typed: bool) -> str:
+        """The explanation for the mode being played: typed mode shows no choices, so it
+        does not say why no choice offered another reading."""
+        if not typed:
+            return self.explanation
+        text = self.explanation
+        for note in BUTTONS_ONLY_NOTES:
+            text = text.replace(note, "")
+        return text
+
+    def hints_for(self, *, typed: bool) -> tuple[str, ...]:
+        """The hints for the mode being played (a chronology's hints name only the people
+        of its prompt, so they serve both modes)."""
+        if typed and self.kind is not QuestionKind.ORDER:
+            return self.typed_hints
+        return self.hints
 
     def label(self, value: Answer) -> str:
         return self.choice_labels[self.choices.index(value)]
@@ -75,4 +113,5 @@ class Question:
             "explanation": self.explanation,
             "difficulty": self.difficulty,
             "hints": list(self.hints),
-        }
+            "typed_hints": list(self.typed_hints),
+        } | ({"people": list(self.people), "years": list(self.years)} if self.people else {})

@@ -40,12 +40,15 @@ import random
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from bot.catalog.models import Defector
 from bot.catalog.normalize import fold
 from bot.catalog.vocab import WEST_GERMANY_YEARS, Method, Status
 from bot.quiz.countries import VARIANTS, region_of
-from bot.quiz.model import Answer, Question, QuestionKind
+from bot.quiz.model import BUTTONS_ONLY_NOTES, ONE_ANSWER_KINDS, Answer, Question, QuestionKind
+from bot.quiz.order import letters
+from bot.quiz.report import fact
 
 YEAR_SPREAD = 8
 FIRST_YEAR, LAST_YEAR = 1917, 1991
@@ -53,6 +56,12 @@ NO_NOTES = "The source table has no notes on this person."
 ASKABLE_METHODS = tuple(m for m in Method if m not in (Method.UNKNOWN, Method.OTHER))
 DIFFICULTIES = (1, 2, 3)
 MAX_CLUES = 4
+ORDER_PEOPLE = 4
+ORDER_MIN_GAP = 2
+"""Chronology: the table years of any two of its people are at least this far apart."""
+ORDER_HARD_GAP, ORDER_EASY_GAP = 4, 10
+"""Chronology difficulty by the closest two years: hard within 4, easy 10 or more apart."""
+ORDER_ATTEMPTS = 20
 
 # Conservative keywords: a method any of whose words appears in the notes or profession
 # is never offered as a wrong choice (the row might be read as supporting it).
@@ -132,6 +141,8 @@ def eligible(record: Defector, kind: QuestionKind) -> bool:
     """Whether ``record`` can be asked about ``kind`` (its value is known and checkable)."""
     if kind is QuestionKind.WHO:
         return record.origin_country is not None
+    if kind is QuestionKind.ORDER:  # "in order of defection": a failed attempt is none
+        return record.status is not Status.FAILED
     return _value(record, kind) is not None
 
 
@@ -192,6 +203,31 @@ def _sentences(text: str) -> list[str]:
     ]
 
 
+def _full_sentences(text: str) -> list[str]:
+    """Whole sentences, ``;`` clauses kept together: "Sent to infiltrate anti-Soviet
+    Chechens; he joined them instead" is one thought, and its second half is the defection."""
+    return [s.strip() for s in re.split(r"(?<=[.])(?<!\b[A-Z]\.)(?<!\bSt\.)\s+", text) if s.strip()]
+
+
+def _defection_sentence(subject: Defector) -> str | None:
+    """The sentence of the notes about the defection itself: for a failed attempt the one
+    that says they tried ("tried to defect to Turkey and was arrested"), else the first with
+    a verb of leaving; else the first sentence."""
+    sentences = _full_sentences(subject.notes or "")
+    if not sentences:
+        return None
+    words = [set(fold(s).split()) for s in sentences]
+    if subject.status is Status.FAILED:
+        tried = {"tried", "attempted", "attempt", "arrested", "caught", "captured"}
+        for sentence, said in zip(sentences, words, strict=True):
+            if said & tried:
+                return sentence
+    for sentence, said in zip(sentences, words, strict=True):
+        if said & _DEFECTING:
+            return sentence
+    return sentences[0]
+
+
 def _level(close: int, total: int) -> int:
     """3 when every distractor is close, 1 when none is, else 2."""
     return 3 if close == total else 1 if close == 0 else 2
@@ -224,12 +260,14 @@ class QuestionGenerator:
         then an AND of a few integers instead of a scan of every record per combination)."""
         self._scored: dict[str, tuple[list[str], list[str], list[str]]] = {}
         """Subject slug → the other names by closeness (2+, 0, 1), for the wrong choices."""
+        self.withheld: frozenset[str] = frozenset()
+        """Facts (:func:`bot.quiz.report.fact`) never to ask: reported and withheld."""
 
     # -- public ----------------------------------------------------------------------------
 
     def generate(
         self,
-        kinds: Iterable[QuestionKind] = tuple(QuestionKind),
+        kinds: Iterable[QuestionKind] = tuple(ONE_ANSWER_KINDS),
         *,
         exclude: Iterable[str] = (),
         difficulty: int | None = None,
@@ -249,8 +287,12 @@ class QuestionGenerator:
             pool = [r for r in self._eligible[kind] if r.slug not in excluded]
             if not pool:
                 continue
-            question = self.make(kind, self.rng.choice(pool), difficulty=difficulty)
-            if question is not None and (difficulty is None or question.difficulty == difficulty):
+            question = self.make(
+                kind, self.rng.choice(pool), difficulty=difficulty, exclude=excluded
+            )
+            if question is None or (self.withheld and fact(question) in self.withheld):
+                continue
+            if difficulty is None or question.difficulty == difficulty:
                 return question
         raise NoQuestion("no fresh question matches those settings")
 
@@ -277,13 +319,21 @@ class QuestionGenerator:
         return False
 
     def make(
-        self, kind: QuestionKind, subject: Defector, *, difficulty: int | None = None
+        self,
+        kind: QuestionKind,
+        subject: Defector,
+        *,
+        difficulty: int | None = None,
+        exclude: Iterable[str] = (),
     ) -> Question | None:
-        """A question of ``kind`` about ``subject``, or None if it cannot be asked fairly."""
+        """A question of ``kind`` about ``subject``, or None if it cannot be asked fairly.
+        ``exclude``: slugs no other person of an ``order`` question may be."""
         if not eligible(subject, kind):
             return None
         target = difficulty if difficulty is not None else self.rng.choice(DIFFICULTIES)
-        if kind is QuestionKind.YEAR:
+        if kind is QuestionKind.ORDER:
+            question = self._order(subject, target, frozenset(exclude))
+        elif kind is QuestionKind.YEAR:
             question = self._year(subject, target)
         elif kind is QuestionKind.METHOD:
             question = self._method(subject, target)
@@ -295,7 +345,7 @@ class QuestionGenerator:
             for other in DIFFICULTIES:  # any fair question beats none
                 if other == target:
                     continue
-                question = self.make(kind, subject, difficulty=other)
+                question = self.make(kind, subject, difficulty=other, exclude=exclude)
                 if question is not None:
                     break
         return question
@@ -327,10 +377,12 @@ class QuestionGenerator:
         label: Callable[[Answer], str] = str,
         clues: tuple[tuple[str, str], ...] = (),
         also_right: Sequence[Answer] = (),
+        typed_hints: Sequence[tuple[str, Callable[[Answer], bool]]] = (),
     ) -> Question:
         choices = [answer, *distractors]
         self.rng.shuffle(choices)
         kept = _useful_hints(prompt, answer, choices, hints, label)
+        typed = _typed_hints(prompt, answer, typed_hints)
         return Question(
             kind=kind,
             prompt=prompt,
@@ -346,6 +398,7 @@ class QuestionGenerator:
             clues=clues,
             choice_labels=tuple(label(choice) for choice in choices),
             hints=tuple(kept),
+            typed_hints=tuple(typed),
         )
 
     # -- kinds -----------------------------------------------------------------------------
@@ -379,23 +432,25 @@ class QuestionGenerator:
         did = "tried to defect" if subject.status is Status.FAILED else "defected"
         explanation = f"{subject.name} {did} in {year} (the table's year)."
         clauses = _sentences(subject.notes or "")
-        if clauses:
-            explanation += f" The notes: {_quote(clauses[0])}"
+        about = _defection_sentence(subject)
+        if about:
+            explanation += f" The notes: {_quote(about)}"
         others = sorted(mentioned - {year})
         if others:
             said = next(
                 (c for c in clauses if any(str(y) in c or f"–{y % 100:02d}" in c for y in others)),
-                clauses[0],
+                about,
             )
             years = " and ".join(map(str, others))
             explanation += (
                 f" The notes also mention {years}"
-                + (f" ({_quote(said)})" if said != clauses[0] else "")
+                + (f" ({_quote(said)})" if said and about and said not in about else "")
                 + ", which is why the question asked for the table's year."
             )
         return self._finish(
-            QuestionKind.YEAR, subject, prompt, year, picked, target, hints, explanation
-        )
+            QuestionKind.YEAR, subject, prompt, year, picked, target, hints, explanation,
+            typed_hints=_year_typed_hints(year),
+        )  # fmt: skip
 
     def _country(self, kind: QuestionKind, subject: Defector, target: int) -> Question | None:
         answer = _value(subject, kind)
@@ -436,10 +491,16 @@ class QuestionGenerator:
         if region:
             hints.append((f"Somewhere in {region}.", lambda c: region_of(str(c)) == region))
         hints.append((f"It starts with “{first}”.", lambda c: str(c).startswith(first)))
+        typed = [h for h in hints if h[0].startswith("Somewhere")]
+        shape = _shape(answer)
+        typed.append(
+            (f"It starts with “{first}” and {_letters(answer)}.", lambda c: _shape(str(c)) == shape)
+        )
         return self._finish(
             kind, subject, prompt, answer, picked, target, hints,
             _country_explanation(subject, kind, answer),
             also_right=_readings(subject, kind) if kind is not QuestionKind.BIRTH_COUNTRY else (),
+            typed_hints=typed,
         )  # fmt: skip
 
     def _method(self, subject: Defector, target: int) -> Question | None:
@@ -464,12 +525,99 @@ class QuestionGenerator:
             (fam, lambda c: (Method(str(c)) in _TRIP) == family),
         ]
         explanation = _method_explanation(subject)
+        word = METHOD_HINT_WORDS[answer]
+        typed = [
+            *hints,
+            (
+                f"A word of the answer: “{word}”.",
+                lambda c: METHOD_HINT_WORDS[Method(str(c))] == word,
+            ),
+        ]
         return self._finish(
             QuestionKind.METHOD, subject, f"How did {subject.name} {verb}?", answer.value,
             picked, target, hints, explanation,
             label=lambda code: method_label(str(code)),
             also_right=[m.value for m in subject.methods],
+            typed_hints=typed,
         )  # fmt: skip
+
+    # -- order -----------------------------------------------------------------------------
+
+    def _years_read(self, record: Defector) -> tuple[int, int]:
+        """The earliest and latest year the row could be read to give for the defection:
+        the table's year and every year its notes mention."""
+        years = self._notes_years[record.slug] | {record.year}
+        return min(years), max(years)
+
+    def _apart(self, one: Defector, other: Defector) -> bool:
+        """Whether two people can share an order question: table years at least
+        :data:`ORDER_MIN_GAP` apart, and no year either row mentions crossing the other's,
+        so every reading of the rows puts them the same way round."""
+        if abs(one.year - other.year) < ORDER_MIN_GAP:
+            return False
+        early, late = (one, other) if one.year < other.year else (other, one)
+        return self._years_read(early)[1] < self._years_read(late)[0]
+
+    def _order(self, subject: Defector, target: int, exclude: frozenset[str]) -> Question | None:
+        others = [
+            r
+            for r in self._eligible[QuestionKind.ORDER]
+            if r is not subject and r.slug not in exclude and self._apart(subject, r)
+        ]
+        for _ in range(ORDER_ATTEMPTS):
+            self.rng.shuffle(others)
+            chosen = [subject]
+            for record in others:
+                if all(self._apart(record, c) for c in chosen):
+                    chosen.append(record)
+                    if len(chosen) == ORDER_PEOPLE:
+                        break
+            if len(chosen) < ORDER_PEOPLE:
+                return None
+            years = sorted(r.year for r in chosen)
+            gap = min(b - a for a, b in pairwise(years))
+            level = 3 if gap <= ORDER_HARD_GAP else 1 if gap >= ORDER_EASY_GAP else 2
+            if level == target:
+                return self._order_question(chosen, level)
+        return None
+
+    def _order_question(self, chosen: list[Defector], level: int) -> Question:
+        shown = list(chosen)
+        self.rng.shuffle(shown)
+        marks = letters(len(shown))
+        by_year = sorted(range(len(shown)), key=lambda i: shown[i].year)
+        answer = "".join(marks[i] for i in by_year)
+        # "A) Anatoli Granovsky", not "A. Anatoli …": "A. Anatoli" is Kuznetsov's pen name.
+        lines = [f"{marks[i]}) {shown[i].name}: {shown[i].year}" for i in by_year]
+        explanation = (
+            "In order, by the table's year: " + "; ".join(lines) + "."
+            " Any other year a row's notes mention keeps that order."
+        )
+        first, last = shown[by_year[0]], shown[by_year[-1]]
+        hints = (
+            f"The earliest of them went in the {first.decade}s.",
+            f"{first.name} went first.",
+            f"{last.name} went last.",
+        )
+        return Question(
+            kind=QuestionKind.ORDER,
+            prompt=(
+                "Put these four in order of defection, earliest first (by the table's year): "
+                + "; ".join(f"{m}) {r.name}" for m, r in zip(marks, shown, strict=True))
+                + "."
+            ),
+            subject=shown[0].name,
+            subject_slug=shown[0].slug,
+            answer=answer,
+            accepted=(answer,),
+            choices=tuple(r.name for r in shown),
+            explanation=explanation,
+            difficulty=level,
+            choice_labels=tuple(r.name for r in shown),
+            hints=hints,
+            people=tuple(r.slug for r in shown),
+            years=tuple(r.year for r in shown),
+        )
 
     # -- who -------------------------------------------------------------------------------
 
@@ -539,9 +687,10 @@ class QuestionGenerator:
                 return None
             hints = self._who_hints(subject, {c.field for c in combo})
             explanation = _who_explanation(subject, combo)
+            typed = [*hints, _surname_hint(_surname(subject.name))]
             return self._finish(
                 QuestionKind.WHO, subject, prompt, subject.name, picked, target, hints,
-                explanation, clues=tuple((c.field, c.value) for c in combo),
+                explanation, clues=tuple((c.field, c.value) for c in combo), typed_hints=typed,
             )  # fmt: skip
         return None
 
@@ -626,6 +775,70 @@ def _useful_hints(
     return kept
 
 
+def _typed_hints(
+    prompt: str, answer: Answer, hints: Sequence[tuple[str, Callable[[Answer], bool]]]
+) -> list[str]:
+    """Typed mode has no choices to rule out: every hint true of the answer and not said by
+    the prompt, in the order given (weakest first)."""
+    folded_prompt = fold(prompt)
+    return [
+        text for text, fits in hints if fits(answer) and fold(text.rstrip(".")) not in folded_prompt
+    ]
+
+
+def _year_typed_hints(year: int) -> list[tuple[str, Callable[[Answer], bool]]]:
+    """The decade, then a five-year span, then the last digit."""
+    decade, low = year - year % 10, year - year % 5
+    return [
+        (f"The {decade}s.", lambda y: isinstance(y, int) and y - y % 10 == decade),
+        (f"Between {low} and {low + 4}.", lambda y: isinstance(y, int) and low <= y <= low + 4),
+        (f"It ends in {year % 10}.", lambda y: isinstance(y, int) and y % 10 == year % 10),
+    ]
+
+
+def _shape(name: str) -> tuple[str, tuple[int, ...]]:
+    return name[0], tuple(len(w) for w in name.split())
+
+
+def _letters(name: str) -> str:
+    lengths = [len(w) for w in name.split()]
+    if len(lengths) == 1:
+        return f"has {lengths[0]} letters"
+    return (
+        f"has {len(lengths)} words, of "
+        + ", ".join(map(str, lengths[:-1]))
+        + (f" and {lengths[-1]} letters")
+    )
+
+
+def _surname_hint(surname: str) -> tuple[str, Callable[[Answer], bool]]:
+    def fits(name: Answer) -> bool:
+        other = _surname(str(name))
+        return other[0] == surname[0] and len(other) == len(surname)
+
+    return f"The surname starts with “{surname[0]}” and has {len(surname)} letters.", fits
+
+
+def _surname(name: str) -> str:
+    """The surname as the judge reads it: the last word before any "(…)" alias."""
+    return name.split("(")[0].split()[-1]
+
+
+METHOD_HINT_WORDS: dict[Method, str] = {
+    Method.TOUR_OR_PERFORMANCE: "tour",
+    Method.SPORTING_EVENT: "sporting",
+    Method.OFFICIAL_POSTING: "posting",
+    Method.AIRCRAFT: "plane",
+    Method.SEA: "sea",
+    Method.OVERLAND_ESCAPE: "overland",
+    Method.EMBASSY_ASYLUM: "embassy",
+    Method.ACADEMIC_OR_WORK_TRIP: "academic",
+    Method.OTHER: "other",
+    Method.UNKNOWN: "unknown",
+}
+"""One word of each method's name, for the last typed-mode hint."""
+
+
 def _readings(subject: Defector, kind: QuestionKind) -> tuple[str, ...]:
     """Every value the subject's curated readings support for a country ``kind``."""
     if kind is QuestionKind.ORIGIN_COUNTRY:
@@ -643,7 +856,10 @@ def _quote(text: str, keep: str = "") -> str:
     ``keep``."""
     text = text.strip().rstrip(";,")
     if len(text) > QUOTE_LIMIT and keep and keep in text:
-        text = "…" + keep.rstrip(".;,") + "…"
+        kept = keep.rstrip(".;,")
+        before = "" if text.startswith(kept) else "…"
+        after = "" if text.rstrip(".;,").endswith(kept) else "…"
+        text = before + kept + after
     elif len(text) > QUOTE_LIMIT:
         text = text[:QUOTE_LIMIT].rsplit(" ", 1)[0].rstrip(".;,") + "…"
     return f"“{text}”" if text.endswith((".", "…")) else f"“{text}.”"
@@ -683,10 +899,8 @@ def _also(subject: Defector, field: str, others: Iterable[str], show: Callable[[
         return ""
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     if len(parts) == 1:
-        return (
-            f" The row also supports {listed}; that counts as right too, so no choice offered it."
-        )
-    return f" The row also supports {listed}; those count as right too, so no choice offered them."
+        return f" The row also supports {listed}; that counts as right too{BUTTONS_ONLY_NOTES[0]}."
+    return f" The row also supports {listed}; those count as right too{BUTTONS_ONLY_NOTES[1]}."
 
 
 def _the(country: str) -> str:
@@ -697,7 +911,12 @@ def _the(country: str) -> str:
 def _country_explanation(subject: Defector, kind: QuestionKind, answer: str) -> str:
     name = subject.name
     if kind is QuestionKind.BIRTH_COUNTRY:
-        return f"{answer}: {name} was born in {subject.birthplace} (the table's birthplace)."
+        # "Russia: … born in Russia" said it twice; name the present-day country only when
+        # the cell does not ("born in East Germany", now Germany).
+        text = f"{name} was born in {subject.birthplace} (the table's birthplace)"
+        if mentioned_countries(subject.birthplace, related=False) != {answer}:
+            text += f", in present-day {_the(answer)}"
+        return text + "."
     clauses = _sentences(subject.notes or "")
     if kind is QuestionKind.ORIGIN_COUNTRY:
         verb = "tried to leave" if subject.status is Status.FAILED else "left"
@@ -711,7 +930,7 @@ def _country_explanation(subject: Defector, kind: QuestionKind, answer: str) -> 
             ),
             None,
         )
-        text = f"{answer}: {name} {verb} {_the(answer)} in {subject.year}"
+        text = f"{name} {verb} {_the(answer)} in {subject.year}"  # names the answer once
         if said:
             text += f": {_quote(said)}"
         elif subject.birthplace:
@@ -724,12 +943,45 @@ def _country_explanation(subject: Defector, kind: QuestionKind, answer: str) -> 
     said = _sentence_with(subject.notes, subject.destination_evidence or "\0")
     naming = [c for c in clauses if answer in mentioned_countries(c)]
     if said is None and naming:
-        said = max(naming, key=lambda c: (bool(set(fold(c).split()) & _MOVING), -naming.index(c)))
+        # Prefer the clause about the act (it names where it happened: Degner "drove his car
+        # from the Swedish Grand Prix to Denmark, then on to West Germany", not his family's
+        # escape "to West Germany in a car trunk"), then one that says the person moved.
+        where = _defected_in_country(subject)
+        said = max(
+            naming,
+            key=lambda c: (
+                where is not None and where in mentioned_countries(c, related=False),
+                bool(set(fold(c).split()) & _MOVING),
+                -naming.index(c),
+            ),
+        )
     if said is None and subject.defected_in:  # "in London": the city, not the country
         place = subject.defected_in.split(",")[0]
         said = next((c for c in clauses if place in c), None)
-    text = f"{answer}: {_quote(said)}" if said else f"{answer}: {subject.notes or NO_NOTES}"
+    text = (
+        f"{answer}: {_quote(said, _around(said, answer))}"
+        if said
+        else f"{answer}: {subject.notes or NO_NOTES}"
+    )
     return text + _also(subject, "destination_country", subject.destinations[1:], _the)
+
+
+def _defected_in_country(subject: Defector) -> str | None:
+    """The country of ``defected_in`` ("Madrid, Spain" → Spain), if it names one."""
+    found = mentioned_countries(subject.defected_in, related=False)
+    return next(iter(sorted(found)), None) if len(found) == 1 else None
+
+
+def _around(clause: str, country: str) -> str:
+    """For a long clause, the comma-separated part naming ``country`` and the part before it
+    (where they went from): "drove his car from the Swedish Grand Prix to Denmark, then on
+    to West Germany"."""
+    parts = [p.strip() for p in clause.split(",")]
+    for i in range(len(parts) - 1, -1, -1):
+        if country in mentioned_countries(parts[i], related=False):
+            kept = ", ".join(parts[max(0, i - 1) : i + 1])
+            return kept if kept in clause else parts[i]
+    return ""
 
 
 def _method_explanation(subject: Defector) -> str:
@@ -761,11 +1013,10 @@ def _who_explanation(subject: Defector, combo: Sequence[_Clue]) -> str:
         did.append(f"left {_the(str(subject.origin_country))} in {subject.year}")
     joined = did[0] if len(did) == 1 else ", ".join(did[:-1]) + " and " + did[-1]
     text = f"{subject.name}{profession} {joined}."
-    clauses = _sentences(subject.notes or "")
-    # The clause about the defection, not "Sister's husband purged." or "Football player of …"
-    said = next((c for c in clauses[:2] if set(fold(c).split()) & _DEFECTING), None)
-    if said or clauses:
-        text += f" {_quote(said or clauses[0])}"
+    # The sentence about the defection, not "Sister's husband purged." or "Football player of …"
+    said = _defection_sentence(subject)
+    if said:
+        text += f" {_quote(said)}"
     return text
 
 

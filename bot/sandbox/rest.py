@@ -21,6 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
 
+from bot.sandbox.attachments import (
+    ATTACHMENT_SIZE_LIMIT,
+    FILE_FIELD,
+    MAX_ATTACHMENTS,
+    StoredFile,
+    content_type_of,
+)
 from bot.sandbox.limits import (
     FormErrors,
     validate_autocomplete_result,
@@ -127,6 +134,7 @@ class RestApi:
     def __init__(self, server: LocalDiscord) -> None:
         self.server = server
         self._channel_sends: dict[int, deque[float]] = {}
+        self._global_sends: deque[float] = deque()
         self._signatures: dict[tuple[int | None, str], str] = {}
         self.routes: list[Route] = []
         s = self
@@ -248,6 +256,8 @@ class RestApi:
                     "401: Unauthorized",
                     violation=f"{label}: missing or wrong 'Authorization: Bot <token>' header",
                 )
+            if route.auth and not rel.startswith(("/interactions/", "/webhooks/")):
+                self._check_global_rate(label)
             body, files = await self._read_body(request, label)
             req = Req(method, rel, label, params, query, body, files)
             status, payload = await route.handler(req)
@@ -306,34 +316,62 @@ class RestApi:
     async def _read_body(self, request: web.Request, label: str) -> tuple[Any, list[JSON]]:
         if not request.body_exists:
             return None, []
-        files: list[JSON] = []
         if request.content_type == "multipart/form-data":
-            body: Any = None
-            reader = await request.multipart()
-            while True:
-                part = await reader.next()
-                if part is None:
-                    break
-                if not isinstance(part, BodyPartReader):
-                    continue
-                if part.name == "payload_json":
-                    body = self._parse_json(await part.text(), label)
-                else:
-                    data = await part.read(decode=False)
-                    files.append(
-                        {
-                            "id": self.server.snowflake(),
-                            "field": part.name,
-                            "filename": part.filename or part.name or "file",
-                            "size": len(data),
-                            "content_type": part.headers.get("Content-Type"),
-                        }
-                    )
-            return body, files
+            return await self._read_multipart(request, label)
         text = await request.text()
         if not text:
             return None, []
         return self._parse_json(text, label), []
+
+    async def _read_multipart(self, request: web.Request, label: str) -> tuple[Any, list[JSON]]:
+        """``payload_json`` and ``files[n]`` parts, as Discord reads them: each file's bytes
+        are kept (served at its attachment's url) under a new id, and ``index`` is the ``n``
+        that the JSON's ``attachments`` entries refer to."""
+        body: Any = None
+        files: list[JSON] = []
+        seen: set[int] = set()
+        reader = await request.multipart()
+        while True:
+            part = await reader.next()
+            if part is None:
+                break
+            if not isinstance(part, BodyPartReader):
+                raise self._bad_upload(label, "nested multipart bodies are not accepted")
+            if part.name == "payload_json":
+                body = self._parse_json(await part.text(), label)
+                continue
+            field_match = FILE_FIELD.fullmatch(part.name or "")
+            if field_match is None:
+                raise self._bad_upload(label, f"unexpected form field {part.name!r}")
+            index = int(field_match[1])
+            if index in seen:
+                raise self._bad_upload(label, f"form field {part.name!r} appears twice")
+            seen.add(index)
+            if not part.filename:
+                raise self._bad_upload(label, f"{part.name} has no filename")
+            if len(seen) > MAX_ATTACHMENTS:
+                raise self._bad_upload(label, f"more than {MAX_ATTACHMENTS} files")
+            data = await part.read(decode=False)
+            if len(data) > ATTACHMENT_SIZE_LIMIT:
+                raise ApiError(
+                    413,
+                    40005,
+                    "Request entity too large",
+                    violation=f"{label}: {part.filename} is {len(data):,} bytes "
+                    f"(at most {ATTACHMENT_SIZE_LIMIT:,} per file)",
+                )
+            attachment_id = self.server.snowflake()
+            self.server.files[attachment_id] = StoredFile(
+                part.filename, content_type_of(part.filename), bytes(data)
+            )
+            files.append({"id": attachment_id, "index": index, "field": part.name})
+        return body, files
+
+    @staticmethod
+    def _bad_upload(label: str, problem: str) -> ApiError:
+        return ApiError(
+            400, 50035, "Invalid Form Body", violation=f"{label}: bad upload: {problem}"
+        )
 
     @staticmethod
     def _parse_json(text: str, label: str) -> Any:
@@ -979,6 +1017,30 @@ class RestApi:
         if msg is None or msg.deleted or msg.channel_id != channel.id or msg.ephemeral:
             raise ApiError(404, 10008, "Unknown Message")
         return msg
+
+    def _check_global_rate(self, label: str) -> None:
+        """Discord's global limit: ``global_rate`` = (requests, seconds) a bot may make in all,
+        interaction responses and followups (``/interactions``, ``/webhooks``) aside."""
+        rate = self.server.global_rate
+        if rate is None:
+            return
+        limit, window = rate
+        now = time.monotonic()
+        sends = self._global_sends
+        while sends and sends[0] <= now - window:
+            sends.popleft()
+        if len(sends) >= limit:
+            retry_after = max(0.001, sends[0] + window - now)
+            self.server.global_429s += 1
+            self.server.violation(
+                f"{label}: more than {limit} requests in {window:g}s in all "
+                f"(global 429, retry after {retry_after:.2f}s)"
+            )
+            error = self._rate_limited(retry_after, scope="global")
+            error.extra["global"] = True
+            error.headers["X-RateLimit-Global"] = "true"
+            raise error
+        sends.append(now)
 
     def _check_channel_rate(self, req: Req, channel: Channel) -> None:
         rate = self.server.channel_message_rate

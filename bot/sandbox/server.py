@@ -21,6 +21,14 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from bot.sandbox.attachments import (
+    ATTACHMENT_SIZE_LIMIT,
+    MAX_ATTACHMENTS,
+    StoredFile,
+    attachment_payload,
+    content_type_of,
+    resolve_embed_media,
+)
 from bot.sandbox.gateway import Gateway, GatewaySession
 from bot.sandbox.limits import (
     MAX_SAFE_INTEGER,
@@ -91,7 +99,6 @@ from bot.sandbox.rest import RestApi
 T = TypeVar("T")
 
 DEFAULT_APPLICATION_ID = 1_300_000_000_000_000_001
-ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 MESSAGE_TYPE_DEFAULT = 0
 MESSAGE_TYPE_REPLY = 19
 MESSAGE_TYPE_CHAT_INPUT_COMMAND = 20
@@ -122,6 +129,7 @@ class LocalDiscord:
         heartbeat_interval_ms: int = 41250,
         allow_subcommand_groups: bool = False,
         channel_message_rate: tuple[int, float] | None = None,
+        global_rate: tuple[int, float] | None = None,
         command_create_limit: int = 200,
         identify_limit: int = 1000,
         click_grace: float = 0.05,
@@ -142,6 +150,9 @@ class LocalDiscord:
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.allow_subcommand_groups = allow_subcommand_groups
         self.channel_message_rate = channel_message_rate
+        self.global_rate = global_rate
+        """Discord's global limit, e.g. ``(50, 1.0)``; None: not enforced."""
+        self.global_429s = 0
         self.command_create_limit = command_create_limit
         self.identify_limit = identify_limit
         self.click_grace = click_grace
@@ -161,6 +172,8 @@ class LocalDiscord:
         self.violations: list[str] = []
         self.pings: list[JSON] = []
         self.requests: list[RestCall] = []
+        self.files: dict[int, StoredFile] = {}
+        """Every uploaded file's bytes, by attachment id."""
         self.failures: list[InjectedFailure] = []
 
         self._notifier = Notifier()
@@ -201,6 +214,7 @@ class LocalDiscord:
         app.router.add_route("GET", "/gateway", self.gateway.handle)
         for setup in self._mounts:
             setup(app)
+        app.router.add_route("GET", "/attachments/{attachment_id}/{filename}", self._serve_file)
         app.router.add_route("*", "/{tail:.*}", self.rest.handle)
         runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await runner.setup()
@@ -873,26 +887,50 @@ class LocalDiscord:
             violation=f"{route}: 400 Invalid Form Body — {errors.describe()}",
         )
 
-    @staticmethod
-    def _attachments_from(body: JSON, files: list[JSON]) -> list[JSON]:
-        attachments: list[JSON] = []
+    def _attachments_from(self, body: JSON, files: list[JSON], route: str) -> list[JSON]:
+        """The new attachments of a create or edit: each uploaded ``files[n]`` with the
+        ``attachments`` entry whose id is ``n`` (its filename and description win)."""
         described = {
             str(a.get("id")): a for a in body.get("attachments") or [] if isinstance(a, dict)
         }
-        for index, file in enumerate(files):
-            extra = described.get(str(index), {})
+        attachments: list[JSON] = []
+        for file in files:
+            stored = self.files[file["id"]]
+            extra = described.get(str(file["index"]))
+            if extra is None and "attachments" in body:
+                self.violation(
+                    f"{route}: {file['field']} is uploaded but no attachments entry has id "
+                    f"{file['index']}"
+                )
+            extra = extra or {}
+            name = extra.get("filename")
+            if isinstance(name, str) and name and name != stored.filename:
+                stored = StoredFile(name, content_type_of(name), stored.data)
+                self.files[file["id"]] = stored
+            description = extra.get("description")
             attachments.append(
-                {
-                    "id": str(file["id"]),
-                    "filename": file["filename"],
-                    "size": file["size"],
-                    "url": f"https://cdn.sandbox.invalid/attachments/{file['id']}/{file['filename']}",
-                    "proxy_url": f"https://media.sandbox.invalid/{file['id']}/{file['filename']}",
-                    "content_type": file.get("content_type"),
-                    "description": extra.get("description"),
-                }
+                attachment_payload(
+                    file["id"],
+                    stored,
+                    base_url=f"http://{self.host}:{self.port}",
+                    description=description if isinstance(description, str) else None,
+                )
             )
         return attachments
+
+    def _resolve_media(self, embeds: list[JSON], attachments: list[JSON], route: str) -> None:
+        for url in resolve_embed_media(embeds, attachments):
+            self.violation(f"{route}: embed image {url} names no attachment of the message")
+
+    async def _serve_file(self, request: web.Request) -> web.StreamResponse:
+        """An attachment's bytes at its url (what a client, or the web page, would load)."""
+        try:
+            stored = self.files[int(request.match_info["attachment_id"])]
+        except (KeyError, ValueError):
+            raise web.HTTPNotFound() from None
+        if request.match_info["filename"] != stored.filename:
+            raise web.HTTPNotFound()
+        return web.Response(body=stored.data, content_type=stored.content_type)
 
     def build_bot_message(
         self,
@@ -921,7 +959,10 @@ class LocalDiscord:
             validate_v2_message(content, embeds, components, errors)
         if errors:
             raise self._form_error(route, errors)
-        attachments = self._attachments_from(body, files)
+        attachments = self._attachments_from(body, files, route)
+        if attachments or embeds:
+            embeds = [dict(e) if isinstance(e, dict) else e for e in embeds]
+            self._resolve_media(embeds, attachments, route)
         if is_empty_message(content, embeds, components, attachments) and not body.get(
             "sticker_ids"
         ):
@@ -1006,7 +1047,13 @@ class LocalDiscord:
         if "attachments" in body and isinstance(body["attachments"], list):
             keep = {str(a.get("id")) for a in body["attachments"] if isinstance(a, dict)}
             attachments = [a for a in msg.attachments if str(a["id"]) in keep]
-        attachments = attachments + self._attachments_from(body, files)
+        attachments = attachments + self._attachments_from(body, files, route)
+        if len(attachments) > MAX_ATTACHMENTS:
+            errors.add("attachments", f"Must be {MAX_ATTACHMENTS} or fewer in length.")
+            raise self._form_error(route, errors)
+        if "embeds" in body or files:
+            embeds = [dict(e) if isinstance(e, dict) else e for e in embeds]
+            self._resolve_media(embeds, attachments, route)
         if is_empty_message(content, embeds, components, attachments):
             raise ApiError(
                 400,
@@ -1263,7 +1310,8 @@ class LocalDiscord:
         for name in options:
             if name not in specs:
                 raise InvalidCommandInput(
-                    f"/{leaf['name']} has no option {name!r} (options: {list(specs)})"
+                    f"/{leaf['name']} has no option {name}: (its options: "
+                    f"{', '.join(specs) or 'none'})"
                 )
         built: list[JSON] = []
         for name, raw in options.items():
@@ -1288,7 +1336,8 @@ class LocalDiscord:
         else:
             missing = [n for n, s in specs.items() if s.get("required") and n not in options]
             if missing:
-                raise InvalidCommandInput(f"missing required option(s) {missing}")
+                needed = ", ".join(f"{name}:" for name in missing)
+                raise InvalidCommandInput(f"/{leaf['name']} needs {needed}")
         return built
 
     def _command_data(

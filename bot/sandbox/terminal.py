@@ -37,6 +37,7 @@ The sandbox's own commands:
   /as NAME             act as another member (/as alone lists them)
   /go #CHANNEL         switch channel (also /channel)
   ?/defector lookup name: nur   the autocomplete choices for the last option
+  form reason: 2 note: …   fill in and send the form a button opened (form cancel: close it)
   any other text       post it as a message in the channel
   help                 this text;  quit  leave (or Ctrl-D)
 /help lists the bot's own commands."""
@@ -127,6 +128,12 @@ class _Seen:
     body: str
     controls: str
     reactions: str
+    shown: tuple[str, ...] = ()
+    """The lines last printed for it, as plain text: an edit prints only what changed."""
+
+
+def _plain(line: Fragments) -> str:
+    return "".join(text for _, text in line)
 
 
 class TerminalSession:
@@ -157,6 +164,7 @@ class TerminalSession:
         self._printer: Printer | None = None
         self._styled: StyledPrinter | None = None
         self._unread: set[int] = set()  # channels whose new messages have been announced
+        self._form: Any = None  # the interaction whose modal (a form) is open, if any
 
     # -- who, where ----------------------------------------------------------------------------
     @property
@@ -270,7 +278,9 @@ class TerminalSession:
                 return []
             assert number is not None
             self._numbers[number] = message.id
-            return self.render(message, number)
+            lines = self.render(message, number)
+            self._seen[message.id].shown = tuple(_plain(line) for line in lines)
+            return lines
         changed = (seen.body != body, seen.controls != controls, seen.reactions != reactions)
         seen.body, seen.controls, seen.reactions = body, controls, reactions
         if seen.number is None:  # one's own message: only reactions to it are news
@@ -286,7 +296,12 @@ class TerminalSession:
             if controls_now and all(c.get("disabled") for c in controls_now):
                 return [[("", f"── {seen.number}: closed, its buttons no longer work")]]
         if changed[0] or changed[1]:
-            return self.render(message, seen.number, edited=True)
+            lines = self.render(message, seen.number, edited=True)
+            before, seen.shown = set(seen.shown), tuple(_plain(line) for line in lines)
+            # The header, then only the lines the edit changed (a countdown becoming
+            # "Closed", a field added), not the whole message again.
+            fresh = [line for line in lines[1:] if _plain(line) not in before]
+            return [lines[0], *fresh] if before and fresh else lines
         if changed[2]:
             author = self.names().members.get(message.author_id, "someone")
             return self._reaction_line(message, f"{author}'s message {seen.number}")
@@ -407,6 +422,8 @@ class TerminalSession:
         try:
             if line.startswith("?/"):
                 return await self._autocomplete(line[2:])
+            if line == "form" or line.startswith("form "):
+                return await self._submit_form(line[4:].strip())
             if line.startswith("/"):
                 word = line[1:].split(None, 1)
                 if word and word[0] in SANDBOX_COMMANDS:
@@ -660,9 +677,81 @@ class TerminalSession:
                 await interaction.wait_for_original(timeout=RESPONSE_TIMEOUT)
         except TimeoutError:
             return "! the bot did not answer (Discord would say: This interaction failed)"
+        if first.get("type") == 9:  # a modal: Discord shows a form over the channel
+            self._form = interaction
+            return self._form_text(interaction.modal or {})
         if not self.live:
             await self.settle()
         return self._answer()
+
+    # -- forms (modals) --------------------------------------------------------------------------
+
+    @staticmethod
+    def _form_fields(modal: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], Mapping[str, Any]]]:
+        """Each (label, field) of a modal: Label components, or text inputs in action rows."""
+        fields = []
+        for item in modal.get("components") or []:
+            if item.get("type") == 18 and isinstance(item.get("component"), dict):
+                fields.append((item, item["component"]))
+            for child in item.get("components") or []:
+                if isinstance(child, dict) and child.get("custom_id"):
+                    fields.append((child, child))
+        return fields
+
+    def _form_text(self, modal: Mapping[str, Any]) -> str:
+        lines = [f"📝 A form opened: “{modal.get('title', '')}” (only you see it)"]
+        for label, field in self._form_fields(modal):
+            name = field.get("custom_id")
+            text = label.get("label") or field.get("label") or name
+            need = "" if field.get("required", True) else " (optional)"
+            if field.get("type") == 3:
+                options = " · ".join(
+                    f"{i} {o.get('label')}" for i, o in enumerate(field.get("options") or [], 1)
+                )
+                lines.append(f"  {name}: {text}{need}: {options}")
+            else:
+                most = field.get("max_length")
+                limit = f", at most {most} characters" if most else ""
+                lines.append(f"  {name}: {text}{need}{limit}")
+            if label.get("description"):
+                lines.append(f"      {label['description']}")
+        names = " ".join(f"{f.get('custom_id')}: …" for _, f in self._form_fields(modal))
+        lines.append(f"Send it with `form {names}`, or `form cancel`.")
+        return "\n".join(lines)
+
+    @staticmethod
+    def _form_choice(field: Mapping[str, Any], name: str, wanted: str) -> str:
+        """A menu's option by number or by part of its label."""
+        options = field.get("options") or []
+        if wanted.isdigit() and 1 <= int(wanted) <= len(options):
+            return str(options[int(wanted) - 1].get("value"))
+        found = [o for o in options if wanted and _fold(wanted) in _fold(str(o.get("label")))]
+        if len(found) == 1:
+            return str(found[0].get("value"))
+        raise ValueError(f"{name}: pick one of 1–{len(options)}, by number or name")
+
+    async def _submit_form(self, text: str) -> str:
+        interaction = self._form
+        if interaction is None or interaction.modal is None:
+            raise ValueError("no form is open: a button opens one")
+        if text == "cancel":
+            self._form = None
+            return "The form is closed; nothing was sent."
+        given = parse_options(text)
+        values: dict[str, str | list[str]] = {}
+        for _, field in self._form_fields(interaction.modal):
+            name = str(field.get("custom_id"))
+            if name not in given:
+                continue
+            if field.get("type") == 3:
+                values[name] = [self._form_choice(field, name, given.pop(name))]
+            else:
+                values[name] = given.pop(name)
+        if given:
+            raise ValueError(f"the form has no field {', '.join(sorted(given))}")
+        submitted = await self.server.submit_modal(interaction, values, user_id=self.user_id)
+        self._form = None
+        return await self._await_answer(submitted)
 
 
 async def _pause() -> None:

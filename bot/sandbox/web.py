@@ -524,28 +524,22 @@ class WebPage:
                 raise BadRequest(f"{name} is true or false")
             return text.casefold() in ("true", "yes")
         guild = self.guild
+        # An entity option: its mention, or its name. (what, mention pattern, sigil, names)
         if kind in (OPTION_USER, OPTION_MENTIONABLE):
-            found = _id_in(text, r"<@!?(\d+)>") or self._by_name(
-                text.lstrip("@"), {m.id: m.name for m in guild.members.values()}
-            )
-            if found is not None:
-                return found
-            raise BadRequest(f"{name}: no member “{text[:60]}” in {guild.name}")
-        if kind == OPTION_CHANNEL:
-            found = _id_in(text, r"<#(\d+)>") or self._by_name(
-                text.lstrip("#"), {c.id: c.name for c in guild.channels.values()}
-            )
-            if found is not None:
-                return found
-            raise BadRequest(f"{name}: no channel “{text[:60]}” in {guild.name}")
-        if kind == OPTION_ROLE:
-            found = _id_in(text, r"<@&(\d+)>") or self._by_name(
-                text.lstrip("@"), {r.id: r.name for r in guild.roles.values()}
-            )
-            if found is not None:
-                return found
-            raise BadRequest(f"{name}: no role “{text[:60]}” in {guild.name}")
-        raise BadRequest(f"{name}: this kind of option cannot be typed here")
+            what, pattern, sigil = "member", r"<@!?(\d+)>", "@"
+            names = {m.id: m.name for m in guild.members.values()}
+        elif kind == OPTION_CHANNEL:
+            what, pattern, sigil = "channel", r"<#(\d+)>", "#"
+            names = {c.id: c.name for c in guild.channels.values()}
+        elif kind == OPTION_ROLE:
+            what, pattern, sigil = "role", r"<@&(\d+)>", "@"
+            names = {r.id: r.name for r in guild.roles.values()}
+        else:
+            raise BadRequest(f"{name}: this kind of option cannot be typed here")
+        found = _id_in(text, pattern) or self._by_name(text.lstrip(sigil), names)
+        if found is not None:
+            return found
+        raise BadRequest(f"{name}: no {what} “{text[:60]}” in {guild.name}")
 
     @staticmethod
     def _by_name(text: str, names: Mapping[int, str]) -> str | None:

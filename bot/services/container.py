@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.services.daily import DailyService
 from bot.services.lookup import LookupService
+from bot.services.pictures import PictureService
+from bot.services.privacy import PrivacyService
 from bot.services.quiz import QuizService
+from bot.services.reports import ReportService
 
 
 @dataclass
@@ -15,6 +19,10 @@ class Services:
     quiz: QuizService
     search_timeout: float = 180.0
     """Seconds a search list stays usable before its components are disabled."""
+    pictures: PictureService = field(default_factory=PictureService)
+    daily: DailyService | None = None
+    privacy: PrivacyService | None = None
+    reports: ReportService | None = None
 
 
 class HasServices(Protocol):

@@ -245,8 +245,10 @@ class LookupService:
 
     # -- statistics ------------------------------------------------------------------------
 
-    def stats(self) -> dict[str, list[tuple[str, int]]]:
-        records: Sequence[Defector] = self.index.records
+    def stats(self, records: Sequence[Defector] | None = None) -> dict[str, list[tuple[str, int]]]:
+        """Counts per origin, decade and method, of ``records`` (default: everyone)."""
+        if records is None:
+            records = self.index.records
         origins = Counter(r.origin_country or "Unknown" for r in records)
         decades = Counter(f"{r.decade}s" for r in records)
         methods = Counter(r.method.label for r in records)

@@ -15,7 +15,8 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Sequence
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -42,7 +43,8 @@ from bot.quiz.game import (
     QuestionResult,
 )
 from bot.quiz.judge import Judge
-from bot.quiz.model import Question, QuestionKind
+from bot.quiz.model import ONE_ANSWER_KINDS, Question, QuestionKind
+from bot.quiz.order import letters
 from bot.quiz.questions import NoQuestion, QuestionGenerator
 from bot.services.clock import Clock
 from bot.services.journal import ResultJournal
@@ -64,8 +66,11 @@ KIND_GROUPS: dict[str, frozenset[QuestionKind]] = {
     ),
     "method": frozenset({QuestionKind.METHOD}),
     "who": frozenset({QuestionKind.WHO}),
+    "order": frozenset({QuestionKind.ORDER}),
 }
-ALL_KINDS = frozenset(QuestionKind)
+ALL_KINDS = ONE_ANSWER_KINDS
+"""What "all" (and no choice) means: every kind answered with one choice. The chronology
+round is played when named ("order", "year, order")."""
 DIFFICULTY_NAMES = {1: "easy", 2: "medium", 3: "hard"}
 
 
@@ -78,7 +83,7 @@ def parse_kinds(text: str | None) -> frozenset[QuestionKind]:
     if unknown or len(words) > len(KIND_GROUPS):
         shown = quoted(", ".join(unknown[:3]) or text)
         raise InvalidInput(
-            f"“{shown}” is not a question kind; use any of: year, country, method, who."
+            f"“{shown}” is not a question kind; use any of: year, country, method, who, order."
         )
     return frozenset().union(*(KIND_GROUPS[w] for w in words))
 
@@ -109,6 +114,24 @@ class Saved(StrEnum):
 class TooManyGuesses(UserFacingError):
     """A member's first typed guess past the limit for one question (later ones are
     ignored without a word)."""
+
+
+START_OVER = 9
+"""The choice index of a chronology question's "Start over" button."""
+
+
+def ordinal(n: int) -> str:
+    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n if n < 20 else n % 10, 'th') }"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPick:
+    """Where a member's chronology order stands after a click."""
+
+    picked: str
+    """The letters placed so far (all of them once answered)."""
+    outcome: AnswerOutcome | None
+    """The game's answer once the order is complete (or already answered); None meanwhile."""
 
 
 class Presenter(Protocol):
@@ -150,10 +173,20 @@ class RunningGame:
     """Question number → where its points were when its result was announced."""
     guesses: dict[int, int] = field(default_factory=dict)
     """Typed mode: member → messages judged for the open question."""
+    order_picks: dict[tuple[int, int], str] = field(default_factory=dict)
+    """Chronology with buttons: (question number, member) → the letters clicked so far."""
+    pick_events: set[int] = field(default_factory=set)
+    """Clicks already applied to ``order_picks`` (a redelivered one places nobody twice)."""
 
     @property
     def settings(self) -> GameSettings:
         return self.game.settings
+
+
+RECENT_SUBJECTS = 60
+"""A channel's next quizzes avoid the people its last this-many questions were about."""
+RECENT_CHANNELS = 10_000
+"""Channels whose recent questions are remembered (least recently played forgotten first)."""
 
 
 @dataclass
@@ -178,8 +211,14 @@ class QuizService:
     """Games one member may have running at once in one server."""
     guesses_per_question: int = 5
     """Typed messages judged per member and question; the rest are ignored."""
+    before_start: Callable[[], Awaitable[None]] | None = None
+    """Awaited before a game's first question is drawn (the reports service reads the
+    withheld questions there); must not raise."""
 
     def __post_init__(self) -> None:
+        self._recent: OrderedDict[int, deque[str]] = OrderedDict()
+        """Channel → the people its last quizzes asked about, newest last (a few channels'
+        worth: the least recently played channel is forgotten first)."""
         self._starting: dict[tuple[int, int], int] = {}
         """(guild, member) → their ``/quiz start``s waiting on the database."""
         self.generator = QuestionGenerator(self.records, self.rng)
@@ -254,6 +293,8 @@ class QuizService:
         difficulty: int | None,
         announce_within: float,
     ) -> RunningGame:
+        if self.before_start is not None:
+            await self.before_start()
         game_id = await store.create_game(
             self.sessions,
             guild_id=guild_id,
@@ -265,11 +306,18 @@ class QuizService:
             started_at=self.clock.wall(),
         )
 
+        recent = self._recent_in(channel_id)
+
         def next_question(asked: frozenset[str]) -> Question | None:
-            try:
-                return self.generator.generate(settings.kinds, exclude=asked, difficulty=difficulty)
-            except NoQuestion:
-                return None
+            # Nobody asked about in this channel's last quizzes, while there are others left.
+            for exclude in (asked | frozenset(recent), asked):
+                try:
+                    return self.generator.generate(
+                        settings.kinds, exclude=exclude, difficulty=difficulty
+                    )
+                except NoQuestion:
+                    continue
+            return None
 
         game = Game(
             settings,
@@ -342,7 +390,17 @@ class QuizService:
     def _silence_ends(self, running: RunningGame) -> float:
         return running.game.last_activity + running.settings.inactivity_seconds
 
+    def _recent_in(self, channel_id: int) -> deque[str]:
+        recent = self._recent.pop(channel_id, None)
+        if recent is None:
+            recent = deque(maxlen=RECENT_SUBJECTS)
+        self._recent[channel_id] = recent
+        while len(self._recent) > RECENT_CHANNELS:
+            self._recent.popitem(last=False)
+        return recent
+
     async def _show(self, running: RunningGame, question: Question) -> None:
+        self._recent_in(running.channel_id).append(question.subject_slug)
         wall = self.clock.wall()
         running.opened_wall = wall
         deadline = running.game.deadline
@@ -551,6 +609,68 @@ class QuizService:
             raise NotFound("That question has closed.")
         return outcome
 
+    def order_pick(
+        self,
+        *,
+        channel_id: int | None,
+        game_id: int,
+        number: int,
+        user_id: int,
+        choice: int,
+        event_id: int | None,
+    ) -> OrderPick | None:
+        """A button of a chronology question: place person ``choice`` next in the member's
+        order (``START_OVER``: clear it). Once all but one are placed, the last one goes last
+        and the order is answered. None if the open question is not a chronology one."""
+        running = self._clicked(channel_id, game_id, number)
+        question = running.game.current
+        assert question is not None
+        if question.kind is not QuestionKind.ORDER:
+            return None
+        marks = letters(len(question.choices))
+        key = (number, user_id)
+        if user_id in running.game.locked_in:
+            return OrderPick("", AnswerOutcome.ALREADY_ANSWERED)
+        if event_id is not None and event_id in running.pick_events:
+            return OrderPick(running.order_picks.get(key, ""), AnswerOutcome.DUPLICATE_EVENT)
+        if event_id is not None:
+            running.pick_events.add(event_id)
+        if choice == START_OVER:
+            running.order_picks.pop(key, None)
+            return OrderPick("", None)
+        if not 0 <= choice < len(marks):
+            raise NotFound("That question has closed.")
+        picked = running.order_picks.get(key, "")
+        if marks[choice] in picked:
+            raise InvalidInput(
+                f"{marks[choice]} is already placed ({ordinal(picked.index(marks[choice]) + 1)}); "
+                "pick another, or start over."
+            )
+        picked += marks[choice]
+        if len(picked) < len(marks) - 1:
+            running.order_picks[key] = picked
+            return OrderPick(picked, None)
+        picked += next(m for m in marks if m not in picked)
+        running.order_picks.pop(key, None)
+        outcome = self.answer(running.channel_id, user_id, picked, event_id=event_id)
+        assert outcome is not None
+        if outcome is AnswerOutcome.TOO_LATE:
+            raise NotFound("That question has closed.")
+        return OrderPick(picked, outcome)
+
+    def _clicked(self, channel_id: int | None, game_id: int, number: int) -> RunningGame:
+        """The game whose open question ``number`` a button belongs to, or NotFound."""
+        running = self.games.get(channel_id) if channel_id is not None else None
+        if (
+            running is None
+            or running.id != game_id
+            or running.game.phase is not Phase.ASKING
+            or running.game.question_number != number
+            or running.game.current is None
+        ):
+            raise NotFound("That question has closed.")
+        return running
+
     def is_open(self, channel_id: int | None, game_id: int, number: int) -> bool:
         """Whether question ``number`` of game ``game_id`` still takes answers there."""
         running = self.games.get(channel_id) if channel_id is not None else None
@@ -722,17 +842,35 @@ class QuizService:
             await asyncio.sleep(0)
 
 
+# What the store gives back, for the cogs and views (which never import bot.db themselves).
 ChannelRuleChange = store.ChannelRuleChange
+GameAlreadyRunning = store.GameAlreadyRunning
 GuildQuizSettings = store.GuildQuizSettings
+InterruptedGame = store.InterruptedGame
+LeaderboardPage = store.LeaderboardPage
+Period = store.Period
+PlayerRank = store.PlayerRank
+PlayerStats = store.PlayerStats
+HARDEST_KIND_MIN_ANSWERS = store.HARDEST_KIND_MIN_ANSWERS
 
 __all__ = [
+    "HARDEST_KIND_MIN_ANSWERS",
     "KIND_GROUPS",
+    "START_OVER",
     "ChannelRuleChange",
     "EndReason",
+    "GameAlreadyRunning",
     "GuildQuizSettings",
+    "InterruptedGame",
+    "LeaderboardPage",
     "Mode",
+    "OrderPick",
+    "Period",
+    "PlayerRank",
+    "PlayerStats",
     "Presenter",
     "QuizService",
     "RunningGame",
+    "ordinal",
     "parse_kinds",
 ]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.catalog.models import Defector
-from bot.catalog.vocab import Status
+from bot.catalog.vocab import Method, Status
 from bot.ui.text import clip
 
 COLOUR = discord.Colour(0xB22222)
@@ -25,8 +25,9 @@ def _born(record: Defector) -> str | None:
     return record.birthplace
 
 
-def card(record: Defector) -> discord.Embed:
-    """The full card: every field of the record, the method in words, the source notes."""
+def card(record: Defector, *, same_year: Sequence[str] = ()) -> discord.Embed:
+    """The full card: every field of the record, the method in words, the source notes, and
+    (when given) the others who defected the same year."""
     route = record.origin_country or "?"
     if record.destination_country:
         route += f" → {record.destination_country}"
@@ -45,13 +46,25 @@ def card(record: Defector) -> discord.Embed:
         ("Defected in", record.defected_in, True),
         ("Year", str(record.year), True),
         ("Outcome", _STATUS[record.status], True),
-        ("How", f"{record.method.label}: {record.method.phrase}", False),
+        ("How", _how(record), False),
         ("Evidence", f"“{record.method_evidence}”" if record.method_evidence else None, False),
     ]
+    if same_year:
+        fields.append((f"Also in {record.year}", ", ".join(same_year), False))
     for name, value, inline in fields:
+        if value is None and name in ("Also known as", "Evidence"):
+            continue  # nothing to say, and "Also known as: —" reads like a glitch
         embed.add_field(name=name, value=clip(value or "—", 1024), inline=inline)
     embed.set_footer(text=f"{SOURCE}, row on line {record.source_line}")
     return embed
+
+
+def _how(record: Defector) -> str:
+    """The method's title; its phrase only where it says more ("Tour or performance
+    abroad: during a tour or performance abroad" says it twice)."""
+    if record.method is Method.UNKNOWN:
+        return "Not recorded in the source"
+    return record.method.label
 
 
 def search_page(
@@ -71,10 +84,11 @@ def search_page(
     return embed
 
 
-def stats(counts: dict[str, list[tuple[str, int]]], total: int) -> discord.Embed:
+def stats(counts: dict[str, list[tuple[str, int]]], total: int, filters: str = "") -> discord.Embed:
+    people = f"{total} {'person' if total == 1 else 'people'}"
     embed = discord.Embed(
         title="The catalogue in numbers",
-        description=f"{total} people in the list.",
+        description=f"{filters}: {people}." if filters else f"{people} in the list.",
         colour=COLOUR,
     )
     titles = {"origin": "Left", "decade": "By decade", "method": "How they got out"}

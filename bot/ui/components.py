@@ -24,6 +24,7 @@ from bot.services.container import HasServices, Services
 from bot.services.lookup import SearchSession
 from bot.services.scores import database_damaged, database_unavailable
 from bot.ui import cards
+from bot.ui.pictures import send_card
 from bot.ui.text import clip, echo
 
 log = logging.getLogger(__name__)
@@ -122,13 +123,11 @@ class CardButton(
         async def show() -> None:
             record = services_of(interaction).lookup.get(self.slug)
             if self.private:
-                await interaction.response.send_message(embed=cards.card(record), ephemeral=True)
+                await send_card(interaction, record, ephemeral=True)
             elif quiz_running_here(interaction):
-                await interaction.response.send_message(
-                    QUIZ_RUNNING_NOTE, embed=cards.card(record), ephemeral=True
-                )
+                await send_card(interaction, record, content=QUIZ_RUNNING_NOTE, ephemeral=True)
             else:
-                await interaction.response.send_message(embed=cards.card(record))
+                await send_card(interaction, record)
 
         await run_safely(interaction, self.custom_id, show())
 
@@ -218,7 +217,7 @@ class SearchOpenSelect(
             if len(values) != 1:
                 raise UserFacingError("Pick one name from the list.")
             record = lookup.get(values[0])
-            await interaction.response.send_message(embed=cards.card(record), ephemeral=True)
+            await send_card(interaction, record, ephemeral=True)
 
         await run_safely(interaction, self.custom_id, open_card())
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import discord
 
-from bot.db.quiz import LeaderboardPage, Period, PlayerRank, PlayerStats
 from bot.errors import UserFacingError
 from bot.quiz.game import (
     AnswerOutcome,
@@ -26,7 +25,19 @@ from bot.quiz.game import (
     QuestionResult,
 )
 from bot.quiz.model import Question, QuestionKind
-from bot.services.quiz import RunningGame, Saved
+from bot.quiz.order import letters, order_points, pairs, pairs_right
+from bot.services.quiz import (
+    HARDEST_KIND_MIN_ANSWERS,
+    START_OVER,
+    LeaderboardPage,
+    OrderPick,
+    Period,
+    PlayerRank,
+    PlayerStats,
+    RunningGame,
+    Saved,
+    ordinal,
+)
 from bot.ui.cards import COLOUR
 from bot.ui.components import CardButton, run_safely, services_of, stateless_view
 from bot.ui.text import clip, plural
@@ -38,6 +49,7 @@ KIND_TITLES = {
     QuestionKind.DESTINATION_COUNTRY: "Destination",
     QuestionKind.METHOD: "How they got out",
     QuestionKind.WHO: "Who did this?",
+    QuestionKind.ORDER: "Chronology",
 }
 END_WORDS = {
     EndReason.COMPLETED: "All rounds played.",
@@ -85,8 +97,30 @@ def hint_cost(settings: GameSettings) -> str:
     return f"−{points(settings.hint_cost)} on every answer given after it"
 
 
+def order_rule(settings: GameSettings) -> str:
+    """How a chronology question scores (in a game that asks them)."""
+    if QuestionKind.ORDER not in settings.kinds:
+        return ""
+    how = "typed as letters like “BDAC”" if settings.mode is Mode.TYPED else "clicked in order"
+    return f". Chronology: one order each, {how}; {order_share(settings)}"
+
+
+def order_share(settings: GameSettings) -> str:
+    """How a chronology order scores, with an example read from the scoring rule."""
+    full = settings.points(elapsed=0, hints_seen=0)
+    near = order_points(full, "ABDC", "ABCD")  # one neighbouring pair swapped: 5 of 6
+    return (
+        "full points only for the exact order, else a share for the pairs in the right "
+        f"order (5 of the 6 pairs: {near} of {points(full)}, rounded down)"
+    )
+
+
 def mode_rule(settings: GameSettings) -> str:
     """How answers score in ``settings.mode``."""
+    return _mode_rule(settings) + order_rule(settings)
+
+
+def _mode_rule(settings: GameSettings) -> str:
     fastest = settings.points(elapsed=0, hints_seen=0)
     if settings.mode is Mode.TYPED:
         return (
@@ -127,7 +161,15 @@ def scoring_rules(settings: GameSettings) -> str:
 def all_scoring_rules(settings: GameSettings) -> str:
     """The scoring rules of both modes (``settings`` gives the defaults), for /help."""
     buttons, typed = replace(settings, mode=Mode.BUTTONS), replace(settings, mode=Mode.TYPED)
-    return f"{mode_rule(buttons)}.\n{mode_rule(typed)}.\n{hint_rule(buttons, both_modes=True)}."
+    chronology = (
+        "\nChronology (kinds: order): one order each, clicked in order or typed as letters "
+        f"like “BDAC”; {order_share(typed)}."
+    )
+    return (
+        f"{_mode_rule(buttons)}.\n{_mode_rule(typed)}."
+        + chronology
+        + f"\n{hint_rule(buttons, both_modes=True)}."
+    )
 
 
 # -- questions -------------------------------------------------------------------------------
@@ -147,12 +189,19 @@ def question_embed(
     closes = (
         "Closed: the answer is below." if closed else f"Closes {timestamp(running.deadline_wall)}"
     )
-    if running.settings.mode.value == "typed":
+    if question.kind is QuestionKind.ORDER:
+        how = (
+            "Type the letters in order, earliest first (like “BDAC”); one try each"
+            if running.settings.mode is Mode.TYPED
+            else "Click them in order, earliest first; the last one is placed for you"
+        )
+        embed.add_field(name=how, value=closes, inline=False)
+    elif running.settings.mode.value == "typed":
         embed.add_field(name="Type your answer in this channel", value=closes, inline=False)
     else:
         embed.add_field(name="Pick one", value=closes, inline=False)
     footer = f"Difficulty {'●' * question.difficulty}{'○' * (3 - question.difficulty)}"
-    if question.hints:
+    if question.hints_for(typed=running.settings.mode.value == "typed"):
         footer += f" · Hint: /quiz hint ({hint_cost(running.settings)})"
     embed.set_footer(text=footer)
     return embed
@@ -164,9 +213,15 @@ def question_view(
     view = stateless_view()
     if running.settings.mode.value != "buttons":
         return view
+    number = running.game.question_number
+    ordered = question.kind is QuestionKind.ORDER
+    marks = letters(len(question.choices))
     for index, label in enumerate(question.choice_labels):
+        shown = f"{marks[index]} · {label}" if ordered else label
+        view.add_item(AnswerButton(running.id, number, index, shown, disabled=disabled))
+    if ordered:
         view.add_item(
-            AnswerButton(running.id, running.game.question_number, index, label, disabled=disabled)
+            AnswerButton(running.id, number, START_OVER, "↺ Start over", disabled=disabled)
         )
     return view
 
@@ -198,7 +253,7 @@ class AnswerButton(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         async def answer() -> None:
             quiz = services_of(interaction).quiz
-            outcome = quiz.click(
+            pick = quiz.order_pick(
                 channel_id=interaction.channel_id,
                 game_id=self.game_id,
                 number=self.number,
@@ -206,6 +261,22 @@ class AnswerButton(
                 choice=self.choice,
                 event_id=interaction.id,
             )
+            if pick is not None and pick.outcome is AnswerOutcome.DUPLICATE_EVENT:
+                return
+            if pick is not None and pick.outcome is None:
+                await interaction.response.send_message(order_progress(pick), ephemeral=True)
+                return
+            if pick is not None:
+                outcome = pick.outcome
+            else:
+                outcome = quiz.click(
+                    channel_id=interaction.channel_id,
+                    game_id=self.game_id,
+                    number=self.number,
+                    user_id=interaction.user.id,
+                    choice=self.choice,
+                    event_id=interaction.id,
+                )
             if outcome is AnswerOutcome.LOCKED_IN:
                 where = (interaction.channel_id, self.game_id, self.number)
                 if quiz.waits_only_for_newcomers(*where):
@@ -217,6 +288,8 @@ class AnswerButton(
                     text = "Locked in. Results when the question closes."
                 else:
                     text = "Locked in. Everyone playing has answered: the results are coming."
+                if pick is not None:
+                    text = f"Your order: {', '.join(pick.picked)}. {text}"
             elif outcome is AnswerOutcome.DUPLICATE_EVENT:
                 return
             else:
@@ -226,36 +299,63 @@ class AnswerButton(
         await run_safely(interaction, self.custom_id, answer())
 
 
+def order_progress(pick: OrderPick) -> str:
+    """A member's chronology order so far, for a reply only they see."""
+    if not pick.picked:
+        return "Your order is cleared: click who went first."
+    placed = ", ".join(f"{ordinal(i)} {mark}" for i, mark in enumerate(pick.picked, start=1))
+    return f"So far: {placed}. Click who went {ordinal(len(pick.picked) + 1)}."
+
+
 # -- results ---------------------------------------------------------------------------------
 
 
 def result_embed(running: RunningGame, result: QuestionResult) -> discord.Embed:
     question = result.question
-    right = (
-        question.label(question.answer)
-        if question.answer in question.choices
-        else str(question.answer)
-    )
+    ordered = question.kind is QuestionKind.ORDER
+    if ordered:
+        right = ", ".join(str(question.answer))
+    else:
+        right = (
+            question.label(question.answer)
+            if question.answer in question.choices
+            else str(question.answer)
+        )
+    if question.kind is QuestionKind.METHOD:
+        right = right[0].lower() + right[1:]  # "the answer was during a tour…"
+    typed = running.settings.mode.value == "typed"
     title = f"Question {result.number}: " + (
-        f"the answer was {right}" if running.reveal else "closed"
+        f"the {'order' if ordered else 'answer'} was {right}" if running.reveal else "closed"
     )
     embed = discord.Embed(
-        title=clip(title, 256), description=close_note(result) or None, colour=COLOUR
+        title=clip(title, 256), description=close_note(result, typed=typed) or None, colour=COLOUR
     )
+    if ordered and running.reveal:
+        embed.add_field(name="In order", value=clip(order_lines(question), 1024), inline=False)
     scorers = sorted(result.scorers, key=lambda a: (a.response_time, a.player_id))
+    heading = "Got it"
+    if ordered:  # partial credit: most points first, and not all of them "got it"
+        scorers.sort(key=lambda a: -a.points)
+        heading = "Scored"
     if scorers:
-        lines = [scorer_line(a.player_id, a.points, a.response_time) for a in scorers[:15]]
+        lines = [
+            scorer_line(a.player_id, a.points, a.response_time)
+            + (order_note(a.value, str(question.answer)) if ordered else "")
+            for a in scorers[:15]
+        ]
         if len(scorers) > 15:
             lines.append(f"…and {len(scorers) - 15} more")
-        embed.add_field(name="Got it", value=clip("\n".join(lines), 1024), inline=False)
+        embed.add_field(name=heading, value=clip("\n".join(lines), 1024), inline=False)
     else:
         nobody = "Nobody answered." if not result.awards else "Nobody this time."
-        embed.add_field(name="Got it", value=nobody, inline=False)
+        embed.add_field(name=heading, value=nobody, inline=False)
     if result.standings:
         embed.add_field(name="Standings", value=short_standings(result.standings), inline=False)
-    if running.reveal:
+    if running.reveal and not ordered:  # a chronology's source words are its years, above
         embed.add_field(
-            name="From the source", value=clip(question.explanation, 1024), inline=False
+            name="From the source",
+            value=clip(question.explanation_for(typed=typed), 1024),
+            inline=False,
         )
     if scorers:
         saved = running.saved.get(result.number)
@@ -266,9 +366,26 @@ def result_embed(running: RunningGame, result: QuestionResult) -> discord.Embed:
     return embed
 
 
-def close_note(result: QuestionResult) -> str:
-    """Why a question closed, when it was not its time running out (or a typed winner)."""
-    counted = " Answers locked in before it count." if result.awards else ""
+def order_lines(question: Question) -> str:
+    """Each person of a chronology question with their year, earliest first."""
+    marks = letters(len(question.choices))
+    by_mark = dict(zip(marks, zip(question.choices, question.years, strict=True), strict=True))
+    return "\n".join(
+        f"{i}. **{mark}** {by_mark[mark][0]}: {by_mark[mark][1]}"
+        for i, mark in enumerate(str(question.answer), start=1)
+    )
+
+
+def order_note(given: str, answer: str) -> str:
+    """How close a chronology order was: " · BDCA, 5 of 6 pairs"."""
+    return f" · {given}, {pairs_right(given, answer)} of {pairs(len(answer))} pairs"
+
+
+def close_note(result: QuestionResult, *, typed: bool = False) -> str:
+    """Why a question closed, when it was not its time running out (or a typed winner).
+    Typed mode has no lock-in: a right guess closes the question at once, so a question
+    closed any other way had no right answer to count."""
+    counted = " Answers locked in before it count." if result.awards and not typed else ""
     return {
         CloseReason.ALL_ANSWERED: "Closed early: everyone playing had answered.",
         CloseReason.SKIPPED: "Skipped." + counted,
@@ -318,6 +435,10 @@ def own_standing(standings: tuple[tuple[int, int], ...], player_id: int) -> str:
 
 def learn_more_view(question: Question) -> discord.ui.View:
     view = stateless_view()
+    if question.people:  # chronology: a card for each of the four
+        for slug, name in zip(question.people, question.choices, strict=True):
+            view.add_item(CardButton(slug, f"Learn more: {name}", private=True))
+        return view
     view.add_item(
         CardButton(question.subject_slug, f"Learn more: {question.subject}", private=True)
     )
@@ -444,6 +565,10 @@ async def leaderboard_message(
     embed = leaderboard_embed(
         board, scope=scope, period=period, kind=kind, viewer=interaction.user.id, viewer_rank=rank
     )
+    privacy = services_of(interaction).privacy
+    if rank is None and privacy is not None and await privacy.hidden(interaction.user.id):
+        note = "You are hidden from the leaderboards (`/privacy show` to come back)."
+        embed.set_field_at(1, name="You", value=f"{mention(interaction.user.id)}: {note}")
     return embed, leaderboard_view(scope, period, kind, board)
 
 
@@ -493,9 +618,14 @@ def stats_embed(stats: PlayerStats, *, scope: str) -> discord.Embed:
     ]
     embed.add_field(name="By kind", value="\n".join(per_kind) or "—", inline=False)
     favourite = KIND_TITLES[stats.favourite_kind] if stats.favourite_kind else "—"
-    hardest = KIND_TITLES[stats.hardest_kind] if stats.hardest_kind else "—"
     embed.add_field(name="Favourite", value=favourite)
-    embed.add_field(name="Hardest", value=hardest)
+    # Hardest counts only kinds with enough answers to mean something; say so rather than
+    # name a kind another one plainly beats.
+    if stats.hardest_kind:
+        embed.add_field(
+            name=f"Hardest (of kinds with {HARDEST_KIND_MIN_ANSWERS}+ answers)",
+            value=KIND_TITLES[stats.hardest_kind],
+        )
     return embed
 
 

@@ -240,7 +240,7 @@ def test_readings_name_germany_as_it_was() -> None:
         ("Oleg Protopopov", "methods", Method.SPORTING_EVENT),
         ("Konstantin Volkov", "methods", Method.EMBASSY_ASYLUM),
         ("Czesław Miłosz", "destinations", "United States"),
-        ("Jerzy Lewi", "destinations", "Greece"),
+        ("Jerzy Lewi", "destinations", "Sweden"),
     ],
 )
 def test_the_other_readings_are_recorded(
@@ -256,6 +256,25 @@ def test_traps_are_not_readings(records: tuple[Defector, ...]) -> None:
     assert Method.SEA not in by_name["George Gamow"].methods  # the kayak attempt failed
     assert Method.TOUR_OR_PERFORMANCE not in by_name["Vasily Matuzok"].methods  # guided tour
     assert "India" not in by_name["Boris Bazhanov"].destinations  # a route, "via"
+
+
+@pytest.mark.parametrize(
+    ("name", "left_from"),
+    [
+        # Places they left from or passed through are not destinations (play-test, issue 10).
+        ("Jörg Berger", "Yugoslavia"),  # "used a match in Yugoslavia to flee to West Germany"
+        ("Ernst Degner", "Sweden"),  # "drove his car from the Swedish Grand Prix"
+        ("Ernst Degner", "Denmark"),  # "to Denmark, then on to West Germany"
+        ("Anatoliy Golitsyn", "Finland"),  # "to the U.S. from Helsinki, Finland"
+        ("Jerzy Lewi", "Greece"),  # "Defected during a tournament in Athens, Greece"
+        ("Leslie Mándoki", "Yugoslavia"),  # "Fled into Yugoslavia and then into Austria"
+        ("Luboš Kubík", "West Germany"),  # "Defected from a … training camp in West Germany"
+    ],
+)
+def test_places_left_from_are_not_destinations(
+    records: tuple[Defector, ...], name: str, left_from: str
+) -> None:
+    assert left_from not in {r.name: r for r in records}[name].destinations
 
 
 def test_every_reading_is_supported_by_its_row(records: tuple[Defector, ...]) -> None:

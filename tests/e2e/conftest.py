@@ -8,6 +8,7 @@ takes ``world`` runs on SQLite and again on PostgreSQL when ``TEST_POSTGRES_URL`
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from bot.config import Settings
 from bot.runner import sandbox_settings, start_sandbox_bot, stop_sandbox_bot
 from bot.sandbox import LocalDiscord, SandboxMember
 from bot.sandbox.model import ALL_PERMISSIONS, Interaction, Message
-from bot.services.clock import ManualClock
+from bot.services.clock import Clock, ManualClock
 
 GUILD = 1_200_000_000_000_000_001
 OTHER_GUILD = 1_200_000_000_000_000_101
@@ -47,9 +48,11 @@ class World:
     bot: DefectorBot | None = None
     restarts: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    clock: Clock | None = None
+    """The services' clock from the start (None: the real one)."""
 
     async def start_bot(self) -> DefectorBot:
-        self.bot = await start_sandbox_bot(self.settings, self.server)
+        self.bot = await start_sandbox_bot(self.settings, self.server, clock=self.clock)
         return self.bot
 
     async def restart_bot(self) -> DefectorBot:
@@ -123,8 +126,17 @@ def clock(world: World) -> ManualClock:
 
 @pytest.fixture
 async def world(tmp_path: Path, database_url: str) -> AsyncIterator[World]:
+    async with open_world(tmp_path, database_url) as world:
+        yield world
+
+
+@contextlib.asynccontextmanager
+async def open_world(
+    tmp_path: Path, database_url: str, *, clock: Clock | None = None, **server_options: Any
+) -> AsyncIterator[World]:
+    """Two servers on a local Discord, and the bot connected, its services on ``clock``."""
     route_base, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
-    server = LocalDiscord()
+    server = LocalDiscord(**server_options)
     server.add_guild(
         GUILD, "Test Server", channel_ids=[CHANNEL, SECOND_CHANNEL], members=members(),
         owner_id=ADMIN,
@@ -137,7 +149,7 @@ async def world(tmp_path: Path, database_url: str) -> AsyncIterator[World]:
     settings = sandbox_settings(
         base, server.api_base, server.gateway_url, server.token, database_url
     )
-    world = World(server, settings)
+    world = World(server, settings, clock=clock)
     try:
         await world.start_bot()
         yield world

@@ -706,6 +706,10 @@ async def arena(world: World, error_log: ErrorLog) -> AsyncIterator[Arena]:
     users_for: dict[str, list[int]] = {}
     for user in USERS:
         for path, leaf in server.available_commands(GUILD, user).items():
+            if path.startswith("privacy "):
+                # A member's privacy choices hold in every server by design (hidden from
+                # every board, erased everywhere): not an action confined to this server.
+                continue
             commands_[path] = leaf
             users_for.setdefault(path, []).append(user)
     suggestions: dict[tuple[str, str], list[str]] = {}

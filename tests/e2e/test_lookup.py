@@ -21,10 +21,13 @@ async def test_lookup_shows_a_full_card(world: World) -> None:
     card = fields(embed)
     assert card["Left"] == "Soviet Union" and card["Went to"] == "France"
     assert card["Year"] == "1961" and card["Defected in"] == "Paris"
-    assert card["How"].startswith("Tour or performance abroad")
+    assert card["How"] == "Tour or performance abroad"  # not its phrase said again
     assert card["Evidence"] == "“while on tour in Paris”"
     assert card["Also known as"] == "Rudolf Nureev, Rudolf Nuriev"
     assert "line 67" in embed["footer"]["text"]
+    # No aliases: the field is left out rather than shown as "Also known as: —".
+    bursik = await world.reply(await world.slash("defector lookup", {"name": "bursik"}))
+    assert "Also known as" not in fields(bursik.embeds[0])
 
 
 async def test_pseudonym_typo_and_missing_accents(world: World) -> None:
@@ -158,7 +161,9 @@ async def test_stats_and_help(world: World) -> None:
     assert "165 people" in text and "Soviet Union    77" in text
     help_message = await world.reply(await world.slash("help"))
     assert help_message.ephemeral
-    assert "/defector lookup name:" in help_message.embed_text()
+    text = help_message.embed_text()
+    assert "/defector lookup <name>" in text
+    assert "::" not in text  # a field name ending in ":" read "name:: Show…"
 
 
 async def test_buttons_survive_a_restart(world: World) -> None:

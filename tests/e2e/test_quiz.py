@@ -435,6 +435,8 @@ async def test_skip_or_stop_after_a_lock_in_scores_it_and_the_ledger_agrees(
     assert (figures.answers, figures.correct, figures.points) == (2, 2, 17)
     stats = await world.reply(await world.slash("quiz stats", {}, user=BORIS))
     assert "2/2 right" in stats.embed_text() and "Points: 17" in stats.embed_text()
+    # No kind has 5 answers yet: no "Hardest" that another kind's accuracy contradicts.
+    assert "Hardest" not in stats.embed_text()
 
 
 async def test_an_impossible_kind_and_difficulty_is_refused_before_anything_is_announced(
@@ -527,3 +529,60 @@ async def test_leaderboard_wording_for_one_player_and_an_unplayed_kind(
         await world.reply(await world.slash("leaderboard", {"period": "week"}, user=BORIS))
     ).embed_text()
     assert "Your rank: You have not answered a quiz question on this server this week yet." in week
+
+
+async def test_the_next_quizzes_in_a_channel_ask_about_other_people(
+    world: World, clock: ManualClock
+) -> None:
+    """A play-tester met the same "KGB agent, 1978" question in three quizzes in a row."""
+    quiz = service(world)
+    quiz.rng.seed(3)  # the generator's source: the same draws every run
+    subjects = []
+    for _ in range(30):  # without the memory, 30 draws from the "who" pool repeat someone
+        await start(world, {"rounds": 1, "seconds": 30, "kinds": "who", "mode": "buttons"})
+        await wait_for_question(quiz)
+        question = game_in(world).game.current
+        assert question is not None
+        subjects.append(question.subject_slug)
+        await world.reply(await world.slash("quiz stop", {}, user=ALICE))
+        await wait_for_end(quiz)
+    assert len(set(subjects)) == len(subjects), subjects
+    # Another channel has its own memory: nothing there is held back by this one's.
+    assert set(quiz._recent_in(CHANNEL)) == set(subjects)
+    assert not quiz._recent_in(CHANNEL + 1)
+
+
+async def wait_for_question(quiz: QuizService) -> None:
+    async with asyncio.timeout(5):
+        while CHANNEL not in quiz.games or quiz.games[CHANNEL].game.current is None:
+            await asyncio.sleep(0)
+
+
+async def wait_for_end(quiz: QuizService) -> None:
+    async with asyncio.timeout(5):
+        while CHANNEL in quiz.games:
+            await asyncio.sleep(0)
+
+
+async def test_typed_mode_speaks_typed_hints_and_no_lock_in(
+    world: World, clock: ManualClock
+) -> None:
+    """Typed mode shows no choices: its hints narrow the answer itself, and a skip does not
+    speak of answers "locked in" (play-test, issue 10)."""
+    await start(world, {"rounds": 2, "seconds": 30, "kinds": "method", "mode": "typed"})
+    await question_message(world, 1)
+    question = game_in(world).game.current
+    assert question is not None and question.typed_hints != question.hints
+    hint = await world.reply(await world.slash("quiz hint", {}, user=ALICE))
+    assert question.typed_hints[0] in hint.content
+    await world.server.user_message(GUILD, CHANNEL, BORIS, "by hot air balloon to mars")
+    await world.reply(await world.slash("quiz skip", {}, user=ALICE))
+    result = await result_message(world, 1)
+    text = result.embed_text()
+    assert "Skipped." in text and "locked in" not in text and "no choice offered" not in text
+    # A method mid-sentence is lower case: "the answer was during a tour…".
+    title = result.embeds[0]["title"]
+    answer = title.split("the answer was ", 1)[1]
+    assert answer[0].islower(), title
+    await world.reply(await world.slash("quiz stop", {}, user=ALICE))
+    await final_message(world)

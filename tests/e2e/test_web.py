@@ -136,6 +136,11 @@ async def test_a_newcomer_plays_in_the_browser(sandbox_page: Page, tmp_path: Pat
         await expect(card).to_contain_text("Ballet dancer")
         await expect(card.locator(".used")).to_contain_text("you used /defector lookup")
         await expect(box).to_have_value("")
+        # The card's timeline picture, uploaded to the local Discord, is shown (and loaded).
+        timeline = card.locator(".embed-image img")
+        await expect(timeline).to_be_visible()
+        loaded = await timeline.evaluate("img => img.complete && img.naturalWidth")
+        assert loaded == 800, loaded
 
         # A select menu works: a search's menu opens a card.
         await box.fill("/defector search origin: Hungary year_from: 1956 year_to: 1956")
@@ -203,7 +208,8 @@ async def test_a_newcomer_plays_in_the_browser(sandbox_page: Page, tmp_path: Pat
         await expect(said.locator("strong")).to_have_text("bold")
         await expect(said.locator(".mention")).to_have_text("@alice")
         await expect(said).to_contain_text("[click](javascript:alert(1))")
-        assert await page.locator(".messages img").count() == 0
+        assert await said.locator("img").count() == 0  # (the bot's own pictures are imgs)
+        assert await page.locator('.messages img[src="x"]').count() == 0
         assert await page.locator('a[href^="javascript"]').count() == 0
         await page.screenshot(path=shots / "4-boris.png")
         await browser.close()

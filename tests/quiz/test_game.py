@@ -51,6 +51,7 @@ def make_question(
     choices: Sequence[str | int] = ("A", "B", "C", "D"),
     accepted: Sequence[str | int] | None = None,
     hints: Sequence[str] = ("hint one", "hint two"),
+    typed_hints: Sequence[str] = ("typed one", "typed two"),
     kind: QuestionKind = QuestionKind.ORIGIN_COUNTRY,
 ) -> Question:
     return Question(
@@ -65,6 +66,7 @@ def make_question(
         difficulty=1,
         choice_labels=tuple(str(c) for c in choices),
         hints=tuple(hints),
+        typed_hints=tuple(typed_hints),
     )
 
 
@@ -523,7 +525,15 @@ def test_a_hint_is_refused_to_whoever_has_locked_in() -> None:
 def test_a_typed_guess_does_not_stop_a_player_taking_a_hint() -> None:
     game = started(Mode.TYPED)
     game.answer(5, "nope", 1.0)
-    assert game.hint(5, 2.0) == "hint one"
+    assert game.hint(5, 2.0) == "typed one"
+
+
+def test_each_mode_reveals_its_own_hints() -> None:
+    """Typed mode shows no choices, so a buttons hint ("It is not “Bulgaria”") is no use there."""
+    typed, buttons = started(Mode.TYPED), started(Mode.BUTTONS)
+    assert [typed.hint(5, 1.0), typed.hint(5, 2.0)] == ["typed one", "typed two"]
+    assert [buttons.hint(5, 1.0), buttons.hint(5, 2.0)] == ["hint one", "hint two"]
+    assert typed.snapshot()["hints_left"] == buttons.snapshot()["hints_left"] == 0
 
 
 def test_the_scoring_rule_is_one_function_of_the_settings() -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from bot.catalog.models import Defector
 from bot.quiz.game import EndReason, Game, GameSettings, Mode, Phase
 from bot.quiz.judge import Judge
-from bot.quiz.model import Question, QuestionKind
+from bot.quiz.model import ONE_ANSWER_KINDS, Question, QuestionKind
 from bot.quiz.questions import NoQuestion, QuestionGenerator
 
 
@@ -33,7 +33,7 @@ def right_answer(question: Question) -> str:
 
 
 def test_a_typed_game_played_to_the_end(records: tuple[Defector, ...], judge: Judge) -> None:
-    kinds = frozenset(QuestionKind)
+    kinds = ONE_ANSWER_KINDS
     settings = GameSettings(rounds=12, kinds=kinds, mode=Mode.TYPED, seconds_per_question=20)
     game = Game(
         settings,

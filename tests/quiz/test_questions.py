@@ -12,7 +12,7 @@ from bot.catalog.models import Defector
 from bot.catalog.normalize import fold
 from bot.catalog.vocab import Method, Status
 from bot.quiz.judge import Judge
-from bot.quiz.model import Question, QuestionKind, Verdict
+from bot.quiz.model import ONE_ANSWER_KINDS, Question, QuestionKind, Verdict
 from bot.quiz.questions import NoQuestion, QuestionGenerator, eligible
 
 
@@ -101,7 +101,9 @@ def check_guarantees(q: Question, records: tuple[Defector, ...], judge: Judge) -
 
 
 @settings(max_examples=200, deadline=None)
-@given(seed=st.integers(min_value=0, max_value=2**32), kind=st.sampled_from(QuestionKind))
+@given(
+    seed=st.integers(min_value=0, max_value=2**32), kind=st.sampled_from(sorted(ONE_ANSWER_KINDS))
+)
 def test_generated_questions_meet_every_guarantee(
     records: tuple[Defector, ...], judge: Judge, seed: int, kind: QuestionKind
 ) -> None:
@@ -109,7 +111,7 @@ def test_generated_questions_meet_every_guarantee(
     check_guarantees(generator.generate([kind]), records, judge)
 
 
-@pytest.mark.parametrize("kind", list(QuestionKind))
+@pytest.mark.parametrize("kind", sorted(ONE_ANSWER_KINDS))
 def test_every_eligible_record_yields_a_fair_question(
     records: tuple[Defector, ...], judge: Judge, kind: QuestionKind
 ) -> None:

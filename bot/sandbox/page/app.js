@@ -147,10 +147,21 @@ function colourOf(value) {
   return `#${Math.floor(value).toString(16).padStart(6, "0").slice(-6)}`;
 }
 
+function sameOrigin(url) {
+  // An image the local Discord serves itself (an uploaded attachment): shown. Anything else
+  // would be a fetch from the network, which this page never makes.
+  try {
+    const parsed = new URL(url, location.href);
+    return parsed.origin === location.origin && /^https?:$/.test(parsed.protocol);
+  } catch (error) {
+    return false;
+  }
+}
+
 function imageNode(url, cls) {
   const wrap = el("div", cls);
   if (typeof url !== "string") return wrap;
-  if (/^(data:image\/|\/)/.test(url)) {
+  if (/^data:image\//.test(url) || sameOrigin(url)) {
     const img = el("img");
     img.src = url;
     img.alt = "";
@@ -309,7 +320,18 @@ function renderMessage(message, compact) {
     body.append(content);
   }
   for (const embed of message.embeds || []) body.append(renderEmbed(embed));
-  for (const file of message.attachments || []) body.append(el("div", "image-missing", `📎 ${file.filename}`));
+  const shown = new Set();
+  for (const embed of message.embeds || []) {
+    for (const part of [embed.image, embed.thumbnail]) if (part && part.url) shown.add(part.url);
+  }
+  for (const file of message.attachments || []) {
+    if (shown.has(file.url)) continue; // already the image of an embed
+    if (String(file.content_type || "").startsWith("image/") && sameOrigin(file.url)) {
+      body.append(imageNode(file.url, "attachment-image"));
+    } else {
+      body.append(el("div", "image-missing", `📎 ${file.filename}`));
+    }
+  }
   if ((message.components || []).length) {
     const components = el("div", "components");
     for (const component of message.components) renderComponent(message, component, components);
