@@ -13,11 +13,10 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pydantic import ValidationError
 
-from bot.catalog.fulltext import FullTextIndex, Hit
 from bot.catalog.importer import (
     CURATED_PATH,
     SOURCE_PATH,
@@ -34,6 +33,9 @@ from bot.errors import InvalidInput
 from bot.quiz.judge import Judge
 from bot.quiz.model import QuestionKind, Verdict
 from bot.quiz.questions import NoQuestion, QuestionGenerator
+
+if TYPE_CHECKING:
+    from bot.catalog.fulltext import Hit  # tantivy: imported by the commands that search
 
 PROG = "defector-bot"
 MAX_QUERY_LENGTH = 200
@@ -226,6 +228,8 @@ def _clean_query(raw: str, example: str = "give a name, e.g. `defector-bot looku
 
 def cmd_search(args: argparse.Namespace) -> int:
     text = _clean_query(args.text, "give some words, e.g. `defector-bot search chess`")
+    from bot.catalog.fulltext import FullTextIndex
+
     hits = FullTextIndex(load_catalogue()).search(text, limit=args.limit, explain=True)
     if args.json:
         results = [
@@ -245,6 +249,8 @@ def cmd_lookup(args: argparse.Namespace) -> int:
     result = index.lookup(query, limit=args.limit)
     described: list[Hit] = []
     if not result.matches:
+        from bot.catalog.fulltext import FullTextIndex
+
         described = FullTextIndex(records).search(query, limit=args.limit, explain=True)
     if args.json:
         payload = {

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from bot.catalog.fulltext import Hit
+from typing import TYPE_CHECKING
+
 from bot.catalog.models import Defector
 from bot.catalog.search import LookupResult, Match
+
+if TYPE_CHECKING:
+    from bot.catalog.fulltext import Hit  # tantivy: imported where a search runs
 
 
 def one_line(record: Defector) -> str:

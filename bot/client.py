@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.db.catalogue import sync_catalogue
 from bot.db.commands import published_hash, record_publication
 from bot.db.engine import BlockingWriter, blocking_writer_for, create_engine, session_factory
-from bot.db.migrate import upgrade
+from bot.db.migrate import upgrade_if_due
 from bot.errors import UserFacingError
 from bot.quiz.judge import Judge
 from bot.services.clock import Clock, RealClock
@@ -252,7 +252,7 @@ class DefectorBot(commands.AutoShardedBot):
         async with database_step(url, self.settings.data_dir.resolve()):
             self.engine = create_engine(url)
             await check_integrity(self.engine, url)
-            await upgrade(self.engine)
+            await upgrade_if_due(self.engine)  # imports Alembic only if a migration is due
             report = await sync_catalogue(session_factory(self.engine), records)
         log.info("catalogue: %s", report)
         sessions = session_factory(self.engine)
