@@ -412,14 +412,18 @@ def cmd_data_check(args: argparse.Namespace) -> int:
         curated_name=curated.name,
     )
     print(f"{len(catalogue.records)} records from {source.name}")
-    if catalogue.uncurated:
+    # A curated file that gave nothing (unreadable TOML) is its own problem: listing every
+    # row as uncurated would only bury it.
+    unusable = bool(catalogue.problems) and len(catalogue.uncurated) == len(catalogue.records)
+    if catalogue.uncurated and not unusable:
         print(f"{len(catalogue.uncurated)} rows have no curated facts (imported as 'unknown'):")
         for row in catalogue.uncurated:
             print(f"  {source.name} line {row.line}: {row.name}")
     for problem in catalogue.problems:
         print(f"error: {problem}", file=sys.stderr)
     if catalogue.problems:
-        print(f"{len(catalogue.problems)} problems", file=sys.stderr)
+        count = len(catalogue.problems)
+        print(f"{count} problem{'' if count == 1 else 's'}", file=sys.stderr)
         return EXIT_FAILED
     print("ok")
     return EXIT_OK

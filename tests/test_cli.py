@@ -336,3 +336,18 @@ def test_data_check_names_a_reading_the_row_does_not_support(
     assert code == 1
     assert "Jenő Kalmár" in out + err
     assert "evidence 'then settled in Bern' does not occur in the row" in out + err
+
+
+def test_data_check_on_broken_toml_names_it_alone(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    curated = tmp_path / "curated.toml"
+    curated.write_text('[[person]\nname = "x"\n', encoding="utf-8")
+    code, out, err = run(capsys, "data", "check", "--curated", str(curated))
+    assert code == 1
+    assert "no curated facts" not in out  # not 165 rows listed above the real cause
+    assert err.splitlines() == [
+        "error: curated.toml: not valid TOML: Expected ']]' at the end of an array declaration "
+        "(at line 1, column 9)",
+        "1 problem",
+    ]
