@@ -591,15 +591,8 @@ class QuizService:
     ) -> AnswerOutcome:
         """A button of a question message: ``choice`` is the index into its choices. The
         button must belong to the game running in the channel it was clicked in."""
-        running = self.games.get(channel_id) if channel_id is not None else None
-        if (
-            running is None
-            or running.id != game_id
-            or running.game.phase is not Phase.ASKING
-            or running.game.question_number != number
-            or running.game.current is None
-        ):
-            raise NotFound("That question has closed.")
+        running = self._clicked(channel_id, game_id, number)
+        assert running.game.current is not None  # _clicked checked it
         choices = running.game.current.choices
         if not 0 <= choice < len(choices):
             raise NotFound("That question has closed.")
