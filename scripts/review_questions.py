@@ -376,6 +376,8 @@ class Reviewer:
             return year is not None and year % 10 == int(m.group(1))
         if m := re.fullmatch(r"Somewhere in (.+)\.", hint):
             return REGION_OF.get(name) == m.group(1)
+        if m := re.fullmatch(r"Its name has (\d+) words?\.", hint):
+            return len(name.split()) == int(m.group(1))
         if m := re.fullmatch(r"It starts with “(.)” and has (.+) letters\.", hint):
             lengths = [int(n) for n in re.findall(r"\d+", m.group(2))]
             if "words" in m.group(2):

@@ -491,7 +491,20 @@ class QuestionGenerator:
         if region:
             hints.append((f"Somewhere in {region}.", lambda c: region_of(str(c)) == region))
         hints.append((f"It starts with “{first}”.", lambda c: str(c).startswith(first)))
-        typed = [h for h in hints if h[0].startswith("Somewhere")]
+        # Typed mode: the region only when it leaves more than the answer standing ("the
+        # Soviet sphere" is the Soviet Union alone among the states people left).
+        neighbours = {
+            c for c in pool if c != answer and region is not None and region_of(c) == region
+        }
+        typed = [h for h in hints if h[0].startswith("Somewhere") and len(neighbours) >= 2]
+        if not typed:  # a weaker first hint in its place
+            words = len(answer.split())
+            typed.append(
+                (
+                    f"Its name has {words} word{'' if words == 1 else 's'}.",
+                    lambda c: len(str(c).split()) == words,
+                )
+            )
         shape = _shape(answer)
         typed.append(
             (f"It starts with “{first}” and {_letters(answer)}.", lambda c: _shape(str(c)) == shape)

@@ -391,3 +391,19 @@ def test_a_birth_explanation_names_the_country_once(records: tuple[Defector, ...
 def test_an_origin_explanation_names_the_country_once(records: tuple[Defector, ...]) -> None:
     kalmar = _question(records, "Jenő Kalmár", QuestionKind.ORIGIN_COUNTRY)
     assert kalmar.explanation == "Jenő Kalmár left Hungary in 1956 (born in Hungary)."
+
+
+def test_a_typed_region_hint_never_singles_out_the_answer(records: tuple[Defector, ...]) -> None:
+    """ "Somewhere in the Soviet sphere." named the Soviet Union outright: no other state people
+    left is there. Such a question gets a weaker first hint instead."""
+    soviet = [r for r in records if r.origin_country == "Soviet Union"]
+    made = 0
+    for seed, subject in enumerate(soviet[:20]):
+        generator = QuestionGenerator(records, random.Random(seed))
+        q = generator.make(QuestionKind.ORIGIN_COUNTRY, subject, difficulty=None)
+        if q is None:
+            continue
+        made += 1
+        assert not [h for h in q.typed_hints if h.startswith("Somewhere")], q.typed_hints
+        assert q.typed_hints[0] == "Its name has 2 words.", q.typed_hints
+    assert made
