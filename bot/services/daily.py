@@ -212,10 +212,18 @@ class DailyService:
             finally:
                 gate.release()
 
-        for config in due:
-            await gate.acquire()
-            tasks.append(asyncio.create_task(one(config)))
-        await asyncio.gather(*tasks)
+        try:
+            for config in due:
+                await gate.acquire()
+                tasks.append(asyncio.create_task(one(config)))
+            await asyncio.gather(*tasks)
+        except asyncio.CancelledError:
+            # Stopped (shutdown) while posting: leave no post running on its own, holding a
+            # database session past the engine's end (a test's teardown hung on one).
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
 
     async def _pace(self) -> None:
         now = self.clock.now()
