@@ -10,7 +10,7 @@ import pytest
 
 from bot.sandbox.command_input import command_data
 from bot.sandbox.model import Interaction
-from tests.e2e.conftest import ALICE, CHANNEL, GUILD, ErrorLog, World
+from tests.e2e.helpers import ALICE, CHANNEL, GUILD, ErrorLog, World
 
 
 def _replace(options: list[dict[str, Any]], name: str, value: object) -> bool:
