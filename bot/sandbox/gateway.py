@@ -299,6 +299,10 @@ class Gateway:
             await conn.close(CLOSE_DECODE_ERROR, "Error while decoding payload.")
             return
         if op == OP_HEARTBEAT:
+            # ACK at once, as Discord does. On loopback the ACK can reach discord.py 2.7.1
+            # before its keep-alive thread records the send time, so it logs "Can't keep up,
+            # shard ID 0 websocket is 41.3s behind" (the time since the previous beat): its
+            # race, fixed upstream by Rapptz/discord.py#10448, not a late ACK of ours.
             await conn.send({"op": OP_HEARTBEAT_ACK, "d": None, "s": None, "t": None})
         elif op == OP_IDENTIFY:
             await self._identify(conn, data)
