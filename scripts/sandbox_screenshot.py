@@ -6,7 +6,8 @@ screenshot the README shows::
 
     .venv/bin/python scripts/sandbox_screenshot.py docs/sandbox.png
 
-Needs the dev extras (``playwright``) and Debian's Chromium (``/usr/bin/chromium``). It prints
+Needs the dev extras (``playwright``) and Debian's Chromium (``/usr/bin/chromium``, or
+``$CHROMIUM``). It prints
 what the page shows, message by message, so the questions can be read against the source.
 """
 
@@ -23,14 +24,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect, sync_playwright
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from bot.sandbox.browser import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -75,7 +70,7 @@ def main() -> int:
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
-                    executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+                    executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
                 )
                 page = browser.new_page(viewport={"width": 1280, "height": 1080})
                 page.goto(url)

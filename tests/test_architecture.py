@@ -68,3 +68,85 @@ def test_the_guard_sees_a_violation(tmp_path: Path) -> None:
         "bot/quiz/probe.py imports bot.db",
         "bot/quiz/probe.py imports bot.db.quiz",
     ]
+
+
+# --- the local Discord (bot/sandbox): no import circle; REST and gateway see only the state ---
+
+SANDBOX = "bot/sandbox"
+# what the REST API and the gateway may import from the sandbox: the state, the payload
+# builders, and what those two stand on
+REST_AND_GATEWAY_MAY_IMPORT = {
+    "bot.sandbox.state",
+    "bot.sandbox.payloads",
+    "bot.sandbox.messages",
+    "bot.sandbox.model",
+    "bot.sandbox.limits",
+    "bot.sandbox.attachments",
+}
+
+
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = path.relative_to(root).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def sandbox_imports(root: Path = ROOT) -> dict[str, set[str]]:
+    """Each module of bot/sandbox -> the bot/sandbox modules it imports (its own parent
+    packages aside: Python loads those first in any case)."""
+    modules = {module_name(p, root): p for p in sorted((root / SANDBOX).rglob("*.py"))}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        parents = {".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1)}
+        imported = imported_names(path, root)
+        graph[name] = {n for n in imported if n in modules and n != name and n not in parents}
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every import circle, each as the path that closes it (depth-first search)."""
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for target in sorted(graph.get(node, ())):
+            if state.get(target) == 1:
+                cycles.append([*path[path.index(target) :], target])
+            elif target not in state:
+                visit(target, [*path, target])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    return cycles
+
+
+def test_the_local_discord_has_no_import_cycle() -> None:
+    assert import_cycles(sandbox_imports()) == []
+
+
+def test_rest_and_gateway_depend_only_on_state_and_payloads() -> None:
+    graph = sandbox_imports()
+    outside = {
+        f"{name} imports {target}"
+        for name, targets in graph.items()
+        if name == "bot.sandbox.gateway" or name.startswith("bot.sandbox.rest")
+        for target in targets
+        if target not in REST_AND_GATEWAY_MAY_IMPORT and not target.startswith("bot.sandbox.rest")
+    }
+    assert sorted(outside) == []
+
+
+def test_the_cycle_guard_sees_a_cycle(tmp_path: Path) -> None:
+    sandbox = tmp_path / "bot" / "sandbox"
+    sandbox.mkdir(parents=True)
+    (sandbox / "__init__.py").write_text("")
+    (sandbox / "server.py").write_text("from bot.sandbox.rest import RestApi\n")
+    (sandbox / "rest.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+        "    from bot.sandbox.server import LocalDiscord\n"
+    )
+    assert import_cycles(sandbox_imports(tmp_path)) == [
+        ["bot.sandbox.rest", "bot.sandbox.server", "bot.sandbox.rest"]
+    ]

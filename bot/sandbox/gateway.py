@@ -7,27 +7,33 @@ connection and replays what the client missed); one :class:`GatewayConnection` p
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import secrets
 import zlib
 from collections import deque
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from bot.sandbox.model import (
     INTENT_GUILD_MEMBERS,
+    INTENT_GUILD_MESSAGE_REACTIONS,
+    INTENT_GUILD_MESSAGES,
     INTENT_GUILD_PRESENCES,
     INTENT_MESSAGE_CONTENT,
     JSON,
-    NotConnected,
-    SandboxError,
+    Message,
 )
-
-if TYPE_CHECKING:
-    from bot.sandbox.server import LocalDiscord
+from bot.sandbox.payloads import (
+    guild_create_payload,
+    members_chunk_payload,
+    message_delete_payload,
+    message_payload,
+    reaction_add_payload,
+    ready_payload,
+)
+from bot.sandbox.state import SandboxState
 
 OP_DISPATCH = 0
 OP_HEARTBEAT = 1
@@ -142,23 +148,28 @@ class GatewaySession:
 
 
 class Gateway:
-    """The /gateway websocket endpoint and the routing of events to shards."""
+    """The /gateway websocket endpoint and the routing of events to shards (the state's
+    :class:`~bot.sandbox.state.EventSink`)."""
 
-    def __init__(self, server: LocalDiscord) -> None:
+    def __init__(self, server: SandboxState) -> None:
         self.server = server
         self.sessions: dict[str, GatewaySession] = {}
         self.current: dict[int, GatewaySession] = {}
         self.connections: set[GatewayConnection] = set()
         self.log: list[str] = []
         """Human-readable gateway history: "shard 0: IDENTIFY", "shard 0: RESUME (replayed 2)"."""
-        self.identify_count = 0
+
+    @property
+    def identify_count(self) -> int:
+        return self.server.identify_count
 
     # --- helpers ---------------------------------------------------------------------------
-    def _log(self, line: str) -> None:
+    def note(self, line: str) -> None:
+        """Add a line to the gateway history."""
         self.log.append(line)
         self.server.notify()
 
-    def _end_session(self, session: GatewaySession) -> None:
+    def end_session(self, session: GatewaySession) -> None:
         session.resumable = False
         session.ready = False
         if self.current.get(session.shard_id) is session:
@@ -180,6 +191,49 @@ class Gateway:
             return False
         await session.dispatch(event, data)
         return True
+
+    # --- the state's events ----------------------------------------------------------------
+    async def message_event(self, event: str, msg: Message) -> bool:
+        """MESSAGE_CREATE / MESSAGE_UPDATE to the guild's shard (never for ephemeral ones)."""
+        if msg.ephemeral:
+            return False
+        session = self.session_for(self.server.shard_for(msg.guild_id))
+        if session is None or not session.has_intent(INTENT_GUILD_MESSAGES):
+            return False
+        redact = self.server.redact_for_intents(msg, session.has_intent(INTENT_MESSAGE_CONTENT))
+        payload = message_payload(self.server, msg, gateway=True, redact=redact)
+        await session.dispatch(event, payload)
+        return True
+
+    async def message_delete(self, msg: Message) -> None:
+        if msg.ephemeral:
+            return
+        shard = self.server.shard_for(msg.guild_id)
+        data = message_delete_payload(msg)
+        await self.dispatch(shard, "MESSAGE_DELETE", data, intent=INTENT_GUILD_MESSAGES)
+
+    async def reaction_add(self, msg: Message, emoji: str, user_id: int) -> None:
+        data = reaction_add_payload(self.server, msg, emoji, user_id)
+        await self.dispatch(
+            self.server.shard_for(msg.guild_id),
+            "MESSAGE_REACTION_ADD",
+            data,
+            intent=INTENT_GUILD_MESSAGE_REACTIONS,
+        )
+
+    def guild_added(self, guild_id: int) -> None:
+        """A guild was added while connected: GUILD_CREATE it to its shard (in the background)."""
+        if self.current:
+            self.server.spawn(self._announce_guild(guild_id))
+
+    async def _announce_guild(self, guild_id: int) -> None:
+        session = self.session_for(self.server.shard_for(guild_id))
+        if session is not None:
+            await session.dispatch("GUILD_CREATE", self._guild_create(guild_id, session))
+
+    def _guild_create(self, guild_id: int, session: GatewaySession) -> JSON:
+        all_members = session.has_intent(INTENT_GUILD_MEMBERS)
+        return guild_create_payload(self.server, guild_id, all_members=all_members)
 
     # --- websocket endpoint ----------------------------------------------------------------
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -220,9 +274,9 @@ class Gateway:
             code = conn.ws.close_code
             if not conn.server_closed and code in (1000, 1001):
                 # A clean close by the client ends the session (Discord invalidates it).
-                self._end_session(session)
+                self.end_session(session)
             shard = session.shard_id
-            self._log(f"shard {shard}: connection closed (code {code})")
+            self.note(f"shard {shard}: connection closed (code {code})")
         conn.closed.set()
         self.connections.discard(conn)
         self.server.notify()
@@ -245,6 +299,10 @@ class Gateway:
             await conn.close(CLOSE_DECODE_ERROR, "Error while decoding payload.")
             return
         if op == OP_HEARTBEAT:
+            # ACK at once, as Discord does. On loopback the ACK can reach discord.py 2.7.1
+            # before its keep-alive thread records the send time, so it logs "Can't keep up,
+            # shard ID 0 websocket is 41.3s behind" (the time since the previous beat): its
+            # race, fixed upstream by Rapptz/discord.py#10448, not a late ACK of ours.
             await conn.send({"op": OP_HEARTBEAT_ACK, "d": None, "s": None, "t": None})
         elif op == OP_IDENTIFY:
             await self._identify(conn, data)
@@ -313,8 +371,8 @@ class Gateway:
             await conn.close(CLOSE_INVALID_SHARD, "Invalid shard.")
             return
         shard_id, shard_count = shard
-        self.identify_count += 1
-        if self.identify_count > server.identify_limit:
+        server.identify_count += 1
+        if server.identify_count > server.identify_limit:
             server.violation(
                 f"gateway: more than {server.identify_limit} IDENTIFYs in a day "
                 "(use RESUME; the token would be reset)"
@@ -322,18 +380,19 @@ class Gateway:
         session = GatewaySession(secrets.token_hex(16), shard_id, shard_count, intents)
         previous = self.current.get(shard_id)
         if previous is not None:
-            self._end_session(previous)
+            self.end_session(previous)
         self.sessions[session.id] = session
         self.current[shard_id] = session
         session.conn = conn
         conn.session = session
-        self._log(f"shard {shard_id}: IDENTIFY (intents {intents})")
+        self.note(f"shard {shard_id}: IDENTIFY (intents {intents})")
         guilds = server.guilds_for_shard(shard_id)
-        await session.dispatch("READY", server.ready_payload(session, guilds))
+        ready = ready_payload(server, session.id, (shard_id, shard_count), guilds)
+        await session.dispatch("READY", ready)
         for guild_id in guilds:
-            await session.dispatch("GUILD_CREATE", server.guild_create_payload(guild_id, session))
+            await session.dispatch("GUILD_CREATE", self._guild_create(guild_id, session))
         session.ready = True
-        self._log(f"shard {shard_id}: READY with {len(guilds)} guild(s)")
+        self.note(f"shard {shard_id}: READY with {len(guilds)} guild(s)")
 
     async def _resume(self, conn: GatewayConnection, data: Any) -> None:
         server = self.server
@@ -347,7 +406,7 @@ class Gateway:
             or not session.resumable
             or self.current.get(session.shard_id) is not session
         ):
-            self._log(f"RESUME of unknown/invalid session {data.get('session_id')!r}: op 9")
+            self.note(f"RESUME of unknown/invalid session {data.get('session_id')!r}: op 9")
             await conn.send({"op": OP_INVALID_SESSION, "d": False, "s": None, "t": None})
             return
         seq = data.get("seq")
@@ -365,7 +424,7 @@ class Gateway:
             session.buffer.append((session.seq, text))
             await conn.send(text)
         session.resumes += 1
-        self._log(f"shard {session.shard_id}: RESUME from seq {last} (replayed {replayed})")
+        self.note(f"shard {session.shard_id}: RESUME from seq {last} (replayed {replayed})")
 
     async def _request_members(self, session: GatewaySession, data: Any) -> None:
         if not isinstance(data, dict):
@@ -376,68 +435,8 @@ class Gateway:
             return
         if guild_id not in self.server.guilds_for_shard(session.shard_id):
             return
-        chunk = self.server.members_chunk_payload(guild_id, data)
+        chunk = members_chunk_payload(self.server, guild_id, data)
         await session.dispatch("GUILD_MEMBERS_CHUNK", chunk)
-
-    # --- fault injection -------------------------------------------------------------------
-    def _live_connection(self, shard_id: int) -> tuple[GatewaySession, GatewayConnection]:
-        session = self.current.get(shard_id)
-        if session is None or session.conn is None or not session.conn.is_open:
-            raise NotConnected(f"shard {shard_id} has no open gateway connection")
-        return session, session.conn
-
-    async def force_reconnect(self, shard_id: int) -> None:
-        """Send op 7 RECONNECT; the client closes and RESUMEs. Waits for the old socket to close."""
-        session, conn = self._live_connection(shard_id)
-        async with session.lock:
-            session.conn = None
-            await conn.send({"op": OP_RECONNECT, "d": None, "s": None, "t": None})
-        self._log(f"shard {shard_id}: sent RECONNECT")
-        try:
-            await asyncio.wait_for(conn.closed.wait(), timeout=5.0)
-        except TimeoutError:
-            await conn.close(CLOSE_UNKNOWN_ERROR, "Reconnect requested.")
-
-    async def drop_connection(self, shard_id: int) -> None:
-        """Kill the TCP connection without a close frame; the client RESUMEs."""
-        session, conn = self._live_connection(shard_id)
-        async with session.lock:
-            session.conn = None
-            conn.abort()
-        self._log(f"shard {shard_id}: connection dropped")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(conn.closed.wait(), timeout=5.0)
-
-    async def invalidate_session(self, shard_id: int, *, resumable: bool = False) -> None:
-        """Send op 9 INVALID_SESSION; with resumable=False the client must IDENTIFY again."""
-        session, conn = self._live_connection(shard_id)
-        async with session.lock:
-            if not resumable:
-                self._end_session(session)
-            session.conn = None
-            await conn.send({"op": OP_INVALID_SESSION, "d": resumable, "s": None, "t": None})
-        self._log(f"shard {shard_id}: sent INVALID_SESSION (resumable={resumable})")
-
-    async def redeliver(self, event: str, object_id: int) -> int:
-        """Dispatch the latest ``event`` about ``object_id`` again: Discord's delivery is
-        at-least-once, so a bot can get the same INTERACTION_CREATE or MESSAGE_CREATE twice.
-
-        The copy carries the very same ``d`` as the first dispatch (same id; for an interaction
-        the same token, so a second callback gets 400 code 40060 and is a violation) under a
-        new sequence number, on the session that sent the original (which must still be the
-        shard's current one). Returns that sequence number. Raises :class:`SandboxError` if no
-        current session has dispatched such an event (or it fell out of the replay buffer).
-        """
-        wanted = str(object_id)
-        for session in list(self.current.values()):
-            for _seq, text in reversed(session.buffer):
-                frame = json.loads(text)
-                data = frame.get("d")
-                if frame.get("t") == event and isinstance(data, dict) and data.get("id") == wanted:
-                    seq = await session.dispatch(event, data)
-                    self._log(f"shard {session.shard_id}: redelivered {event} {wanted} (seq {seq})")
-                    return seq
-        raise SandboxError(f"no current session has dispatched {event} {wanted}")
 
     async def close_all(self) -> None:
         for conn in list(self.connections):

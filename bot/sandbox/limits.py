@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from bot.sandbox.model import FLAG_IS_COMPONENTS_V2, JSON, SELECT_TYPES, iter_components
+from bot.sandbox.model import FLAG_IS_COMPONENTS_V2, JSON, SELECT_TYPES, ApiError, iter_components
 
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10
@@ -78,6 +78,17 @@ class FormErrors:
 
     def describe(self) -> str:
         return "; ".join(f"{path or '(body)'}: {message}" for path, message in self.items)
+
+    def rejection(self, violation: str) -> ApiError:
+        """Discord's 400 Invalid Form Body carrying these errors; the violation recorded is
+        ``violation`` followed by what the errors say."""
+        return ApiError(
+            400,
+            50035,
+            "Invalid Form Body",
+            errors=self.to_errors(),
+            violation=f"{violation} — {self.describe()}",
+        )
 
     def to_errors(self) -> JSON:
         tree: JSON = {}

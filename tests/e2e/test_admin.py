@@ -8,7 +8,7 @@ import pytest
 from bot.sandbox import CommandNotPermitted
 from bot.sandbox.model import Message
 from bot.services.clock import ManualClock
-from tests.e2e.conftest import (
+from tests.e2e.helpers import (
     ADMIN,
     ALICE,
     BORIS,

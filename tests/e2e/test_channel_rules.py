@@ -13,7 +13,7 @@ import pytest
 
 from bot.sandbox.model import Message
 from bot.services.clock import ManualClock
-from tests.e2e.conftest import ADMIN, ALICE, BORIS, CHANNEL, GUILD, SECOND_CHANNEL, World
+from tests.e2e.helpers import ADMIN, ALICE, BORIS, CHANNEL, GUILD, SECOND_CHANNEL, World
 from tests.e2e.test_quiz import (
     final_message,
     question_message,

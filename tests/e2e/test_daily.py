@@ -22,7 +22,7 @@ from bot.sandbox import CommandNotPermitted, LocalDiscord
 from bot.sandbox.model import InvalidCommandInput, Message
 from bot.services.clock import ManualClock
 from bot.services.daily import DailyService
-from tests.e2e.conftest import (
+from tests.e2e.helpers import (
     ADMIN,
     ALICE,
     BORIS,

@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.services.clock import ManualClock
 from bot.ui.quiz import NOT_SAVED, SAVED_LOCALLY
-from tests.e2e.conftest import ALICE, BORIS, CHANNEL, GUILD, World
+from tests.e2e.helpers import ALICE, BORIS, CHANNEL, GUILD, World
 from tests.e2e.test_faults import ledger, scorers, settle
 from tests.e2e.test_quiz import (
     final_message,

@@ -16,7 +16,7 @@ import asyncio
 
 from bot.sandbox.model import Interaction, Message
 from bot.services.clock import ManualClock
-from tests.e2e.conftest import ADMIN, ALICE, BORIS, CHANNEL, GUILD, HOST, World
+from tests.e2e.helpers import ADMIN, ALICE, BORIS, CHANNEL, GUILD, HOST, World
 from tests.e2e.test_quiz import (
     choice_index,
     final_message,

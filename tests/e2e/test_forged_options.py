@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from bot.sandbox.command_input import command_data
 from bot.sandbox.model import Interaction
-from tests.e2e.conftest import ALICE, CHANNEL, GUILD, ErrorLog, World
+from tests.e2e.helpers import ALICE, CHANNEL, GUILD, ErrorLog, World
 
 
 def _replace(options: list[dict[str, Any]], name: str, value: object) -> bool:
@@ -26,11 +27,11 @@ async def forged_slash(
     world: World, command: str, valid: dict[str, Any], name: str, value: object
 ) -> Interaction:
     """``command`` with ``valid`` options, then option ``name`` changed to ``value``."""
-    server: Any = world.server
-    guild, channel = server._guild_channel(GUILD, CHANNEL)
-    data, full_name = server._command_data(guild, command, ALICE, valid)
+    server = world.server
+    guild, channel = server.guild_channel(GUILD, CHANNEL)
+    data, full_name = command_data(server, guild, command, ALICE, valid)
     assert _replace(data.get("options") or [], name, value)
-    interaction: Interaction = await server._send_interaction(
+    interaction = await server.members.send_interaction(
         guild, channel, ALICE, 2, data, command=full_name
     )
     await interaction.wait_for_response(timeout=5)

@@ -72,7 +72,7 @@ from bot.services.quiz import QuizService
 from bot.ui.admin import ADMIN_ITEMS
 from bot.ui.components import DYNAMIC_ITEMS
 from bot.ui.quiz import QUIZ_ITEMS
-from tests.e2e.conftest import (
+from tests.e2e.helpers import (
     ADMIN,
     ALICE,
     BORIS,

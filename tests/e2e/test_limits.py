@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.services import quiz as quiz_module
 from bot.services.clock import ManualClock
 from cogs.lookup import SWEEP_SPACING
-from tests.e2e.conftest import (
+from tests.e2e.helpers import (
     ALICE,
     BORIS,
     CHANNEL,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.sandbox import InvalidCommandInput, UnknownCommand
-from tests.e2e.conftest import ALICE, BORIS, CHANNEL, GUILD, World
+from tests.e2e.helpers import ALICE, BORIS, CHANNEL, GUILD, World
 
 
 def fields(embed: dict[str, object]) -> dict[str, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.quiz.model import Question, QuestionKind
 from bot.quiz.order import pairs_right
 from bot.services.clock import ManualClock
-from tests.e2e.conftest import ADMIN, ALICE, BORIS, CHANNEL, GUILD, HOST, World
+from tests.e2e.helpers import ADMIN, ALICE, BORIS, CHANNEL, GUILD, HOST, World
 from tests.e2e.test_quiz import (
     field,
     final_message,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.exc import OperationalError
 
 from bot.services.clock import ManualClock
-from tests.e2e.conftest import ALICE, BORIS, World
+from tests.e2e.helpers import ALICE, BORIS, World
 from tests.e2e.test_quiz import (
     choice_index,
     final_message,

@@ -14,7 +14,7 @@ from bot.pictures import Picture, Standings, build, render
 from bot.sandbox.model import Message
 from bot.services.clock import ManualClock
 from bot.services.pictures import PictureService
-from tests.e2e.conftest import ALICE, BORIS, ErrorLog, World
+from tests.e2e.helpers import ALICE, BORIS, ErrorLog, World
 from tests.e2e.test_quiz import choice_index, final_message, game_in, press, question_message
 from tests.e2e.test_quiz import start as start_quiz
 

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 
 from bot.db.models import QuizAnswer
 from bot.services.clock import ManualClock
-from tests.e2e.conftest import ALICE, BORIS, ErrorLog, World
+from tests.e2e.helpers import ALICE, BORIS, ErrorLog, World
 from tests.e2e.test_quiz import (
     choice_index,
     final_message,

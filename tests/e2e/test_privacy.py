@@ -11,7 +11,7 @@ from bot.db import daily as daily_store
 from bot.db import quiz as quiz_store
 from bot.sandbox.model import Message
 from bot.services.clock import ManualClock
-from tests.e2e.conftest import (
+from tests.e2e.helpers import (
     ADMIN,
     ALICE,
     BORIS,

@@ -21,7 +21,7 @@ from bot.sandbox import LocalDiscord
 from bot.sandbox.model import Message
 from bot.startup import read_catalogue
 from bot.ui.quiz import NOT_SAVED, SAVED_LOCALLY
-from tests.e2e.conftest import ALICE, BORIS, CHANNEL, GUILD, members
+from tests.e2e.helpers import ALICE, BORIS, CHANNEL, GUILD, members
 
 TOKEN = "sandbox-token-7f3a9c"
 

@@ -19,7 +19,7 @@ from bot.sandbox import CommandNotPermitted
 from bot.sandbox.model import Message
 from bot.services.clock import ManualClock
 from bot.services.quiz import QuizService, RunningGame
-from tests.e2e.conftest import (
+from tests.e2e.helpers import (
     ADMIN,
     ALICE,
     BORIS,

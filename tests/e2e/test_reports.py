@@ -18,7 +18,7 @@ from bot.quiz.report import fact
 from bot.sandbox import CommandNotPermitted
 from bot.sandbox.model import Message
 from bot.services.clock import ManualClock
-from tests.e2e.conftest import (
+from tests.e2e.helpers import (
     ADMIN,
     ALICE,
     BORIS,

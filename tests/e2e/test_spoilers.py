@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.sandbox.model import Message
 from bot.services.clock import ManualClock
-from tests.e2e.conftest import ALICE, BORIS, CHANNEL, SECOND_CHANNEL, World
+from tests.e2e.helpers import ALICE, BORIS, CHANNEL, SECOND_CHANNEL, World
 from tests.e2e.test_quiz import (
     final_message,
     game_in,

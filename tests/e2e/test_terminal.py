@@ -18,7 +18,7 @@ import pytest
 
 from bot.sandbox.terminal import TerminalSession, parse_options
 from bot.services.clock import ManualClock
-from tests.e2e.conftest import ADMIN, ALICE, CHANNEL, GUILD, SECOND_CHANNEL, World
+from tests.e2e.helpers import ADMIN, ALICE, CHANNEL, GUILD, SECOND_CHANNEL, World
 from tests.e2e.test_quiz import game_in, tick
 
 

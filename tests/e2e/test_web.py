@@ -25,33 +25,19 @@ from discord.gateway import DiscordWebSocket
 from bot.client import DefectorBot
 from bot.config import Settings
 from bot.runner import sandbox_settings, start_sandbox_bot, stop_sandbox_bot
-from bot.sandbox import LocalDiscord, SandboxMember
-from bot.sandbox.model import (
-    ADMINISTRATOR,
-    ALL_PERMISSIONS,
-    DEFAULT_MEMBER_PERMISSIONS,
-    MANAGE_MESSAGES,
-)
+from bot.sandbox import LocalDiscord
+from bot.sandbox import world as sandbox_world
+from bot.sandbox.browser import CHROMIUM, CHROMIUM_ARGS
 from bot.sandbox.web import WebPage, start_with_page
 from bot.services.clock import ManualClock
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason=f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run installs it)",
 )
 
-GUILD = 1_210_000_000_000_000_001
-GENERAL, QUIZ = 1_210_000_000_000_000_002, 1_210_000_000_000_000_003
-YOU, MOD, ALICE, BORIS = (1_210_000_000_000_000_010 + i for i in range(4))
+GENERAL, QUIZ = sandbox_world.GENERAL_ID, sandbox_world.QUIZ_ID
+ALICE = next(m.id for m in sandbox_world.MEMBERS if m.name == "alice")
 
 
 class Page:
@@ -65,19 +51,7 @@ class Page:
 async def sandbox_page(tmp_path: Path) -> AsyncIterator[Page]:
     route_base, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
     server = LocalDiscord()
-    server.add_guild(
-        GUILD,
-        "Sandbox Server",
-        channel_ids=[GENERAL, QUIZ],
-        channel_names=["general", "quiz"],
-        members=[
-            SandboxMember(YOU, "you", permissions=ALL_PERMISSIONS | ADMINISTRATOR),
-            SandboxMember(MOD, "mod", permissions=DEFAULT_MEMBER_PERMISSIONS | MANAGE_MESSAGES),
-            SandboxMember(ALICE, "alice"),
-            SandboxMember(BORIS, "boris"),
-        ],
-        owner_id=YOU,
-    )
+    sandbox_world.build(server)  # the server `defector-bot sandbox` shows
     WebPage(server)
     url = await start_with_page(server, 0)
     database = f"sqlite+aiosqlite:///{tmp_path / 'web.sqlite3'}"
