@@ -17,13 +17,26 @@ def _check_country(value: str | None, allowed: frozenset[str], what: str) -> str
     return value
 
 
-class CountryReading(BaseModel):
-    """Another country the row's own words support, with those words."""
+class _SupportedReading(BaseModel):
+    """Another value the row's own words support, with those words (a subclass names the
+    value's field and checks it)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    country: str
     evidence: str
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence(cls, value: str) -> str:
+        if not value:
+            raise ValueError("evidence must not be blank")
+        return value
+
+
+class CountryReading(_SupportedReading):
+    """Another country the row's own words support, with those words."""
+
+    country: str
 
     @field_validator("country")
     @classmethod
@@ -31,34 +44,17 @@ class CountryReading(BaseModel):
         _check_country(value, KNOWN_COUNTRIES, "country")
         return value
 
-    @field_validator("evidence")
-    @classmethod
-    def _evidence(cls, value: str) -> str:
-        if not value:
-            raise ValueError("evidence must not be blank")
-        return value
 
-
-class MethodReading(BaseModel):
+class MethodReading(_SupportedReading):
     """Another method the row's own words support, with those words."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
     method: Method
-    evidence: str
 
     @field_validator("method")
     @classmethod
     def _askable(cls, value: Method) -> Method:
         if value in (Method.UNKNOWN, Method.OTHER):
             raise ValueError(f"{value.value!r} is not a reading: name the method the words support")
-        return value
-
-    @field_validator("evidence")
-    @classmethod
-    def _evidence(cls, value: str) -> str:
-        if not value:
-            raise ValueError("evidence must not be blank")
         return value
 
 
