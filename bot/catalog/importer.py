@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from bot.catalog.models import CuratedFacts, Defector, Reading, slugify
 from bot.catalog.normalize import fold
-from bot.catalog.source import SourceRow, parse_source
+from bot.catalog.source import CatalogueProblem, SourceRow, parse_source
 from bot.catalog.vocab import WEST_GERMANY_YEARS
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
@@ -35,15 +35,6 @@ class CatalogueError(Exception):
         first = self.problems[0] if self.problems else "no details"
         more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
         super().__init__(f"catalogue data is invalid: {first}{more}")
-
-
-@dataclass(frozen=True, slots=True)
-class CatalogueProblem:
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,10 +140,8 @@ def build_catalogue(
     curated_name: str = "curated.toml",
 ) -> Catalogue:
     """Parse and merge; never raises on bad data (problems are returned)."""
-    parsed = parse_source(source_text)
-    problems = [
-        CatalogueProblem(f"{source_name} line {p.line}", p.message) for p in parsed.problems
-    ]
+    parsed = parse_source(source_text, source_name)
+    problems = list(parsed.problems)
 
     curated, curated_problems = parse_curated(curated_text, curated_name)
     problems.extend(curated_problems)

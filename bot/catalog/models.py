@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
 
 from bot.catalog.normalize import fold
 from bot.catalog.vocab import DEFUNCT_STATES, KNOWN_COUNTRIES, ORIGIN_COUNTRIES, Method, Status
@@ -17,49 +17,42 @@ def _check_country(value: str | None, allowed: frozenset[str], what: str) -> str
     return value
 
 
-class CountryReading(BaseModel):
+def _not_blank(value: str) -> str:
+    if not value:
+        raise ValueError("evidence must not be blank")
+    return value
+
+
+def _known_country(value: str) -> str:
+    _check_country(value, KNOWN_COUNTRIES, "country")
+    return value
+
+
+def _askable(value: Method) -> Method:
+    if value in (Method.UNKNOWN, Method.OTHER):
+        raise ValueError(f"{value.value!r} is not a reading: name the method the words support")
+    return value
+
+
+class _SupportedReading(BaseModel):
+    """Another value the row's own words support, with those words (a subclass names the
+    value's field and its check)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    evidence: Annotated[str, AfterValidator(_not_blank)]
+
+
+class CountryReading(_SupportedReading):
     """Another country the row's own words support, with those words."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-    country: str
-    evidence: str
-
-    @field_validator("country")
-    @classmethod
-    def _known(cls, value: str) -> str:
-        _check_country(value, KNOWN_COUNTRIES, "country")
-        return value
-
-    @field_validator("evidence")
-    @classmethod
-    def _evidence(cls, value: str) -> str:
-        if not value:
-            raise ValueError("evidence must not be blank")
-        return value
+    country: Annotated[str, AfterValidator(_known_country)]
 
 
-class MethodReading(BaseModel):
+class MethodReading(_SupportedReading):
     """Another method the row's own words support, with those words."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-    method: Method
-    evidence: str
-
-    @field_validator("method")
-    @classmethod
-    def _askable(cls, value: Method) -> Method:
-        if value in (Method.UNKNOWN, Method.OTHER):
-            raise ValueError(f"{value.value!r} is not a reading: name the method the words support")
-        return value
-
-    @field_validator("evidence")
-    @classmethod
-    def _evidence(cls, value: str) -> str:
-        if not value:
-            raise ValueError("evidence must not be blank")
-        return value
+    method: Annotated[Method, AfterValidator(_askable)]
 
 
 @dataclass(frozen=True, slots=True)

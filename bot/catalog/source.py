@@ -32,18 +32,20 @@ class SourceRow:
 
 
 @dataclass(frozen=True, slots=True)
-class SourceProblem:
-    line: int
+class CatalogueProblem:
+    """Something wrong in a data file: where (the file and line, or the entry) and what."""
+
+    where: str
     message: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return f"{self.where}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedSource:
     rows: tuple[SourceRow, ...]
-    problems: tuple[SourceProblem, ...]
+    problems: tuple[CatalogueProblem, ...]
 
 
 def _cells(line: str) -> list[str]:
@@ -56,10 +58,15 @@ def _optional(cell: str) -> str | None:
     return cell or None
 
 
-def parse_source(text: str) -> ParsedSource:
-    """Parse the table out of the source text; never raises on bad rows."""
+def parse_source(text: str, file_name: str = "defectors_source.txt") -> ParsedSource:
+    """Parse the table out of the source text; never raises on bad rows. Problems name the
+    file as ``file_name``, and the line."""
     rows: list[SourceRow] = []
-    problems: list[SourceProblem] = []
+    problems: list[CatalogueProblem] = []
+
+    def problem(number: int, message: str) -> None:
+        problems.append(CatalogueProblem(f"{file_name} line {number}", message))
+
     header_seen = False
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -70,34 +77,26 @@ def parse_source(text: str) -> ParsedSource:
         cells = _cells(line)
         if not header_seen:
             if tuple(cells) != EXPECTED_HEADER:
-                problems.append(
-                    SourceProblem(
-                        number,
-                        f"unexpected table header {cells!r}; expected {list(EXPECTED_HEADER)!r}",
-                    )
-                )
+                expected = list(EXPECTED_HEADER)
+                problem(number, f"unexpected table header {cells!r}; expected {expected!r}")
                 return ParsedSource(tuple(rows), tuple(problems))
             header_seen = True
             continue
         if not line.endswith("|"):
-            problems.append(SourceProblem(number, "row does not end with '|'"))
+            problem(number, "row does not end with '|'")
             continue
         if len(cells) != len(EXPECTED_HEADER):
-            problems.append(
-                SourceProblem(number, f"expected {len(EXPECTED_HEADER)} cells, found {len(cells)}")
-            )
+            problem(number, f"expected {len(EXPECTED_HEADER)} cells, found {len(cells)}")
             continue
         name, profession, birthplace, year_cell, notes = cells
         if not name:
-            problems.append(SourceProblem(number, "empty Defector cell"))
+            problem(number, "empty Defector cell")
             continue
         if not _YEAR.match(year_cell) or int(year_cell) not in YEAR_RANGE:
-            problems.append(
-                SourceProblem(
-                    number,
-                    f"year {year_cell!r} is not a year from {YEAR_RANGE.start} "
-                    f"to {YEAR_RANGE.stop - 1}",
-                )
+            problem(
+                number,
+                f"year {year_cell!r} is not a year from {YEAR_RANGE.start} "
+                f"to {YEAR_RANGE.stop - 1}",
             )
             continue
         rows.append(
@@ -111,5 +110,5 @@ def parse_source(text: str) -> ParsedSource:
             )
         )
     if not header_seen:
-        problems.append(SourceProblem(0, "no table found (no '| Defector | ...' header)"))
+        problem(0, "no table found (no '| Defector | ...' header)")
     return ParsedSource(tuple(rows), tuple(problems))

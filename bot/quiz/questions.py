@@ -31,29 +31,73 @@ says whether a combination of kinds and difficulty can be served at all.
 
 Randomness comes from an injected ``random.Random``; every choice it makes is over a
 sorted sequence, so the same seed gives the same questions in every process.
+
+This module builds each kind of question; what a row supports (the guard on wrong choices)
+is in :mod:`bot.quiz.readings`, the quoted explanations in :mod:`bot.quiz.explain`, and
+the hints in :mod:`bot.quiz.hints`.
 """
 
 from __future__ import annotations
 
-import functools
 import random
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
 from bot.catalog.models import Defector
 from bot.catalog.normalize import fold
-from bot.catalog.vocab import WEST_GERMANY_YEARS, Method, Status
-from bot.quiz.countries import VARIANTS, region_of
-from bot.quiz.model import BUTTONS_ONLY_NOTES, ONE_ANSWER_KINDS, Answer, Question, QuestionKind
+from bot.catalog.vocab import Method, Status
+from bot.quiz.countries import region_of
+from bot.quiz.explain import (
+    country_explanation,
+    defection_sentence,
+    method_explanation,
+    method_label,
+    quote,
+    split_clauses,
+    who_explanation,
+)
+from bot.quiz.hints import (
+    METHOD_HINT_WORDS,
+    Hint,
+    initials_of,
+    keep_choice_hints,
+    keep_typed_hints,
+    letter_counts,
+    name_shape,
+    surname_hint,
+    surname_of,
+    year_typed_hints,
+)
+from bot.quiz.model import ONE_ANSWER_KINDS, Answer, Question, QuestionKind
 from bot.quiz.order import letters
+from bot.quiz.readings import (
+    ASKABLE_METHODS,
+    eligible,
+    era_name_ok,
+    mentioned_countries,
+    notes_years,
+    readings_of,
+    supported_methods,
+    value_of,
+)
 from bot.quiz.report import fact
+
+__all__ = [
+    "ASKABLE_METHODS",
+    "DIFFICULTIES",
+    "ORDER_MIN_GAP",
+    "NoQuestion",
+    "QuestionGenerator",
+    "eligible",
+    "mentioned_countries",
+    "method_label",
+    "notes_years",
+    "supported_methods",
+]
 
 YEAR_SPREAD = 8
 FIRST_YEAR, LAST_YEAR = 1917, 1991
-NO_NOTES = "The source table has no notes on this person."
-ASKABLE_METHODS = tuple(m for m in Method if m not in (Method.UNKNOWN, Method.OTHER))
 DIFFICULTIES = (1, 2, 3)
 MAX_CLUES = 4
 ORDER_PEOPLE = 4
@@ -62,43 +106,6 @@ ORDER_MIN_GAP = 2
 ORDER_HARD_GAP, ORDER_EASY_GAP = 4, 10
 """Chronology difficulty by the closest two years: hard within 4, easy 10 or more apart."""
 ORDER_ATTEMPTS = 20
-
-# Conservative keywords: a method any of whose words appears in the notes or profession
-# is never offered as a wrong choice (the row might be read as supporting it).
-METHOD_KEYWORDS: dict[Method, tuple[str, ...]] = {
-    Method.TOUR_OR_PERFORMANCE: (
-        "tour", "touring", "toured", "performance", "performing", "concert", "ballet",
-        "orchestra", "troupe", "dancer", "musician", "singer", "circus", "festival",
-    ),
-    Method.SPORTING_EVENT: (
-        "championship", "championships", "olympics", "olympic", "match", "tournament",
-        "race", "games", "cup", "skater", "player", "chess", "athlete", "footballer",
-        "team", "competition", "grandmaster", "hockey", "boxer", "gymnast", "cyclist",
-    ),
-    Method.OFFICIAL_POSTING: (
-        "stationed", "posted", "posting", "diplomat", "diplomatic", "embassy", "consulate",
-        "ambassador", "attache", "officer", "agent", "kgb", "gru", "mission", "recall",
-        "recalled", "intelligence", "spy", "un", "delegation", "resident", "consul",
-    ),
-    Method.AIRCRAFT: (
-        "plane", "flew", "airport", "aircraft", "pilot", "mig", "hijacked", "flight",
-        "airliner", "jet", "helicopter", "airplane", "balloon", "glider",
-    ),
-    Method.SEA: (
-        "swam", "boat", "ship", "sailed", "sailor", "kayak", "ferry", "sea", "yacht",
-        "cruise", "vessel", "submarine", "navy", "naval", "jumped", "harbor", "port",
-    ),
-    Method.OVERLAND_ESCAPE: (
-        "border", "wall", "crossed", "tunnel", "train", "car", "foot", "walked", "fled",
-        "escaped", "escape", "prison", "smuggled", "truck", "mountains",
-    ),
-    Method.EMBASSY_ASYLUM: ("embassy", "consulate", "asylum", "refuge", "sanctuary"),
-    Method.ACADEMIC_OR_WORK_TRIP: (
-        "conference", "lecture", "lectures", "lecturing", "visiting", "research",
-        "scholarship", "study", "studying", "trip", "congress", "university", "professor",
-        "scientist", "business", "fellowship", "exchange", "film", "festival",
-    ),
-}  # fmt: skip
 
 _TRIP = frozenset(
     {
@@ -109,128 +116,13 @@ _TRIP = frozenset(
     }
 )
 
-# Mentioning one of these says something about the others too (conservative).
-_RELATED_COUNTRIES: tuple[frozenset[str], ...] = (
-    frozenset({"Germany", "East Germany", "West Germany"}),
-    frozenset({"Soviet Union", "Russia"}),
-    frozenset({"Czechoslovakia", "Czech Republic", "Slovakia"}),
-)
-_YEAR_RE = re.compile(r"\b(19\d\d)(?:[–-](\d\d))?\b")
-
 
 class NoQuestion(Exception):
     """No question of the asked kinds can be made (all subjects used, or none eligible)."""
 
 
-def _value(record: Defector, kind: QuestionKind) -> Answer | None:
-    if kind is QuestionKind.YEAR:
-        return record.year
-    if kind is QuestionKind.ORIGIN_COUNTRY:
-        return record.origin_country
-    if kind is QuestionKind.BIRTH_COUNTRY:
-        return record.birth_country
-    if kind is QuestionKind.DESTINATION_COUNTRY:
-        # A failed defector never reached a destination.
-        return None if record.status is Status.FAILED else record.destination_country
-    if kind is QuestionKind.METHOD:
-        return record.method.value if record.method in ASKABLE_METHODS else None
-    return record.name
-
-
-def eligible(record: Defector, kind: QuestionKind) -> bool:
-    """Whether ``record`` can be asked about ``kind`` (its value is known and checkable)."""
-    if kind is QuestionKind.WHO:
-        return record.origin_country is not None
-    if kind is QuestionKind.ORDER:  # "in order of defection": a failed attempt is none
-        return record.status is not Status.FAILED
-    return _value(record, kind) is not None
-
-
-def method_label(code: str) -> str:
-    phrase = Method(code).phrase
-    return phrase[0].upper() + phrase[1:]
-
-
 def _tried(record: Defector) -> str:
     return "try to " if record.status is Status.FAILED else ""
-
-
-def _initials(name: str) -> str:
-    return " ".join(f"{word[0]}." for word in name.replace("(", " ").split() if word[0].isalpha())
-
-
-def _padded(text: str | None) -> str:
-    return f" {fold(text or '')} "
-
-
-def notes_years(record: Defector) -> frozenset[int]:
-    """Every 19xx year the subject's notes mention; "1956–57" mentions 1956 and 1957."""
-    years: set[int] = set()
-    for first, end in _YEAR_RE.findall(record.notes or ""):
-        years.add(int(first))
-        if end:
-            years.add(int(first[:2] + end))
-    return frozenset(years)
-
-
-@functools.lru_cache(maxsize=2048)
-def mentioned_countries(*texts: str | None, related: bool = True) -> frozenset[str]:
-    """Every catalogue country whose name or a common form appears in ``texts``; with
-    ``related``, the Germanys, USSR/Russia and the Czechoslovak states count together.
-    Cached: a subject's texts are the same at each of its questions (a scan of every
-    country's forms is about 60 µs)."""
-    padded = " ".join(_padded(t) for t in texts)
-    found = {country for variant, country in VARIANTS.items() if f" {variant} " in padded}
-    for group in _RELATED_COUNTRIES if related else ():
-        if found & group:
-            found |= group
-    return frozenset(found)
-
-
-def supported_methods(record: Defector) -> frozenset[Method]:
-    """Every method whose keywords appear in the notes or profession."""
-    words = set(_padded(record.notes).split()) | set(_padded(record.profession).split())
-    words |= {w[:-1] for w in words if w.endswith("s")}  # "tours", "lectures"
-    words |= {w[:-2] for w in words if w.endswith("ed")}  # "toured", "crossed"
-    return frozenset(m for m, keys in METHOD_KEYWORDS.items() if not words.isdisjoint(keys))
-
-
-def _sentences(text: str) -> list[str]:
-    """Sentences and ``;`` clauses; "U.S. Embassy", "Vladimir V. Tchernavin" and
-    "St. Lawrence Island" are not split."""
-    return [
-        s.strip() for s in re.split(r"(?<=[.;])(?<!\b[A-Z]\.)(?<!\bSt\.)\s+", text) if s.strip()
-    ]
-
-
-def _full_sentences(text: str) -> list[str]:
-    """Whole sentences, ``;`` clauses kept together: "Sent to infiltrate anti-Soviet
-    Chechens; he joined them instead" is one thought, and its second half is the defection."""
-    return [s.strip() for s in re.split(r"(?<=[.])(?<!\b[A-Z]\.)(?<!\bSt\.)\s+", text) if s.strip()]
-
-
-def _defection_sentence(subject: Defector) -> str | None:
-    """The sentence of the notes about the defection itself: for a failed attempt the one
-    that says they tried ("tried to defect to Turkey and was arrested"), else the first with
-    a verb of leaving; else the first sentence."""
-    sentences = _full_sentences(subject.notes or "")
-    if not sentences:
-        return None
-    words = [set(fold(s).split()) for s in sentences]
-    if subject.status is Status.FAILED:
-        tried = {"tried", "attempted", "attempt", "arrested", "caught", "captured"}
-        for sentence, said in zip(sentences, words, strict=True):
-            if said & tried:
-                return sentence
-    for sentence, said in zip(sentences, words, strict=True):
-        if said & _DEFECTING:
-            return sentence
-    return sentences[0]
-
-
-def _level(close: int, total: int) -> int:
-    """3 when every distractor is close, 1 when none is, else 2."""
-    return 3 if close == total else 1 if close == 0 else 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,17 +264,17 @@ class QuestionGenerator:
         answer: Answer,
         distractors: Sequence[Answer],
         difficulty: int,
-        hints: Sequence[tuple[str, Callable[[Answer], bool]]],
+        hints: Sequence[Hint],
         explanation: str,
         label: Callable[[Answer], str] = str,
         clues: tuple[tuple[str, str], ...] = (),
         also_right: Sequence[Answer] = (),
-        typed_hints: Sequence[tuple[str, Callable[[Answer], bool]]] = (),
+        typed_hints: Sequence[Hint] = (),
     ) -> Question:
         choices = [answer, *distractors]
         self.rng.shuffle(choices)
-        kept = _useful_hints(prompt, answer, choices, hints, label)
-        typed = _typed_hints(prompt, answer, typed_hints)
+        kept = keep_choice_hints(prompt, answer, choices, hints, label)
+        typed = keep_typed_hints(prompt, answer, typed_hints)
         return Question(
             kind=kind,
             prompt=prompt,
@@ -424,17 +316,17 @@ class QuestionGenerator:
         else:
             prompt = f"In what year did {subject.name} {verb}?"
         decade = subject.decade
-        hints: list[tuple[str, Callable[[Answer], bool]]] = [
+        hints: list[Hint] = [
             (f"The {decade}s.", lambda y: isinstance(y, int) and y - y % 10 == decade),
             (f"Not before {year - 2}.", lambda y: isinstance(y, int) and y >= year - 2),
             (f"Not after {year + 2}.", lambda y: isinstance(y, int) and y <= year + 2),
         ]
         did = "tried to defect" if subject.status is Status.FAILED else "defected"
         explanation = f"{subject.name} {did} in {year} (the table's year)."
-        clauses = _sentences(subject.notes or "")
-        about = _defection_sentence(subject)
+        clauses = split_clauses(subject.notes or "")
+        about = defection_sentence(subject)
         if about:
-            explanation += f" The notes: {_quote(about)}"
+            explanation += f" The notes: {quote(about)}"
         others = sorted(mentioned - {year})
         if others:
             said = next(
@@ -444,19 +336,19 @@ class QuestionGenerator:
             years = " and ".join(map(str, others))
             explanation += (
                 f" The notes also mention {years}"
-                + (f" ({_quote(said)})" if said and about and said not in about else "")
+                + (f" ({quote(said)})" if said and about and said not in about else "")
                 + ", which is why the question asked for the table's year."
             )
         return self._finish(
             QuestionKind.YEAR, subject, prompt, year, picked, target, hints, explanation,
-            typed_hints=_year_typed_hints(year),
+            typed_hints=year_typed_hints(year),
         )  # fmt: skip
 
     def _country(self, kind: QuestionKind, subject: Defector, target: int) -> Question | None:
-        answer = _value(subject, kind)
+        answer = value_of(subject, kind)
         assert isinstance(answer, str)
         texts: list[str | None] = [subject.notes, subject.profession, subject.birthplace]
-        readings = set(_readings(subject, kind))
+        readings = set(readings_of(subject, kind))
         if kind is QuestionKind.ORIGIN_COUNTRY:
             prompt = f"Which country did {subject.name} {_tried(subject)}leave?"
             pool = sorted({r.origin_country for r in self.records if r.origin_country})
@@ -471,7 +363,7 @@ class QuestionGenerator:
                 {
                     r.destination_country
                     for r in self.records
-                    if r.destination_country and _era_name_ok(r.destination_country, subject.year)
+                    if r.destination_country and era_name_ok(r.destination_country, subject.year)
                 }
             )
             texts.append(subject.defected_in)
@@ -487,7 +379,7 @@ class QuestionGenerator:
         if not picked:
             return None
         first = answer[0]
-        hints: list[tuple[str, Callable[[Answer], bool]]] = []
+        hints: list[Hint] = []
         if region:
             hints.append((f"Somewhere in {region}.", lambda c: region_of(str(c)) == region))
         hints.append((f"It starts with “{first}”.", lambda c: str(c).startswith(first)))
@@ -505,14 +397,17 @@ class QuestionGenerator:
                     lambda c: len(str(c).split()) == words,
                 )
             )
-        shape = _shape(answer)
+        shape = name_shape(answer)
         typed.append(
-            (f"It starts with “{first}” and {_letters(answer)}.", lambda c: _shape(str(c)) == shape)
+            (
+                f"It starts with “{first}” and {letter_counts(answer)}.",
+                lambda c: name_shape(str(c)) == shape,
+            )
         )
         return self._finish(
             kind, subject, prompt, answer, picked, target, hints,
-            _country_explanation(subject, kind, answer),
-            also_right=_readings(subject, kind) if kind is not QuestionKind.BIRTH_COUNTRY else (),
+            country_explanation(subject, kind, answer),
+            also_right=readings_of(subject, kind) if kind is not QuestionKind.BIRTH_COUNTRY else (),
             typed_hints=typed,
         )  # fmt: skip
 
@@ -534,10 +429,10 @@ class QuestionGenerator:
             if family
             else "They escaped rather than staying on a trip abroad."
         )
-        hints: list[tuple[str, Callable[[Answer], bool]]] = [
+        hints: list[Hint] = [
             (fam, lambda c: (Method(str(c)) in _TRIP) == family),
         ]
-        explanation = _method_explanation(subject)
+        explanation = method_explanation(subject)
         word = METHOD_HINT_WORDS[answer]
         typed = [
             *hints,
@@ -699,22 +594,20 @@ class QuestionGenerator:
             if not picked:
                 return None
             hints = self._who_hints(subject, {c.field for c in combo})
-            explanation = _who_explanation(subject, combo)
-            typed = [*hints, _surname_hint(_surname(subject.name))]
+            shown = tuple((c.field, c.value) for c in combo)
+            typed = [*hints, surname_hint(surname_of(subject.name))]
             return self._finish(
                 QuestionKind.WHO, subject, prompt, subject.name, picked, target, hints,
-                explanation, clues=tuple((c.field, c.value) for c in combo), typed_hints=typed,
+                who_explanation(subject, shown), clues=shown, typed_hints=typed,
             )  # fmt: skip
         return None
 
-    def _who_hints(
-        self, subject: Defector, fields: set[str]
-    ) -> list[tuple[str, Callable[[Answer], bool]]]:
+    def _who_hints(self, subject: Defector, fields: set[str]) -> list[Hint]:
         by_name = {r.name: r for r in self.records}
         prof = self._profession[subject.slug]
         decade = subject.decade
-        initials = _initials(subject.name)
-        hints: list[tuple[str, Callable[[Answer], bool]]] = []
+        initials = initials_of(subject.name)
+        hints: list[Hint] = []
         if "profession" not in fields and subject.profession:
             hints.append(
                 (
@@ -724,7 +617,7 @@ class QuestionGenerator:
             )
         if "year" not in fields:
             hints.append((f"The {decade}s.", lambda n: by_name[str(n)].decade == decade))
-        hints.append((f"Initials: {initials}", lambda n: _initials(str(n)) == initials))
+        hints.append((f"Initials: {initials}", lambda n: initials_of(str(n)) == initials))
         return hints
 
     def _by_closeness(self, subject: Defector) -> tuple[list[str], list[str], list[str]]:
@@ -759,289 +652,6 @@ def _combinations(items: Sequence[_Clue], size: int) -> Iterable[tuple[_Clue, ..
     for i, item in enumerate(items):
         for rest in _combinations(items[i + 1 :], size - 1):
             yield (item, *rest)
-
-
-def _useful_hints(
-    prompt: str,
-    answer: Answer,
-    choices: Sequence[Answer],
-    hints: Sequence[tuple[str, Callable[[Answer], bool]]],
-    label: Callable[[Answer], str],
-) -> list[str]:
-    """The hints that rule out some but not every wrong choice (no giveaway) and say
-    nothing the prompt says, weakest first; then, if fewer than two, "It is not …" hints
-    naming a wrong choice."""
-    wrong = [c for c in choices if c != answer]
-    folded_prompt = fold(prompt)
-    ranked: list[tuple[int, int, str]] = []
-    for order, (text, fits) in enumerate(hints):
-        if not fits(answer) or fold(text.rstrip(".")) in folded_prompt:
-            continue
-        excluded = sum(1 for c in wrong if not fits(c))
-        if 0 < excluded < len(wrong):
-            ranked.append((excluded, order, text))
-    kept = [text for _, _, text in sorted(ranked)]
-    for choice in sorted(wrong, key=str):
-        if len(kept) >= 2:
-            break
-        kept.append(f"It is not “{label(choice)}”.")
-    return kept
-
-
-def _typed_hints(
-    prompt: str, answer: Answer, hints: Sequence[tuple[str, Callable[[Answer], bool]]]
-) -> list[str]:
-    """Typed mode has no choices to rule out: every hint true of the answer and not said by
-    the prompt, in the order given (weakest first)."""
-    folded_prompt = fold(prompt)
-    return [
-        text for text, fits in hints if fits(answer) and fold(text.rstrip(".")) not in folded_prompt
-    ]
-
-
-def _year_typed_hints(year: int) -> list[tuple[str, Callable[[Answer], bool]]]:
-    """The decade, then a five-year span, then the last digit."""
-    decade, low = year - year % 10, year - year % 5
-    return [
-        (f"The {decade}s.", lambda y: isinstance(y, int) and y - y % 10 == decade),
-        (f"Between {low} and {low + 4}.", lambda y: isinstance(y, int) and low <= y <= low + 4),
-        (f"It ends in {year % 10}.", lambda y: isinstance(y, int) and y % 10 == year % 10),
-    ]
-
-
-def _shape(name: str) -> tuple[str, tuple[int, ...]]:
-    return name[0], tuple(len(w) for w in name.split())
-
-
-def _letters(name: str) -> str:
-    lengths = [len(w) for w in name.split()]
-    if len(lengths) == 1:
-        return f"has {lengths[0]} letters"
-    return (
-        f"has {len(lengths)} words, of "
-        + ", ".join(map(str, lengths[:-1]))
-        + (f" and {lengths[-1]} letters")
-    )
-
-
-def _surname_hint(surname: str) -> tuple[str, Callable[[Answer], bool]]:
-    def fits(name: Answer) -> bool:
-        other = _surname(str(name))
-        return other[0] == surname[0] and len(other) == len(surname)
-
-    return f"The surname starts with “{surname[0]}” and has {len(surname)} letters.", fits
-
-
-def _surname(name: str) -> str:
-    """The surname as the judge reads it: the last word before any "(…)" alias."""
-    return name.split("(")[0].split()[-1]
-
-
-METHOD_HINT_WORDS: dict[Method, str] = {
-    Method.TOUR_OR_PERFORMANCE: "tour",
-    Method.SPORTING_EVENT: "sporting",
-    Method.OFFICIAL_POSTING: "posting",
-    Method.AIRCRAFT: "plane",
-    Method.SEA: "sea",
-    Method.OVERLAND_ESCAPE: "overland",
-    Method.EMBASSY_ASYLUM: "embassy",
-    Method.ACADEMIC_OR_WORK_TRIP: "academic",
-    Method.OTHER: "other",
-    Method.UNKNOWN: "unknown",
-}
-"""One word of each method's name, for the last typed-mode hint."""
-
-
-def _readings(subject: Defector, kind: QuestionKind) -> tuple[str, ...]:
-    """Every value the subject's curated readings support for a country ``kind``."""
-    if kind is QuestionKind.ORIGIN_COUNTRY:
-        return subject.origins
-    if kind is QuestionKind.DESTINATION_COUNTRY:
-        return subject.destinations
-    return (subject.birth_country,) if subject.birth_country else ()
-
-
-QUOTE_LIMIT = 140
-
-
-def _quote(text: str, keep: str = "") -> str:
-    """The notes' words in quotation marks; a long clause is cut to the part that holds
-    ``keep``."""
-    text = text.strip().rstrip(";,")
-    if len(text) > QUOTE_LIMIT and keep and keep in text:
-        kept = keep.rstrip(".;,")
-        before = "" if text.startswith(kept) else "…"
-        after = "" if text.rstrip(".;,").endswith(kept) else "…"
-        text = before + kept + after
-    elif len(text) > QUOTE_LIMIT:
-        text = text[:QUOTE_LIMIT].rsplit(" ", 1)[0].rstrip(".;,") + "…"
-    return f"“{text}”" if text.endswith((".", "…")) else f"“{text}.”"
-
-
-def _sentence_with(notes: str | None, words: str) -> str | None:
-    """The sentence or clause of the notes that holds ``words``."""
-    return next((s for s in _sentences(notes or "") if words in s), None)
-
-
-_DEFECTING = frozenset(
-    {"defected", "defect", "fled", "escaped", "flew", "hijacked", "leaped", "jumped", "sailed",
-     "crossed", "left", "ran", "swam", "photographed", "used"}
-)  # fmt: skip
-# Words that say a clause is about going somewhere ("Defected to South Korea"), not about a
-# job there ("Translator at the Soviet embassy in Pyongyang, North Korea").
-_MOVING = _DEFECTING | frozenset(
-    {"to", "traveled", "moved", "settled", "emigrated", "emigrating", "immigrated", "arrived",
-     "relocating", "granted", "asylum"}
-)  # fmt: skip
-
-
-def _also(subject: Defector, field: str, others: Iterable[str], show: Callable[[str], str]) -> str:
-    """Names each other reading with its words: a typed answer naming one counts too."""
-    parts = []
-    for value in others:
-        evidence = subject.evidence_for(field, value)
-        if evidence is None:
-            parts.append(show(value))
-        elif evidence in (subject.notes or ""):
-            parts.append(f"{show(value)} (“{evidence}”)")
-        elif evidence in (subject.birthplace or ""):
-            parts.append(f"{show(value)} (born in {subject.birthplace})")
-        else:  # the profession cell: "Figure skater", "Ambassador"
-            parts.append(f"{show(value)} (profession: {subject.profession})")
-    if not parts:
-        return ""
-    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    if len(parts) == 1:
-        return f" The row also supports {listed}; that counts as right too{BUTTONS_ONLY_NOTES[0]}."
-    return f" The row also supports {listed}; those count as right too{BUTTONS_ONLY_NOTES[1]}."
-
-
-def _the(country: str) -> str:
-    return f"the {country}" if country in ("Soviet Union", "United States", "United Kingdom",
-                                           "Netherlands", "Philippines") else country  # fmt: skip
-
-
-def _country_explanation(subject: Defector, kind: QuestionKind, answer: str) -> str:
-    name = subject.name
-    if kind is QuestionKind.BIRTH_COUNTRY:
-        # "Russia: … born in Russia" said it twice; name the present-day country only when
-        # the cell does not ("born in East Germany", now Germany).
-        text = f"{name} was born in {subject.birthplace} (the table's birthplace)"
-        if mentioned_countries(subject.birthplace, related=False) != {answer}:
-            text += f", in present-day {_the(answer)}"
-        return text + "."
-    clauses = _sentences(subject.notes or "")
-    if kind is QuestionKind.ORIGIN_COUNTRY:
-        verb = "tried to leave" if subject.status is Status.FAILED else "left"
-        # Only a clause that says they left that very state: "Escaped from Czechoslovakia",
-        # "Fled from the USSR"; not "Fled during a match in West Germany".
-        said = next(
-            (
-                c
-                for c in clauses
-                if answer in mentioned_countries(c, related=False) and "from" in fold(c).split()
-            ),
-            None,
-        )
-        text = f"{name} {verb} {_the(answer)} in {subject.year}"  # names the answer once
-        if said:
-            text += f": {_quote(said)}"
-        elif subject.birthplace:
-            text += f" (born in {subject.birthplace})."
-        else:
-            text += "."
-        return text + _also(subject, "origin_country", subject.origins[1:], _the)
-    # destination: the curated words for it, else the clause that names the country, one that
-    # says the person moved first ("Later defected to the U.S." over "Spied for the U.S.").
-    said = _sentence_with(subject.notes, subject.destination_evidence or "\0")
-    naming = [c for c in clauses if answer in mentioned_countries(c)]
-    if said is None and naming:
-        # Prefer the clause about the act (it names where it happened: Degner "drove his car
-        # from the Swedish Grand Prix to Denmark, then on to West Germany", not his family's
-        # escape "to West Germany in a car trunk"), then one that says the person moved.
-        where = _defected_in_country(subject)
-        said = max(
-            naming,
-            key=lambda c: (
-                where is not None and where in mentioned_countries(c, related=False),
-                bool(set(fold(c).split()) & _MOVING),
-                -naming.index(c),
-            ),
-        )
-    if said is None and subject.defected_in:  # "in London": the city, not the country
-        place = subject.defected_in.split(",")[0]
-        said = next((c for c in clauses if place in c), None)
-    text = (
-        f"{answer}: {_quote(said, _around(said, answer))}"
-        if said
-        else f"{answer}: {subject.notes or NO_NOTES}"
-    )
-    return text + _also(subject, "destination_country", subject.destinations[1:], _the)
-
-
-def _defected_in_country(subject: Defector) -> str | None:
-    """The country of ``defected_in`` ("Madrid, Spain" → Spain), if it names one."""
-    found = mentioned_countries(subject.defected_in, related=False)
-    return next(iter(sorted(found)), None) if len(found) == 1 else None
-
-
-def _around(clause: str, country: str) -> str:
-    """For a long clause, the comma-separated part naming ``country`` and the part before it
-    (where they went from): "drove his car from the Swedish Grand Prix to Denmark, then on
-    to West Germany"."""
-    parts = [p.strip() for p in clause.split(",")]
-    for i in range(len(parts) - 1, -1, -1):
-        if country in mentioned_countries(parts[i], related=False):
-            kept = ", ".join(parts[max(0, i - 1) : i + 1])
-            return kept if kept in clause else parts[i]
-    return ""
-
-
-def _method_explanation(subject: Defector) -> str:
-    evidence = subject.method_evidence or ""
-    sentence = _sentence_with(subject.notes, evidence) or evidence
-    label = method_label(subject.method.value)
-    others = [m.value for m in subject.methods if m is not subject.method]
-    also = _also(subject, "method", others, lambda code: f"“{Method(code).label}”")
-    return f"{label}: {_quote(sentence, evidence)}{also}"
-
-
-def _who_explanation(subject: Defector, combo: Sequence[_Clue]) -> str:
-    did: list[str] = []
-    profession = ""
-    for clue in combo:
-        if clue.field == "profession":
-            profession = f" ({clue.value})"
-        elif clue.field == "year":
-            verb = "tried to defect" if subject.status is Status.FAILED else "defected"
-            did.append(f"{verb} in {clue.value}")
-        elif clue.field == "origin_country":
-            did.append(f"left {_the(clue.value)}")
-        elif clue.field == "destination_country":
-            did.append(f"went to {_the(clue.value)}")
-        else:
-            verb = "tried to get out" if subject.status is Status.FAILED else "got out"
-            did.append(f"{verb} {subject.method.phrase.split(' (')[0]}")
-    if not did:
-        did.append(f"left {_the(str(subject.origin_country))} in {subject.year}")
-    joined = did[0] if len(did) == 1 else ", ".join(did[:-1]) + " and " + did[-1]
-    text = f"{subject.name}{profession} {joined}."
-    # The sentence about the defection, not "Sister's husband purged." or "Football player of …"
-    said = _defection_sentence(subject)
-    if said:
-        text += f" {_quote(said)}"
-    return text
-
-
-def _era_name_ok(country: str, year: int) -> bool:
-    """Whether ``country`` existed under that name in ``year`` (no anachronistic choices)."""
-    if country == "West Germany":
-        return year in WEST_GERMANY_YEARS
-    if country == "Germany":
-        return year not in WEST_GERMANY_YEARS
-    if country == "Manchukuo":
-        return 1932 <= year <= 1945
-    return True
 
 
 def _names_subject(prompt: str, people: Iterable[Defector]) -> bool:

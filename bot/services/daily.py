@@ -18,7 +18,6 @@ receives their clicks.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import uuid
@@ -154,8 +153,9 @@ class DailyService:
     async def stop(self) -> None:
         if self.task is not None:
             self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+            # asyncio.wait, not ``suppress(CancelledError): await task``: that would also
+            # swallow a cancel aimed at the caller of stop().
+            await asyncio.wait({self.task})
             self.task = None
 
     async def _run(self) -> None:
@@ -202,7 +202,6 @@ class DailyService:
 
     async def post_all(self, due: Sequence[store.DailyConfig]) -> None:
         gate = asyncio.Semaphore(self.in_flight)
-        tasks: list[asyncio.Task[None]] = []
 
         async def one(config: store.DailyConfig) -> None:
             try:
@@ -212,18 +211,16 @@ class DailyService:
             finally:
                 gate.release()
 
-        try:
+        # A TaskGroup, not gather: stopped (shutdown) while posting, it cancels each post
+        # once and waits for it, so no post outlives the scheduler holding a database
+        # session. Cancelling a post a second time (gather's own cancel, then ours) broke
+        # into SQLAlchemy's graceful close of the interrupted connection: it force-closed
+        # aiosqlite's worker thread under the close still in flight, which then waited
+        # forever on the dead thread (a test's teardown hung one run in eight).
+        async with asyncio.TaskGroup() as posts:
             for config in due:
                 await gate.acquire()
-                tasks.append(asyncio.create_task(one(config)))
-            await asyncio.gather(*tasks)
-        except asyncio.CancelledError:
-            # Stopped (shutdown) while posting: leave no post running on its own, holding a
-            # database session past the engine's end (a test's teardown hung on one).
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            raise
+                posts.create_task(one(config))
 
     async def _pace(self) -> None:
         now = self.clock.now()

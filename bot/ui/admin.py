@@ -19,13 +19,10 @@ import discord
 
 from bot.errors import NotPermitted, UserFacingError
 from bot.ui.cards import COLOUR
-from bot.ui.components import run_safely, services_of, stateless_view
-from bot.ui.text import plural
+from bot.ui.components import run_safely, services_of
+from bot.ui.confirm import cancel, check_not_expired, confirm_button, confirm_view, expiry, how_long
 
 log = logging.getLogger(__name__)
-
-CONFIRM_SECONDS = 300
-"""How long a confirmation stays valid."""
 
 
 def confirmation(
@@ -39,16 +36,14 @@ def confirmation(
         description=(
             f"This deletes {whose} in this server: they leave this server's leaderboards, "
             "the global leaderboards and players' statistics. It cannot be undone. Games stay "
-            "on record; a game running now keeps scoring.\n\n"
-            f"The buttons work for {plural(CONFIRM_SECONDS // 60, 'minute')}, for you only."
+            "on record; a game running now keeps scoring.\n\n" + how_long()
         ),
     )
-    view = stateless_view()
-    expires = int(now) + CONFIRM_SECONDS
+    expires = expiry(now)
     target = member.id if member else 0
-    view.add_item(ResetButton("go", guild_id, target, issuer, expires))
-    view.add_item(ResetButton("no", guild_id, target, issuer, expires))
-    return embed, view
+    return embed, confirm_view(
+        lambda action: ResetButton(action, guild_id, target, issuer, expires)
+    )
 
 
 class ResetButton(
@@ -59,14 +54,8 @@ class ResetButton(
     ),
 ):
     def __init__(self, action: str, guild: int, member: int, issuer: int, expires: int) -> None:
-        go = action == "go"
-        super().__init__(
-            discord.ui.Button(
-                label="Delete scores" if go else "Cancel",
-                style=discord.ButtonStyle.danger if go else discord.ButtonStyle.secondary,
-                custom_id=f"reset:{action}:{guild}:{member}:{issuer}:{expires}",
-            )
-        )
+        custom_id = f"reset:{action}:{guild}:{member}:{issuer}:{expires}"
+        super().__init__(confirm_button(action, "Delete scores", custom_id))
         self.action, self.guild, self.member = action, guild, member
         self.issuer, self.expires = issuer, expires
 
@@ -99,12 +88,10 @@ class ResetButton(
         if not interaction.permissions.manage_guild:
             raise NotPermitted("You need the Manage Server permission to reset scores.")
         if self.action == "no":
-            cancelled = "Cancelled: nothing was deleted."
-            await interaction.response.edit_message(content=cancelled, embed=None, view=None)
+            await cancel(interaction)
             return
         quiz = services_of(interaction).quiz
-        if quiz.clock.wall().timestamp() > self.expires:
-            raise UserFacingError("This confirmation has expired; run /quizconfig reset again.")
+        check_not_expired(quiz.clock.wall(), self.expires, "/quizconfig reset")
         # Deleting a busy server's answers can take a while: acknowledge first (Discord
         # allows 3 s), with the buttons gone so that nobody clicks twice.
         working = discord.Embed(title="Deleting scores…", colour=COLOUR)

@@ -23,12 +23,12 @@ from bot.services.daily import Claim, DailyService, Recap, StreakBoard
 from bot.services.privacy import PrivacyService
 from bot.ui.cards import COLOUR
 from bot.ui.components import run_safely, services_of, stateless_view
+from bot.ui.confirm import cancel, check_not_expired, confirm_button, confirm_view, expiry, how_long
 from bot.ui.quiz import KIND_TITLES, mention, timestamp
 from bot.ui.text import clip
 
 log = logging.getLogger(__name__)
 
-CONFIRM_SECONDS = 300
 NAMED_RIGHT = 5
 """How many of the members who got it right the recap names (fastest first)."""
 
@@ -258,15 +258,11 @@ def forget_confirmation(member: int, now: float) -> tuple[discord.Embed, discord
             "This erases, in every server: every quiz answer you gave (your points leave every "
             "leaderboard and your statistics are emptied), your wins, your name on the games "
             "you started, your daily answers and streaks, and your privacy setting. It cannot "
-            "be undone.\n\n"
-            f"The buttons work for {CONFIRM_SECONDS // 60} minutes, for you only."
+            "be undone.\n\n" + how_long()
         ),
     )
-    expires = int(now) + CONFIRM_SECONDS
-    view = stateless_view()
-    view.add_item(ForgetButton("go", member, expires))
-    view.add_item(ForgetButton("no", member, expires))
-    return embed, view
+    expires = expiry(now)
+    return embed, confirm_view(lambda action: ForgetButton(action, member, expires))
 
 
 class ForgetButton(
@@ -274,14 +270,8 @@ class ForgetButton(
     template=r"forget:(?P<action>go|no):(?P<member>\d{1,20}):(?P<expires>\d{1,12})",
 ):
     def __init__(self, action: str, member: int, expires: int) -> None:
-        go = action == "go"
-        super().__init__(
-            discord.ui.Button(
-                label="Delete my data" if go else "Cancel",
-                style=discord.ButtonStyle.danger if go else discord.ButtonStyle.secondary,
-                custom_id=f"forget:{action}:{member}:{expires}",
-            )
-        )
+        custom_id = f"forget:{action}:{member}:{expires}"
+        super().__init__(confirm_button(action, "Delete my data", custom_id))
         self.action, self.member, self.expires = action, member, expires
 
     @classmethod
@@ -299,13 +289,10 @@ class ForgetButton(
         if interaction.user.id != self.member:
             raise NotPermitted("Only the member who asked can confirm deleting their data.")
         if self.action == "no":
-            await interaction.response.edit_message(
-                content="Cancelled: nothing was deleted.", embed=None, view=None
-            )
+            await cancel(interaction)
             return
         privacy = _privacy(interaction)
-        if privacy.clock.wall().timestamp() > self.expires:
-            raise UserFacingError("This confirmation has expired; run /privacy delete again.")
+        check_not_expired(privacy.clock.wall(), self.expires, "/privacy delete")
         working = discord.Embed(title="Deleting your data…", colour=COLOUR)
         await interaction.response.edit_message(content=None, embed=working, view=None)
         forgotten = await privacy.delete(self.member)

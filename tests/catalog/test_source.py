@@ -50,19 +50,20 @@ def test_malformed_rows_are_named_by_line() -> None:
         )
     )
     assert [row.name for row in parsed.rows] == ["Good Person"]
-    lines = {problem.line: problem.message for problem in parsed.problems}
-    assert set(lines) == {7, 8, 9, 10, 11}
-    assert "5 cells" in lines[7]
-    assert "19x0" in lines[8]
-    assert "2150" in lines[9]
-    assert "end with" in lines[10]
-    assert "empty" in lines[11]
+    lines = {problem.where: problem.message for problem in parsed.problems}
+    at = "defectors_source.txt line {}".format
+    assert set(lines) == {at(7), at(8), at(9), at(10), at(11)}
+    assert "5 cells" in lines[at(7)]
+    assert "19x0" in lines[at(8)]
+    assert "2150" in lines[at(9)]
+    assert "end with" in lines[at(10)]
+    assert "empty" in lines[at(11)]
 
 
 def test_wrong_header_is_reported() -> None:
     parsed = parse_source("| Name | Year |\n| A | 1950 |\n")
     assert parsed.rows == ()
-    assert parsed.problems[0].line == 1
+    assert parsed.problems[0].where == "defectors_source.txt line 1"
 
 
 def test_no_table_at_all() -> None:

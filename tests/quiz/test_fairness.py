@@ -18,13 +18,8 @@ from bot.catalog.normalize import fold
 from bot.catalog.vocab import Method
 from bot.quiz.judge import Judge
 from bot.quiz.model import ONE_ANSWER_KINDS, Answer, Question, QuestionKind, Verdict
-from bot.quiz.questions import (
-    DIFFICULTIES,
-    QuestionGenerator,
-    mentioned_countries,
-    notes_years,
-    supported_methods,
-)
+from bot.quiz.questions import DIFFICULTIES, QuestionGenerator
+from bot.quiz.readings import mentioned_countries, notes_years, supported_methods
 
 REVIEW = Path(__file__).resolve().parents[2] / "scripts" / "review_questions.py"
 

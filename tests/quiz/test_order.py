@@ -23,7 +23,8 @@ from bot.quiz.order import (
     pairs_right,
     parse_order,
 )
-from bot.quiz.questions import ORDER_MIN_GAP, QuestionGenerator, notes_years
+from bot.quiz.questions import ORDER_MIN_GAP, QuestionGenerator
+from bot.quiz.readings import notes_years
 
 ORDERS = ["".join(p) for p in permutations("ABCD")]
 orders = st.sampled_from(ORDERS)

@@ -13,7 +13,8 @@ from bot.catalog.normalize import fold
 from bot.catalog.vocab import Method, Status
 from bot.quiz.judge import Judge
 from bot.quiz.model import ONE_ANSWER_KINDS, Question, QuestionKind, Verdict
-from bot.quiz.questions import NoQuestion, QuestionGenerator, eligible
+from bot.quiz.questions import NoQuestion, QuestionGenerator
+from bot.quiz.readings import eligible
 
 
 def clue_holds(record: Defector, field: str, value: str) -> bool:
