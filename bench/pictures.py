@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.catalog.importer import load_catalogue
 from bot.catalog.vocab import ORIGIN_COUNTRIES, Method
-from bot.db.quiz import KindStats, PlayerStats
+from bot.db.quiz.stats import KindStats, PlayerStats
 from bot.pictures import build
 from bot.quiz.game import EndReason, GameResult
 from bot.quiz.model import QuestionKind

@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.db.quiz import AnswerRecord
+from bot.db.quiz.ledger import AnswerRecord
 from bot.quiz.model import QuestionKind
 
 log = logging.getLogger(__name__)

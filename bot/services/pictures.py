@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from bot.db import quiz as store
+from bot.db.quiz import leaderboards as board_store
+from bot.db.quiz import stats as stats_store
 from bot.pictures import KindBar, Picture, Profile, content_key
 from bot.pictures import render as draw
 from bot.quiz.model import QuestionKind
@@ -171,11 +172,11 @@ class PictureService:
 
 
 def profile(
-    stats: store.PlayerStats,
+    stats: stats_store.PlayerStats,
     *,
     name: str,
     scope: str,
-    rank: store.PlayerRank | None,
+    rank: board_store.PlayerRank | None,
     players: int | None,
     labels: Mapping[QuestionKind, str],
 ) -> Profile:

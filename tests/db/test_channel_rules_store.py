@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db.engine import session_factory
 from bot.db.migrate import alembic_config, current_revision, upgrade
-from bot.db.quiz import (
+from bot.db.quiz.settings import (
     MAX_ALLOWED_CHANNELS,
     GuildQuizSettings,
     InvalidGuildSettings,

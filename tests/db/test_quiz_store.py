@@ -18,36 +18,40 @@ from sqlmodel import SQLModel
 
 from bot.db.engine import create_engine, session_factory
 from bot.db.migrate import upgrade
-from bot.db.quiz import (
-    HARDEST_KIND_MIN_ANSWERS,
-    AnswerRecord,
+from bot.db.quiz.games import (
     GameAlreadyRunning,
-    GuildQuizSettings,
     InterruptedGame,
-    InvalidGuildSettings,
-    LeaderboardEntry,
-    PlayerRank,
     UnknownGame,
     close_interrupted_games,
     create_game,
     finish_game,
-    forget_answers,
     get_game,
-    get_guild_settings,
-    leaderboard,
-    period_start,
-    player_rank,
-    player_stats,
-    rebuild_aggregates,
-    record_answers,
-    record_question,
-    reset_guild_settings,
     running_game_in_channel,
     running_games,
     shard_of,
-    streaks,
+)
+from bot.db.quiz.leaderboards import (
+    LeaderboardEntry,
+    PlayerRank,
+    leaderboard,
+    period_start,
+    player_rank,
+)
+from bot.db.quiz.ledger import (
+    AnswerRecord,
+    forget_answers,
+    rebuild_aggregates,
+    record_answers,
+    record_question,
+)
+from bot.db.quiz.settings import (
+    GuildQuizSettings,
+    InvalidGuildSettings,
+    get_guild_settings,
+    reset_guild_settings,
     update_guild_settings,
 )
+from bot.db.quiz.stats import HARDEST_KIND_MIN_ANSWERS, player_stats, streaks
 from bot.errors import InvalidInput, UserFacingError
 from bot.quiz.game import Award, CloseReason, EndReason, Mode, QuestionResult
 from bot.quiz.model import Question, QuestionKind, Verdict
@@ -367,7 +371,7 @@ async def test_a_window_opened_while_an_answer_is_written_counts_it(
     answer is missing from the global week board until the next UTC day."""
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite has one writer at a time")
-    from bot.db import quiz as store
+    from bot.db.quiz import ledger as ledger_store
 
     game_id = await ledger.game(finish=False)
     answer = AnswerRecord(
@@ -382,7 +386,9 @@ async def test_a_window_opened_while_an_answer_is_written_counts_it(
         writer = session_factory(writer_engine)
         async with writer() as session, session.begin():
             # The ledger row, days, totals, and the FOR SHARE look at the (absent) windows.
-            await session.run_sync(store._write_ledger, [store._ledger_values(answer)])
+            await session.run_sync(
+                ledger_store._write_ledger, [ledger_store._ledger_values(answer)]
+            )
             summed.set()
             await release.wait()  # still inside the transaction
 

@@ -54,7 +54,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from bot.db.quiz import Period
+from bot.db.quiz.leaderboards import Period
 from bot.quiz.model import QuestionKind
 from bot.sandbox import (
     CommandNotPermitted,

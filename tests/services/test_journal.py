@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.db.quiz import AnswerRecord
+from bot.db.quiz.ledger import AnswerRecord
 from bot.quiz.model import QuestionKind
 from bot.services import journal as journal_module
 from bot.services.journal import ResultJournal
