@@ -79,7 +79,6 @@ from bot.catalog.importer import load_catalogue
 from bot.db.engine import create_engine, session_factory
 from bot.db.migrate import upgrade
 from bot.db.quiz.leaderboards import (
-    LeaderboardPage,
     grouped_totals,
     leaderboard,
     period_start,
@@ -89,6 +88,7 @@ from bot.db.quiz.leaderboards import (
 )
 from bot.db.quiz.ledger import rebuild_aggregates
 from bot.quiz.model import QuestionKind
+from bot.records import LeaderboardPage
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 DAYS = 365

@@ -15,11 +15,10 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from bot.db.quiz import leaderboards as board_store
-from bot.db.quiz import stats as stats_store
 from bot.pictures import KindBar, Picture, Profile, content_key
 from bot.pictures import render as draw
 from bot.quiz.model import QuestionKind
+from bot.records import PlayerRank, PlayerStats
 
 log = logging.getLogger(__name__)
 
@@ -172,11 +171,11 @@ class PictureService:
 
 
 def profile(
-    stats: stats_store.PlayerStats,
+    stats: PlayerStats,
     *,
     name: str,
     scope: str,
-    rank: board_store.PlayerRank | None,
+    rank: PlayerRank | None,
     players: int | None,
     labels: Mapping[QuestionKind, str],
 ) -> Profile:

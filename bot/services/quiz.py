@@ -50,6 +50,17 @@ from bot.quiz.judge import Judge
 from bot.quiz.model import ONE_ANSWER_KINDS, Question, QuestionKind
 from bot.quiz.order import letters
 from bot.quiz.questions import NoQuestion, QuestionGenerator
+from bot.records import (
+    AnswerRecord,
+    ChannelRuleChange,
+    GameAlreadyRunning,
+    GuildQuizSettings,
+    InterruptedGame,
+    LeaderboardPage,
+    Period,
+    PlayerRank,
+    PlayerStats,
+)
 from bot.services.clock import Clock
 from bot.services.journal import ResultJournal
 from bot.services.scores import GroupWriter, ScoreKeeper
@@ -226,10 +237,10 @@ class QuizService:
         self._starting: dict[tuple[int, int], int] = {}
         """(guild, member) → their ``/quiz start``s waiting on the database."""
         self.generator = QuestionGenerator(self.records, self.rng)
-        self.ledger: GroupWriter[ledger_store.AnswerRecord] = GroupWriter(self._write_answers)
+        self.ledger: GroupWriter[AnswerRecord] = GroupWriter(self._write_answers)
         """Questions closing together are written to the ledger in one transaction."""
 
-    async def _write_answers(self, answers: list[ledger_store.AnswerRecord]) -> int:
+    async def _write_answers(self, answers: list[AnswerRecord]) -> int:
         if self.ledger_thread is not None:
             return await self.ledger_thread.run(
                 ledger_store.record_answers_blocking, answers=answers
@@ -253,7 +264,7 @@ class QuizService:
         (that long at most) for ``RunningGame.announced``, so that the announcement with the
         rules comes before the question in the channel."""
         if channel_id in self.games:
-            raise game_store.GameAlreadyRunning()
+            raise GameAlreadyRunning()
         self.require_questions(settings.kinds, difficulty)
         mine = [
             g.channel_id
@@ -444,7 +455,7 @@ class QuizService:
         return await self._keep_answers(f"game {running.id} question {result.number}", answers)
 
     async def _keep_answers(
-        self, what: str, answers: list[ledger_store.AnswerRecord], *, entry: int | None = None
+        self, what: str, answers: list[AnswerRecord], *, entry: int | None = None
     ) -> Saved:
         """Write ``answers`` to the ledger now, or journal them and write them when the
         database returns. ``entry``: they are already in the journal (a replay)."""
@@ -726,11 +737,11 @@ class QuizService:
         self,
         *,
         guild_id: int | None,
-        period: board_store.Period,
+        period: Period,
         kind: QuestionKind | None,
         page: int,
         viewer: int,
-    ) -> tuple[board_store.LeaderboardPage, board_store.PlayerRank | None]:
+    ) -> tuple[LeaderboardPage, PlayerRank | None]:
         now = self.clock.wall()
         board = await board_store.leaderboard(
             self.sessions, guild_id=guild_id, period=period, kind=kind, now=now, page=page
@@ -740,17 +751,15 @@ class QuizService:
         )
         return board, rank
 
-    async def stats(self, *, user_id: int, guild_id: int | None) -> stats_store.PlayerStats:
+    async def stats(self, *, user_id: int, guild_id: int | None) -> PlayerStats:
         return await stats_store.player_stats(
             self.sessions, user_id=user_id, guild_id=guild_id, now=self.clock.wall()
         )
 
-    async def guild_settings(self, guild_id: int) -> settings_store.GuildQuizSettings:
+    async def guild_settings(self, guild_id: int) -> GuildQuizSettings:
         return await settings_store.get_guild_settings(self.sessions, guild_id=guild_id)
 
-    async def update_guild_settings(
-        self, guild_id: int, **changes: object
-    ) -> settings_store.GuildQuizSettings:
+    async def update_guild_settings(self, guild_id: int, **changes: object) -> GuildQuizSettings:
         return await settings_store.update_guild_settings(
             self.sessions,
             guild_id=guild_id,
@@ -760,7 +769,7 @@ class QuizService:
 
     async def set_channel_rule(
         self, guild_id: int, channel_id: int, *, allowed: bool
-    ) -> settings_store.ChannelRuleChange:
+    ) -> ChannelRuleChange:
         """Let quizzes run in a channel or keep them out (see ``set_channel_rule``)."""
         return await settings_store.set_channel_rule(
             self.sessions,
@@ -770,7 +779,7 @@ class QuizService:
             now=self.clock.wall(),
         )
 
-    async def reset_guild_settings(self, guild_id: int) -> settings_store.GuildQuizSettings:
+    async def reset_guild_settings(self, guild_id: int) -> GuildQuizSettings:
         return await settings_store.reset_guild_settings(self.sessions, guild_id=guild_id)
 
     async def reset_scores(self, guild_id: int, *, user_id: int | None = None) -> int:
@@ -790,7 +799,7 @@ class QuizService:
 
     async def recover(
         self, *, shard_count: int = 1, shard_ids: Sequence[int] | None = None
-    ) -> list[game_store.InterruptedGame]:
+    ) -> list[InterruptedGame]:
         """At start-up, before any new game: close the games a restart interrupted (their
         points stay) and return them, so their channels can be told once connected."""
         closed = await game_store.close_interrupted_games(
@@ -800,7 +809,7 @@ class QuizService:
             log.info("closed quiz %s (interrupted by a restart)", game.id)
         return closed
 
-    async def announce_interrupted(self, games: Sequence[game_store.InterruptedGame]) -> None:
+    async def announce_interrupted(self, games: Sequence[InterruptedGame]) -> None:
         if self.presenter is None:
             return
         for game in games:
@@ -843,32 +852,12 @@ class QuizService:
             await asyncio.sleep(0)
 
 
-# What the store gives back, for the cogs and views (which never import bot.db themselves).
-ChannelRuleChange = settings_store.ChannelRuleChange
-GameAlreadyRunning = game_store.GameAlreadyRunning
-GuildQuizSettings = settings_store.GuildQuizSettings
-InterruptedGame = game_store.InterruptedGame
-LeaderboardPage = board_store.LeaderboardPage
-Period = board_store.Period
-PlayerRank = board_store.PlayerRank
-PlayerStats = stats_store.PlayerStats
-HARDEST_KIND_MIN_ANSWERS = stats_store.HARDEST_KIND_MIN_ANSWERS
-
 __all__ = [
-    "HARDEST_KIND_MIN_ANSWERS",
     "KIND_GROUPS",
     "START_OVER",
-    "ChannelRuleChange",
     "EndReason",
-    "GameAlreadyRunning",
-    "GuildQuizSettings",
-    "InterruptedGame",
-    "LeaderboardPage",
     "Mode",
     "OrderPick",
-    "Period",
-    "PlayerRank",
-    "PlayerStats",
     "Presenter",
     "QuizService",
     "RunningGame",

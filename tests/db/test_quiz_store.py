@@ -19,8 +19,6 @@ from sqlmodel import SQLModel
 from bot.db.engine import create_engine, session_factory
 from bot.db.migrate import upgrade
 from bot.db.quiz.games import (
-    GameAlreadyRunning,
-    InterruptedGame,
     UnknownGame,
     close_interrupted_games,
     create_game,
@@ -30,31 +28,23 @@ from bot.db.quiz.games import (
     running_games,
     shard_of,
 )
-from bot.db.quiz.leaderboards import (
-    LeaderboardEntry,
-    PlayerRank,
-    leaderboard,
-    period_start,
-    player_rank,
-)
-from bot.db.quiz.ledger import (
-    AnswerRecord,
-    forget_answers,
-    rebuild_aggregates,
-    record_answers,
-    record_question,
-)
-from bot.db.quiz.settings import (
-    GuildQuizSettings,
-    InvalidGuildSettings,
-    get_guild_settings,
-    reset_guild_settings,
-    update_guild_settings,
-)
-from bot.db.quiz.stats import HARDEST_KIND_MIN_ANSWERS, player_stats, streaks
+from bot.db.quiz.leaderboards import leaderboard, period_start, player_rank
+from bot.db.quiz.ledger import forget_answers, rebuild_aggregates, record_answers, record_question
+from bot.db.quiz.settings import get_guild_settings, reset_guild_settings, update_guild_settings
+from bot.db.quiz.stats import player_stats, streaks
 from bot.errors import InvalidInput, UserFacingError
 from bot.quiz.game import Award, CloseReason, EndReason, Mode, QuestionResult
 from bot.quiz.model import Question, QuestionKind, Verdict
+from bot.records import (
+    HARDEST_KIND_MIN_ANSWERS,
+    AnswerRecord,
+    GameAlreadyRunning,
+    GuildQuizSettings,
+    InterruptedGame,
+    InvalidGuildSettings,
+    LeaderboardEntry,
+    PlayerRank,
+)
 
 Sessions = async_sessionmaker[AsyncSession]
 Rows = list[tuple[Any, ...]]

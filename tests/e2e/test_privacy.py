@@ -11,6 +11,7 @@ from bot.db import daily as daily_store
 from bot.db.quiz import leaderboards as board_store
 from bot.db.quiz import ledger as ledger_store
 from bot.db.quiz import stats as stats_store
+from bot.records import Period
 from bot.sandbox.model import Message
 from bot.services.clock import ManualClock
 from tests.e2e.conftest import (
@@ -57,7 +58,7 @@ async def boards(world: World) -> list[Any]:
     now = world.bot.services.quiz.clock.wall()  # type: ignore[union-attr]
     seen: list[Any] = []
     for guild in (GUILD, OTHER_GUILD, None):
-        for period in board_store.Period:
+        for period in Period:
             board = await board_store.leaderboard(
                 sessions, guild_id=guild, period=period, kind=None, now=now
             )

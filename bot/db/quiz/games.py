@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import (
     Integer,
@@ -16,23 +16,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from bot.db.quiz.tables import (
-    GAMES,
-    Sessions,
-    aware,
-    utc,
-    utc_or_none,
-)
-from bot.errors import UserFacingError
+from bot.db.quiz.tables import GAMES, Sessions, aware, utc, utc_or_none
 from bot.quiz.game import EndReason, Mode
 from bot.quiz.model import QuestionKind
-
-
-class GameAlreadyRunning(UserFacingError):
-    """The channel already has a running game (at most one per channel, across processes)."""
-
-    def __init__(self, message: str = "A quiz is already running in this channel.") -> None:
-        super().__init__(message)
+from bot.records import GameAlreadyRunning, InterruptedGame
 
 
 class UnknownGame(LookupError):
@@ -57,14 +44,6 @@ class GameRecord:
     @property
     def running(self) -> bool:
         return self.ended_at is None
-
-
-class InterruptedGame(NamedTuple):
-    """A game :func:`close_interrupted_games` closed, so the bot can tell its channel."""
-
-    id: int
-    guild_id: int
-    channel_id: int
 
 
 def _game(row: Any) -> GameRecord:

@@ -16,8 +16,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -54,43 +53,11 @@ from bot.db.quiz.tables import (
     upsert_insert,
 )
 from bot.quiz.model import QuestionKind
-
-
-class Period(StrEnum):
-    WEEK = "week"
-    MONTH = "month"
-    ALL = "all"
-
+from bot.records import LeaderboardEntry, LeaderboardPage, Period, PlayerRank
 
 PERIOD_DAYS = {Period.WEEK: 7, Period.MONTH: 30}
 """How many UTC days (counting today) each windowed period covers."""
 MAX_PAGE_SIZE = 100
-
-
-class LeaderboardEntry(NamedTuple):
-    rank: int
-    user_id: int
-    points: int
-    correct: int
-    answers: int
-
-
-class PlayerRank(NamedTuple):
-    rank: int
-    points: int
-
-
-@dataclass(frozen=True, slots=True)
-class LeaderboardPage:
-    entries: tuple[LeaderboardEntry, ...]
-    total_players: int
-    """Players with at least one answer in the scope, period and kind."""
-    page: int
-    """1-based; a page before the first is the first, a page past the end the last."""
-    pages: int
-    """At least 1, even when nobody has played."""
-    since: date | None
-    """The first UTC day counted, or None for all time."""
 
 
 def period_start(period: Period | str, now: datetime) -> date | None:

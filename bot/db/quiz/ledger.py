@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -75,29 +74,12 @@ from bot.db.quiz.tables import (
 )
 from bot.quiz.game import QuestionResult
 from bot.quiz.model import QuestionKind
+from bot.records import AnswerRecord
 
 _SUMMED = tuple(
     ANSWERS.c[name] for name in ("guild_id", "user_id", "kind", "correct", "points", "answered_at")
 )
 """The ledger columns the aggregates are made of (returned by writes and deletes)."""
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerRecord:
-    """One ledger row: one player's answer to one question."""
-
-    game_id: int
-    question_number: int
-    guild_id: int
-    channel_id: int
-    user_id: int
-    kind: QuestionKind
-    record_slug: str
-    """The slug of the catalogue record the question was about."""
-    correct: bool
-    points: int
-    response_ms: int
-    answered_at: datetime
 
 
 def answers_from_result(

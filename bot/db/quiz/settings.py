@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import (
     delete,
@@ -14,16 +13,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.quiz.tables import (
-    SETTINGS,
-    Sessions,
-    aware,
-    dialect_name,
-    upsert_insert,
-    utc,
-)
-from bot.errors import InvalidInput
+from bot.db.quiz.tables import SETTINGS, Sessions, aware, dialect_name, upsert_insert, utc
 from bot.quiz.game import GameSettings, Mode
+from bot.records import ChannelRuleChange, GuildQuizSettings, InvalidGuildSettings
 
 MIN_ROUNDS = GameSettings.MIN_ROUNDS
 MAX_ROUNDS = GameSettings.MAX_ROUNDS
@@ -31,34 +23,6 @@ MIN_SECONDS = int(GameSettings.MIN_SECONDS)
 MAX_SECONDS = int(GameSettings.MAX_SECONDS)
 MAX_ALLOWED_CHANNELS = 25
 _MAX_SNOWFLAKE = 2**63 - 1  # a signed BIGINT
-
-
-class InvalidGuildSettings(InvalidInput, ValueError):
-    """A settings change was refused; ``message`` says why, in words a server admin reads."""
-
-
-@dataclass(frozen=True, slots=True)
-class GuildQuizSettings:
-    """A guild's quiz settings; ``GuildQuizSettings()`` is what a guild gets until it changes
-    something."""
-
-    default_rounds: int = 10
-    seconds_per_question: int = 20
-    mode: Mode = Mode.BUTTONS
-    allowed_channel_ids: tuple[int, ...] = ()
-    """Channels where quizzes may run; empty means every channel (but the denied ones)."""
-    denied_channel_ids: tuple[int, ...] = ()
-    """Channels where quizzes never run, whatever the allowed list says."""
-    reveal_answers: bool = True
-    """Show the right answer when a question closes."""
-    updated_at: datetime | None = None
-    """When an admin last changed them; None while they are the defaults."""
-
-    def allows_channel(self, channel_id: int) -> bool:
-        """If the allowed list is non-empty, only those channels; denied channels never."""
-        if channel_id in self.denied_channel_ids:
-            return False
-        return not self.allowed_channel_ids or channel_id in self.allowed_channel_ids
 
 
 def _settings(row: Any) -> GuildQuizSettings:
@@ -207,20 +171,6 @@ async def _lock_settings(session: AsyncSession, *, guild_id: int, stamp: datetim
 async def _read_settings(session: AsyncSession, *, guild_id: int) -> GuildQuizSettings:
     row = (await session.execute(select(SETTINGS).where(SETTINGS.c.guild_id == guild_id))).one()
     return _settings(row)
-
-
-class ChannelRuleChange(NamedTuple):
-    """The guild's settings before and after :func:`set_channel_rule`."""
-
-    before: GuildQuizSettings
-    after: GuildQuizSettings
-
-    @property
-    def changed(self) -> bool:
-        return (self.before.allowed_channel_ids, self.before.denied_channel_ids) != (
-            self.after.allowed_channel_ids,
-            self.after.denied_channel_ids,
-        )
 
 
 async def set_channel_rule(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
@@ -12,62 +11,9 @@ from sqlalchemy import (
     select,
 )
 
-from bot.db.quiz.tables import (
-    ANSWERS,
-    GAMES,
-    Sessions,
-    aware,
-)
+from bot.db.quiz.tables import ANSWERS, GAMES, Sessions, aware
 from bot.quiz.model import QuestionKind
-
-HARDEST_KIND_MIN_ANSWERS = 5
-"""A kind needs at least this many answers to be called a player's hardest: fewer says more
-about luck than about difficulty."""
-
-
-@dataclass(frozen=True, slots=True)
-class KindStats:
-    kind: QuestionKind
-    answers: int
-    correct: int
-    points: int
-
-    @property
-    def accuracy(self) -> float:
-        """Correct answers / answers (0.0 to 1.0)."""
-        return self.correct / self.answers if self.answers else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class PlayerStats:
-    user_id: int
-    guild_id: int | None
-    """The guild the figures are limited to, or None for everywhere."""
-    games_played: int
-    """Games with at least one answer from the player."""
-    wins: int
-    """Finished games the player won."""
-    answers: int
-    correct: int
-    points: int
-    average_response_ms: float | None
-    """Over every answer; None without answers."""
-    best_streak: int
-    """Most consecutive correct answers, in answer order across games."""
-    current_streak: int
-    """Consecutive correct answers up to the latest one."""
-    kinds: tuple[KindStats, ...]
-    """Per question kind the player answered, in :class:`QuestionKind` order."""
-    favourite_kind: QuestionKind | None
-    """Most answered kind (ties: the first in :class:`QuestionKind` order)."""
-    hardest_kind: QuestionKind | None
-    """Lowest accuracy among kinds with at least :data:`HARDEST_KIND_MIN_ANSWERS` answers (ties:
-    more answers, then :class:`QuestionKind` order); None if no kind has that many."""
-
-    @property
-    def accuracy(self) -> float | None:
-        return self.correct / self.answers if self.answers else None
-
+from bot.records import HARDEST_KIND_MIN_ANSWERS, KindStats, PlayerStats
 
 _KIND_ORDER = {kind: i for i, kind in enumerate(QuestionKind)}
 
