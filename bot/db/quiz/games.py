@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy import (
     Integer,
@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from bot.db.quiz.tables import GAMES, Sessions, aware, utc, utc_or_none
+from bot.db.quiz.tables import GAMES, Sessions, aware, first_as, rows_as, utc, utc_or_none
 from bot.quiz.game import EndReason, Mode
 from bot.quiz.model import QuestionKind
 from bot.records import GameAlreadyRunning, InterruptedGame
@@ -46,19 +46,35 @@ class GameRecord:
         return self.ended_at is None
 
 
-def _game(row: Any) -> GameRecord:
+class GameRow(TypedDict):
+    """A ``quiz_games`` row as it is read."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    starter_id: int
+    mode: str
+    kinds: list[str]
+    rounds: int
+    started_at: datetime
+    ended_at: datetime | None
+    end_reason: str | None
+    winner_id: int | None
+
+
+def _game(row: GameRow) -> GameRecord:
     return GameRecord(
-        id=row.id,
-        guild_id=row.guild_id,
-        channel_id=row.channel_id,
-        starter_id=row.starter_id,
-        mode=Mode(row.mode),
-        kinds=tuple(QuestionKind(kind) for kind in row.kinds),
-        rounds=row.rounds,
-        started_at=utc(row.started_at),
-        ended_at=utc_or_none(row.ended_at),
-        end_reason=EndReason(row.end_reason) if row.end_reason is not None else None,
-        winner_id=row.winner_id,
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        starter_id=row["starter_id"],
+        mode=Mode(row["mode"]),
+        kinds=tuple(QuestionKind(kind) for kind in row["kinds"]),
+        rounds=row["rounds"],
+        started_at=utc(row["started_at"]),
+        ended_at=utc_or_none(row["ended_at"]),
+        end_reason=EndReason(row["end_reason"]) if row["end_reason"] is not None else None,
+        winner_id=row["winner_id"],
     )
 
 
@@ -125,7 +141,7 @@ async def finish_game(
 
 async def get_game(sessions: Sessions, *, game_id: int) -> GameRecord | None:
     async with sessions() as session:
-        row = (await session.execute(select(GAMES).where(GAMES.c.id == game_id))).first()
+        row = first_as(await session.execute(select(GAMES).where(GAMES.c.id == game_id)), GameRow)
         return _game(row) if row is not None else None
 
 
@@ -133,13 +149,13 @@ async def running_games(sessions: Sessions) -> list[GameRecord]:
     """Every game not yet closed, oldest first."""
     async with sessions() as session:
         query = select(GAMES).where(GAMES.c.ended_at.is_(None)).order_by(GAMES.c.id)
-        return [_game(row) for row in (await session.execute(query)).all()]
+        return [_game(row) for row in rows_as(await session.execute(query), GameRow)]
 
 
 async def running_game_in_channel(sessions: Sessions, *, channel_id: int) -> GameRecord | None:
     async with sessions() as session:
         query = select(GAMES).where(GAMES.c.channel_id == channel_id, GAMES.c.ended_at.is_(None))
-        row = (await session.execute(query)).first()
+        row = first_as(await session.execute(query), GameRow)
         return _game(row) if row is not None else None
 
 

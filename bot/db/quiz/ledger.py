@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import (
     BigInteger,
@@ -156,7 +156,23 @@ def record_answers_blocking(
         return _write_ledger(session, rows)
 
 
-def _write_ledger(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+class LedgerRow(TypedDict):
+    """A ``quiz_answers`` row as it is written (the id is the database's)."""
+
+    game_id: int
+    question_number: int
+    guild_id: int
+    channel_id: int
+    user_id: int
+    kind: str
+    record_slug: str
+    correct: bool
+    points: int
+    response_ms: int
+    answered_at: datetime
+
+
+def _write_ledger(session: Session, rows: Sequence[LedgerRow]) -> int:
     inserted: list[Any] = []
     # One statement with the rows as parameters (an "executemany"): its SQL is compiled
     # once and cached, where a VALUES list of a new length each time was not.
@@ -177,7 +193,7 @@ def _write_ledger(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     return len(inserted)
 
 
-def _ledger_values(answer: AnswerRecord) -> dict[str, Any]:
+def _ledger_values(answer: AnswerRecord) -> LedgerRow:
     if answer.points < 0 or answer.response_ms < 0 or answer.question_number < 1:
         raise ValueError(f"not a valid answer record: {answer!r}")
     return {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import (
     delete,
@@ -13,7 +13,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.quiz.tables import SETTINGS, Sessions, aware, dialect_name, upsert_insert, utc
+from bot.db.quiz.tables import (
+    SETTINGS,
+    Sessions,
+    aware,
+    dialect_name,
+    first_as,
+    rows_as,
+    upsert_insert,
+    utc,
+)
 from bot.quiz.game import GameSettings, Mode
 from bot.records import ChannelRuleChange, GuildQuizSettings, InvalidGuildSettings
 
@@ -25,15 +34,28 @@ MAX_ALLOWED_CHANNELS = 25
 _MAX_SNOWFLAKE = 2**63 - 1  # a signed BIGINT
 
 
-def _settings(row: Any) -> GuildQuizSettings:
+class SettingsRow(TypedDict):
+    """A ``quiz_guild_settings`` row as it is read."""
+
+    guild_id: int
+    default_rounds: int
+    seconds_per_question: int
+    mode: str
+    allowed_channel_ids: list[int]
+    denied_channel_ids: list[int]
+    reveal_answers: bool
+    updated_at: datetime
+
+
+def _settings(row: SettingsRow) -> GuildQuizSettings:
     return GuildQuizSettings(
-        default_rounds=int(row.default_rounds),
-        seconds_per_question=int(row.seconds_per_question),
-        mode=Mode(row.mode),
-        allowed_channel_ids=tuple(int(channel) for channel in row.allowed_channel_ids),
-        denied_channel_ids=tuple(int(channel) for channel in row.denied_channel_ids),
-        reveal_answers=bool(row.reveal_answers),
-        updated_at=utc(row.updated_at),
+        default_rounds=int(row["default_rounds"]),
+        seconds_per_question=int(row["seconds_per_question"]),
+        mode=Mode(row["mode"]),
+        allowed_channel_ids=tuple(int(channel) for channel in row["allowed_channel_ids"]),
+        denied_channel_ids=tuple(int(channel) for channel in row["denied_channel_ids"]),
+        reveal_answers=bool(row["reveal_answers"]),
+        updated_at=utc(row["updated_at"]),
     )
 
 
@@ -101,9 +123,8 @@ def _channel_list(channel_ids: Sequence[int], *, denied: bool) -> list[int]:
 async def get_guild_settings(sessions: Sessions, *, guild_id: int) -> GuildQuizSettings:
     """The guild's settings, or the defaults if it never changed any."""
     async with sessions() as session:
-        row = (
-            await session.execute(select(SETTINGS).where(SETTINGS.c.guild_id == guild_id))
-        ).first()
+        query = select(SETTINGS).where(SETTINGS.c.guild_id == guild_id)
+        row = first_as(await session.execute(query), SettingsRow)
         return _settings(row) if row is not None else GuildQuizSettings()
 
 
@@ -169,8 +190,8 @@ async def _lock_settings(session: AsyncSession, *, guild_id: int, stamp: datetim
 
 
 async def _read_settings(session: AsyncSession, *, guild_id: int) -> GuildQuizSettings:
-    row = (await session.execute(select(SETTINGS).where(SETTINGS.c.guild_id == guild_id))).one()
-    return _settings(row)
+    query = select(SETTINGS).where(SETTINGS.c.guild_id == guild_id)
+    return _settings(rows_as(await session.execute(query), SettingsRow)[0])
 
 
 async def set_channel_rule(

@@ -8,31 +8,49 @@ helpers for time and for SQL that differs between SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table
+from sqlalchemy import Result, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
-import bot.db.models  # noqa: F401  (registers the tables)
+from bot.db.models import (
+    PrivacyHidden,
+    QuizAnswer,
+    QuizGame,
+    QuizGuildSettings,
+    QuizPlayerCount,
+    QuizPlayerTotal,
+    QuizRecentTotal,
+    QuizRecentWindow,
+    QuizScoreDay,
+)
 
 Sessions = async_sessionmaker[AsyncSession]
 
-GAMES: Table = SQLModel.metadata.tables["quiz_games"]
-ANSWERS: Table = SQLModel.metadata.tables["quiz_answers"]
-DAYS: Table = SQLModel.metadata.tables["quiz_score_days"]
-TOTALS: Table = SQLModel.metadata.tables["quiz_player_totals"]
-COUNTS: Table = SQLModel.metadata.tables["quiz_player_counts"]
-RECENT: Table = SQLModel.metadata.tables["quiz_recent_totals"]
-WINDOWS: Table = SQLModel.metadata.tables["quiz_recent_windows"]
-SETTINGS: Table = SQLModel.metadata.tables["quiz_guild_settings"]
-HIDDEN: Table = SQLModel.metadata.tables["privacy_hidden"]
+
+def _table(model: type[SQLModel]) -> Table:
+    """The table of a model class: a renamed or removed model fails here, and under mypy,
+    rather than as a missing key at the first query."""
+    return SQLModel.metadata.tables[str(model.__tablename__)]
+
+
+GAMES = _table(QuizGame)
+ANSWERS = _table(QuizAnswer)
+DAYS = _table(QuizScoreDay)
+TOTALS = _table(QuizPlayerTotal)
+COUNTS = _table(QuizPlayerCount)
+RECENT = _table(QuizRecentTotal)
+WINDOWS = _table(QuizRecentWindow)
+SETTINGS = _table(QuizGuildSettings)
+HIDDEN = _table(PrivacyHidden)
 
 T = TypeVar("T")
+R = TypeVar("R", bound=Mapping[str, object])
 AGGREGATE_SUMS = ("points", "correct", "answers")
 """The sums every aggregate table keeps per key."""
 CHUNK = 500
@@ -88,3 +106,14 @@ def prepared(session: AsyncSession | Session, name: str, build: Callable[[Any], 
 def chunks(rows: Sequence[T], size: int = CHUNK) -> Iterable[Sequence[T]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
+
+
+def rows_as(result: Result[Any], shape: type[R]) -> list[R]:
+    """The rows of ``result`` as ``shape``, a TypedDict naming the columns selected (a test
+    checks that each such TypedDict names its table's columns, with nothing missing)."""
+    return cast(list[R], list(result.mappings().all()))
+
+
+def first_as(result: Result[Any], shape: type[R]) -> R | None:
+    """The first row of ``result`` as ``shape`` (see :func:`rows_as`), or None."""
+    return cast(R | None, result.mappings().first())
