@@ -846,11 +846,6 @@ class QuizService:
         if self.journal is not None:
             self.journal.close()
 
-    async def wait_idle(self) -> None:
-        """Wait until every game's driver is waiting (tests use it after moving the clock)."""
-        for _ in range(20):
-            await asyncio.sleep(0)
-
 
 __all__ = [
     "KIND_GROUPS",
