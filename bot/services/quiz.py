@@ -402,7 +402,7 @@ class QuizService:
         running.winning_message_id = None
         running.guesses.clear()
         if self.presenter is not None:
-            with self._presenting(f"question {question}", running):
+            with self._presenting(f"question {running.game.question_number}", running):
                 await self.presenter.question(running, question)
 
     async def _handle_events(self, running: RunningGame) -> None:
