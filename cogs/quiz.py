@@ -26,12 +26,10 @@ from bot.quiz.game import (
     QuestionResult,
 )
 from bot.quiz.model import Question, QuestionKind
+from bot.records import GameAlreadyRunning, InterruptedGame, Period
 from bot.services import pictures as picture_service
 from bot.services.quiz import (
     DIFFICULTY_NAMES,
-    GameAlreadyRunning,
-    InterruptedGame,
-    Period,
     QuizService,
     RunningGame,
     Saved,

@@ -150,3 +150,11 @@ def test_the_cycle_guard_sees_a_cycle(tmp_path: Path) -> None:
     assert import_cycles(sandbox_imports(tmp_path)) == [
         ["bot.sandbox.rest", "bot.sandbox.server", "bot.sandbox.rest"]
     ]
+
+
+def test_records_need_no_database() -> None:
+    """bot/records.py is what cogs and bot/ui read from the repositories: nothing below it may
+    bring in the database, discord or the services."""
+    forbidden = ("discord", "sqlalchemy", "sqlmodel", "asyncio", "bot.db", "bot.services")
+    names = imported_names(ROOT / "bot" / "records.py")
+    assert sorted(n for n in names if any(n == f or n.startswith(f + ".") for f in forbidden)) == []

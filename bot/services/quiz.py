@@ -16,17 +16,19 @@ import contextlib
 import logging
 import random
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalog.models import Defector
-from bot.db import quiz as store
-from bot.db.engine import BlockingWriter
+from bot.db.quiz import games as game_store
+from bot.db.quiz import leaderboards as board_store
+from bot.db.quiz import ledger as ledger_store
+from bot.db.quiz import settings as settings_store
+from bot.db.quiz import stats as stats_store
 from bot.errors import InvalidInput, NotFound, NotPermitted, UserFacingError, quoted
 from bot.quiz.game import (
     AnswerOutcome,
@@ -46,9 +48,18 @@ from bot.quiz.judge import Judge
 from bot.quiz.model import ONE_ANSWER_KINDS, Question, QuestionKind
 from bot.quiz.order import letters
 from bot.quiz.questions import NoQuestion, QuestionGenerator
+from bot.records import (
+    ChannelRuleChange,
+    GameAlreadyRunning,
+    GuildQuizSettings,
+    InterruptedGame,
+    LeaderboardPage,
+    Period,
+    PlayerRank,
+    PlayerStats,
+)
 from bot.services.clock import Clock
-from bot.services.journal import ResultJournal
-from bot.services.scores import GroupWriter, ScoreKeeper
+from bot.services.ledger import Ledger, Saved
 
 log = logging.getLogger(__name__)
 
@@ -98,17 +109,6 @@ def snowflake_time(snowflake: int) -> datetime:
     """When a Discord id (message, interaction) was made: its top bits are milliseconds
     since Discord's epoch (2015-01-01 UTC)."""
     return datetime.fromtimestamp(((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000, tz=UTC)
-
-
-class Saved(StrEnum):
-    """Where a closed question's points are when its result is announced."""
-
-    WRITTEN = "written"
-    """In the ledger (or there was nothing to write)."""
-    JOURNALED = "journaled"
-    """The database refused; kept in the journal on disk, written when it returns."""
-    UNSAVED = "unsaved"
-    """The database and the journal both refused: only in memory, lost if the bot stops."""
 
 
 class TooManyGuesses(UserFacingError):
@@ -199,14 +199,11 @@ class QuizService:
     reveal_pause: float = 4.0
     """Seconds between a question's result and the next question."""
     presenter: Presenter | None = None
-    keeper: ScoreKeeper = field(default_factory=ScoreKeeper)
-    ledger_thread: BlockingWriter | None = None
-    """Where ledger writes run on SQLite (one call per transaction in a worker thread); None:
-    through ``sessions`` (PostgreSQL, tests that build the service by hand)."""
+    ledger: Ledger = None  # type: ignore[assignment]  # set in __post_init__ when not given
+    """Where closed questions' answers and games' ends are written (the score keeper, the
+    journal, the SQLite worker thread); not given: a plain ledger on ``sessions``."""
     games: dict[int, RunningGame] = field(default_factory=dict)
     """Running games by channel id."""
-    journal: ResultJournal | None = None
-    """Where results the database refused are kept on disk; None: only in memory."""
     games_per_member: int = 3
     """Games one member may have running at once in one server."""
     guesses_per_question: int = 5
@@ -222,13 +219,8 @@ class QuizService:
         self._starting: dict[tuple[int, int], int] = {}
         """(guild, member) → their ``/quiz start``s waiting on the database."""
         self.generator = QuestionGenerator(self.records, self.rng)
-        self.ledger: GroupWriter[store.AnswerRecord] = GroupWriter(self._write_answers)
-        """Questions closing together are written to the ledger in one transaction."""
-
-    async def _write_answers(self, answers: list[store.AnswerRecord]) -> int:
-        if self.ledger_thread is not None:
-            return await self.ledger_thread.run(store.record_answers_blocking, answers=answers)
-        return await store.record_answers(self.sessions, answers=answers)
+        if self.ledger is None:
+            self.ledger = Ledger(self.sessions)
 
     # -- starting ----------------------------------------------------------------------------
 
@@ -247,7 +239,7 @@ class QuizService:
         (that long at most) for ``RunningGame.announced``, so that the announcement with the
         rules comes before the question in the channel."""
         if channel_id in self.games:
-            raise store.GameAlreadyRunning()
+            raise GameAlreadyRunning()
         self.require_questions(settings.kinds, difficulty)
         mine = [
             g.channel_id
@@ -295,7 +287,7 @@ class QuizService:
     ) -> RunningGame:
         if self.before_start is not None:
             await self.before_start()
-        game_id = await store.create_game(
+        game_id = await game_store.create_game(
             self.sessions,
             guild_id=guild_id,
             channel_id=channel_id,
@@ -410,10 +402,8 @@ class QuizService:
         running.winning_message_id = None
         running.guesses.clear()
         if self.presenter is not None:
-            try:
+            with self._presenting(f"question {running.game.question_number}", running):
                 await self.presenter.question(running, question)
-            except Exception:
-                log.exception("could not show question %s of game %s", question, running.id)
 
     async def _handle_events(self, running: RunningGame) -> None:
         # tick() hands out the events it caused; drain_events() the ones other calls caused.
@@ -421,92 +411,43 @@ class QuizService:
         for event in events:
             if isinstance(event, QuestionClosed):
                 running.saved[event.result.number] = await self._record(running, event.result)
-                await self._present("closed", running, event.result)
+                if self.presenter is not None:
+                    with self._presenting(f"the result of question {event.result.number}", running):
+                        await self.presenter.closed(running, event.result)
             elif isinstance(event, GameEnded):
                 await self._finish(running, event.result)
 
     async def _record(self, running: RunningGame, result: QuestionResult) -> Saved:
         if not result.awards:
             return Saved.WRITTEN
-        answers = store.answers_from_result(
+        answers = ledger_store.answers_from_result(
             game_id=running.id,
             guild_id=running.guild_id,
             channel_id=running.channel_id,
             result=result,
             opened_at=running.opened_wall or self.clock.wall(),
         )
-        return await self._keep_answers(f"game {running.id} question {result.number}", answers)
-
-    async def _keep_answers(
-        self, what: str, answers: list[store.AnswerRecord], *, entry: int | None = None
-    ) -> Saved:
-        """Write ``answers`` to the ledger now, or journal them and write them when the
-        database returns. ``entry``: they are already in the journal (a replay)."""
-        journal = self.journal
-
-        async def keep() -> None:
-            nonlocal entry
-            if entry is None and journal is not None:
-                entry = await journal.append(answers)
-
-        async def write() -> None:
-            await self.ledger.write(answers)
-            if entry is not None and journal is not None:
-                await journal.written(entry)
-
-        if await self.keeper.write(what, write, keep=keep):
-            return Saved.WRITTEN
-        return Saved.UNSAVED if entry is None else Saved.JOURNALED
-
-    async def replay_journal(self) -> int:
-        """At start-up: write what the last run journaled (each entry once; the ledger
-        ignores rows it already has). Entries the database still refuses wait in the
-        keeper like any other. Returns how many entries were read."""
-        if self.journal is None:
-            return 0
-        entries = self.journal.load()
-        for entry, answers in entries:
-            first = answers[0] if answers else None
-            what = (
-                f"journaled game {first.game_id} question {first.question_number}"
-                if first
-                else "an empty journal entry"
-            )
-            try:
-                await self._keep_answers(what, answers, entry=entry)
-            except Exception as error:  # refused for what it is (e.g. its game is gone)
-                log.error("could not write %s (%s); set aside", what, error)
-                self.journal.set_aside(answers)
-                await self.journal.written(entry)
-        return len(entries)
+        return await self.ledger.record(answers, what=f"game {running.id} question {result.number}")
 
     async def _finish(self, running: RunningGame, result: GameResult) -> None:
-        ended_at = self.clock.wall()
+        await self.ledger.finish_game(
+            game_id=running.id,
+            reason=result.reason,
+            winner_id=result.winner,
+            ended_at=self.clock.wall(),
+        )
+        if self.presenter is not None:
+            with self._presenting("the end", running):
+                await self.presenter.ended(running, result)
 
-        async def write() -> bool:
-            return await store.finish_game(
-                self.sessions,
-                game_id=running.id,
-                reason=result.reason,
-                winner_id=result.winner,
-                ended_at=ended_at,
-            )
-
-        await self.keeper.write(f"the end of game {running.id}", write)
-        await self._present("ended", running, result)
-
-    async def _present(self, what: str, running: RunningGame, payload: object) -> None:
-        if self.presenter is None:
-            return
+    @contextlib.contextmanager
+    def _presenting(self, what: str, running: RunningGame) -> Iterator[None]:
+        """Showing a game may fail (Discord refuses, a channel is gone): logged, and the
+        game goes on."""
         try:
-            if what == "closed":
-                assert isinstance(payload, QuestionResult)
-                await self.presenter.closed(running, payload)
-            else:
-                assert isinstance(payload, GameResult)
-                await self.presenter.ended(running, payload)
+            yield
         except Exception:
-            log.exception("could not show the %s event of game %s", what, running.id)
+            log.exception("could not show %s of game %s", what, running.id)
 
     # -- members act -----------------------------------------------------------------------------
 
@@ -720,32 +661,30 @@ class QuizService:
         self,
         *,
         guild_id: int | None,
-        period: store.Period,
+        period: Period,
         kind: QuestionKind | None,
         page: int,
         viewer: int,
-    ) -> tuple[store.LeaderboardPage, store.PlayerRank | None]:
+    ) -> tuple[LeaderboardPage, PlayerRank | None]:
         now = self.clock.wall()
-        board = await store.leaderboard(
+        board = await board_store.leaderboard(
             self.sessions, guild_id=guild_id, period=period, kind=kind, now=now, page=page
         )
-        rank = await store.player_rank(
+        rank = await board_store.player_rank(
             self.sessions, guild_id=guild_id, period=period, kind=kind, now=now, user_id=viewer
         )
         return board, rank
 
-    async def stats(self, *, user_id: int, guild_id: int | None) -> store.PlayerStats:
-        return await store.player_stats(
+    async def stats(self, *, user_id: int, guild_id: int | None) -> PlayerStats:
+        return await stats_store.player_stats(
             self.sessions, user_id=user_id, guild_id=guild_id, now=self.clock.wall()
         )
 
-    async def guild_settings(self, guild_id: int) -> store.GuildQuizSettings:
-        return await store.get_guild_settings(self.sessions, guild_id=guild_id)
+    async def guild_settings(self, guild_id: int) -> GuildQuizSettings:
+        return await settings_store.get_guild_settings(self.sessions, guild_id=guild_id)
 
-    async def update_guild_settings(
-        self, guild_id: int, **changes: object
-    ) -> store.GuildQuizSettings:
-        return await store.update_guild_settings(
+    async def update_guild_settings(self, guild_id: int, **changes: object) -> GuildQuizSettings:
+        return await settings_store.update_guild_settings(
             self.sessions,
             guild_id=guild_id,
             now=self.clock.wall(),
@@ -754,9 +693,9 @@ class QuizService:
 
     async def set_channel_rule(
         self, guild_id: int, channel_id: int, *, allowed: bool
-    ) -> store.ChannelRuleChange:
-        """Let quizzes run in a channel or keep them out (see ``store.set_channel_rule``)."""
-        return await store.set_channel_rule(
+    ) -> ChannelRuleChange:
+        """Let quizzes run in a channel or keep them out (see ``set_channel_rule``)."""
+        return await settings_store.set_channel_rule(
             self.sessions,
             guild_id=guild_id,
             channel_id=channel_id,
@@ -764,12 +703,14 @@ class QuizService:
             now=self.clock.wall(),
         )
 
-    async def reset_guild_settings(self, guild_id: int) -> store.GuildQuizSettings:
-        return await store.reset_guild_settings(self.sessions, guild_id=guild_id)
+    async def reset_guild_settings(self, guild_id: int) -> GuildQuizSettings:
+        return await settings_store.reset_guild_settings(self.sessions, guild_id=guild_id)
 
     async def reset_scores(self, guild_id: int, *, user_id: int | None = None) -> int:
         """Forget the answers given in ``guild_id`` (one member's, or everyone's)."""
-        deleted = await store.forget_answers(self.sessions, guild_id=guild_id, user_id=user_id)
+        deleted = await ledger_store.forget_answers(
+            self.sessions, guild_id=guild_id, user_id=user_id
+        )
         log.info(
             "forgot %d answers in guild %s%s",
             deleted,
@@ -782,17 +723,17 @@ class QuizService:
 
     async def recover(
         self, *, shard_count: int = 1, shard_ids: Sequence[int] | None = None
-    ) -> list[store.InterruptedGame]:
+    ) -> list[InterruptedGame]:
         """At start-up, before any new game: close the games a restart interrupted (their
         points stay) and return them, so their channels can be told once connected."""
-        closed = await store.close_interrupted_games(
+        closed = await game_store.close_interrupted_games(
             self.sessions, now=self.clock.wall(), shard_count=shard_count, shard_ids=shard_ids
         )
         for game in closed:
             log.info("closed quiz %s (interrupted by a restart)", game.id)
         return closed
 
-    async def announce_interrupted(self, games: Sequence[store.InterruptedGame]) -> None:
+    async def announce_interrupted(self, games: Sequence[InterruptedGame]) -> None:
         if self.presenter is None:
             return
         for game in games:
@@ -802,68 +743,29 @@ class QuizService:
                 log.exception("could not tell channel %s of game %s", game.channel_id, game.id)
 
     async def close(self) -> None:
-        """Stop driving games (their rows stay open: the next start closes them), then write
-        what the score keeper still holds. Games first, so that nothing they hand the keeper
-        arrives after it has closed."""
+        """Stop driving games (their rows stay open: the next start closes them), then close
+        the ledger (it writes what it still holds). Games first, so that nothing they hand
+        the ledger arrives after it has closed."""
         tasks = [g.task for g in self.games.values() if g.task is not None]
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self.ledger.close()  # a cancelled game's question may still be being written
         self.games.clear()
-        unwritten = await self.keeper.close()
-        if unwritten:
-            kept = self.journal.outstanding if self.journal is not None else 0
-            results = "1 question result" if kept == 1 else f"{kept} question results"
-            where = f"in {self.journal.path}" if self.journal is not None else "nowhere"
-            log.warning(
-                "closing with %d unwritten writes (%s); %s wait %s for the next start, "
-                "which also closes the games left open",
-                len(unwritten),
-                ", ".join(unwritten[:5]) + (", …" if len(unwritten) > 5 else ""),
-                results,
-                where,
-            )
-        if self.journal is not None:
-            self.journal.close()
+        await self.ledger.close()  # a cancelled game's question may still be being written
 
-    async def wait_idle(self) -> None:
-        """Wait until every game's driver is waiting (tests use it after moving the clock)."""
-        for _ in range(20):
-            await asyncio.sleep(0)
-
-
-# What the store gives back, for the cogs and views (which never import bot.db themselves).
-ChannelRuleChange = store.ChannelRuleChange
-GameAlreadyRunning = store.GameAlreadyRunning
-GuildQuizSettings = store.GuildQuizSettings
-InterruptedGame = store.InterruptedGame
-LeaderboardPage = store.LeaderboardPage
-Period = store.Period
-PlayerRank = store.PlayerRank
-PlayerStats = store.PlayerStats
-HARDEST_KIND_MIN_ANSWERS = store.HARDEST_KIND_MIN_ANSWERS
 
 __all__ = [
-    "HARDEST_KIND_MIN_ANSWERS",
     "KIND_GROUPS",
     "START_OVER",
-    "ChannelRuleChange",
     "EndReason",
-    "GameAlreadyRunning",
-    "GuildQuizSettings",
-    "InterruptedGame",
-    "LeaderboardPage",
     "Mode",
     "OrderPick",
-    "Period",
-    "PlayerRank",
-    "PlayerStats",
     "Presenter",
     "QuizService",
     "RunningGame",
+    "Saved",
     "ordinal",
     "parse_kinds",
 ]
