@@ -155,9 +155,10 @@ class Quiz(commands.Cog):
                 message = channel.get_partial_message(game.question_message_id)  # type: ignore[attr-defined]
                 await message.edit(embed=ui.question_embed(game, question, closed=True), view=view)
         view = ui.learn_more_view(question) if game.reveal else stateless_view()
-        key = await self._reportable(question)
-        if key is not None:
-            view.add_item(report_ui.ReportButton(key))
+        reports = self.bot.services.reports
+        if reports is not None:
+            # Kept in memory; stored only if a member reports it (or at shutdown).
+            view.add_item(report_ui.ReportButton(reports.shown(question)))
         # Typed: who got it, in the message itself (an embed is easy to skim past); the
         # mention names the winner without pinging anyone.
         await channel.send(
@@ -166,17 +167,6 @@ class Quiz(commands.Cog):
             view=view,
             allowed_mentions=discord.AllowedMentions.none(),
         )
-
-    async def _reportable(self, question: Question) -> str | None:
-        """Store the question for its 🚩 Report button; None (no button) if that fails."""
-        reports = self.bot.services.reports
-        if reports is None:
-            return None
-        try:
-            return await reports.remember(question)
-        except Exception as error:
-            log.warning("question not stored for reports (%s); no Report button", error)
-            return None
 
     async def ended(self, game: RunningGame, result: GameResult) -> None:
         channel = self._channel(game.channel_id)
