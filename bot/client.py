@@ -356,6 +356,11 @@ class DefectorBot(commands.AutoShardedBot):
                 await services.daily.stop()
             await services.quiz.close()
             services.pictures.close()
+            if services.reports is not None:
+                try:  # the shown questions, for their Report buttons after the restart
+                    await services.reports.flush()
+                except Exception as error:
+                    log.warning("questions not stored for reports (%s)", error)
         await super().close()
         if self.engine is not None:
             await self.engine.dispose()

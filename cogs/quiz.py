@@ -14,6 +14,7 @@ from typing import Literal
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.http import handle_message_parameters
 
 from bot.client import DefectorBot, RefusedCheck
 from bot.errors import InvalidInput, UserFacingError
@@ -144,18 +145,19 @@ class Quiz(commands.Cog):
                 await winner.add_reaction("✅")
         if game.question_message_id is not None:
             # The question stops counting down (and its buttons switch off) once it is closed.
-            view = (
-                ui.question_view(game, question, disabled=True)
-                if game.settings.mode is Mode.BUTTONS
-                else discord.utils.MISSING
-            )
+            embed = ui.question_embed(game, question, closed=True)
             with contextlib.suppress(discord.HTTPException):
-                message = channel.get_partial_message(game.question_message_id)  # type: ignore[attr-defined]
-                await message.edit(embed=ui.question_embed(game, question, closed=True), view=view)
+                if game.settings.mode is Mode.BUTTONS:
+                    message = channel.get_partial_message(game.question_message_id)  # type: ignore[attr-defined]
+                    view = ui.question_view(game, question, disabled=True)
+                    await message.edit(embed=embed, view=view)
+                else:
+                    await self._edit_embed(game.channel_id, game.question_message_id, embed)
         view = ui.learn_more_view(question) if game.reveal else stateless_view()
-        key = await self._reportable(question)
-        if key is not None:
-            view.add_item(report_ui.ReportButton(key))
+        reports = self.bot.services.reports
+        if reports is not None:
+            # Kept in memory; stored only if a member reports it (or at shutdown).
+            view.add_item(report_ui.ReportButton(reports.shown(question)))
         # Typed: who got it, in the message itself (an embed is easy to skim past); the
         # mention names the winner without pinging anyone.
         await channel.send(
@@ -165,16 +167,12 @@ class Quiz(commands.Cog):
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
-    async def _reportable(self, question: Question) -> str | None:
-        """Store the question for its 🚩 Report button; None (no button) if that fails."""
-        reports = self.bot.services.reports
-        if reports is None:
-            return None
-        try:
-            return await reports.remember(question)
-        except Exception as error:
-            log.warning("question not stored for reports (%s); no Report button", error)
-            return None
+    async def _edit_embed(self, channel_id: int, message_id: int, embed: discord.Embed) -> None:
+        """Replace a message's embed, and only that: the same PATCH as ``Message.edit``,
+        without building a Message from Discord's reply, which nothing here reads (this edit
+        comes with every typed question's close, on the answer path)."""
+        with handle_message_parameters(embed=embed) as params:
+            await self.bot.http.edit_message(channel_id, message_id, params=params)
 
     async def ended(self, game: RunningGame, result: GameResult) -> None:
         channel = self._channel(game.channel_id)

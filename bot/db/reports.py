@@ -1,8 +1,9 @@
 """Repositories for reports of bad questions (``bot.quiz.report`` says what a fingerprint
 and a fact are).
 
-* ``asked_questions``: each question a result was shown for, written when its result is
-  posted, so that a Report button finds its question after a restart too.
+* ``asked_questions``: each question a member reported (written with its first report), and
+  those whose results were shown since the last start, written when the bot shuts down, so
+  that a Report button finds its question after a restart too.
 * ``question_reports``: one row per question, server and member (a second report of the
   same member in the same server changes nothing); open until an operator resolves it.
 * ``question_decisions``: an operator's decision on a question, keep or withhold.
@@ -83,26 +84,34 @@ class ReportPage:
     total: int
 
 
-async def remember(sessions: Sessions, *, question: Question, now: datetime) -> str:
-    """Store the question a result is shown for (once); its fingerprint."""
-    key = fingerprint(question)
+def _asked_row(question: Question, now: datetime) -> dict[str, Any]:
     subject, answer, choices = describe(question)
-    async with sessions() as session, session.begin():
+    return {
+        "fingerprint": fingerprint(question),
+        "fact": fact(question),
+        "kind": question.kind.value,
+        "subject": subject[:400],
+        "answer": answer[:400],
+        "choices": choices,
+        "prompt": question.prompt,
+        "first_asked_at": _utc(now),
+    }
+
+
+async def _store_asked(session: AsyncSession, asked: list[tuple[Question, datetime]]) -> None:
+    if asked:
         await session.execute(
             _insert(session, _ASKED)
-            .values(
-                fingerprint=key,
-                fact=fact(question),
-                kind=question.kind.value,
-                subject=subject[:400],
-                answer=answer[:400],
-                choices=choices,
-                prompt=question.prompt,
-                first_asked_at=_utc(now),
-            )
+            .values([_asked_row(question, now) for question, now in asked])
             .on_conflict_do_nothing(index_elements=["fingerprint"])
         )
-    return key
+
+
+async def remember_all(sessions: Sessions, asked: list[tuple[Question, datetime]]) -> None:
+    """Store questions whose results were shown (each once), in one transaction."""
+    async with sessions() as session, session.begin():
+        for start in range(0, len(asked), 200):  # a bounded statement per 200 rows
+            await _store_asked(session, asked[start : start + 200])
 
 
 async def asked(sessions: Sessions, *, key: str) -> bool:
@@ -130,8 +139,13 @@ async def add_report(
     reason: Reason,
     note: str | None,
     now: datetime,
+    question: tuple[Question, datetime] | None = None,
 ) -> Filed:
+    """File a member's report; ``question``: the question (and when its result was shown) if
+    it is not stored yet (questions are stored when first reported)."""
     async with sessions() as session, session.begin():
+        if question is not None:
+            await _store_asked(session, [question])
         known = await session.execute(
             select(_ASKED.c.fingerprint).where(_ASKED.c.fingerprint == key)
         )
@@ -308,7 +322,7 @@ __all__ = [
     "add_report",
     "forget_reporter",
     "list_reports",
-    "remember",
+    "remember_all",
     "resolve",
     "withheld_facts",
 ]

@@ -2,6 +2,11 @@
 list theirs, the bot's operators list and resolve every server's. A question reported by
 ``threshold`` distinct members is withheld from generation everywhere until resolved.
 
+A question is stored in the database only when a member reports it: the questions whose
+results this process showed are kept in memory (the most recent :data:`RECENT_QUESTIONS`),
+and written all at once when the bot shuts down, so a result's 🚩 works after a restart.
+After a crash, or once evicted, a question can no longer be reported (the member is told).
+
 Every process reads the withheld set from the database before a game starts (and after each
 report it takes), so a question withheld through one shard is withheld on all of them.
 """
@@ -9,7 +14,9 @@ report it takes), so a question withheld through one shard is withheld on all of
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -17,12 +24,22 @@ from bot.db import reports as store
 from bot.errors import InvalidInput, NotFound
 from bot.quiz.model import Question
 from bot.quiz.questions import QuestionGenerator
-from bot.quiz.report import DEFAULT_THRESHOLD, MAX_NOTE_CHARS, Decision, Reason, clean_note
+from bot.quiz.report import (
+    DEFAULT_THRESHOLD,
+    MAX_NOTE_CHARS,
+    Decision,
+    Reason,
+    clean_note,
+    fingerprint,
+)
 from bot.services.clock import Clock
 
 log = logging.getLogger(__name__)
 
 REPORTS_PER_PAGE = 5
+RECENT_QUESTIONS = 2000
+"""Questions whose results were shown that a report can still find before they are stored
+(about 2 KB each; at 10 questions a second, the last 3 minutes or so)."""
 
 
 @dataclass
@@ -33,9 +50,31 @@ class ReportService:
     generators: list[QuestionGenerator] = field(default_factory=list)
     """The generators whose ``withheld`` this service keeps up to date."""
 
-    async def remember(self, question: Question) -> str:
-        """Store a question whose result is being shown; its fingerprint (for its button)."""
-        return await store.remember(self.sessions, question=question, now=self.clock.wall())
+    recent: OrderedDict[str, tuple[Question, datetime]] = field(default_factory=OrderedDict)
+    """Questions shown and not stored yet, by fingerprint, oldest first."""
+    capacity: int = RECENT_QUESTIONS
+
+    def shown(self, question: Question) -> str:
+        """Remember a question whose result is being shown (in memory: no database on the
+        answer path); its fingerprint, for its Report button."""
+        key = fingerprint(question)
+        recent = self.recent
+        if key in recent:
+            recent.move_to_end(key)
+        else:
+            recent[key] = (question, self.clock.wall())
+            if len(recent) > self.capacity:
+                recent.popitem(last=False)
+        return key
+
+    async def flush(self) -> None:
+        """Store every question still only in memory (at shutdown), so that their Report
+        buttons work after the restart."""
+        if not self.recent:
+            return
+        asked = list(self.recent.values())
+        self.recent.clear()
+        await store.remember_all(self.sessions, asked)
 
     async def refresh(self) -> frozenset[str]:
         """Read the withheld facts and hand them to every generator."""
@@ -69,9 +108,14 @@ class ReportService:
                 reason=why,
                 note=clean_note(note),
                 now=self.clock.wall(),
+                question=self.recent.get(key),
             )
         except store.UnknownQuestion:
-            raise NotFound("That question can no longer be reported.") from None
+            raise NotFound(
+                "That question can no longer be reported: the bot no longer knows it (it was "
+                "asked too long ago, or before the bot restarted unexpectedly)."
+            ) from None
+        self.recent.pop(key, None)  # stored now
         if filed.reporters >= self.threshold:
             await self.refresh_quietly()
         return filed

@@ -3,7 +3,8 @@ server's reports for its admins.
 
 custom ids:
 * ``report:<fingerprint>`` — open the report modal for that question (works after a
-  restart: the question is found by its fingerprint in the database);
+  restart: the bot stores the questions it showed when it shuts down, and finds them by
+  fingerprint);
 * ``report:<fingerprint>:m`` — the modal itself;
 * ``reports:<page>:<p|n>`` — turn a page of ``/quizconfig reports`` (Manage Server).
 """

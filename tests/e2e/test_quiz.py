@@ -161,7 +161,8 @@ async def test_a_buttons_game_with_several_members(world: World, clock: ManualCl
 
 async def test_a_typed_game_first_correct_message_wins(world: World, clock: ManualClock) -> None:
     await start(world, {"rounds": 1, "seconds": 30, "kinds": "year", "mode": "typed"})
-    await question_message(world, 1)
+    card = await question_message(world, 1)
+    assert "Closes <t:" in card.embed_text()
     question = game_in(world).game.current
     assert question is not None
     wrong = await world.server.user_message(GUILD, CHANNEL, BORIS, "1700")
@@ -171,6 +172,14 @@ async def test_a_typed_game_first_correct_message_wins(world: World, clock: Manu
     assert world.server.message(int(winner["id"])).reactions == [("✅", world.server.bot_user_id)]  # type: ignore[union-attr]
     assert world.server.message(int(wrong["id"])).reactions == []  # type: ignore[union-attr]
     assert world.server.message(int(late["id"])).reactions == []  # type: ignore[union-attr]
+    # The card no longer counts down: it says the question closed (before the result came).
+    edited = world.server.message(card.id)
+    assert edited is not None and edited.edited
+    assert "Closed: the answer is below." in edited.embed_text()
+    assert (
+        "Closes <t:" not in edited.embed_text()
+        and edited.embeds[0]["title"] == card.embeds[0]["title"]
+    )
     # No "wrong!" replies were posted: only the question, the result and the standings.
     await final_message(world)
     bot_posts = [
@@ -463,7 +472,8 @@ async def test_an_impossible_kind_and_difficulty_is_refused_before_anything_is_a
 
 async def test_typed_mode_says_who_got_it_in_the_channel(world: World, clock: ManualClock) -> None:
     await start(world, {"rounds": 1, "seconds": 30, "kinds": "year", "mode": "typed"})
-    await question_message(world, 1)
+    card = await question_message(world, 1)
+    assert "Closes <t:" in card.embed_text()
     question = game_in(world).game.current
     assert question is not None
     await tick(clock, 2.5)

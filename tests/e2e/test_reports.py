@@ -216,6 +216,31 @@ async def test_a_report_button_and_its_modal_work_across_a_restart(
     assert "2 members reporting it everywhere" in listing.embed_text()
 
 
+async def test_a_question_no_report_stored_is_unknown_after_a_crash(
+    world: World, clock: ManualClock
+) -> None:
+    """Questions are stored when reported or at shutdown: a crash forgets the unreported
+    ones, and a report on one is refused in words, privately; a reported one survives."""
+    await start(world, {"rounds": 2, "seconds": 10, "kinds": "year", "mode": "buttons"}, user=HOST)
+    await question_message(world, 1)
+    await tick(clock, 11)
+    first = await result_message(world, 1)
+    assert (await file_report(world, first, ALICE, "typo")).content.startswith("Thank you")
+    await tick(clock, 4)  # the reveal pause
+    await question_message(world, 2)
+    await tick(clock, 11)
+    second = await result_message(world, 2)
+    assert world.bot is not None and world.bot.services.reports is not None
+    world.bot.services.reports.recent.clear()  # what SIGKILL does: memory gone, no flush
+    await world.restart_bot()
+    refused = await file_report(world, second, BORIS, "typo")
+    assert refused.ephemeral and "can no longer be reported" in refused.content
+    assert (await file_report(world, first, BORIS, "other")).content.startswith("Thank you")
+    listing = await world.reply(await world.slash("quizconfig reports", {}, user=ADMIN))
+    assert "1 question reported here" in listing.embed_text()
+    assert "2 members reporting it everywhere" in listing.embed_text()
+
+
 async def test_the_terminal_fills_in_the_report_form(world: World, clock: ManualClock) -> None:
     from bot.sandbox.terminal import TerminalSession
 
