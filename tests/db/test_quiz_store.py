@@ -1024,3 +1024,13 @@ async def test_the_ledger_fixture_leaves_no_running_games(
 ) -> None:
     await ledger.play([(1, True, 1)])
     assert await running_games(sessions) == []
+
+
+def test_new_ledger_rows_are_summed_by_runs_of_consecutive_ids() -> None:
+    from types import SimpleNamespace
+
+    from bot.db.quiz.ledger import _id_runs
+
+    rows = [SimpleNamespace(id=i) for i in (7, 3, 4, 5, 9, 10)]
+    assert [[r.id for r in run] for run in _id_runs(rows)] == [[3, 4, 5], [7], [9, 10]]
+    assert _id_runs([]) == []

@@ -166,10 +166,26 @@ def _write_ledger(session: Session, rows: Sequence[LedgerRow]) -> int:
     )
     for chunk in chunks(rows):
         inserted.extend(session.execute(statement, list(chunk)).all())
-    step = len(inserted) if dialect_name(session) == "postgresql" else _IDS_PER_STATEMENT
-    for start in range(0, len(inserted), max(step, 1)):
-        _add_to_aggregates(session, inserted[start : start + step])
+    if dialect_name(session) == "postgresql":
+        _add_to_aggregates(session, inserted)
+    else:
+        for run in _id_runs(inserted):
+            _add_to_aggregates(session, run)
     return len(inserted)
+
+
+def _id_runs(inserted: Sequence[Any]) -> list[list[Any]]:
+    """``inserted`` in runs of consecutive ids. On SQLite a transaction's new rows normally
+    form one run (it holds the only write lock, and a row's id is the largest id + 1), so its
+    rows are named by their first and last id: one small statement whatever their number,
+    where an IN list of a new length each time was compiled again."""
+    runs: list[list[Any]] = []
+    for row in sorted(inserted, key=lambda row: row.id):
+        if runs and row.id == runs[-1][-1].id + 1:
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    return runs
 
 
 def _ledger_values(answer: AnswerRecord) -> LedgerRow:
@@ -188,10 +204,6 @@ def _ledger_values(answer: AnswerRecord) -> LedgerRow:
         "response_ms": answer.response_ms,
         "answered_at": aware(answer.answered_at, "answered_at"),
     }
-
-
-_IDS_PER_STATEMENT = 1000
-"""New ledger rows summed into the aggregates per statement on SQLite (see :func:`_new_rows`)."""
 
 
 def _ledger_sums(answers: Any) -> tuple[Any, ...]:
@@ -218,14 +230,14 @@ def _sums_upsert(
 
 
 def _new_rows(dialect: str) -> ColumnElement[bool]:
-    """The ledger rows whose ids are the ``ids`` parameter. PostgreSQL takes them as one
-    array (``= ANY``), so a transaction's new rows go in one statement per aggregate however
-    many there are, and its rows are locked in one key order (several statements would each
-    be in order, but not together: two writers could deadlock). SQLite takes an IN list, a
-    thousand at a time (one writer at a time there, so nothing to deadlock with)."""
+    """The new ledger rows. PostgreSQL takes their ids as one array (``= ANY``: ``ids``), so
+    a transaction's new rows go in one statement per aggregate however many there are, and
+    its rows are locked in one key order (several statements would each be in order, but not
+    together: two writers could deadlock). SQLite takes a run of consecutive ids, ``first``
+    to ``last`` (see :func:`_id_runs`; one writer at a time there, nothing to deadlock with)."""
     if dialect == "postgresql":
         return ANSWERS.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(BigInteger)))
-    return ANSWERS.c.id.in_(bindparam("ids", expanding=True))
+    return ANSWERS.c.id.between(bindparam("first"), bindparam("last"))
 
 
 def _day_sums(dialect: str, *where: ColumnElement[bool]) -> tuple[Select[Any], Select[Any]]:
@@ -271,13 +283,18 @@ def _recent_upsert(insert: Any, dialect: str) -> Any:
 
 
 def _add_to_aggregates(session: Session, inserted: Sequence[Any]) -> None:
-    """Add the ledger rows just inserted (``inserted``: their id, kind and user_id) to every
+    """Add the ledger rows just inserted (``inserted``: their id, kind and user_id; on SQLite
+    one run of consecutive ids, in order) to every
     aggregate: the sums are made by the database from the rows themselves (INSERT ... SELECT
     ... GROUP BY), so the cost per answer stays in SQL, not in Python."""
     if not inserted:
         return
     dialect = dialect_name(session)
-    ids = {"ids": [row.id for row in inserted]}
+    if dialect == "postgresql":
+        ids: dict[str, Any] = {"ids": [row.id for row in inserted]}
+    else:  # one run of consecutive ids (see _id_runs)
+        ids = {"first": inserted[0].id, "last": inserted[-1].id}
+        assert ids["last"] - ids["first"] == len(inserted) - 1, "not one run of ids"
     session.execute(prepared(session, "days", lambda i: _days_upsert(i, dialect)), ids)
     totals = prepared(session, "totals", lambda i: _totals_upsert(i, dialect))
     after = (session.execute(totals, ids)).all()
