@@ -450,12 +450,12 @@ def synthetic_catalogue(
     return (*real, *synthetic), tuple(synthetic)
 
 
-def _typo(rng: random.Random, text: str) -> str:
+def typo(rng: random.Random, text: str) -> str:
     """One keyboard slip in the last word: a dropped, doubled, swapped or wrong letter."""
     words = text.split()
-    word = words[-1]
-    if len(word) < 4:
+    if not words or len(words[-1]) < 4:
         return text
+    word = words[-1]
     i = rng.randrange(1, len(word) - 1)
     kind = rng.choice(("drop", "double", "swap", "replace"))
     if kind == "drop":
@@ -483,7 +483,7 @@ def synthetic_queries(synthetic: Sequence[Defector], seed: int) -> tuple[tuple[s
     for record in picks[9:12]:
         queries.append((fold(record.name), "synthetic-no-accent"))
     for record in picks[12:18]:
-        queries.append((_typo(rng, fold(record.name)), "synthetic-typo"))
+        queries.append((typo(rng, fold(record.name)), "synthetic-typo"))
     for record in picks[18:21]:
         surname = fold(record.name).split()[-1]
         queries.append((surname[: rng.randint(3, 5)], "synthetic-prefix"))
