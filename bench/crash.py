@@ -50,8 +50,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from bot.sandbox import LocalDiscord, SandboxMember
 from bot.sandbox.model import Message, SandboxError
 from bot.startup import read_catalogue

@@ -12,7 +12,6 @@ Run from the project root: ``python -m bench.daily`` (``--quick``: 400 servers; 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import json
@@ -25,11 +24,10 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import discord
 from discord.gateway import DiscordWebSocket
 
+from bench import harness
 from bot.config import Settings
 from bot.db import daily as store
 from bot.db.engine import create_engine, session_factory
@@ -126,15 +124,12 @@ async def run(guilds: int, database_url: str, data_dir: Path) -> dict[str, objec
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="400 servers instead of 10,000")
+    parser = harness.parser("bench.daily", __doc__.splitlines()[0], "400 servers, not 10,000")
     parser.add_argument("--guilds", type=int, default=None, help="how many servers")
-    parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
     guilds = args.guilds or (400 if args.quick else 10_000)
     if guilds < 1:
-        print("--guilds must be at least 1", file=sys.stderr)
-        return 2
+        parser.error("--guilds must be at least 1")
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="bench-daily-") as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'daily.sqlite3'}"

@@ -40,13 +40,16 @@ class StepFailed(Exception):
 # -- arguments and output --------------------------------------------------------------------------
 
 
-def parser(prog: str, description: str, quick: str, check: str) -> argparse.ArgumentParser:
-    """A parser with the arguments every benchmark takes: ``--quick``, ``--json``, ``--check``
-    (``quick`` and ``check`` say what they do in this one)."""
+def parser(
+    prog: str, description: str, quick: str, check: str | None = None
+) -> argparse.ArgumentParser:
+    """A parser with the arguments every benchmark takes: ``--quick``, ``--json`` and, where
+    it has targets, ``--check`` (``quick`` and ``check`` say what they do in this one)."""
     parser = argparse.ArgumentParser(prog=f"python -m {prog}", description=description)
     parser.add_argument("--quick", action="store_true", help=quick)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--check", action="store_true", help=check)
+    if check is not None:
+        parser.add_argument("--check", action="store_true", help=check)
     return parser
 
 

@@ -67,14 +67,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-# For ``python bench/leaderboard.py``: make the project root importable like ``python -m`` does.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from sqlalchemy import Column, MetaData, Table, bindparam, case, event, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import SQLModel
 
+from bench import harness
 from bot.catalog.importer import load_catalogue
 from bot.db.engine import create_engine, session_factory
 from bot.db.migrate import upgrade
@@ -697,13 +695,15 @@ async def main_async(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="100,000 answers, fewer queries")
+    parser = harness.parser(
+        "bench.leaderboard",
+        (__doc__ or "").splitlines()[0],
+        quick="100,000 answers, fewer queries",
+        check="exit 1 if a target is missed",
+    )
     parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL database")
     parser.add_argument("--answers", type=int, help="override the number of answers")
     parser.add_argument("--queries", type=int, help="timed queries per case")
-    parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     return asyncio.run(main_async(parser.parse_args(argv)))
 
 

@@ -54,10 +54,6 @@ import time
 import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-
-# For ``python bench/lookup.py``: make the project root importable like ``python -m`` does.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.catalog.fulltext import STOP_WORDS, FullTextIndex, facts_text
 from bot.catalog.importer import load_catalogue

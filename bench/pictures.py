@@ -16,7 +16,6 @@ Run from the project root: ``python -m bench.pictures`` (``--quick`` for a CI sm
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import dataclasses
 import json
@@ -27,8 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from bench import harness
 from bot.catalog.importer import load_catalogue
 from bot.catalog.vocab import ORIGIN_COUNTRIES, Method
 from bot.db.quiz import KindStats, PlayerStats
@@ -197,9 +195,9 @@ async def measure(quick: bool) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20 images a picture, not 120")
-    parser.add_argument("--json", action="store_true", help="figures as JSON on stdout")
+    parser = harness.parser(
+        "bench.pictures", __doc__.splitlines()[0], "20 images a picture, not 120"
+    )
     args = parser.parse_args(argv)
     figures = asyncio.run(measure(args.quick))
     if args.json:

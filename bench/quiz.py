@@ -14,17 +14,14 @@ Run from the project root: ``python -m bench.quiz`` (``--quick`` for a CI smoke 
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import json
 import random
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from bench import harness
 from bot.catalog.importer import load_catalogue
 from bot.catalog.models import Defector
 from bot.catalog.normalize import fold
@@ -84,9 +81,7 @@ def rate(function: Callable[[], object], count: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small counts for a smoke run")
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser = harness.parser("bench.quiz", __doc__.splitlines()[0], "small counts for a smoke run")
     args = parser.parse_args(argv)
     records = list(load_catalogue())
     questions = 500 if args.quick else 5000
