@@ -47,6 +47,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -266,6 +267,13 @@ async def play(
         await asyncio.sleep(0.05)
 
 
+def told_in(channel: int, after: int) -> Callable[[Message], bool]:
+    """A message in ``channel`` newer than ``after`` saying its game was cut short."""
+    return lambda m: (
+        m.channel_id == channel and m.id > after and "interrupted by a restart" in m.content
+    )
+
+
 def latest_question(messages: list[Message]) -> Message | None:
     for message in reversed(messages):
         if message.embeds and message.embeds[0].get("title", "").startswith("Question "):
@@ -325,11 +333,7 @@ async def run(kills: int, seed: int) -> Tally:
                     for game, channel in cut_short.items():
                         try:
                             await server.wait_for_message(
-                                lambda m, c=channel, after=newest: (
-                                    m.channel_id == c
-                                    and m.id > after
-                                    and "interrupted by a restart" in m.content
-                                ),
+                                told_in(channel, newest),
                                 timeout=10,
                             )
                         except SandboxError:

@@ -75,7 +75,7 @@ async def run(guilds: int, database_url: str, data_dir: Path) -> dict[str, objec
             kinds=["year", "who", "method"], enabled=True, now=NINE - timedelta(days=1),
         )  # fmt: skip
     await engine.dispose()
-    base = Settings(_env_file=None, data_dir=data_dir, database_url=database_url)  # type: ignore[call-arg]
+    base = Settings(_env_file=None, data_dir=data_dir, database_url=database_url)
     settings = sandbox_settings(
         base, server.api_base, server.gateway_url, server.token, database_url
     )

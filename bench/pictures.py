@@ -21,7 +21,7 @@ import dataclasses
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from bot.catalog.importer import load_catalogue
 from bot.catalog.vocab import ORIGIN_COUNTRIES, Method
 from bot.db.quiz import KindStats, PlayerStats
 from bot.pictures import build
+from bot.pictures.model import Picture
 from bot.quiz.game import EndReason, GameResult
 from bot.quiz.model import QuestionKind
 from bot.services.pictures import PictureService
@@ -86,15 +87,17 @@ async def measure(quick: bool) -> dict[str, Any]:
     for method in Method:
         filters += [(None, method, None)] + [(None, method, d) for d in range(1920, 2000, 10)]
     charts = []
-    for origin, method, decade in filters:
+    for origin_filter, method_filter, decade in filters:
         chosen = [
             r for r in records
-            if (origin is None or r.origin_country == origin)
-            and (method is None or r.method is method)
+            if (origin_filter is None or r.origin_country == origin_filter)
+            and (method_filter is None or r.method is method_filter)
             and (decade is None or decade <= r.year <= decade + 9)
         ]  # fmt: skip
         if chosen:
-            described = build.describe_filters(origin, method.label if method else None, decade)
+            described = build.describe_filters(
+                origin_filter, method_filter.label if method_filter else None, decade
+            )
             charts.append((chosen, build.stats_chart(chosen, build.stats_subtitle(
                 len(chosen), described))))  # fmt: skip
     charts = charts[:count]
@@ -144,7 +147,7 @@ async def measure(quick: bool) -> dict[str, Any]:
         "profile card": lambda i: quiz_ui.stats_embed(stats, scope="this server").to_dict(),
         "final standings": lambda i: quiz_ui.standings_embed(None, result).to_dict(),  # type: ignore[arg-type]
     }
-    pictures = {
+    pictures: dict[str, Sequence[Picture]] = {
         "stats chart": [c for _, c in charts],
         "person timeline": [build.timeline(r, records) for r in people],
         "profile card": profiles,
