@@ -40,7 +40,6 @@ import datetime
 import json
 import math
 import os
-import platform
 import shutil
 import signal
 import sys
@@ -51,7 +50,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench import harness
+
 BENCHMARKS = ("lookup", "quiz", "e2e", "leaderboard", "scale", "pictures", "daily")
 TIMEOUT_QUICK = 600.0
 TIMEOUT_FULL = 3600.0
@@ -421,7 +421,7 @@ async def run_benchmark(
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
         *argv,
-        cwd=ROOT,
+        cwd=harness.ROOT,
         env=env,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
@@ -486,47 +486,6 @@ async def run_benchmark(
 # -- the machine and the table ----------------------------------------------------------------
 
 
-def machine() -> dict[str, object]:
-    model = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() in ("model name", "Model", "cpu model", "Hardware") and value.strip():
-                model = value.strip()
-                break
-    memory_gib: float | None = None
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory_gib = int(line.split()[1]) / 1024 / 1024
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        usable = os.cpu_count() or 0
-    return {
-        "cpu": model or platform.processor() or platform.machine() or "unknown",
-        "cores": os.cpu_count(),
-        "usable_cores": usable,
-        "memory_gib": round(memory_gib, 1) if memory_gib else None,
-        "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
-    }
-
-
-def load_average() -> str:
-    with contextlib.suppress(OSError):
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    return "?"
-
-
-def discord_version() -> str:
-    try:
-        import discord
-    except ImportError:
-        return "?"
-    return str(discord.__version__)
-
-
 def _value(value: float | str | None, unit: str) -> str:
     if value is None:
         return "—"
@@ -573,32 +532,18 @@ def render_table(rows: Sequence[Row]) -> str:
                 met,
             )
         )
-    widths = [max(len(line[i]) for line in (header, *body)) for i in range(len(header))]
-    right = {2, 3, 4}
-
-    def render(line: Sequence[str]) -> str:
-        cells = [
-            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
-            for i, cell in enumerate(line)
-        ]
-        return "  ".join(cells).rstrip()
-
-    rule = "  ".join("-" * width for width in widths)
-    return "\n".join([render(header), rule, *(render(line) for line in body)])
+    return harness.table(header, body, left={0, 1, 5, 6})
 
 
 # -- main ------------------------------------------------------------------------------------------
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench",
-        description="Run every benchmark and print one table of their figures.",
-    )
-    parser.add_argument("--quick", action="store_true", help="each benchmark's smoke run")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument(
-        "--check", action="store_true", help="exit 1 if a target is missed (or a run failed)"
+    parser = harness.parser(
+        "bench",
+        "Run every benchmark and print one table of their figures.",
+        quick="each benchmark's smoke run",
+        check="exit 1 if a target is missed (or a run failed)",
     )
     parser.add_argument(
         "--only",
@@ -622,9 +567,7 @@ async def run_all(
     names: Sequence[str], quick: bool, timeout: float, echo: Callable[[str], None]
 ) -> list[Outcome]:
     # SIGTERM (a CI timeout) is handled like Ctrl-C: the running benchmark is stopped.
-    task = asyncio.current_task()
-    assert task is not None
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    harness.cancel_on_sigterm()
     outcomes: list[Outcome] = []
     tmpdir = Path(tempfile.mkdtemp(prefix="defector-bench-"))
     try:
@@ -644,15 +587,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = [name for name in BENCHMARKS if not args.only or name in args.only]
     timeout = args.timeout or (TIMEOUT_QUICK if args.quick else TIMEOUT_FULL)
     when = datetime.datetime.now(datetime.UTC)
-    host = machine()
-    load_before = load_average()
-
-    def echo(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
+    host = harness.machine()
+    load_before = harness.load_average()
 
     started = time.perf_counter()
     try:
-        outcomes = asyncio.run(run_all(names, args.quick, timeout, echo))
+        outcomes = asyncio.run(run_all(names, args.quick, timeout, harness.log))
     except (KeyboardInterrupt, asyncio.CancelledError):
         print("bench: interrupted; the running benchmark was stopped", file=sys.stderr)
         return 130
@@ -660,13 +600,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = [row for outcome in outcomes for row in outcome.rows]
     failed = [o for o in outcomes if o.error is not None]
     missed = [row for row in rows if row.met is False]
-    load = f"{load_before} → {load_average()}"
+    load = f"{load_before} → {harness.load_average()}"
     if args.json:
         document = {
             "date": when.isoformat(timespec="seconds"),
             "quick": args.quick,
             "machine": host,
-            "discord_py": discord_version(),
+            "discord_py": harness.discord_version(),
             "loadavg": load,
             "benchmarks": [
                 {
@@ -683,7 +623,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "all_targets_met": not missed and not failed,
             "elapsed_s": round(elapsed, 1),
         }
-        print(json.dumps(document, indent=2, ensure_ascii=False))
+        harness.print_json(document)
     else:
         memory = f"{host['memory_gib']:g} GiB RAM" if host["memory_gib"] else "RAM unknown"
         cores = f"{host['cores']} cores"
@@ -694,7 +634,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(f"machine: {host['cpu']}, {cores}, {memory}; {host['os']}")
         print(
-            f"Python {host['python']}, discord.py {discord_version()}; "
+            f"Python {host['python']}, discord.py {harness.discord_version()}; "
             f"load average (1, 5, 15 min) {load}"
         )
         print()
