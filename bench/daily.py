@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import sys
@@ -23,6 +22,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import discord
 from discord.gateway import DiscordWebSocket
@@ -52,7 +52,7 @@ class MorningClock(RealClock):
         return NINE + timedelta(seconds=time.monotonic() - self.started)
 
 
-async def run(guilds: int, database_url: str, data_dir: Path) -> dict[str, object]:
+async def run(guilds: int, database_url: str, data_dir: Path) -> dict[str, Any]:
     route_base, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
     shards = max(1, -(-guilds // GUILDS_PER_SHARD))
     server = LocalDiscord(shard_count=shards, global_rate=(50, 1.0))
@@ -123,6 +123,22 @@ async def run(guilds: int, database_url: str, data_dir: Path) -> dict[str, objec
         discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = route_base, gateway
 
 
+def table_rows(result: dict[str, Any]) -> list[harness.Row]:
+    guilds, seconds, posted = result["guilds"], result["seconds"], result["posted"]
+    floor = guilds / result["rate_setting"]
+    once = posted == guilds and result["channels_posted_twice"] == 0
+    return [
+        harness.Row("daily", f"time to post all, {guilds:,} servers due at 09:00", seconds,
+                    floor, "s", seconds / floor, target="paced (≤ 50/s)"),
+        harness.Row("daily", "429s received", result["http_429"], target="0",
+                    met=result["http_429"] == 0),
+        harness.Row("daily", "posted, each server once", posted, target=f"= {guilds}", met=once),
+        harness.Row("daily", "CPU per post (bot + local Discord)", result["cpu_ms_per_post"],
+                    unit="ms"),
+        harness.Row("daily", "CPU in all", result["cpu_seconds"], unit="s"),
+    ]  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = harness.parser("bench.daily", __doc__.splitlines()[0], "400 servers, not 10,000")
     parser.add_argument("--guilds", type=int, default=None, help="how many servers")
@@ -136,9 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         with contextlib.suppress(KeyError):
             os.environ.pop("DATABASE_URL")
         result = asyncio.run(run(guilds, url, Path(tmp)))
-    if args.json:
-        print(json.dumps(result))
-    else:
+    harness.print_figures(table_rows(result), args.json, result, __doc__.splitlines()[0])
+    if not args.json:
         for key, value in result.items():
             print(f"{key:24} {value:,.2f}" if isinstance(value, float) else f"{key:24} {value}")
     return 0

@@ -8,7 +8,7 @@ each against a local Discord of its own, both running for the whole benchmark:
 * floor: a minimal discord.py bot (``commands.AutoShardedBot``, ``Intents.none()`` +
   guilds, like ours) with the same command shape, a ``/defector`` group whose ``lookup``
   takes ``name`` with autocomplete; it answers every command with a constant message and
-  every autocomplete with a constant list of five choices. Its code (``FLOOR_BOT`` below)
+  every autocomplete with a constant list of five choices. Its code (``bench.floors.lookup``)
   imports nothing but discord.py, so it is what discord.py costs and no more.
 * bot: the real bot, unmodified, started as in production (``python -m bot run``) with
   ``DISCORD_API_BASE`` and ``DISCORD_GATEWAY_URL`` pointing at the local Discord, a fresh
@@ -41,7 +41,8 @@ Method:
   serialised and written to the websocket) to the moment its REST API starts handling the
   first callback POST for it (body read; before the local Discord validates the answer).
   Both stamps are on the local Discord's event loop clock (``time.monotonic``); the second
-  is taken by a subclass of its REST API defined here (the sandbox code is not changed).
+  is taken by a subclass of its REST API (``bench.harness.TimedRestApi``; the sandbox code is
+  not changed).
   Median and p99 (nearest rank) are over every acknowledged interaction of the measured
   list; throughput is acknowledged interactions / wall time of the measured blocks.
 * Correctness, for every interaction (warm-up included): exactly one callback, accepted
@@ -421,49 +422,24 @@ def result_of(subject: Subject, requests: int, warmup: int, stats: ProcStats) ->
 # -- output --------------------------------------------------------------------------------------
 
 
-def format_main_table(floor: SubjectResult, bot: SubjectResult) -> str:
-    header = (
-        "subject",
-        "requests",
-        "failed",
-        "violations",
-        "median ms",
-        "p99 ms",
-        "max ms",
-        "throughput/s",
-        "CPU ms/req",
-        "RSS MiB",
-    )
-    body = [
-        (
-            r.name,
-            str(r.requests),
-            str(len(r.failures)),
-            str(len(r.violations)),
-            f"{r.latency.median_ms:.2f}",
-            f"{r.latency.p99_ms:.2f}",
-            f"{r.latency.max_ms:.2f}",
-            f"{r.throughput:,.0f}",
-            f"{r.cpu_ms_per_request:.2f}",
-            f"{r.stats.rss_mib:.1f}",
-        )
-        for r in (floor, bot)
-    ]
-    body.append(
-        (
-            "bot/floor",
-            "",
-            "",
-            "",
-            f"{ratio(bot.latency.median_ms, floor.latency.median_ms):.2f}x",
-            f"{ratio(bot.latency.p99_ms, floor.latency.p99_ms):.2f}x",
-            f"{ratio(bot.latency.max_ms, floor.latency.max_ms):.2f}x",
-            f"{ratio(bot.throughput, floor.throughput):.2f}x",
-            f"{ratio(bot.cpu_ms_per_request, floor.cpu_ms_per_request):.2f}x",
-            f"{ratio(bot.stats.rss_mib, floor.stats.rss_mib):.2f}x",
-        )
-    )
-    return harness.table(header, body, left={0})
+def table_rows(
+    floor: SubjectResult, bot: SubjectResult, plan: Plan, meets_target: bool, clean: bool
+) -> list[harness.Row]:
+    def row(figure: str, unit: str, ours: float, base: float, **extra: Any) -> harness.Row:
+        return harness.Row("e2e", figure, ours, base, unit, ratio(ours, base), **extra)
+
+    return [
+        row(f"ack p99, lookup + autocomplete, {plan.concurrency} in flight", "ms",
+            bot.latency.p99_ms, floor.latency.p99_ms, target=f"≤ {TARGET_P99_RATIO:g}x floor",
+            met=meets_target),
+        row("ack median", "ms", bot.latency.median_ms, floor.latency.median_ms),
+        row("throughput", "/s", bot.throughput, floor.throughput),
+        row("CPU per interaction", "ms", bot.cpu_ms_per_request, floor.cpu_ms_per_request),
+        row("RSS after the load", "MiB", bot.stats.rss_mib, floor.stats.rss_mib),
+        row("start-up", "s", bot.startup_s, floor.startup_s),
+        harness.Row("e2e", "every interaction answered once, no violation",
+                    "yes" if clean else "no", target="yes", met=clean),
+    ]  # fmt: skip
 
 
 def format_kind_table(floor: SubjectResult, bot: SubjectResult) -> str:
@@ -593,6 +569,7 @@ def run(args: argparse.Namespace, plan: Plan) -> int:
     median_ratio = ratio(bot.latency.median_ms, floor.latency.median_ms)
     meets_target = p99_ratio <= TARGET_P99_RATIO
     clean = floor.clean and bot.clean
+    rows = table_rows(floor, bot, plan, meets_target, clean)
 
     if args.json:
         harness.print_json(
@@ -609,6 +586,7 @@ def run(args: argparse.Namespace, plan: Plan) -> int:
                 "p99_ratio": round(p99_ratio, 3),
                 "meets_target": meets_target,
                 "all_answered": clean,
+                "table": [row.to_dict() for row in rows],
                 "elapsed_s": round(elapsed, 1),
             }
         )
@@ -623,7 +601,7 @@ def run(args: argparse.Namespace, plan: Plan) -> int:
             f"{os.cpu_count()} CPUs{'; quick run' if args.quick else ''}"
         )
         print()
-        print(format_main_table(floor, bot))
+        print(harness.render_rows(rows, "bot", "floor"))
         print()
         print(format_kind_table(floor, bot))
         print()

@@ -21,6 +21,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.config import Settings
 from bot.sandbox import LocalDiscord, SandboxError
@@ -89,6 +90,129 @@ def print_lines(title: str, lines: Sequence[str]) -> None:
         print(f"{title} ({len(lines)}):")
         for line in excerpt(lines):
             print(f"  {line}")
+
+
+# -- rows: one figure of a benchmark beside its baseline -----------------------------------------
+
+
+@dataclass
+class Row:
+    """One figure: ours beside the baseline (or floor), their ratio, and the target. Every
+    benchmark puts its rows under ``"table"`` in its JSON; ``python -m bench`` shows them."""
+
+    benchmark: str
+    figure: str
+    ours: float | str | None = None
+    baseline: float | str | None = None
+    unit: str = ""
+    ratio: float | None = None
+    speedup: bool = False
+    """True: the ratio says how many times faster ours is (higher is better)."""
+    target: str = ""
+    met: bool | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        def number(value: float | str | None) -> float | str | None:
+            if isinstance(value, float) and not math.isfinite(value):
+                return None
+            return value
+
+        return {
+            "benchmark": self.benchmark,
+            "figure": self.figure,
+            "ours": number(self.ours),
+            "baseline": number(self.baseline),
+            "unit": self.unit or None,
+            "ratio": number(self.ratio),
+            "ratio_is_speedup": self.speedup,
+            "target": self.target or None,
+            "met": self.met,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_dict(cls, item: dict[str, Any]) -> Row:
+        def value(key: str) -> float | str | None:
+            found = item.get(key)
+            if isinstance(found, bool) or not isinstance(found, int | float | str):
+                return None
+            return float(found) if isinstance(found, int) else found
+
+        ratio = value("ratio")
+        met = item.get("met")
+        return cls(
+            str(item["benchmark"]),
+            str(item["figure"]),
+            value("ours"),
+            value("baseline"),
+            str(item.get("unit") or ""),
+            ratio if isinstance(ratio, float) else None,
+            speedup=item.get("ratio_is_speedup") is True,
+            target=str(item.get("target") or ""),
+            met=met if isinstance(met, bool) else None,
+            error=None if item.get("error") is None else str(item["error"]),
+        )
+
+
+def at_least(value: float | None, bound: float | None) -> bool | None:
+    return None if value is None or bound is None else value >= bound
+
+
+def _value(value: float | str | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    if not math.isfinite(value):
+        return "—"
+    if unit == "/s":
+        return f"{value:,.0f}/s"
+    if unit == "s":
+        return f"{value:.2f} s"
+    if unit == "":
+        return f"{value:,.0f}" if value == int(value) else f"{value:.3g}"
+    digits = 3 if abs(value) < 1 else 2 if abs(value) < 10 else 1
+    return f"{value:,.{digits}f} {unit}"
+
+
+def _ratio(row: Row) -> str:
+    if row.ratio is None or not math.isfinite(row.ratio) or row.ratio <= 0:
+        return "—"
+    if not row.speedup:
+        return f"{row.ratio:.2f}x"
+    if row.ratio >= 1:
+        return f"{row.ratio:,.1f}x faster"
+    return f"{1 / row.ratio:,.1f}x slower"
+
+
+def render_rows(rows: Sequence[Row], ours: str = "ours", baseline: str = "baseline") -> str:
+    """The table of ``rows``: benchmark, figure, ours, baseline, ratio, target, met?"""
+    header = ("benchmark", "figure", ours, baseline, "ratio", "target", "met?")
+    body = []
+    for row in rows:
+        if row.error is not None:
+            body.append((row.benchmark, f"FAILED: {row.error}", "", "", "", "", "NO"))
+            continue
+        met = "—" if row.met is None else ("yes" if row.met else "NO")
+        ours_text, baseline_text = _value(row.ours, row.unit), _value(row.baseline, row.unit)
+        target = row.target or "—"
+        body.append((row.benchmark, row.figure, ours_text, baseline_text, _ratio(row), target, met))
+    return table(header, body, left={0, 1, 5, 6})
+
+
+def print_figures(
+    rows: Sequence[Row], as_json: bool, document: dict[str, Any], *header: str
+) -> None:
+    """A benchmark's figures: ``document`` with the rows under ``"table"`` as JSON, or the
+    ``header`` lines and the table of the rows."""
+    if as_json:
+        print_json({**document, "table": [row.to_dict() for row in rows]})
+        return
+    for line in (*header, ""):
+        print(line)
+    print(render_rows(rows))
+    print()
 
 
 # -- statistics ------------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -197,30 +196,41 @@ async def measure(quick: bool) -> dict[str, Any]:
     }
 
 
+def table_rows(figures: dict[str, Any]) -> list[harness.Row]:
+    """Render time beside the text-only reply (ratio = picture / text: what the picture
+    costs on top), and the memory the renderer adds."""
+    rows = []
+    for item in figures["rows"]:
+        for phase, target in (("cold", TARGET_COLD_P99_MS), ("cached", TARGET_CACHED_P99_MS)):
+            for stat in ("median", "p99"):
+                ours, text = item[phase][f"{stat}_ms"], item["text_only"][f"{stat}_ms"]
+                figure = f"{item['picture']}, {phase}: {stat} (baseline: text-only reply)"
+                limit = stat == "p99"
+                met = ours < target if limit else None
+                rows.append(harness.Row(
+                    "pictures", figure, ours, text, "ms", harness.ratio(ours, text),
+                    target=f"< {target:g} ms" if limit else "", met=met,
+                ))  # fmt: skip
+    rows.append(harness.Row(
+        "pictures", f"RSS the renderer adds (with {figures['images_cached']} PNGs cached, "
+        f"{figures['cache_mib']:.1f} MiB)", figures["renderer_adds_mib"],
+        figures["rss_before_mib"], "MiB",
+    ))  # fmt: skip
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = harness.parser(
         "bench.pictures", __doc__.splitlines()[0], "20 images a picture, not 120"
     )
     args = parser.parse_args(argv)
     figures = asyncio.run(measure(args.quick))
-    if args.json:
-        print(json.dumps(figures))
-        return 0
-    print(f"{'picture':<16} {'cold med':>9} {'cold p99':>9} {'cached med':>11} "
-          f"{'cached p99':>11} {'text med':>9} {'text p99':>9}  png")  # fmt: skip
-    for row in figures["rows"]:
-        cold, cached, text = row["cold"], row["cached"], row["text_only"]
+    harness.print_figures(table_rows(figures), args.json, figures, __doc__.splitlines()[0])
+    if not args.json:
         print(
-            f"{row['picture']:<16} {cold['median_ms']:>6.1f} ms {cold['p99_ms']:>6.1f} ms"
-            f" {cached['median_ms'] * 1000:>8.1f} µs {cached['p99_ms'] * 1000:>8.1f} µs"
-            f" {text['median_ms'] * 1000:>6.0f} µs {text['p99_ms'] * 1000:>6.0f} µs"
-            f"  {row['png_kib_median']:.0f} KiB"
+            f"RSS {figures['rss_before_mib']:.1f} → {figures['rss_after_mib']:.1f} MiB; PNG size "
+            + ", ".join(f"{r['picture']} {r['png_kib_median']:.0f} KiB" for r in figures["rows"])
         )
-    print(
-        f"RSS {figures['rss_before_mib']:.1f} → {figures['rss_after_mib']:.1f} MiB: the renderer "
-        f"adds {figures['renderer_adds_mib']:.1f} MiB, of which {figures['cache_mib']:.1f} MiB "
-        f"are {figures['images_cached']} cached PNGs"
-    )
     return 0
 
 

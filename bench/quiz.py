@@ -15,7 +15,6 @@ Run from the project root: ``python -m bench.quiz`` (``--quick`` for a CI smoke 
 from __future__ import annotations
 
 import difflib
-import json
 import random
 import sys
 import time
@@ -103,22 +102,14 @@ def main(argv: list[str] | None = None) -> int:
     naive_judge = rate(lambda: naive.judge_who(expected, next(iterator)), len(answers))
 
     rows = [
-        ("generation (questions/s)", ours_gen, naive_gen),
-        ("who judging (answers/s)", ours_judge, naive_judge),
-    ]
-    if args.json:
-        print(
-            json.dumps(
-                [
-                    {"benchmark": name, "ours": ours, "baseline": base, "ratio": ours / base}
-                    for name, ours, base in rows
-                ]
-            )
+        harness.Row("quiz", figure, ours, base, "/s", ours / base, speedup=True)
+        for figure, ours, base in (
+            ("generation", ours_gen, naive_gen),
+            ("who judging", ours_judge, naive_judge),
         )
-        return 0
-    print(f"{'benchmark':28} {'ours':>12} {'naive baseline':>15} {'ours/baseline':>14}")
-    for name, ours, base in rows:
-        print(f"{name:28} {ours:12,.0f} {base:15,.0f} {ours / base:14.2f}")
+    ]
+    document = {"benchmark": "quiz", "quick": args.quick}
+    harness.print_figures(rows, args.json, document, __doc__.splitlines()[0])
     return 0
 
 

@@ -9,7 +9,7 @@ for the whole benchmark:
   ``DISCORD_API_BASE`` / ``DISCORD_GATEWAY_URL`` pointing at its local Discord, a fresh SQLite
   database in a temporary directory, ``LOG_LEVEL=WARNING``, ``MESSAGE_CONTENT_INTENT=true``
   (typed answers) and ``QUIZ_REVEAL_PAUSE=1`` (the next question 1 s after a result).
-* floor: a minimal discord.py quiz bot (``FLOOR_BOT`` below; it imports nothing but
+* floor: a minimal discord.py quiz bot (``bench.floors.quiz``; it imports nothing but
   discord.py) with the same intents (guilds, guild messages, message content) and the same
   command shape, doing the Discord work a quiz needs and nothing else: no database, no
   judging beyond comparing strings. ``/quiz start`` answers with a constant message and posts
@@ -1234,59 +1234,35 @@ def ledger_rows(path: Path) -> int | None:
 # -- figures and output ----------------------------------------------------------------------------
 
 
-@dataclass
-class Row:
-    figure: str
-    unit: str
-    ours: float
-    baseline: float | None
-    target: str = ""
-    met: bool | None = None
-    ratio: float | None = None
+def row(
+    figure: str,
+    unit: str,
+    ours: float,
+    base: float | None,
+    target: str = "",
+    met: bool | None = None,
+    ratio: float | None = None,
+) -> harness.Row:
+    if ratio is None and base is not None:
+        ratio = harness.ratio(ours, base)
+    return harness.Row("scale", figure, ours, base, unit, ratio, target=target, met=met)
 
-    def __post_init__(self) -> None:
-        if self.ratio is None and self.baseline is not None:
-            self.ratio = harness.ratio(self.ours, self.baseline)
 
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "figure": self.figure,
-            "unit": self.unit,
-            "ours": rounded(self.ours, 4),
-            "baseline": None if self.baseline is None else rounded(self.baseline, 4),
-            "ratio": None if self.ratio is None else rounded(self.ratio, 3),
-            "target": self.target or None,
-            "met": self.met,
-        }
+def ratio_row(figure: str, unit: str, ours: float, base: float, target: float) -> harness.Row:
+    """A cost of the bot against the floor's, at most ``target`` times it."""
+    ratio = harness.ratio(ours, base)
+    met = None if math.isnan(ratio) else ratio <= target
+    return row(figure, unit, ours, base, f"≤ {target:g}x floor", met, ratio)
 
 
 def cpu_row(
     figure: str, stream: str, floor: Subject, bot: Subject, target: float | None = None
-) -> Row:
+) -> harness.Row:
     ours, base = bot.tallies[stream].ms_per_event(), floor.tallies[stream].ms_per_event()
     ratio = harness.ratio(ours, base)
     if target is None:
-        return Row(figure, "ms", ours, base, ratio=ratio)
-    return Row(figure, "ms", ours, base, f"≤ {target:g}x floor", ratio <= target, ratio)
-
-
-def ratio_row(figure: str, unit: str, ours: float, base: float, target: float) -> Row:
-    ratio = harness.ratio(ours, base)
-    met = None if math.isnan(ratio) else ratio <= target
-    return Row(figure, unit, ours, base, f"≤ {target:g}x floor", met, ratio)
-
-
-def guilds_row(plan: Plan, floor: Subject, bot: Subject) -> Row:
-    ratio = harness.ratio(bot.rss_guilds_mib, floor.rss_guilds_mib)
-    return Row(
-        f"RSS at {plan.many_guilds:,} guilds, one process",
-        "MiB",
-        bot.rss_guilds_mib,
-        floor.rss_guilds_mib,
-        f"≤ {TARGET_GUILDS_RATIO:g}x floor",
-        None if math.isnan(ratio) else ratio <= TARGET_GUILDS_RATIO,
-        ratio,
-    )
+        return row(figure, "ms", ours, base, ratio=ratio)
+    return row(figure, "ms", ours, base, f"≤ {target:g}x floor", ratio <= target, ratio)
 
 
 def per_guild_kib(plan: Plan, subject: Subject) -> float:
@@ -1300,7 +1276,7 @@ def throughput(subject: Subject) -> float:
     return subject.typed_played / subject.typed_busy_s
 
 
-def figures(plan: Plan, floor: Subject, bot: Subject, reader: Subject) -> list[Row]:
+def figures(plan: Plan, floor: Subject, bot: Subject, reader: Subject) -> list[harness.Row]:
     games = plan.games
     clicks_bot = Latency.of(bot.click_latencies_ms)
     clicks_floor = Latency.of(floor.click_latencies_ms)
@@ -1315,7 +1291,7 @@ def figures(plan: Plan, floor: Subject, bot: Subject, reader: Subject) -> list[R
             TARGET_STARTUP_RATIO,
         ),
         ratio_row("RSS idle", "MiB", bot.rss_idle_mib, floor.rss_idle_mib, TARGET_IDLE_RSS_RATIO),
-        Row(
+        row(
             f"RSS with {games} games running",
             "MiB",
             bot.rss_games_mib,
@@ -1323,7 +1299,7 @@ def figures(plan: Plan, floor: Subject, bot: Subject, reader: Subject) -> list[R
             f"< {TARGET_RSS_MIB:.1f} MiB (150 MB)",
             bot.rss_games_mib < TARGET_RSS_MIB,
         ),
-        Row(
+        row(
             f"click ack p99, {games} games",
             "ms",
             clicks_bot.p99_ms,
@@ -1331,9 +1307,15 @@ def figures(plan: Plan, floor: Subject, bot: Subject, reader: Subject) -> list[R
             f"< {TARGET_P99_MS:g} ms",
             clicks_bot.p99_ms < TARGET_P99_MS,
         ),
-        Row(f"click ack median, {games} games", "ms", clicks_bot.median_ms, clicks_floor.median_ms),
-        guilds_row(plan, floor, bot),
-        Row(
+        row(f"click ack median, {games} games", "ms", clicks_bot.median_ms, clicks_floor.median_ms),
+        ratio_row(
+            f"RSS at {plan.many_guilds:,} guilds, one process",
+            "MiB",
+            bot.rss_guilds_mib,
+            floor.rss_guilds_mib,
+            TARGET_GUILDS_RATIO,
+        ),
+        row(
             f"RSS per guild, {plan.many_guilds:,} guilds − idle",
             "KiB",
             per_guild_kib(plan, bot),
@@ -1346,15 +1328,15 @@ def figures(plan: Plan, floor: Subject, bot: Subject, reader: Subject) -> list[R
         cpu_row("CPU per typed answer, as played", "typed played", floor, bot, TARGET_PLAYED_RATIO),
         cpu_row("CPU per typed answer, wrong, vs reading floor", "typed wrong", reader, bot),
         cpu_row("CPU per typed answer, played, vs reading floor", "typed played", reader, bot),
-        Row(
+        row(
             f"typed answers processed, {games} channels",
             "/s",
             throughput(bot),
             throughput(floor),
             ratio=math.nan,  # a rate, not a cost: bounded by how fast the messages are sent
         ),
-        Row("failed events + violations", "", float(failures), None, "0", failures == 0),
-        Row(
+        row("failed events + violations", "", float(failures), None, "0", failures == 0),
+        row(
             "answer ledger rows after shutdown",
             "",
             math.nan if bot.ledger_rows is None else float(bot.ledger_rows),
@@ -1363,34 +1345,6 @@ def figures(plan: Plan, floor: Subject, bot: Subject, reader: Subject) -> list[R
             bot.ledger_rows == expected,
         ),
     ]
-
-
-def _fmt(value: float | None, unit: str = "") -> str:
-    if value is None or math.isnan(value):
-        return "—"
-    if unit == "/s":
-        return f"{value:,.0f}/s"
-    if unit == "s":
-        return f"{value:.2f} s"
-    if unit == "":
-        return f"{value:g}"
-    return f"{value:.3f} {unit}" if value < 10 else f"{value:.1f} {unit}"
-
-
-def format_rows(rows: Sequence[Row]) -> str:
-    body = [
-        (
-            row.figure,
-            _fmt(row.ours, row.unit),
-            _fmt(row.baseline, row.unit),
-            "—" if row.ratio is None or math.isnan(row.ratio) else f"{row.ratio:.2f}x",
-            row.target or "—",
-            "—" if row.met is None else ("yes" if row.met else "NO"),
-        )
-        for row in rows
-    ]
-    header = ("figure", "bot", "floor", "bot/floor", "target", "met?")
-    return harness.table(header, body, left={0, 4, 5})
 
 
 def subject_details(subject: Subject) -> dict[str, object]:
@@ -1428,7 +1382,7 @@ def subject_details(subject: Subject) -> dict[str, object]:
 
 
 def print_report(
-    plan: Plan, rows: Sequence[Row], subjects: Sequence[Subject], args: argparse.Namespace
+    plan: Plan, rows: Sequence[harness.Row], subjects: Sequence[Subject], args: argparse.Namespace
 ) -> None:
     floor, bot, _ = subjects
     offered = plan.games * plan.clickers / plan.wave_seconds
@@ -1447,7 +1401,7 @@ def print_report(
         f"{os.cpu_count()} CPUs"
     )
     print()
-    print(format_rows(rows))
+    print(harness.render_rows(rows, "bot", "floor"))
     print()
     for s in subjects:
         end = s.stats_end
@@ -1536,6 +1490,7 @@ def run(args: argparse.Namespace, plan: Plan, profile: Path | None) -> int:
                 "cpus": os.cpu_count(),
                 "loadavg": args.loadavg,
                 "rows": [row.to_dict() for row in rows],
+                "table": [row.to_dict() for row in rows],
                 "targets_met": targets_met,
                 "subjects": [subject_details(s) for s in subjects],
                 "elapsed_s": round(elapsed, 1),
