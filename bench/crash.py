@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import random
 import re
 import resource
@@ -51,6 +50,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench import harness
 from bot.sandbox import LocalDiscord, SandboxMember
 from bot.sandbox.model import Message, SandboxError
 from bot.startup import read_catalogue
@@ -161,16 +161,12 @@ class Bot:
         self.log = directory / "bot.log"
 
     async def start(self) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE"))}
-        env.update(
-            DISCORD_TOKEN=self.server.token,
-            DISCORD_API_BASE=self.server.api_base,
-            DISCORD_GATEWAY_URL=self.server.gateway_url,
+        env = harness.bot_env(
+            self.server,
+            self.directory,
             DATABASE_URL=f"sqlite+aiosqlite:///{self.database}",
-            LOG_LEVEL="WARNING",
             QUIZ_REVEAL_PAUSE="0.5",
             MESSAGE_CONTENT_INTENT="true",
-            DATA_DIR=str(self.directory / "var"),
         )
         with self.log.open("ab") as sink:
             self.process = await asyncio.create_subprocess_exec(

@@ -74,11 +74,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import dataclasses
 import gc
 import math
 import os
-import platform
 import random
 import sys
 import tempfile
@@ -575,12 +573,7 @@ def run(args: argparse.Namespace, plan: Plan) -> int:
         harness.print_json(
             {
                 "target_p99_ratio": TARGET_P99_RATIO,
-                "quick": args.quick,
-                "seed": args.seed,
-                "plan": dataclasses.asdict(plan),
-                "python": platform.python_version(),
-                "discord_py": harness.discord_version(),
-                "cpus": os.cpu_count(),
+                **harness.run_info(args, plan),
                 "subjects": [floor.to_dict(), bot.to_dict()],
                 "median_ratio": round(median_ratio, 3),
                 "p99_ratio": round(p99_ratio, 3),

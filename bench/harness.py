@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -301,6 +302,18 @@ def discord_version() -> str:
     return str(discord.__version__)
 
 
+def run_info(args: argparse.Namespace, plan: object) -> dict[str, object]:
+    """What a run was: quick or not, its seed and plan (a dataclass), Python, discord.py, CPUs."""
+    return {
+        "quick": args.quick,
+        "seed": args.seed,
+        "plan": dataclasses.asdict(plan),  # type: ignore[call-overload]
+        "python": platform.python_version(),
+        "discord_py": discord_version(),
+        "cpus": os.cpu_count(),
+    }
+
+
 def cancel_on_sigterm() -> None:
     """SIGTERM (a CI timeout) cancels the running task like Ctrl-C, so that what it started
     is stopped."""
@@ -372,11 +385,9 @@ def subject_env(server: LocalDiscord, **extra: str) -> dict[str, str]:
 
 def bot_env(server: LocalDiscord, workdir: Path, **extra: str) -> dict[str, str]:
     """The real bot's environment: a fresh SQLite database and data directory in ``workdir``."""
+    database = f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}"
     return subject_env(
-        server,
-        DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}",
-        DATA_DIR=str(workdir / "var"),
-        **extra,
+        server, **{"DATABASE_URL": database, "DATA_DIR": str(workdir / "var"), **extra}
     )
 
 

@@ -132,7 +132,6 @@ import itertools
 import json
 import math
 import os
-import platform
 import random
 import re
 import signal
@@ -622,15 +621,6 @@ class Subject:
         return self.proc.pid
 
     @property
-    def startup_s(self) -> float:
-        return self.proc.startup_s
-
-    @property
-    def ready_s(self) -> float:
-        """Process start → READY and every GUILD_CREATE sent (before the commands check)."""
-        return self.proc.ready_s
-
-    @property
     def plays(self) -> bool:
         """Whether it runs typed games (the reading floor only reads)."""
         return self.name != "reader"
@@ -1084,8 +1074,8 @@ async def bench(
                         running(name, places, plan, Path(tmp), profile if name == "bot" else None)
                     )
                     log(
-                        f"  {name}: pid {subject.pid}, READY in {subject.ready_s:.2f} s, "
-                        f"/quiz published in {subject.startup_s:.2f} s"
+                        f"  {name}: pid {subject.pid}, READY in {subject.proc.ready_s:.2f} s, "
+                        f"/quiz published in {subject.proc.startup_s:.2f} s"
                     )
                     subjects.append(subject)
                 floor, bot, _ = subjects
@@ -1205,7 +1195,7 @@ async def guild_memory(
                 await asyncio.sleep(IDLE_SETTLE)
                 await quiet(alone)
                 subject.rss_guilds_mib = alone.sample_rss("guilds", games_running=False)
-                subject.guilds_ready_s = alone.ready_s
+                subject.guilds_ready_s = alone.proc.ready_s
         except (StepFailed, SandboxError) as error:
             raise StepFailed(f"{plan.many_guilds:,} guilds: {error}") from None
         log(
@@ -1286,8 +1276,8 @@ def figures(plan: Plan, floor: Subject, bot: Subject, reader: Subject) -> list[h
         ratio_row(
             "start-up to READY + /quiz published",
             "s",
-            bot.startup_s,
-            floor.startup_s,
+            bot.proc.startup_s,
+            floor.proc.startup_s,
             TARGET_STARTUP_RATIO,
         ),
         ratio_row("RSS idle", "MiB", bot.rss_idle_mib, floor.rss_idle_mib, TARGET_IDLE_RSS_RATIO),
@@ -1351,8 +1341,8 @@ def subject_details(subject: Subject) -> dict[str, object]:
     end = subject.stats_end
     return {
         "subject": subject.name,
-        "startup_s": round(subject.startup_s, 3),
-        "ready_s": round(subject.ready_s, 3),
+        "startup_s": round(subject.proc.startup_s, 3),
+        "ready_s": round(subject.proc.ready_s, 3),
         "rss_idle_mib": round(subject.rss_idle_mib, 1),
         "rss_games_mib": round(subject.rss_games_mib, 1),
         "rss_guilds_mib": rounded(subject.rss_guilds_mib, 1),
@@ -1410,7 +1400,7 @@ def print_report(
         )
         spent = ", ".join(f"{name} {t.cpu_s:.2f} s for {t.events}" for name, t in s.tallies.items())
         print(
-            f"{s.name}: READY after {s.ready_s:.2f} s; RSS idle {s.rss_idle_mib:.1f}, with "
+            f"{s.name}: READY after {s.proc.ready_s:.2f} s; RSS idle {s.rss_idle_mib:.1f}, with "
             f"games {s.rss_games_mib:.1f}, at the end {end.rss_mib if end else math.nan:.1f}, "
             f"peak {end.peak_rss_mib if end else math.nan:.1f} MiB; exit status "
             f"{s.proc.exit_status}; CPU time (10 ms ticks): {spent}; CPU of the local Discord + "
@@ -1482,12 +1472,7 @@ def run(args: argparse.Namespace, plan: Plan, profile: Path | None) -> int:
         harness.print_json(
             {
                 "benchmark": "scale",
-                "quick": args.quick,
-                "seed": args.seed,
-                "plan": dataclasses.asdict(plan),
-                "python": platform.python_version(),
-                "discord_py": harness.discord_version(),
-                "cpus": os.cpu_count(),
+                **harness.run_info(args, plan),
                 "loadavg": args.loadavg,
                 "rows": [row.to_dict() for row in rows],
                 "table": [row.to_dict() for row in rows],
