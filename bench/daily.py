@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = harness.parser("bench.daily", __doc__.splitlines()[0], "400 servers, not 10,000")
     parser.add_argument("--guilds", type=int, default=None, help="how many servers")
     args = parser.parse_args(argv)
-    guilds = args.guilds or (400 if args.quick else 10_000)
+    guilds = args.guilds if args.guilds is not None else (400 if args.quick else 10_000)
     if guilds < 1:
         parser.error("--guilds must be at least 1")
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)

@@ -695,7 +695,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL database")
     parser.add_argument("--answers", type=int, help="override the number of answers")
     parser.add_argument("--queries", type=int, help="timed queries per case")
-    return asyncio.run(main_async(parser.parse_args(argv)))
+    args = parser.parse_args(argv)
+    for name in ("answers", "queries"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1")
+    return asyncio.run(main_async(args))
 
 
 if __name__ == "__main__":
