@@ -11,10 +11,10 @@ Run from the project root::
 Each benchmark (``bench.lookup``, ``bench.quiz``, ``bench.e2e``, ``bench.leaderboard``,
 ``bench.scale``, ``bench.pictures``, ``bench.daily``) runs in a subprocess of its own, one
 after the other (they measure speed: never two at once), with ``--json`` (and ``--quick`` when
-given); what it writes on stderr is shown as it comes, prefixed with its name. Its JSON is
-turned into rows of one table: benchmark, figure, ours, baseline, ratio, target, met? -- under
-the machine (CPU model, cores, memory), the date and the load average, so the README can quote
-it as is.
+given); what it writes on stderr is shown as it comes, prefixed with its name. The rows of
+its JSON (``"table"``, ``bench.harness.Row``) make one table: benchmark, figure, ours,
+baseline, ratio, target, met? -- under the machine (CPU model, cores, memory), the date and
+the load average, so the README can quote it as is.
 
 The ratio is the one each benchmark states its target in: "Nx faster" where ours is compared
 with a naive baseline (lookup, quiz, leaderboard: baseline time / our time, or our rate /
@@ -22,7 +22,7 @@ baseline rate), a plain "Nx" where ours is a cost next to a floor (e2e, scale: o
 
 A benchmark that fails (non-zero exit, no JSON, a timeout, output this runner cannot read) is
 a row with the error, and this runner then exits 1; with ``--check`` it also exits 1 when a
-target is missed. Missing keys in a benchmark's JSON leave a cell empty rather than failing.
+target is missed.
 
 Subprocesses run in their own session; on Ctrl-C, SIGTERM or a timeout the running one gets
 SIGINT (so it stops its own subprocesses and removes its temporary files), then SIGTERM after
@@ -38,9 +38,7 @@ import collections
 import contextlib
 import datetime
 import json
-import math
 import os
-import platform
 import shutil
 import signal
 import sys
@@ -49,332 +47,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench import harness
+from bench.harness import Row
+
 BENCHMARKS = ("lookup", "quiz", "e2e", "leaderboard", "scale", "pictures", "daily")
 TIMEOUT_QUICK = 600.0
 TIMEOUT_FULL = 3600.0
 INTERRUPT_GRACE = 20.0
 TERMINATE_GRACE = 5.0
 STDERR_TAIL = 25
-
-
-# -- rows ------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Row:
-    benchmark: str
-    figure: str
-    ours: float | str | None = None
-    baseline: float | str | None = None
-    unit: str = ""
-    ratio: float | None = None
-    speedup: bool = False
-    """True: the ratio says how many times faster ours is (higher is better)."""
-    target: str = ""
-    met: bool | None = None
-    error: str | None = None
-
-    def to_dict(self) -> dict[str, object]:
-        def number(value: float | str | None) -> float | str | None:
-            if isinstance(value, float) and not math.isfinite(value):
-                return None
-            return value
-
-        return {
-            "benchmark": self.benchmark,
-            "figure": self.figure,
-            "ours": number(self.ours),
-            "baseline": number(self.baseline),
-            "unit": self.unit or None,
-            "ratio": number(self.ratio),
-            "ratio_is_speedup": self.speedup,
-            "target": self.target or None,
-            "met": self.met,
-            "error": self.error,
-        }
-
-
-def _num(value: Any) -> float | None:
-    """A finite float from a JSON value, or None."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
-
-
-def _div(top: float | None, bottom: float | None) -> float | None:
-    if top is None or bottom is None or bottom == 0:
-        return None
-    return top / bottom
-
-
-def _get(document: Any, *path: str | int) -> Any:
-    """``document[path[0]][path[1]]...``, or None where a key or index is missing."""
-    for key in path:
-        if (
-            isinstance(key, int)
-            and isinstance(document, list)
-            and -len(document) <= key < len(document)
-        ):
-            document = document[key]
-        elif isinstance(key, str) and isinstance(document, dict):
-            document = document.get(key)
-        else:
-            return None
-    return document
-
-
-def _at_least(value: float | None, bound: float | None) -> bool | None:
-    return None if value is None or bound is None else value >= bound
-
-
-def lookup_rows(doc: Any, quick: bool) -> list[Row]:
-    rows = []
-    default_target = _num(_get(doc, "target_ratio"))
-    for item in _get(doc, "rows") or []:
-        size, operation = _get(item, "size"), _get(item, "operation") or "?"
-        where = f"{operation}, {size:,} records" if isinstance(size, int) else str(operation)
-        if isinstance(item, dict) and "target_ratio" in item:
-            target = _num(item["target_ratio"])  # None: reported, no target
-        else:
-            target = default_target
-        for stat in ("median", "p99"):
-            ratio = _num(_get(item, f"{stat}_ratio"))
-            rows.append(
-                Row(
-                    "lookup",
-                    f"{where}: {stat}",
-                    _num(_get(item, "ours", f"{stat}_us")),
-                    _num(_get(item, "baseline", f"{stat}_us")),
-                    "µs",
-                    ratio,
-                    speedup=True,
-                    target=f"≥ {target:g}x faster" if target else "",
-                    met=_at_least(ratio, target),
-                )
-            )
-        p99_limit = _num(_get(item, "p99_limit_us"))
-        if p99_limit is not None:
-            cpu_p99 = _num(_get(item, "ours_cpu", "p99_us"))
-            ours_p99 = cpu_p99 if cpu_p99 is not None else _num(_get(item, "ours", "p99_us"))
-            rows.append(
-                Row(
-                    "lookup",
-                    f"{where}: p99 CPU time" if cpu_p99 is not None else f"{where}: p99",
-                    ours_p99,
-                    None,
-                    "µs",
-                    target=f"≤ {p99_limit:,.0f} µs",
-                    met=None if ours_p99 is None else ours_p99 <= p99_limit,
-                )
-            )
-    return rows
-
-
-def quiz_rows(doc: Any, quick: bool) -> list[Row]:
-    rows = []
-    for item in doc if isinstance(doc, list) else []:
-        ours, base = _num(_get(item, "ours")), _num(_get(item, "baseline"))
-        name = str(_get(item, "benchmark") or "?")
-        unit = "/s" if "/s" in name else ""
-        figure = name.replace(" (questions/s)", "").replace(" (answers/s)", "")
-        rows.append(Row("quiz", figure, ours, base, unit, _num(_get(item, "ratio")), speedup=True))
-    return rows
-
-
-def e2e_rows(doc: Any, quick: bool) -> list[Row]:
-    subjects = {str(_get(s, "subject")): s for s in _get(doc, "subjects") or []}
-    bot, floor = subjects.get("bot"), subjects.get("floor")
-    target = _num(_get(doc, "target_p99_ratio"))
-    in_flight = _get(doc, "plan", "concurrency")
-    load = f", {in_flight} in flight" if in_flight else ""
-    rows = [
-        Row(
-            "e2e",
-            f"ack p99, lookup + autocomplete{load}",
-            _num(_get(bot, "p99_ms")),
-            _num(_get(floor, "p99_ms")),
-            "ms",
-            _num(_get(doc, "p99_ratio")),
-            target=f"≤ {target:g}x floor" if target else "",
-            met=_get(doc, "meets_target") if isinstance(_get(doc, "meets_target"), bool) else None,
-        ),
-        Row(
-            "e2e",
-            "ack median",
-            _num(_get(bot, "median_ms")),
-            _num(_get(floor, "median_ms")),
-            "ms",
-            _num(_get(doc, "median_ratio")),
-        ),
-    ]
-    for figure, key, unit in (
-        ("throughput", "throughput_per_s", "/s"),
-        ("CPU per interaction", "cpu_ms_per_request", "ms"),
-        ("RSS after the load", "rss_mib", "MiB"),
-        ("start-up", "startup_s", "s"),
-    ):
-        ours, base = _num(_get(bot, key)), _num(_get(floor, key))
-        rows.append(Row("e2e", figure, ours, base, unit, _div(ours, base)))
-    answered = _get(doc, "all_answered")
-    if isinstance(answered, bool):
-        rows.append(
-            Row(
-                "e2e",
-                "every interaction answered once, no violation",
-                "yes" if answered else "no",
-                target="yes",
-                met=answered,
-            )
-        )
-    return rows
-
-
-def leaderboard_rows(doc: Any, quick: bool) -> list[Row]:
-    rows = []
-    target_ratio = _num(_get(doc, "target_ratio"))
-    target_p99 = _num(_get(doc, "target_p99_ms"))
-    answers = _get(doc, "answers")
-    for item in _get(doc, "rows") or []:
-        name = f"{_get(item, 'query') or '?'} ({_get(item, 'engine') or '?'})"
-        applies = _get(item, "ratio_applies")
-        if not isinstance(applies, bool):
-            applies = not quick  # the benchmark does not apply its ratio target to --quick
-        ratio = _num(_get(item, "ratio_median"))
-        if target_ratio and applies:
-            median_target, median_met = (
-                f"≥ {target_ratio:g}x faster",
-                _at_least(ratio, target_ratio),
-            )
-        else:
-            median_target, median_met = "(not at this size)" if target_ratio else "", None
-        rows.append(
-            Row(
-                "leaderboard",
-                f"{name}: median",
-                _num(_get(item, "ours_median_ms")),
-                _num(_get(item, "naive_median_ms")),
-                "ms",
-                ratio,
-                speedup=True,
-                target=median_target,
-                met=median_met,
-            )
-        )
-        ours_p99 = _num(_get(item, "ours_p99_ms"))
-        rows.append(
-            Row(
-                "leaderboard",
-                f"{name}: p99",
-                ours_p99,
-                _num(_get(item, "naive_p99_ms")),
-                "ms",
-                _num(_get(item, "ratio_p99")),
-                speedup=True,
-                target=f"< {target_p99:g} ms" if target_p99 else "",
-                met=None if ours_p99 is None or target_p99 is None else ours_p99 < target_p99,
-            )
-        )
-        meets = _get(item, "meets_target")
-        if meets is False and not any(r.met is False for r in rows[-2:]):
-            rows[-1].met = False  # the benchmark says missed; trust it over this reading
-    if isinstance(answers, int) and rows:
-        rows[0].figure += f" [{answers:,} answers]"
-    return rows
-
-
-def scale_rows(doc: Any, quick: bool) -> list[Row]:
-    rows = []
-    for item in _get(doc, "rows") or []:
-        ours = _get(item, "ours")
-        base = _get(item, "baseline")
-        rows.append(
-            Row(
-                "scale",
-                str(_get(item, "figure") or "?"),
-                _num(ours),
-                _num(base),
-                str(_get(item, "unit") or ""),
-                _num(_get(item, "ratio")),
-                target=str(_get(item, "target") or ""),
-                met=_get(item, "met") if isinstance(_get(item, "met"), bool) else None,
-            )
-        )
-    return rows
-
-
-def pictures_rows(doc: Any, quick: bool) -> list[Row]:
-    """Render time beside the text-only reply (ratio = picture / text: what the picture
-    costs on top), and the memory the renderer adds."""
-    rows = []
-    cold_target = _num(_get(doc, "target_cold_p99_ms"))
-    cached_target = _num(_get(doc, "target_cached_p99_ms"))
-    for item in _get(doc, "rows") or []:
-        name = str(_get(item, "picture") or "?")
-        for phase, target in (("cold", cold_target), ("cached", cached_target)):
-            for stat in ("median", "p99"):
-                ours = _num(_get(item, phase, f"{stat}_ms"))
-                text = _num(_get(item, "text_only", f"{stat}_ms"))
-                rows.append(
-                    Row(
-                        "pictures",
-                        f"{name}, {phase}: {stat} (baseline: text-only reply)",
-                        ours,
-                        text,
-                        "ms",
-                        _div(ours, text),
-                        target=f"< {target:g} ms" if stat == "p99" and target else "",
-                        met=(ours < target)
-                        if stat == "p99" and target and ours is not None
-                        else None,
-                    )
-                )
-    cached = _get(doc, "images_cached")
-    rows.append(
-        Row(
-            "pictures",
-            f"RSS the renderer adds (with {cached} PNGs cached, "
-            f"{_num(_get(doc, 'cache_mib')) or 0:.1f} MiB)",
-            _num(_get(doc, "renderer_adds_mib")),
-            _num(_get(doc, "rss_before_mib")),
-            "MiB",
-        )
-    )
-    return rows
-
-
-def daily_rows(doc: Any, quick: bool) -> list[Row]:
-    guilds = _get(doc, "guilds")
-    seconds, rate = _num(_get(doc, "seconds")), _num(_get(doc, "rate_setting"))
-    posted, errors = _get(doc, "posted"), _get(doc, "http_429")
-    twice = _get(doc, "channels_posted_twice")
-    size = f"{guilds:,} servers due at 09:00" if isinstance(guilds, int) else "servers"
-    floor = guilds / rate if isinstance(guilds, int) and rate else None
-    return [
-        Row("daily", f"time to post all, {size}", seconds, floor, "s", _div(seconds, floor),
-            target="paced (≤ 50/s)"),
-        Row("daily", "429s received", _num(errors), target="0",
-            met=errors == 0 if isinstance(errors, int) else None),
-        Row("daily", "posted, each server once", _num(posted), target=f"= {guilds}",
-            met=(posted == guilds and twice == 0) if isinstance(posted, int) else None),
-        Row("daily", "CPU per post (bot + local Discord)", _num(_get(doc, "cpu_ms_per_post")),
-            unit="ms"),
-        Row("daily", "CPU in all", _num(_get(doc, "cpu_seconds")), unit="s"),
-    ]  # fmt: skip
-
-
-ADAPTERS: dict[str, Callable[[Any, bool], list[Row]]] = {
-    "lookup": lookup_rows,
-    "quiz": quiz_rows,
-    "e2e": e2e_rows,
-    "leaderboard": leaderboard_rows,
-    "scale": scale_rows,
-    "pictures": pictures_rows,
-    "daily": daily_rows,
-}
 
 
 # -- running one benchmark ---------------------------------------------------------------------
@@ -421,7 +103,7 @@ async def run_benchmark(
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
         *argv,
-        cwd=ROOT,
+        cwd=harness.ROOT,
         env=env,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
@@ -470,7 +152,7 @@ async def run_benchmark(
             outcome.error = f"no JSON on stdout ({error})"
         else:
             try:
-                outcome.rows = ADAPTERS[name](document, quick)
+                outcome.rows = [Row.from_dict(item) for item in document["table"]]
             except Exception as error:  # a format this runner does not know
                 outcome.error = f"unreadable output: {type(error).__name__}: {error}"
             if outcome.error is None and not outcome.rows:
@@ -483,122 +165,15 @@ async def run_benchmark(
     return outcome
 
 
-# -- the machine and the table ----------------------------------------------------------------
-
-
-def machine() -> dict[str, object]:
-    model = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() in ("model name", "Model", "cpu model", "Hardware") and value.strip():
-                model = value.strip()
-                break
-    memory_gib: float | None = None
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory_gib = int(line.split()[1]) / 1024 / 1024
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        usable = os.cpu_count() or 0
-    return {
-        "cpu": model or platform.processor() or platform.machine() or "unknown",
-        "cores": os.cpu_count(),
-        "usable_cores": usable,
-        "memory_gib": round(memory_gib, 1) if memory_gib else None,
-        "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
-    }
-
-
-def load_average() -> str:
-    with contextlib.suppress(OSError):
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    return "?"
-
-
-def discord_version() -> str:
-    try:
-        import discord
-    except ImportError:
-        return "?"
-    return str(discord.__version__)
-
-
-def _value(value: float | str | None, unit: str) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, str):
-        return value
-    if not math.isfinite(value):
-        return "—"
-    if unit == "/s":
-        return f"{value:,.0f}/s"
-    if unit == "s":
-        return f"{value:.2f} s"
-    if unit == "":
-        return f"{value:,.0f}" if value == int(value) else f"{value:.3g}"
-    digits = 3 if abs(value) < 1 else 2 if abs(value) < 10 else 1
-    return f"{value:,.{digits}f} {unit}"
-
-
-def _ratio(row: Row) -> str:
-    if row.ratio is None or not math.isfinite(row.ratio) or row.ratio <= 0:
-        return "—"
-    if not row.speedup:
-        return f"{row.ratio:.2f}x"
-    if row.ratio >= 1:
-        return f"{row.ratio:,.1f}x faster"
-    return f"{1 / row.ratio:,.1f}x slower"
-
-
-def render_table(rows: Sequence[Row]) -> str:
-    header = ("benchmark", "figure", "ours", "baseline", "ratio", "target", "met?")
-    body = []
-    for row in rows:
-        if row.error is not None:
-            body.append((row.benchmark, f"FAILED: {row.error}", "", "", "", "", "NO"))
-            continue
-        met = "—" if row.met is None else ("yes" if row.met else "NO")
-        body.append(
-            (
-                row.benchmark,
-                row.figure,
-                _value(row.ours, row.unit),
-                _value(row.baseline, row.unit),
-                _ratio(row),
-                row.target or "—",
-                met,
-            )
-        )
-    widths = [max(len(line[i]) for line in (header, *body)) for i in range(len(header))]
-    right = {2, 3, 4}
-
-    def render(line: Sequence[str]) -> str:
-        cells = [
-            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
-            for i, cell in enumerate(line)
-        ]
-        return "  ".join(cells).rstrip()
-
-    rule = "  ".join("-" * width for width in widths)
-    return "\n".join([render(header), rule, *(render(line) for line in body)])
-
-
 # -- main ------------------------------------------------------------------------------------------
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench",
-        description="Run every benchmark and print one table of their figures.",
-    )
-    parser.add_argument("--quick", action="store_true", help="each benchmark's smoke run")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument(
-        "--check", action="store_true", help="exit 1 if a target is missed (or a run failed)"
+    parser = harness.parser(
+        "bench",
+        "Run every benchmark and print one table of their figures.",
+        quick="each benchmark's smoke run",
+        check="exit 1 if a target is missed (or a run failed)",
     )
     parser.add_argument(
         "--only",
@@ -622,9 +197,7 @@ async def run_all(
     names: Sequence[str], quick: bool, timeout: float, echo: Callable[[str], None]
 ) -> list[Outcome]:
     # SIGTERM (a CI timeout) is handled like Ctrl-C: the running benchmark is stopped.
-    task = asyncio.current_task()
-    assert task is not None
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    harness.cancel_on_sigterm()
     outcomes: list[Outcome] = []
     tmpdir = Path(tempfile.mkdtemp(prefix="defector-bench-"))
     try:
@@ -644,15 +217,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = [name for name in BENCHMARKS if not args.only or name in args.only]
     timeout = args.timeout or (TIMEOUT_QUICK if args.quick else TIMEOUT_FULL)
     when = datetime.datetime.now(datetime.UTC)
-    host = machine()
-    load_before = load_average()
-
-    def echo(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
+    host = harness.machine()
+    load_before = harness.load_average()
 
     started = time.perf_counter()
     try:
-        outcomes = asyncio.run(run_all(names, args.quick, timeout, echo))
+        outcomes = asyncio.run(run_all(names, args.quick, timeout, harness.log))
     except (KeyboardInterrupt, asyncio.CancelledError):
         print("bench: interrupted; the running benchmark was stopped", file=sys.stderr)
         return 130
@@ -660,13 +230,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = [row for outcome in outcomes for row in outcome.rows]
     failed = [o for o in outcomes if o.error is not None]
     missed = [row for row in rows if row.met is False]
-    load = f"{load_before} → {load_average()}"
+    load = f"{load_before} → {harness.load_average()}"
     if args.json:
         document = {
             "date": when.isoformat(timespec="seconds"),
             "quick": args.quick,
             "machine": host,
-            "discord_py": discord_version(),
+            "discord_py": harness.discord_version(),
             "loadavg": load,
             "benchmarks": [
                 {
@@ -683,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "all_targets_met": not missed and not failed,
             "elapsed_s": round(elapsed, 1),
         }
-        print(json.dumps(document, indent=2, ensure_ascii=False))
+        harness.print_json(document)
     else:
         memory = f"{host['memory_gib']:g} GiB RAM" if host["memory_gib"] else "RAM unknown"
         cores = f"{host['cores']} cores"
@@ -694,11 +264,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(f"machine: {host['cpu']}, {cores}, {memory}; {host['os']}")
         print(
-            f"Python {host['python']}, discord.py {discord_version()}; "
+            f"Python {host['python']}, discord.py {harness.discord_version()}; "
             f"load average (1, 5, 15 min) {load}"
         )
         print()
-        print(render_table(rows))
+        print(harness.render_rows(rows))
         print()
         print(
             'ratio: "Nx faster" = baseline time / ours (or our rate / the baseline\'s); '

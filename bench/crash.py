@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import random
 import re
 import resource
@@ -47,11 +46,11 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from bench import harness
 from bot.sandbox import LocalDiscord, SandboxMember
 from bot.sandbox.model import Message, SandboxError
 from bot.startup import read_catalogue
@@ -162,16 +161,12 @@ class Bot:
         self.log = directory / "bot.log"
 
     async def start(self) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE"))}
-        env.update(
-            DISCORD_TOKEN=self.server.token,
-            DISCORD_API_BASE=self.server.api_base,
-            DISCORD_GATEWAY_URL=self.server.gateway_url,
+        env = harness.bot_env(
+            self.server,
+            self.directory,
             DATABASE_URL=f"sqlite+aiosqlite:///{self.database}",
-            LOG_LEVEL="WARNING",
             QUIZ_REVEAL_PAUSE="0.5",
             MESSAGE_CONTENT_INTENT="true",
-            DATA_DIR=str(self.directory / "var"),
         )
         with self.log.open("ab") as sink:
             self.process = await asyncio.create_subprocess_exec(
@@ -268,6 +263,13 @@ async def play(
         await asyncio.sleep(0.05)
 
 
+def told_in(channel: int, after: int) -> Callable[[Message], bool]:
+    """A message in ``channel`` newer than ``after`` saying its game was cut short."""
+    return lambda m: (
+        m.channel_id == channel and m.id > after and "interrupted by a restart" in m.content
+    )
+
+
 def latest_question(messages: list[Message]) -> Message | None:
     for message in reversed(messages):
         if message.embeds and message.embeds[0].get("title", "").startswith("Question "):
@@ -327,11 +329,7 @@ async def run(kills: int, seed: int) -> Tally:
                     for game, channel in cut_short.items():
                         try:
                             await server.wait_for_message(
-                                lambda m, c=channel, after=newest: (
-                                    m.channel_id == c
-                                    and m.id > after
-                                    and "interrupted by a restart" in m.content
-                                ),
+                                told_in(channel, newest),
                                 timeout=10,
                             )
                         except SandboxError:

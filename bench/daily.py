@@ -12,10 +12,8 @@ Run from the project root: ``python -m bench.daily`` (``--quick``: 400 servers; 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import sys
@@ -24,12 +22,12 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from typing import Any
 
 import discord
 from discord.gateway import DiscordWebSocket
 
+from bench import harness
 from bot.config import Settings
 from bot.db import daily as store
 from bot.db.engine import create_engine, session_factory
@@ -54,7 +52,7 @@ class MorningClock(RealClock):
         return NINE + timedelta(seconds=time.monotonic() - self.started)
 
 
-async def run(guilds: int, database_url: str, data_dir: Path) -> dict[str, object]:
+async def run(guilds: int, database_url: str, data_dir: Path) -> dict[str, Any]:
     route_base, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
     shards = max(1, -(-guilds // GUILDS_PER_SHARD))
     server = LocalDiscord(shard_count=shards, global_rate=(50, 1.0))
@@ -77,7 +75,7 @@ async def run(guilds: int, database_url: str, data_dir: Path) -> dict[str, objec
             kinds=["year", "who", "method"], enabled=True, now=NINE - timedelta(days=1),
         )  # fmt: skip
     await engine.dispose()
-    base = Settings(_env_file=None, data_dir=data_dir, database_url=database_url)  # type: ignore[call-arg]
+    base = Settings(_env_file=None, data_dir=data_dir, database_url=database_url)
     settings = sandbox_settings(
         base, server.api_base, server.gateway_url, server.token, database_url
     )
@@ -125,25 +123,37 @@ async def run(guilds: int, database_url: str, data_dir: Path) -> dict[str, objec
         discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = route_base, gateway
 
 
+def table_rows(result: dict[str, Any]) -> list[harness.Row]:
+    guilds, seconds, posted = result["guilds"], result["seconds"], result["posted"]
+    floor = guilds / result["rate_setting"]
+    once = posted == guilds and result["channels_posted_twice"] == 0
+    return [
+        harness.Row("daily", f"time to post all, {guilds:,} servers due at 09:00", seconds,
+                    floor, "s", seconds / floor, target="paced (≤ 50/s)"),
+        harness.Row("daily", "429s received", result["http_429"], target="0",
+                    met=result["http_429"] == 0),
+        harness.Row("daily", "posted, each server once", posted, target=f"= {guilds}", met=once),
+        harness.Row("daily", "CPU per post (bot + local Discord)", result["cpu_ms_per_post"],
+                    unit="ms"),
+        harness.Row("daily", "CPU in all", result["cpu_seconds"], unit="s"),
+    ]  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="400 servers instead of 10,000")
+    parser = harness.parser("bench.daily", __doc__.splitlines()[0], "400 servers, not 10,000")
     parser.add_argument("--guilds", type=int, default=None, help="how many servers")
-    parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
-    guilds = args.guilds or (400 if args.quick else 10_000)
+    guilds = args.guilds if args.guilds is not None else (400 if args.quick else 10_000)
     if guilds < 1:
-        print("--guilds must be at least 1", file=sys.stderr)
-        return 2
+        parser.error("--guilds must be at least 1")
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="bench-daily-") as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'daily.sqlite3'}"
         with contextlib.suppress(KeyError):
             os.environ.pop("DATABASE_URL")
         result = asyncio.run(run(guilds, url, Path(tmp)))
-    if args.json:
-        print(json.dumps(result))
-    else:
+    harness.print_figures(table_rows(result), args.json, result, __doc__.splitlines()[0])
+    if not args.json:
         for key, value in result.items():
             print(f"{key:24} {value:,.2f}" if isinstance(value, float) else f"{key:24} {value}")
     return 0

@@ -8,7 +8,7 @@ each against a local Discord of its own, both running for the whole benchmark:
 * floor: a minimal discord.py bot (``commands.AutoShardedBot``, ``Intents.none()`` +
   guilds, like ours) with the same command shape, a ``/defector`` group whose ``lookup``
   takes ``name`` with autocomplete; it answers every command with a constant message and
-  every autocomplete with a constant list of five choices. Its code (``FLOOR_BOT`` below)
+  every autocomplete with a constant list of five choices. Its code (``bench.floors.lookup``)
   imports nothing but discord.py, so it is what discord.py costs and no more.
 * bot: the real bot, unmodified, started as in production (``python -m bot run``) with
   ``DISCORD_API_BASE`` and ``DISCORD_GATEWAY_URL`` pointing at the local Discord, a fresh
@@ -41,7 +41,8 @@ Method:
   serialised and written to the websocket) to the moment its REST API starts handling the
   first callback POST for it (body read; before the local Discord validates the answer).
   Both stamps are on the local Discord's event loop clock (``time.monotonic``); the second
-  is taken by a subclass of its REST API defined here (the sandbox code is not changed).
+  is taken by a subclass of its REST API (``bench.harness.TimedRestApi``; the sandbox code is
+  not changed).
   Median and p99 (nearest rank) are over every acknowledged interaction of the measured
   list; throughput is acknowledged interactions / wall time of the measured blocks.
 * Correctness, for every interaction (warm-up included): exactly one callback, accepted
@@ -73,16 +74,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import dataclasses
 import gc
-import json
 import math
 import os
-import platform
 import random
-import re
-import signal
-import statistics
 import sys
 import tempfile
 import time
@@ -91,10 +86,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# For ``python bench/e2e.py``: make the project root importable like ``python -m`` does.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bench.lookup import FIXED_QUERIES
+from bench import harness
+from bench.harness import Latency, ProcStats, TimedRestApi, proc_stats, ratio
+from bench.lookup import FIXED_QUERIES, typo
 from bot.catalog.importer import load_catalogue
 from bot.catalog.models import Defector
 from bot.catalog.normalize import fold
@@ -104,9 +98,7 @@ from bot.sandbox.model import (
     INTERACTION_AUTOCOMPLETE,
     Interaction,
 )
-from bot.sandbox.rest import Req, Response, RestApi
 
-ROOT = Path(__file__).resolve().parents[1]
 TARGET_P99_RATIO = 1.5
 DEFAULT_SEED = 20261127
 GUILD_ID = 1_220_000_000_000_000_001
@@ -119,93 +111,8 @@ RESPONSE_TIMEOUT = 5.0
 READY_TIMEOUT = 60.0
 SETTLE_SECONDS = 0.5
 """Pause after the load, so a late second answer or a deadline violation is seen."""
-STOP_GRACE = 5.0
-ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-"""discord.py colours its log lines when it thinks it runs in Docker, even into a file."""
 ACK_TYPES = {INTERACTION_APPLICATION_COMMAND: (4, 5), INTERACTION_AUTOCOMPLETE: (8,)}
 KIND_NAMES = {INTERACTION_APPLICATION_COMMAND: "lookup", INTERACTION_AUTOCOMPLETE: "autocomplete"}
-SETTINGS_ENV = frozenset(
-    ("DISCORD_TOKEN", "DATABASE_URL", "DATA_DIR", "DEV_GUILD_ID", "OWNER_IDS", "SHARD_COUNT",
-     "SHARD_IDS", "DISCORD_API_BASE", "DISCORD_GATEWAY_URL", "LOG_LEVEL", "SEARCH_TIMEOUT")
-)  # fmt: skip
-"""The bot's settings: never inherited from this environment, only set here."""
-
-FLOOR_BOT = '''\
-"""The floor: a minimal discord.py bot with the command shape of Defector Bot."""
-
-import asyncio
-import contextlib
-import logging
-import os
-import signal
-
-import discord
-import yarl
-from discord import app_commands
-from discord.ext import commands
-
-discord.http.Route.BASE = os.environ["DISCORD_API_BASE"].rstrip("/")
-discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["DISCORD_GATEWAY_URL"])
-discord.VoiceClient.warn_nacl = False
-discord.VoiceClient.warn_dave = False
-
-CHOICES = [app_commands.Choice(name=f"Person {i}", value=f"person-{i}") for i in range(5)]
-group = app_commands.Group(name="defector", description="Look people up")
-
-
-@group.command(name="lookup", description="A constant answer")
-@app_commands.describe(name="Anything")
-async def lookup(interaction: discord.Interaction, name: str) -> None:
-    await interaction.response.send_message("A constant answer.")
-
-
-@lookup.autocomplete("name")
-async def lookup_name(interaction: discord.Interaction, current: str) -> list:
-    return CHOICES
-
-
-class Floor(commands.AutoShardedBot):
-    def __init__(self) -> None:
-        intents = discord.Intents.none()
-        intents.guilds = True
-        super().__init__(
-            command_prefix=commands.when_mentioned,
-            help_command=None,
-            intents=intents,
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
-        self.tree.add_command(group)
-
-    async def setup_hook(self) -> None:
-        await self.tree.sync()
-
-
-async def main() -> None:
-    discord.utils.setup_logging(level=logging.getLevelName(os.environ.get("LOG_LEVEL", "INFO")))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    bot = Floor()
-    async with bot:
-        await bot.login(os.environ["DISCORD_TOKEN"])
-        connection = asyncio.create_task(bot.connect(reconnect=True))
-        stopper = asyncio.create_task(stop.wait())
-        await asyncio.wait({connection, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        await bot.close()
-        for task in (connection, stopper):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-
-asyncio.run(main())
-'''
-
-_live_pids: set[int] = set()
-"""Subprocesses not reaped yet: killed on the way out whatever happened."""
-
-
 # -- the load ---------------------------------------------------------------------------------
 
 
@@ -232,25 +139,6 @@ QUICK = Plan(requests=1000, warmup=400, concurrency=8, members=200, rounds=6)
 SUBJECTS = ("floor", "bot")
 
 
-def _typo(rng: random.Random, text: str) -> str:
-    """One keyboard slip in the last word: a dropped, doubled, swapped or wrong letter."""
-    words = text.split()
-    if not words or len(words[-1]) < 4:
-        return text
-    word = words[-1]
-    i = rng.randrange(1, len(word) - 1)
-    kind = rng.choice(("drop", "double", "swap", "replace"))
-    if kind == "drop":
-        word = word[:i] + word[i + 1 :]
-    elif kind == "double":
-        word = word[:i] + word[i] + word[i:]
-    elif kind == "swap":
-        word = word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :]
-    else:
-        word = word[:i] + rng.choice("aeioukrstnl") + word[i + 1 :]
-    return " ".join([*words[:-1], word])
-
-
 def _typed_name(rng: random.Random, record: Defector) -> str:
     """What a member types for ``record``: surname, full name or alias, maybe unaccented."""
     names = [record.name, *record.aliases]
@@ -263,7 +151,7 @@ def _typed_name(rng: random.Random, record: Defector) -> str:
     elif rng.random() < 0.5:
         text = text.lower()
     if rng.random() < 0.15:
-        text = _typo(rng, text)
+        text = typo(rng, text)
     return text or record.slug
 
 
@@ -297,25 +185,9 @@ def build_requests(
 # -- the local Discord, instrumented -----------------------------------------------------------
 
 
-class TimedRestApi(RestApi):
-    """The local Discord's REST API, noting when the first callback of each interaction
-    arrives (on the same clock as ``Interaction.dispatched_at``)."""
-
-    def __init__(self, server: LocalDiscord) -> None:
-        super().__init__(server)
-        self.first_callback_at: dict[int, float] = {}
-
-    async def post_callback(self, req: Req) -> Response:
-        received = self.server.now()
-        with contextlib.suppress(KeyError, ValueError):
-            self.first_callback_at.setdefault(int(req.params["interaction_id"]), received)
-        return await super().post_callback(req)
-
-
 def new_server(members: int) -> tuple[LocalDiscord, TimedRestApi, list[int]]:
     server = LocalDiscord(token=f"bench-{os.urandom(8).hex()}")
-    rest = TimedRestApi(server)
-    server.rest = rest  # before start(): the app routes to server.rest.handle
+    rest = TimedRestApi.install(server)
     member_ids = [FIRST_MEMBER_ID + i for i in range(members)]
     server.add_guild(
         GUILD_ID,
@@ -368,132 +240,15 @@ async def drive(
 # -- subprocesses --------------------------------------------------------------------------------
 
 
-def _clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k.upper() not in SETTINGS_ENV}
-    env.pop("PYTHONPATH", None)
-    return env
-
-
 def subject_command(
     name: str, server: LocalDiscord, workdir: Path
 ) -> tuple[list[str], dict[str, str]]:
-    env = _clean_env()
-    env.update(
-        DISCORD_TOKEN=server.token,
-        DISCORD_API_BASE=server.api_base,
-        DISCORD_GATEWAY_URL=server.gateway_url,
-        LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-    )
     if name == "floor":
-        script = workdir / "floor_bot.py"
-        script.write_text(FLOOR_BOT, encoding="utf-8")
-        return [sys.executable, str(script)], env
-    env.update(
-        DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}",
-        DATA_DIR=str(workdir / "var"),
-        PYTHONPATH=str(ROOT),
-    )
-    return [sys.executable, "-m", "bot", "run"], env
-
-
-async def stop_process(process: asyncio.subprocess.Process) -> int:
-    """SIGTERM, then SIGKILL after ``STOP_GRACE`` seconds; the exit status."""
-    if process.returncode is None:
-        with contextlib.suppress(ProcessLookupError):
-            process.terminate()
-        try:
-            await asyncio.wait_for(process.wait(), STOP_GRACE)
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-    code = await process.wait()
-    _live_pids.discard(process.pid)
-    return code
-
-
-def _kill_leftovers() -> None:
-    for pid in list(_live_pids):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
-        _live_pids.discard(pid)
-
-
-@dataclass(frozen=True)
-class ProcStats:
-    rss_mib: float
-    peak_rss_mib: float
-    cpu_s: float
-
-
-def proc_stats(pid: int) -> ProcStats:
-    status: dict[str, str] = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        status[key] = value.strip()
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    cpu = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
-
-    def mib(key: str) -> float:
-        return int(status.get(key, "0 kB").split()[0]) / 1024
-
-    return ProcStats(rss_mib=mib("VmRSS"), peak_rss_mib=mib("VmHWM"), cpu_s=cpu)
-
-
-async def wait_started(server: LocalDiscord, process: asyncio.subprocess.Process) -> None:
-    """Until the subject is connected and /defector lookup is published (or it died)."""
-
-    async def ready() -> None:
-        await server.wait_until_ready(timeout=READY_TIMEOUT)
-        await server.wait_for(
-            lambda: COMMAND in server.available_commands(GUILD_ID), timeout=READY_TIMEOUT
-        )
-
-    readiness = asyncio.ensure_future(ready())
-    exited = asyncio.ensure_future(process.wait())
-    try:
-        await asyncio.wait({readiness, exited}, return_when=asyncio.FIRST_COMPLETED)
-        if not readiness.done():
-            raise RuntimeError(f"the subject exited with status {process.returncode} at start")
-        readiness.result()
-    finally:
-        for future in (readiness, exited):
-            future.cancel()
-        await asyncio.gather(readiness, exited, return_exceptions=True)
+        return [sys.executable, "-m", "bench.floors.lookup"], harness.subject_env(server)
+    return [sys.executable, "-m", "bot", "run"], harness.bot_env(server, workdir)
 
 
 # -- one subject ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Latency:
-    samples: int
-    median_ms: float
-    p99_ms: float
-    max_ms: float
-
-    @classmethod
-    def of(cls, values_ms: Sequence[float]) -> Latency:
-        if not values_ms:
-            return cls(0, math.nan, math.nan, math.nan)
-        ordered = sorted(values_ms)
-        rank = max(1, math.ceil(0.99 * len(ordered)))
-        return cls(len(ordered), statistics.median(ordered), ordered[rank - 1], ordered[-1])
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "samples": self.samples,
-            "median_ms": _ms(self.median_ms),
-            "p99_ms": _ms(self.p99_ms),
-            "max_ms": _ms(self.max_ms),
-        }
-
-
-def _ms(value: float) -> float | None:
-    """Milliseconds for JSON: NaN (no samples) is not valid JSON, so it becomes null."""
-    return None if math.isnan(value) else round(value, 3)
 
 
 @dataclass
@@ -596,74 +351,44 @@ def _option_value(payload: dict[str, Any]) -> str:
     return "?"
 
 
-class SubjectFailed(Exception):
-    """A subject could not be started (its stderr is in the message)."""
-
-
 @dataclass
 class Subject:
     """A running subject: its own local Discord, its process, and what was measured."""
 
-    name: str
     server: LocalDiscord
     rest: TimedRestApi
-    process: asyncio.subprocess.Process
-    stderr_path: Path
-    startup_s: float
+    proc: harness.Spawned
     warmup_ids: set[int] = field(default_factory=set)
     wall_s: float = 0.0
     cpu_s: float = 0.0
     driver_cpu_s: float = 0.0
     errors: list[str] = field(default_factory=list)
 
+    @property
+    def name(self) -> str:
+        return self.proc.name
+
 
 @contextlib.asynccontextmanager
 async def running(name: str, plan: Plan, workdir: Path) -> AsyncIterator[Subject]:
     """Start a local Discord and the subject against it; stop both whatever happens."""
     server, rest, _ = new_server(plan.members)
-    await server.start()
-    try:
-        subject_dir = workdir / name
-        subject_dir.mkdir()
-        argv, env = subject_command(name, server, subject_dir)
-        stderr_path = subject_dir / "stderr.txt"
-        with stderr_path.open("wb") as stderr:
-            started = time.perf_counter()
-            process = await asyncio.create_subprocess_exec(
-                *argv,
-                cwd=subject_dir,
-                env=env,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=stderr,
-                start_new_session=True,
-            )
-        _live_pids.add(process.pid)
-        subject = Subject(name, server, rest, process, stderr_path, startup_s=0.0)
-        try:
-            try:
-                await wait_started(server, process)
-            except (RuntimeError, SandboxError) as error:
-                await stop_process(process)
-                lines = stderr_path.read_text(encoding="utf-8", errors="replace").splitlines()
-                tail = "".join(f"\n  {line}" for line in lines[-20:])
-                raise SubjectFailed(f"{name} did not start: {error}{tail}") from None
-            subject.startup_s = time.perf_counter() - started
-            yield subject
-        finally:
-            await stop_process(process)
-    finally:
-        await server.close()
+
+    def command(directory: Path) -> tuple[list[str], dict[str, str]]:
+        return subject_command(name, server, directory)
+
+    async with harness.spawned(name, server, command, workdir, COMMAND, READY_TIMEOUT) as proc:
+        yield Subject(server, rest, proc)
 
 
 async def measure_block(subject: Subject, block: Sequence[Request], concurrency: int) -> None:
     """Drive one block of the load, adding up wall time and both sides' CPU time."""
     gc.collect()
-    cpu_before = proc_stats(subject.process.pid).cpu_s
+    cpu_before = proc_stats(subject.proc.pid).cpu_s
     driver_before = time.process_time()
     wall, errors = await drive(subject.server, block, concurrency)
     subject.driver_cpu_s += time.process_time() - driver_before
-    subject.cpu_s += proc_stats(subject.process.pid).cpu_s - cpu_before
+    subject.cpu_s += proc_stats(subject.proc.pid).cpu_s - cpu_before
     subject.wall_s += wall
     subject.errors.extend(errors)
 
@@ -682,7 +407,7 @@ def result_of(subject: Subject, requests: int, warmup: int, stats: ProcStats) ->
         latency=Latency.of(latencies),
         by_kind={kind: Latency.of(values) for kind, values in by_kind.items()},
         wall_s=subject.wall_s,
-        startup_s=subject.startup_s,
+        startup_s=subject.proc.startup_s,
         stats=stats,
         cpu_ms_per_request=subject.cpu_s * 1000.0 / count,
         driver_cpu_ms_per_request=subject.driver_cpu_s * 1000.0 / count,
@@ -695,67 +420,24 @@ def result_of(subject: Subject, requests: int, warmup: int, stats: ProcStats) ->
 # -- output --------------------------------------------------------------------------------------
 
 
-def _ratio(ours: float, floor: float) -> float:
-    return ours / floor if floor > 0 else math.nan
+def table_rows(
+    floor: SubjectResult, bot: SubjectResult, plan: Plan, meets_target: bool, clean: bool
+) -> list[harness.Row]:
+    def row(figure: str, unit: str, ours: float, base: float, **extra: Any) -> harness.Row:
+        return harness.Row("e2e", figure, ours, base, unit, ratio(ours, base), **extra)
 
-
-def _table(header: Sequence[str], body: Sequence[Sequence[str]], left: set[int]) -> str:
-    widths = [max(len(line[i]) for line in (header, *body)) for i in range(len(header))]
-
-    def render(line: Sequence[str]) -> str:
-        cells = [
-            cell.ljust(widths[i]) if i in left else cell.rjust(widths[i])
-            for i, cell in enumerate(line)
-        ]
-        return "  ".join(cells).rstrip()
-
-    rule = "  ".join("-" * width for width in widths)
-    return "\n".join([render(header), rule, *(render(line) for line in body)])
-
-
-def format_main_table(floor: SubjectResult, bot: SubjectResult) -> str:
-    header = (
-        "subject",
-        "requests",
-        "failed",
-        "violations",
-        "median ms",
-        "p99 ms",
-        "max ms",
-        "throughput/s",
-        "CPU ms/req",
-        "RSS MiB",
-    )
-    body = [
-        (
-            r.name,
-            str(r.requests),
-            str(len(r.failures)),
-            str(len(r.violations)),
-            f"{r.latency.median_ms:.2f}",
-            f"{r.latency.p99_ms:.2f}",
-            f"{r.latency.max_ms:.2f}",
-            f"{r.throughput:,.0f}",
-            f"{r.cpu_ms_per_request:.2f}",
-            f"{r.stats.rss_mib:.1f}",
-        )
-        for r in (floor, bot)
-    ]
-    body.append(
-        (
-            "bot/floor",
-            "",
-            "",
-            "",
-            f"{_ratio(bot.latency.median_ms, floor.latency.median_ms):.2f}x",
-            f"{_ratio(bot.latency.p99_ms, floor.latency.p99_ms):.2f}x",
-            f"{_ratio(bot.latency.max_ms, floor.latency.max_ms):.2f}x",
-            f"{_ratio(bot.throughput, floor.throughput):.2f}x",
-            f"{_ratio(bot.cpu_ms_per_request, floor.cpu_ms_per_request):.2f}x",
-            f"{_ratio(bot.stats.rss_mib, floor.stats.rss_mib):.2f}x",
-        )
-    )
-    return _table(header, body, left={0})
+    return [
+        row(f"ack p99, lookup + autocomplete, {plan.concurrency} in flight", "ms",
+            bot.latency.p99_ms, floor.latency.p99_ms, target=f"≤ {TARGET_P99_RATIO:g}x floor",
+            met=meets_target),
+        row("ack median", "ms", bot.latency.median_ms, floor.latency.median_ms),
+        row("throughput", "/s", bot.throughput, floor.throughput),
+        row("CPU per interaction", "ms", bot.cpu_ms_per_request, floor.cpu_ms_per_request),
+        row("RSS after the load", "MiB", bot.stats.rss_mib, floor.stats.rss_mib),
+        row("start-up", "s", bot.startup_s, floor.startup_s),
+        harness.Row("e2e", "every interaction answered once, no violation",
+                    "yes" if clean else "no", target="yes", met=clean),
+    ]  # fmt: skip
 
 
 def format_kind_table(floor: SubjectResult, bot: SubjectResult) -> str:
@@ -780,33 +462,20 @@ def format_kind_table(floor: SubjectResult, bot: SubjectResult) -> str:
                 f"{f.p99_ms:.2f}",
                 f"{b.median_ms:.2f}",
                 f"{b.p99_ms:.2f}",
-                f"{_ratio(b.median_ms, f.median_ms):.2f}x",
-                f"{_ratio(b.p99_ms, f.p99_ms):.2f}x",
+                f"{ratio(b.median_ms, f.median_ms):.2f}x",
+                f"{ratio(b.p99_ms, f.p99_ms):.2f}x",
             )
         )
-    return _table(header, body, left={0})
-
-
-def _excerpt(lines: Sequence[str], limit: int = 12) -> list[str]:
-    return (
-        [*lines[:limit], f"... ({len(lines) - limit} more lines)"]
-        if len(lines) > limit
-        else list(lines)
-    )
+    return harness.table(header, body, left={0})
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.e2e",
-        description="Acknowledgement latency of the bot against a minimal discord.py bot, "
+    parser = harness.parser(
+        "bench.e2e",
+        "Acknowledgement latency of the bot against a minimal discord.py bot, "
         "both driven through the local Discord.",
-    )
-    parser.add_argument("--quick", action="store_true", help="a short load (CI smoke run)")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument(
-        "--check",
-        action="store_true",
-        help=f"exit 1 if the bot's p99 exceeds {TARGET_P99_RATIO:g}x the floor's, "
+        quick="a short load (CI smoke run)",
+        check=f"exit 1 if the bot's p99 exceeds {TARGET_P99_RATIO:g}x the floor's, "
         "or any interaction failed",
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="load seed")
@@ -828,10 +497,7 @@ def blocks_of(requests: Sequence[Request], rounds: int) -> list[Sequence[Request
 
 async def bench(plan: Plan, seed: int, log: Callable[[str], None]) -> list[SubjectResult]:
     """Both subjects, started one after the other, then the load in alternating blocks."""
-    # SIGTERM (a CI timeout) cancels the run like Ctrl-C does, so the subjects are stopped.
-    task = asyncio.current_task()
-    assert task is not None
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    harness.cancel_on_sigterm()
     records = load_catalogue()
     member_ids = [FIRST_MEMBER_ID + i for i in range(plan.members)]
     requests = build_requests(records, plan.requests, seed, member_ids)
@@ -848,7 +514,7 @@ async def bench(plan: Plan, seed: int, log: Callable[[str], None]) -> list[Subje
         async with contextlib.AsyncExitStack() as stack:
             for name in SUBJECTS:
                 subject = await stack.enter_async_context(running(name, plan, Path(tmp)))
-                log(f"  {name}: pid {subject.process.pid}, ready in {subject.startup_s:.1f} s")
+                log(f"  {name}: pid {subject.proc.pid}, ready in {subject.proc.startup_s:.1f} s")
                 subjects.append(subject)
             for subject in subjects:
                 _, errors = await drive(subject.server, warmup, plan.concurrency)
@@ -867,16 +533,15 @@ async def bench(plan: Plan, seed: int, log: Callable[[str], None]) -> list[Subje
                     + ", ".join(f"{s.name} {s.wall_s:.2f} s" for s in subjects)
                     + " so far"
                 )
-            stats = [proc_stats(subject.process.pid) for subject in subjects]
+            stats = [proc_stats(subject.proc.pid) for subject in subjects]
             await asyncio.sleep(SETTLE_SECONDS)
             results = [
                 result_of(subject, len(requests), len(warmup), stat)
                 for subject, stat in zip(subjects, stats, strict=True)
             ]
         for subject, result in zip(subjects, results, strict=True):
-            result.exit_status = subject.process.returncode
-            text = subject.stderr_path.read_text(encoding="utf-8", errors="replace")
-            result.stderr = ANSI_ESCAPE.sub("", text).splitlines()
+            result.exit_status = subject.proc.exit_status
+            result.stderr = subject.proc.stderr
     return results
 
 
@@ -890,47 +555,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         members=base.members,
         rounds=args.rounds or base.rounds,
     )
+    return harness.run_main("e2e", lambda: run(args, plan))
 
-    def log(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
 
+def run(args: argparse.Namespace, plan: Plan) -> int:
     started = time.perf_counter()
-    try:
-        results = {result.name: result for result in asyncio.run(bench(plan, args.seed, log))}
-    except SubjectFailed as error:
-        print(f"bench.e2e: {error}", file=sys.stderr)
-        return 1
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        print("bench.e2e: interrupted; subjects stopped", file=sys.stderr)
-        return 130
-    finally:
-        _kill_leftovers()
+    results = {r.name: r for r in asyncio.run(bench(plan, args.seed, harness.log))}
     floor, bot = results["floor"], results["bot"]
     elapsed = time.perf_counter() - started
-    p99_ratio = _ratio(bot.latency.p99_ms, floor.latency.p99_ms)
-    median_ratio = _ratio(bot.latency.median_ms, floor.latency.median_ms)
+    p99_ratio = ratio(bot.latency.p99_ms, floor.latency.p99_ms)
+    median_ratio = ratio(bot.latency.median_ms, floor.latency.median_ms)
     meets_target = p99_ratio <= TARGET_P99_RATIO
     clean = floor.clean and bot.clean
+    rows = table_rows(floor, bot, plan, meets_target, clean)
 
     if args.json:
-        import discord
-
-        document = {
-            "target_p99_ratio": TARGET_P99_RATIO,
-            "quick": args.quick,
-            "seed": args.seed,
-            "plan": dataclasses.asdict(plan),
-            "python": platform.python_version(),
-            "discord_py": discord.__version__,
-            "cpus": os.cpu_count(),
-            "subjects": [floor.to_dict(), bot.to_dict()],
-            "median_ratio": round(median_ratio, 3),
-            "p99_ratio": round(p99_ratio, 3),
-            "meets_target": meets_target,
-            "all_answered": clean,
-            "elapsed_s": round(elapsed, 1),
-        }
-        print(json.dumps(document, indent=2, ensure_ascii=False))
+        harness.print_json(
+            {
+                "target_p99_ratio": TARGET_P99_RATIO,
+                **harness.run_info(args, plan),
+                "subjects": [floor.to_dict(), bot.to_dict()],
+                "median_ratio": round(median_ratio, 3),
+                "p99_ratio": round(p99_ratio, 3),
+                "meets_target": meets_target,
+                "all_answered": clean,
+                "table": [row.to_dict() for row in rows],
+                "elapsed_s": round(elapsed, 1),
+            }
+        )
     else:
         print(
             "Acknowledgement latency through the local Discord: the bot vs a minimal "
@@ -942,7 +594,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{os.cpu_count()} CPUs{'; quick run' if args.quick else ''}"
         )
         print()
-        print(format_main_table(floor, bot))
+        print(harness.render_rows(rows, "bot", "floor"))
         print()
         print(format_kind_table(floor, bot))
         print()
@@ -960,10 +612,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ("violations", r.violations),
                 ("stderr", r.stderr),
             ):
-                if lines:
-                    print(f"{r.name} {title} ({len(lines)}):")
-                    for line in _excerpt(lines):
-                        print(f"  {line}")
+                harness.print_lines(f"{r.name} {title}", lines)
         verdict = "yes" if meets_target else "NO"
         print(f"p99 target met (bot/floor {p99_ratio:.2f}x ≤ {TARGET_P99_RATIO:g}x): {verdict}")
         print(f"every interaction answered exactly once, no violations: {'yes' if clean else 'NO'}")

@@ -67,14 +67,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-# For ``python bench/leaderboard.py``: make the project root importable like ``python -m`` does.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from sqlalchemy import Column, MetaData, Table, bindparam, case, event, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import SQLModel
 
+from bench import harness
 from bot.catalog.importer import load_catalogue
 from bot.db.engine import create_engine, session_factory
 from bot.db.migrate import upgrade
@@ -571,40 +569,30 @@ async def run_engine(
         await engine.dispose()
 
 
-COLUMNS = (
-    ("engine", 10), ("query", 28), ("queries", 7), ("ours med ms", 11), ("ours p99 ms", 11),
-    ("naive med ms", 12), ("naive p99 ms", 12), ("ratio med", 9), ("ratio p99", 9),
-    ("target", 6),
-)  # fmt: skip
-
-
-def render(rows: Sequence[Row]) -> str:
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(
-            cell.ljust(width) if i < 2 else cell.rjust(width)
-            for i, (cell, (_, width)) in enumerate(zip(cells, COLUMNS, strict=True))
-        ).rstrip()
-
-    lines = [line([name for name, _ in COLUMNS]), line(["-" * width for _, width in COLUMNS])]
+def table_rows(rows: Sequence[Row], answers: int) -> list[harness.Row]:
+    """Median (against the ratio target where it applies) and p99 of each query."""
+    table = []
     for row in rows:
-        f = row.figures
-        lines.append(
-            line(
-                [
-                    row.engine,
-                    row.query,
-                    f"{row.samples:,}",
-                    f"{f['ours_median_ms']:,.2f}",
-                    f"{f['ours_p99_ms']:,.2f}",
-                    f"{f['naive_median_ms']:,.1f}",
-                    f"{f['naive_p99_ms']:,.1f}",
-                    f"{f['ratio_median']:,.0f}x",
-                    f"{f['ratio_p99']:,.0f}x",
-                    ("yes" if row.meets_target else "NO") + ("" if row.ratio_applies else "*"),
-                ]
-            )
-        )
-    return "\n".join(lines)
+        f, name = row.figures, f"{row.query} ({row.engine})"
+        if row.ratio_applies:
+            target = f"≥ {TARGET_RATIO:g}x faster"
+            met: bool | None = f["ratio_median"] >= TARGET_RATIO
+        else:
+            target, met = "(not at this size)", None
+        p99_met = f["ours_p99_ms"] < TARGET_P99_MS
+        if not row.meets_target and met is not False and p99_met:
+            p99_met = False  # the row says missed; trust it over this reading
+        table += [
+            harness.Row("leaderboard", f"{name}: median", f["ours_median_ms"],
+                        f["naive_median_ms"], "ms", f["ratio_median"], speedup=True,
+                        target=target, met=met),
+            harness.Row("leaderboard", f"{name}: p99", f["ours_p99_ms"], f["naive_p99_ms"],
+                        "ms", f["ratio_p99"], speedup=True, target=f"< {TARGET_P99_MS:g} ms",
+                        met=p99_met),
+        ]  # fmt: skip
+    if table:
+        table[0].figure += f" [{answers:,} answers]"
+    return table
 
 
 async def main_async(args: argparse.Namespace) -> int:
@@ -664,6 +652,7 @@ async def main_async(args: argparse.Namespace) -> int:
                         | {"meets_target": r.meets_target}
                         for r in rows
                     ],
+                    "table": [row.to_dict() for row in table_rows(rows, len(data.answers))],
                 },
                 indent=2,
             )
@@ -685,7 +674,7 @@ async def main_async(args: argparse.Namespace) -> int:
             f"target: ours >= {TARGET_RATIO:.0f}x faster than naive at the median, "
             f"ours p99 < {TARGET_P99_MS:.0f} ms"
         )
-        print(render(rows))
+        print(harness.render_rows(table_rows(rows, len(data.answers))))
         if args.quick:
             print(
                 f"* --quick: only the p99 target applies; at {len(data.answers):,} answers the "
@@ -697,14 +686,20 @@ async def main_async(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="100,000 answers, fewer queries")
+    parser = harness.parser(
+        "bench.leaderboard",
+        (__doc__ or "").splitlines()[0],
+        quick="100,000 answers, fewer queries",
+        check="exit 1 if a target is missed",
+    )
     parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL database")
     parser.add_argument("--answers", type=int, help="override the number of answers")
     parser.add_argument("--queries", type=int, help="timed queries per case")
-    parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
-    return asyncio.run(main_async(parser.parse_args(argv)))
+    args = parser.parse_args(argv)
+    for name in ("answers", "queries"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1")
+    return asyncio.run(main_async(args))
 
 
 if __name__ == "__main__":

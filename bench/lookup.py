@@ -44,8 +44,6 @@ import argparse
 import difflib
 import gc
 import heapq
-import json
-import math
 import platform
 import random
 import statistics
@@ -54,11 +52,8 @@ import time
 import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-# For ``python bench/lookup.py``: make the project root importable like ``python -m`` does.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from bench import harness
 from bot.catalog.fulltext import STOP_WORDS, FullTextIndex, facts_text
 from bot.catalog.importer import load_catalogue
 from bot.catalog.models import Defector, slugify
@@ -450,12 +445,12 @@ def synthetic_catalogue(
     return (*real, *synthetic), tuple(synthetic)
 
 
-def _typo(rng: random.Random, text: str) -> str:
+def typo(rng: random.Random, text: str) -> str:
     """One keyboard slip in the last word: a dropped, doubled, swapped or wrong letter."""
     words = text.split()
-    word = words[-1]
-    if len(word) < 4:
+    if not words or len(words[-1]) < 4:
         return text
+    word = words[-1]
     i = rng.randrange(1, len(word) - 1)
     kind = rng.choice(("drop", "double", "swap", "replace"))
     if kind == "drop":
@@ -483,7 +478,7 @@ def synthetic_queries(synthetic: Sequence[Defector], seed: int) -> tuple[tuple[s
     for record in picks[9:12]:
         queries.append((fold(record.name), "synthetic-no-accent"))
     for record in picks[12:18]:
-        queries.append((_typo(rng, fold(record.name)), "synthetic-typo"))
+        queries.append((typo(rng, fold(record.name)), "synthetic-typo"))
     for record in picks[18:21]:
         surname = fold(record.name).split()[-1]
         queries.append((surname[: rng.randint(3, 5)], "synthetic-prefix"))
@@ -494,12 +489,6 @@ def synthetic_queries(synthetic: Sequence[Defector], seed: int) -> tuple[tuple[s
 
 
 # -- timing -------------------------------------------------------------------------------
-
-
-def percentile(sorted_values: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile of already sorted values."""
-    rank = max(1, math.ceil(fraction * len(sorted_values)))
-    return sorted_values[rank - 1]
 
 
 def time_queries(
@@ -544,9 +533,16 @@ class Figures:
         ordered = sorted(samples_ns)
         return cls(
             median_us=statistics.median(ordered) / 1000.0,
-            p99_us=percentile(ordered, 0.99) / 1000.0,
+            p99_us=harness.percentile(ordered, 0.99) / 1000.0,
             samples=len(ordered),
         )
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "median_us": round(self.median_us, 2),
+            "p99_us": round(self.p99_us, 2),
+            "samples": self.samples,
+        }
 
 
 @dataclass(frozen=True)
@@ -599,27 +595,13 @@ class Row:
             "size": self.size,
             "operation": self.operation,
             "queries": self.queries,
-            "ours": {
-                "median_us": round(self.ours.median_us, 2),
-                "p99_us": round(self.ours.p99_us, 2),
-                "samples": self.ours.samples,
-            },
-            "baseline": {
-                "median_us": round(self.baseline.median_us, 2),
-                "p99_us": round(self.baseline.p99_us, 2),
-                "samples": self.baseline.samples,
-            },
+            "ours": self.ours.to_dict(),
+            "baseline": self.baseline.to_dict(),
             "median_ratio": round(self.median_ratio, 2),
             "p99_ratio": round(self.p99_ratio, 2),
             "target_ratio": self.target,
             "p99_limit_us": self.p99_limit_us,
-            "ours_cpu": None
-            if self.ours_cpu is None
-            else {
-                "median_us": round(self.ours_cpu.median_us, 2),
-                "p99_us": round(self.ours_cpu.p99_us, 2),
-                "samples": self.ours_cpu.samples,
-            },
+            "ours_cpu": None if self.ours_cpu is None else self.ours_cpu.to_dict(),
             "meets_target": self.meets_target,
         }
 
@@ -761,59 +743,32 @@ def index_memory_mib(records: Sequence[Defector]) -> float:
 # -- output -------------------------------------------------------------------------------
 
 
-def format_table(rows: Sequence[Row]) -> str:
-    header = (
-        "size",
-        "operation",
-        "queries",
-        "ours med µs",
-        "ours p99 µs",
-        "baseline med µs",
-        "baseline p99 µs",
-        "ratio med",
-        "ratio p99",
-        f"target ≥{TARGET_RATIO:g}x",
-    )
-    body = [
-        (
-            f"{row.size:,}",
-            row.operation,
-            str(row.queries),
-            f"{row.ours.median_us:,.1f}",
-            f"{row.ours.p99_us:,.1f}",
-            f"{row.baseline.median_us:,.1f}",
-            f"{row.baseline.p99_us:,.1f}",
-            f"{row.median_ratio:,.1f}x",
-            f"{row.p99_ratio:,.1f}x",
-            row.verdict(),
-        )
-        for row in rows
-    ]
-    widths = [max(len(line[i]) for line in (header, *body)) for i in range(len(header))]
-    left = {1, 9}
-
-    def render(line: Sequence[str]) -> str:
-        cells = [
-            cell.ljust(widths[i]) if i in left else cell.rjust(widths[i])
-            for i, cell in enumerate(line)
-        ]
-        return "  ".join(cells).rstrip()
-
-    rule = "  ".join("-" * width for width in widths)
-    return "\n".join([render(header), rule, *(render(line) for line in body)])
+def table_rows(rows: Sequence[Row]) -> list[harness.Row]:
+    """Median and p99 of each row against the baseline, and the p99 limit where set."""
+    table = []
+    for row in rows:
+        where = f"{row.operation}, {row.size:,} records"
+        target = f"≥ {row.target:g}x faster" if row.target else ""
+        for stat, ratio in (("median", row.median_ratio), ("p99", row.p99_ratio)):
+            ours, base = getattr(row.ours, f"{stat}_us"), getattr(row.baseline, f"{stat}_us")
+            met = harness.at_least(ratio, row.target)
+            table.append(harness.Row("lookup", f"{where}: {stat}", ours, base, "µs", ratio,
+                                     speedup=True, target=target, met=met))  # fmt: skip
+        if row.p99_limit_us is not None:
+            limited = row.ours_cpu or row.ours
+            figure = f"{where}: p99 CPU time" if row.ours_cpu else f"{where}: p99"
+            table.append(harness.Row("lookup", figure, limited.p99_us, None, "µs",
+                                     target=f"≤ {row.p99_limit_us:,.0f} µs",
+                                     met=limited.p99_us <= row.p99_limit_us))  # fmt: skip
+    return table
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.lookup",
-        description="Latency of catalogue autocomplete and lookup against difflib.",
-    )
-    parser.add_argument("--quick", action="store_true", help="fewer repeats (CI smoke run)")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument(
-        "--check",
-        action="store_true",
-        help=f"exit 1 if any ratio (median or p99) is below {TARGET_RATIO:g}",
+    parser = harness.parser(
+        "bench.lookup",
+        "Latency of catalogue autocomplete and lookup against difflib.",
+        quick="fewer repeats (CI smoke run)",
+        check=f"exit 1 if any ratio (median or p99) is below {TARGET_RATIO:g}",
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="synthetic data seed")
     parser.add_argument(
@@ -826,9 +781,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
 
-    def log(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
-
+    log = harness.log
     started = time.perf_counter()
     real = load_catalogue()
     if args.size < len(real):
@@ -881,10 +834,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "fulltext_baseline": "naive scan: count of the query's words in each folded text",
             "index_memory_mib": None if memory is None else round(memory, 1),
             "rows": [row.to_dict() for row in rows],
+            "table": [row.to_dict() for row in table_rows(rows)],
             "all_meet_target": ok,
             "elapsed_s": round(elapsed, 1),
         }
-        print(json.dumps(document, indent=2, ensure_ascii=False))
+        harness.print_json(document)
     else:
         print(
             f"Catalogue search vs difflib.get_close_matches (cutoff {BASELINE_CUTOFF}), "
@@ -896,7 +850,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"lookup {LOOKUP_LIMIT}{'; quick run' if args.quick else ''}"
         )
         print()
-        print(format_table(rows))
+        print(harness.render_rows(table_rows(rows)))
         print()
         for size, ms in builds.items():
             print(f"index build, {size:,} records: {ms:,.0f} ms")

@@ -16,22 +16,20 @@ Run from the project root: ``python -m bench.pictures`` (``--quick`` for a CI sm
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import dataclasses
-import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from bench import harness
 from bot.catalog.importer import load_catalogue
 from bot.catalog.vocab import ORIGIN_COUNTRIES, Method
 from bot.pictures import build
+from bot.pictures.model import Picture
 from bot.quiz.game import EndReason, GameResult
 from bot.quiz.model import QuestionKind
 from bot.records import KindStats, PlayerStats
@@ -88,15 +86,17 @@ async def measure(quick: bool) -> dict[str, Any]:
     for method in Method:
         filters += [(None, method, None)] + [(None, method, d) for d in range(1920, 2000, 10)]
     charts = []
-    for origin, method, decade in filters:
+    for origin_filter, method_filter, decade in filters:
         chosen = [
             r for r in records
-            if (origin is None or r.origin_country == origin)
-            and (method is None or r.method is method)
+            if (origin_filter is None or r.origin_country == origin_filter)
+            and (method_filter is None or r.method is method_filter)
             and (decade is None or decade <= r.year <= decade + 9)
         ]  # fmt: skip
         if chosen:
-            described = build.describe_filters(origin, method.label if method else None, decade)
+            described = build.describe_filters(
+                origin_filter, method_filter.label if method_filter else None, decade
+            )
             charts.append((chosen, build.stats_chart(chosen, build.stats_subtitle(
                 len(chosen), described))))  # fmt: skip
     charts = charts[:count]
@@ -146,7 +146,7 @@ async def measure(quick: bool) -> dict[str, Any]:
         "profile card": lambda i: quiz_ui.stats_embed(stats, scope="this server").to_dict(),
         "final standings": lambda i: quiz_ui.standings_embed(None, result).to_dict(),  # type: ignore[arg-type]
     }
-    pictures = {
+    pictures: dict[str, Sequence[Picture]] = {
         "stats chart": [c for _, c in charts],
         "person timeline": [build.timeline(r, records) for r in people],
         "profile card": profiles,
@@ -196,30 +196,41 @@ async def measure(quick: bool) -> dict[str, Any]:
     }
 
 
+def table_rows(figures: dict[str, Any]) -> list[harness.Row]:
+    """Render time beside the text-only reply (ratio = picture / text: what the picture
+    costs on top), and the memory the renderer adds."""
+    rows = []
+    for item in figures["rows"]:
+        for phase, target in (("cold", TARGET_COLD_P99_MS), ("cached", TARGET_CACHED_P99_MS)):
+            for stat in ("median", "p99"):
+                ours, text = item[phase][f"{stat}_ms"], item["text_only"][f"{stat}_ms"]
+                figure = f"{item['picture']}, {phase}: {stat} (baseline: text-only reply)"
+                limit = stat == "p99"
+                met = ours < target if limit else None
+                rows.append(harness.Row(
+                    "pictures", figure, ours, text, "ms", harness.ratio(ours, text),
+                    target=f"< {target:g} ms" if limit else "", met=met,
+                ))  # fmt: skip
+    rows.append(harness.Row(
+        "pictures", f"RSS the renderer adds (with {figures['images_cached']} PNGs cached, "
+        f"{figures['cache_mib']:.1f} MiB)", figures["renderer_adds_mib"],
+        figures["rss_before_mib"], "MiB",
+    ))  # fmt: skip
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20 images a picture, not 120")
-    parser.add_argument("--json", action="store_true", help="figures as JSON on stdout")
+    parser = harness.parser(
+        "bench.pictures", __doc__.splitlines()[0], "20 images a picture, not 120"
+    )
     args = parser.parse_args(argv)
     figures = asyncio.run(measure(args.quick))
-    if args.json:
-        print(json.dumps(figures))
-        return 0
-    print(f"{'picture':<16} {'cold med':>9} {'cold p99':>9} {'cached med':>11} "
-          f"{'cached p99':>11} {'text med':>9} {'text p99':>9}  png")  # fmt: skip
-    for row in figures["rows"]:
-        cold, cached, text = row["cold"], row["cached"], row["text_only"]
+    harness.print_figures(table_rows(figures), args.json, figures, __doc__.splitlines()[0])
+    if not args.json:
         print(
-            f"{row['picture']:<16} {cold['median_ms']:>6.1f} ms {cold['p99_ms']:>6.1f} ms"
-            f" {cached['median_ms'] * 1000:>8.1f} µs {cached['p99_ms'] * 1000:>8.1f} µs"
-            f" {text['median_ms'] * 1000:>6.0f} µs {text['p99_ms'] * 1000:>6.0f} µs"
-            f"  {row['png_kib_median']:.0f} KiB"
+            f"RSS {figures['rss_before_mib']:.1f} → {figures['rss_after_mib']:.1f} MiB; PNG size "
+            + ", ".join(f"{r['picture']} {r['png_kib_median']:.0f} KiB" for r in figures["rows"])
         )
-    print(
-        f"RSS {figures['rss_before_mib']:.1f} → {figures['rss_after_mib']:.1f} MiB: the renderer "
-        f"adds {figures['renderer_adds_mib']:.1f} MiB, of which {figures['cache_mib']:.1f} MiB "
-        f"are {figures['images_cached']} cached PNGs"
-    )
     return 0
 
 

@@ -14,17 +14,13 @@ Run from the project root: ``python -m bench.quiz`` (``--quick`` for a CI smoke 
 
 from __future__ import annotations
 
-import argparse
 import difflib
-import json
 import random
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from bench import harness
 from bot.catalog.importer import load_catalogue
 from bot.catalog.models import Defector
 from bot.catalog.normalize import fold
@@ -84,9 +80,7 @@ def rate(function: Callable[[], object], count: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small counts for a smoke run")
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser = harness.parser("bench.quiz", __doc__.splitlines()[0], "small counts for a smoke run")
     args = parser.parse_args(argv)
     records = list(load_catalogue())
     questions = 500 if args.quick else 5000
@@ -108,22 +102,14 @@ def main(argv: list[str] | None = None) -> int:
     naive_judge = rate(lambda: naive.judge_who(expected, next(iterator)), len(answers))
 
     rows = [
-        ("generation (questions/s)", ours_gen, naive_gen),
-        ("who judging (answers/s)", ours_judge, naive_judge),
-    ]
-    if args.json:
-        print(
-            json.dumps(
-                [
-                    {"benchmark": name, "ours": ours, "baseline": base, "ratio": ours / base}
-                    for name, ours, base in rows
-                ]
-            )
+        harness.Row("quiz", figure, ours, base, "/s", ours / base, speedup=True)
+        for figure, ours, base in (
+            ("generation", ours_gen, naive_gen),
+            ("who judging", ours_judge, naive_judge),
         )
-        return 0
-    print(f"{'benchmark':28} {'ours':>12} {'naive baseline':>15} {'ours/baseline':>14}")
-    for name, ours, base in rows:
-        print(f"{name:28} {ours:12,.0f} {base:15,.0f} {ours / base:14.2f}")
+    ]
+    document = {"benchmark": "quiz", "quick": args.quick}
+    harness.print_figures(rows, args.json, document, __doc__.splitlines()[0])
     return 0
 
 

@@ -9,7 +9,7 @@ for the whole benchmark:
   ``DISCORD_API_BASE`` / ``DISCORD_GATEWAY_URL`` pointing at its local Discord, a fresh SQLite
   database in a temporary directory, ``LOG_LEVEL=WARNING``, ``MESSAGE_CONTENT_INTENT=true``
   (typed answers) and ``QUIZ_REVEAL_PAUSE=1`` (the next question 1 s after a result).
-* floor: a minimal discord.py quiz bot (``FLOOR_BOT`` below; it imports nothing but
+* floor: a minimal discord.py quiz bot (``bench.floors.quiz``; it imports nothing but
   discord.py) with the same intents (guilds, guild messages, message content) and the same
   command shape, doing the Discord work a quiz needs and nothing else: no database, no
   judging beyond comparing strings. ``/quiz start`` answers with a constant message and posts
@@ -132,7 +132,6 @@ import itertools
 import json
 import math
 import os
-import platform
 import random
 import re
 import signal
@@ -145,22 +144,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# For ``python bench/scale.py``: make the project root importable like ``python -m`` does.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bench.e2e import Latency, _clean_env, _kill_leftovers, _live_pids, stop_process
+from bench import harness
+from bench.harness import (
+    MIB,
+    Latency,
+    ProcStats,
+    StepFailed,
+    TimedRestApi,
+    proc_cpu,
+    proc_stats,
+    rounded,
+)
 from bot.catalog.importer import load_catalogue
 from bot.catalog.models import Defector
-from bot.config import Settings
 from bot.quiz.judge import Judge
 from bot.quiz.model import Question, QuestionKind, Verdict
 from bot.quiz.questions import ASKABLE_METHODS, QuestionGenerator, eligible, method_label
 from bot.sandbox import LocalDiscord, Message, SandboxError, SandboxMember
 from bot.sandbox.model import Interaction
-from bot.sandbox.rest import Req, Response, RestApi
 from bot.ui.text import plural
 
-ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SEED = 20261201
 TARGET_CPU_RATIO = 1.3
 """CPU per button answer, at most this times the floor's."""
@@ -172,7 +175,6 @@ TARGET_STARTUP_RATIO = 2.0
 TARGET_IDLE_RSS_RATIO = 1.5
 TARGET_P99_MS = 100.0
 TARGET_RSS_BYTES = 150_000_000
-MIB = 1024 * 1024
 TARGET_RSS_MIB = TARGET_RSS_BYTES / MIB
 TARGET_GUILDS_RATIO = 1.3
 """Resident memory at ``Plan.many_guilds`` guilds: at most this times the floor's."""
@@ -192,235 +194,14 @@ STEP_TIMEOUT = 90.0
 IDLE_SETTLE = 3.0
 QUIET_POLL = 0.15
 QUIET_MAX = 20.0
-STOP_GRACE = 5.0
 WIN, CLOSE = "✅", "🤏"
 QUESTION_TITLE = re.compile(r"^Question (\d+) of (\d+) · ")
 RESULT_TITLE = re.compile(r"^Question (\d+): ")
-ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 CHATTER = ("hmm", "no idea", "pass", "this one is hard", "???", "lol", "wait what", "next!")
 FLOORS = {"floor": "quiz", "reader": "read"}
 """The two floors and their ``FLOOR_MODE``: the quiz floor, and the reading floor."""
 KEYS_FILE = "keys.json"
 """The quiz floor's key (in its directory): what is right or near, by channel and question."""
-SETTINGS_ENV = frozenset(name.upper() for name in Settings.model_fields)
-"""The bot's settings: never inherited from this environment, only set here."""
-
-FLOOR_BOT = r'''"""The floor: a minimal discord.py quiz bot given the events of the quizzes.
-
-FLOOR_MODE=quiz (the default) plays the quizzes with no judging and no database; FLOOR_MODE=read
-only reads each message (the reading floor). What is right or near in each channel comes from
-the JSON file FLOOR_KEYS, written by the benchmark and read again after each SIGUSR1.
-"""
-
-import asyncio
-import contextlib
-import json
-import logging
-import os
-import signal
-from typing import Literal
-
-import discord
-import yarl
-from discord import app_commands
-from discord.ext import commands
-
-discord.http.Route.BASE = os.environ["DISCORD_API_BASE"].rstrip("/")
-discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["DISCORD_GATEWAY_URL"])
-discord.VoiceClient.warn_nacl = False
-discord.VoiceClient.warn_dave = False
-
-PLAYS = os.environ.get("FLOOR_MODE", "quiz") == "quiz"
-KEYS_PATH = os.environ.get("FLOOR_KEYS", "")
-REVEAL_PAUSE = float(os.environ.get("QUIZ_REVEAL_PAUSE", "1"))
-SOURCE = (
-    "Defected while on tour with the national ensemble, asking the police for asylum on the "
-    "last evening of the visit."
-)
-keys: dict[str, dict[str, dict[str, object]]] = {}
-stale = bool(KEYS_PATH)
-
-
-def reload_keys(*_: object) -> None:
-    global stale
-    stale = True
-
-
-class Answer(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"quiz:(?P<game>\d{1,20}):(?P<number>\d{1,3}):(?P<choice>\d)",
-):
-    def __init__(self, game: int, number: int, choice: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=f"Choice {choice + 1}", custom_id=f"quiz:{game}:{number}:{choice}"
-            )
-        )
-
-    @classmethod
-    async def from_custom_id(cls, interaction, item, match, /):
-        return cls(int(match["game"]), int(match["number"]), int(match["choice"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message("Locked in.", ephemeral=True)
-
-
-class Typed:
-    """A typed game in a channel: the number of its question, and whether it is open."""
-
-    def __init__(self, rounds: int) -> None:
-        self.rounds = rounds
-        self.number = 1
-        self.open = True
-        self.right: object = None
-        self.near: frozenset[str] = frozenset()
-        self.known = False
-
-
-group = app_commands.Group(name="quiz", description="A constant quiz", guild_only=True)
-games = 0
-typed: dict[int, Typed] = {}
-
-
-def question_embed(number: int, rounds: int) -> discord.Embed:
-    embed = discord.Embed(
-        title=f"Question {number} of {rounds} · Constant",
-        description="In which year did this constant person defect to the West?",
-        colour=0x8B0000,
-    )
-    embed.add_field(
-        name="Type your answer in this channel", value="Closes <t:1800000000:R>", inline=False
-    )
-    embed.set_footer(text="Difficulty ●●○")
-    return embed
-
-
-def stopped_view(*items: discord.ui.Item) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for item in items:
-        view.add_item(item)
-    view.stop()
-    return view
-
-
-@group.command(name="start", description="Start a constant quiz")
-async def start(
-    interaction: discord.Interaction,
-    rounds: app_commands.Range[int, 1, 50] | None = None,
-    kinds: app_commands.Range[str, 1, 60] | None = None,
-    mode: Literal["buttons", "typed"] | None = None,
-    seconds: app_commands.Range[int, 5, 120] | None = None,
-) -> None:
-    global games
-    games += 1
-    await interaction.response.send_message(f"Quiz #{games} started.")
-    if mode == "typed":
-        if not PLAYS:
-            return
-        typed[interaction.channel_id] = Typed(rounds or 10)
-        await interaction.channel.send(embed=question_embed(1, rounds or 10), view=stopped_view())
-        return
-    view = stopped_view(*(Answer(games, 1, choice) for choice in range(4)))
-    embed = discord.Embed(title="Question 1 of 1 · Constant", description="A constant question.")
-    await interaction.channel.send(embed=embed, view=view)
-
-
-class Floor(commands.AutoShardedBot):
-    def __init__(self) -> None:
-        intents = discord.Intents.none()
-        intents.guilds = True
-        intents.guild_messages = True
-        intents.message_content = True
-        super().__init__(
-            command_prefix=commands.when_mentioned,
-            help_command=None,
-            intents=intents,
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
-        self.tree.add_command(group)
-
-    async def setup_hook(self) -> None:
-        self.add_dynamic_items(Answer)
-        await self.tree.sync()
-
-    async def on_message(self, message: discord.Message) -> None:
-        global keys, stale
-        if message.author.bot:
-            return
-        content = message.content
-        if not PLAYS:
-            return
-        game = typed.get(message.channel.id)
-        if game is None or not game.open:
-            return
-        if stale:
-            with open(KEYS_PATH, encoding="utf-8") as file:
-                keys = json.load(file)
-            stale = False
-            for each in typed.values():
-                each.known = False
-        if not game.known:
-            key = keys.get(str(message.channel.id), {}).get(str(game.number), {})
-            game.right, game.near = key.get("right"), frozenset(key.get("near", ()))
-            game.known = True
-        if content == game.right:
-            game.open = False
-            await message.add_reaction("✅")
-            await self.close_question(message, game)
-        elif content in game.near:
-            await message.add_reaction("🤏")
-
-    async def close_question(self, message: discord.Message, game: Typed) -> None:
-        embed = discord.Embed(
-            title=f"Question {game.number}: the answer was 1961", colour=0x8B0000
-        )
-        embed.add_field(
-            name="Got it", value=f"<@{message.author.id}> +10 (2.4 s)", inline=False
-        )
-        embed.add_field(name="From the source", value=SOURCE, inline=False)
-        button = discord.ui.Button(label="Learn more: A Constant Person", custom_id="card:constant")
-        await message.channel.send(embed=embed, view=stopped_view(button))
-        await asyncio.sleep(REVEAL_PAUSE)
-        if game.number >= game.rounds:
-            del typed[message.channel.id]
-            await message.channel.send(embed=discord.Embed(title="Quiz over"))
-            return
-        game.number += 1
-        game.open, game.known = True, False
-        embed = question_embed(game.number, game.rounds)
-        await message.channel.send(embed=embed, view=stopped_view())
-
-
-async def main() -> None:
-    discord.utils.setup_logging(level=logging.getLevelName(os.environ.get("LOG_LEVEL", "INFO")))
-    signal.signal(signal.SIGUSR1, reload_keys)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    bot = Floor()
-    async with bot:
-        await bot.login(os.environ["DISCORD_TOKEN"])
-        connection = asyncio.create_task(bot.connect(reconnect=True))
-        stopper = asyncio.create_task(stop.wait())
-        await asyncio.wait({connection, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        await bot.close()
-        for task in (connection, stopper):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-
-asyncio.run(main())
-'''
-
-"""Subprocesses not reaped yet: killed on the way out whatever happened."""
-
-
-class StepFailed(Exception):
-    """A step of the benchmark could not be completed (a subject died, a wait timed out)."""
-
-
 # -- the plan and the layout ---------------------------------------------------------------------
 
 
@@ -499,40 +280,6 @@ def layout(plan: Plan) -> list[Place]:
 
 
 # -- the local Discord, instrumented -------------------------------------------------------------
-
-
-class TimedRestApi(RestApi):
-    """The local Discord's REST API, noting when the first callback of each interaction
-    arrives (on the clock of ``Interaction.dispatched_at``)."""
-
-    def __init__(self, server: LocalDiscord) -> None:
-        super().__init__(server)
-        self.first_callback_at: dict[int, float] = {}
-        self._changed = asyncio.Event()
-
-    async def post_callback(self, req: Req) -> Response:
-        received = self.server.now()
-        with contextlib.suppress(KeyError, ValueError):
-            interaction_id = int(req.params["interaction_id"])
-            if interaction_id not in self.first_callback_at:
-                self.first_callback_at[interaction_id] = received
-                self._changed.set()
-        return await super().post_callback(req)
-
-    async def wait_answered(self, ids: Sequence[int], timeout: float) -> list[int]:
-        """Wait until every interaction of ``ids`` got a callback; the ones that did not."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        missing = [i for i in ids if i not in self.first_callback_at]
-        while missing:
-            self._changed.clear()
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), remaining)
-            missing = [i for i in missing if i not in self.first_callback_at]
-        return missing
 
 
 @dataclass
@@ -621,8 +368,7 @@ def many_guilds_server(count: int) -> tuple[LocalDiscord, TimedRestApi]:
     """A local Discord with ``count`` guilds of one text channel and one member (its owner):
     what a bot in many small servers holds, discord.py's caches the same for every subject."""
     server = LocalDiscord(token=f"bench-{os.urandom(8).hex()}")
-    rest = TimedRestApi(server)
-    server.rest = rest
+    rest = TimedRestApi.install(server)
     for number in range(count):
         owner = FIRST_MEMBER_ID + number
         server.add_guild(
@@ -638,8 +384,7 @@ def many_guilds_server(count: int) -> tuple[LocalDiscord, TimedRestApi]:
 
 def new_server(places: Sequence[Place], plan: Plan) -> tuple[LocalDiscord, TimedRestApi]:
     server = LocalDiscord(token=f"bench-{os.urandom(8).hex()}")
-    rest = TimedRestApi(server)
-    server.rest = rest  # before start(): the app routes to server.rest.handle
+    rest = TimedRestApi.install(server)
     for guild in range(plan.guilds):
         guild_id = FIRST_GUILD_ID + guild
         mine = [p for p in places if p.guild_id == guild_id]
@@ -777,70 +522,24 @@ class Solver:
 def subject_command(
     name: str, server: LocalDiscord, workdir: Path, profile: Path | None = None
 ) -> tuple[list[str], dict[str, str]]:
-    env = _clean_env()
-    env.update(
-        DISCORD_TOKEN=server.token,
-        DISCORD_API_BASE=server.api_base,
-        DISCORD_GATEWAY_URL=server.gateway_url,
-        LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-    )
+    reveal = str(REVEAL_PAUSE)
     if name in FLOORS:
-        script = workdir / "floor_bot.py"
-        script.write_text(FLOOR_BOT, encoding="utf-8")
-        env.update(FLOOR_MODE=FLOORS[name], QUIZ_REVEAL_PAUSE=str(REVEAL_PAUSE))
+        env = harness.subject_env(server, FLOOR_MODE=FLOORS[name], QUIZ_REVEAL_PAUSE=reveal)
         if name == "floor":
             env.update(FLOOR_KEYS=str(workdir / KEYS_FILE))
-        return [sys.executable, str(script)], env
-    env.update(
-        DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}",
-        DATA_DIR=str(workdir / "var"),
+        return [sys.executable, "-m", "bench.floors.quiz"], env
+    env = harness.bot_env(
+        server,
+        workdir,
         MESSAGE_CONTENT_INTENT="true",
-        QUIZ_REVEAL_PAUSE=str(REVEAL_PAUSE),
+        QUIZ_REVEAL_PAUSE=reveal,
         # Its posters type up to 20 wrong guesses each per question, which the floor judges
         # all; the bot must judge them all too for the two to be compared.
         QUIZ_GUESSES_PER_QUESTION="1000",
-        PYTHONPATH=str(ROOT),
     )
     if profile is not None:
         return [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "bot", "run"], env
     return [sys.executable, "-m", "bot", "run"], env
-
-
-@dataclass(frozen=True)
-class ProcStats:
-    rss_mib: float
-    peak_rss_mib: float
-    cpu_s: float
-
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def proc_cpu(pid: int) -> float:
-    """utime + stime of a process, in seconds."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        raise StepFailed(f"process {pid} has exited") from None
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def proc_stats(pid: int) -> ProcStats:
-    status: dict[str, str] = {}
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        raise StepFailed(f"process {pid} has exited") from None
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        status[key] = value.strip()
-
-    def mib(key: str) -> float:
-        return int(status.get(key, "0 kB").split()[0]) / 1024
-
-    return ProcStats(rss_mib=mib("VmRSS"), peak_rss_mib=mib("VmHWM"), cpu_s=proc_cpu(pid))
 
 
 # -- one subject -----------------------------------------------------------------------------------
@@ -864,8 +563,8 @@ class Tally:
         return {
             "events": self.events,
             "cpu_s": round(self.cpu_s, 3),
-            "cpu_ms_per_event": _round(self.ms_per_event(), 4),
-            "driver_cpu_ms_per_event": _round(self.driver_ms_per_event(), 4),
+            "cpu_ms_per_event": rounded(self.ms_per_event(), 4),
+            "driver_cpu_ms_per_event": rounded(self.driver_ms_per_event(), 4),
         }
 
 
@@ -876,15 +575,10 @@ STREAMS = ("click", "typed wrong", "typed played")
 class Subject:
     """A running subject: its local Discord, its process, and what was measured."""
 
-    name: str
     server: LocalDiscord
     rest: TimedRestApi
     watcher: Watcher
-    process: asyncio.subprocess.Process
-    stderr_path: Path
-    startup_s: float = 0.0
-    ready_s: float = 0.0
-    """Process start → READY and every GUILD_CREATE sent (before the commands check)."""
+    proc: harness.Spawned
     rss_idle_mib: float = 0.0
     rss_games_mib: float = 0.0
     """Largest VmRSS sampled while every game was running."""
@@ -917,12 +611,14 @@ class Subject:
     extra_wins: int = 0
     close_reactions: int = 0
     stats_end: ProcStats | None = None
-    exit_status: int | None = None
-    stderr: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.proc.name
 
     @property
     def pid(self) -> int:
-        return self.process.pid
+        return self.proc.pid
 
     @property
     def plays(self) -> bool:
@@ -930,8 +626,8 @@ class Subject:
         return self.name != "reader"
 
     def alive(self) -> None:
-        if self.process.returncode is not None:
-            raise StepFailed(f"{self.name} exited with status {self.process.returncode}")
+        if self.proc.process.returncode is not None:
+            raise StepFailed(f"{self.name} exited with status {self.proc.process.returncode}")
 
     @contextlib.asynccontextmanager
     async def measured(self, stream: str | None) -> AsyncIterator[None]:
@@ -972,81 +668,19 @@ async def running(
     """Start a local Discord and the subject against it; stop both whatever happens. With
     ``guilds``: that many small guilds instead of the plan's (the memory-per-guild phase)."""
     server, rest = new_server(places, plan) if guilds is None else many_guilds_server(guilds)
-    await server.start()
     watcher = Watcher(server)
+
+    def command(directory: Path) -> tuple[list[str], dict[str, str]]:
+        return subject_command(name, server, directory, profile)
+
     try:
-        subject_dir = workdir / name
-        subject_dir.mkdir()
-        argv, env = subject_command(name, server, subject_dir, profile)
-        stderr_path = subject_dir / "stderr.txt"
-        with stderr_path.open("wb") as stderr:
-            started = time.perf_counter()
-            process = await asyncio.create_subprocess_exec(
-                *argv,
-                cwd=subject_dir,
-                env=env,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=stderr,
-                start_new_session=True,
-            )
-        _live_pids.add(process.pid)
-        subject = Subject(name, server, rest, watcher, process, stderr_path)
-        watcher.process = process
-        try:
-            try:
-                subject.ready_s = await wait_started(server, process, started)
-            except (StepFailed, SandboxError) as error:
-                await stop_process(process)
-                lines = read_stderr(stderr_path)
-                tail = "".join(f"\n  {line}" for line in lines[-20:])
-                raise StepFailed(f"{name} did not start: {error}{tail}") from None
-            subject.startup_s = time.perf_counter() - started
-            yield subject
-        finally:
-            subject.exit_status = await stop_process(process)
-            subject.stderr = read_stderr(stderr_path)
+        async with harness.spawned(
+            name, server, command, workdir, "quiz start", READY_TIMEOUT
+        ) as proc:
+            watcher.process = proc.process
+            yield Subject(server, rest, watcher, proc)
     finally:
         watcher.unsubscribe()
-        await server.close()
-
-
-def read_stderr(path: Path) -> list[str]:
-    with contextlib.suppress(OSError):
-        text = path.read_text(encoding="utf-8", errors="replace")
-        return ANSI_ESCAPE.sub("", text).splitlines()
-    return []
-
-
-async def wait_started(
-    server: LocalDiscord, process: asyncio.subprocess.Process, started: float
-) -> float:
-    """Until the subject is connected and /quiz start is published (or it died); returns
-    the seconds until READY."""
-    ready_at: list[float] = []
-
-    async def ready() -> None:
-        await server.wait_until_ready(timeout=READY_TIMEOUT)
-        ready_at.append(time.perf_counter())
-        await server.wait_for(
-            lambda: any(
-                "quiz start" in server.available_commands(guild_id) for guild_id in server.guilds
-            ),
-            timeout=READY_TIMEOUT,
-        )
-
-    readiness = asyncio.ensure_future(ready())
-    exited = asyncio.ensure_future(process.wait())
-    try:
-        await asyncio.wait({readiness, exited}, return_when=asyncio.FIRST_COMPLETED)
-        if not readiness.done():
-            raise StepFailed(f"the subject exited with status {process.returncode} at start")
-        readiness.result()
-    finally:
-        for future in (readiness, exited):
-            future.cancel()
-        await asyncio.gather(readiness, exited, return_exceptions=True)
-    return ready_at[0] - started
 
 
 async def quiet(subject: Subject) -> None:
@@ -1329,7 +963,7 @@ async def play_block(
     if subject.name == "floor":
         # The floor reads the file again at its next message after SIGUSR1, which reaches it
         # before any message of this block can.
-        keys.write(subject.stderr_path.parent / KEYS_FILE)
+        keys.write(subject.proc.stderr_path.parent / KEYS_FILE)
         os.kill(subject.pid, signal.SIGUSR1)
     wins_before = {c: len(watcher.wins.get(c, [])) for c in solved}
     results_before = {c: len(watcher.results.get(c, [])) for c in solved}
@@ -1418,9 +1052,7 @@ async def bench(
 ) -> list[Subject]:
     """The subjects, started one after the other, then the phases (see the docstring)."""
     # SIGTERM (a CI timeout) cancels the run like Ctrl-C does, so the subjects are stopped.
-    task = asyncio.current_task()
-    assert task is not None
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    harness.cancel_on_sigterm()
     records = load_catalogue()
     solver = Solver(records)
     places = layout(plan)
@@ -1442,8 +1074,8 @@ async def bench(
                         running(name, places, plan, Path(tmp), profile if name == "bot" else None)
                     )
                     log(
-                        f"  {name}: pid {subject.pid}, READY in {subject.ready_s:.2f} s, "
-                        f"/quiz published in {subject.startup_s:.2f} s"
+                        f"  {name}: pid {subject.pid}, READY in {subject.proc.ready_s:.2f} s, "
+                        f"/quiz published in {subject.proc.startup_s:.2f} s"
                     )
                     subjects.append(subject)
                 floor, bot, _ = subjects
@@ -1563,7 +1195,7 @@ async def guild_memory(
                 await asyncio.sleep(IDLE_SETTLE)
                 await quiet(alone)
                 subject.rss_guilds_mib = alone.sample_rss("guilds", games_running=False)
-                subject.guilds_ready_s = alone.ready_s
+                subject.guilds_ready_s = alone.proc.ready_s
         except (StepFailed, SandboxError) as error:
             raise StepFailed(f"{plan.many_guilds:,} guilds: {error}") from None
         log(
@@ -1574,8 +1206,8 @@ async def guild_memory(
 
 def with_stderr(message: str, subjects: Sequence[Subject]) -> str:
     for subject in subjects:
-        if subject.stderr:
-            tail = "".join(f"\n  {line}" for line in subject.stderr[-15:])
+        if subject.proc.stderr:
+            tail = "".join(f"\n  {line}" for line in subject.proc.stderr[-15:])
             message += f"\n{subject.name} stderr (last lines):{tail}"
     return message
 
@@ -1592,67 +1224,35 @@ def ledger_rows(path: Path) -> int | None:
 # -- figures and output ----------------------------------------------------------------------------
 
 
-def _round(value: float, digits: int) -> float | None:
-    return None if math.isnan(value) else round(value, digits)
+def row(
+    figure: str,
+    unit: str,
+    ours: float,
+    base: float | None,
+    target: str = "",
+    met: bool | None = None,
+    ratio: float | None = None,
+) -> harness.Row:
+    if ratio is None and base is not None:
+        ratio = harness.ratio(ours, base)
+    return harness.Row("scale", figure, ours, base, unit, ratio, target=target, met=met)
 
 
-def _ratio(ours: float, base: float) -> float:
-    return ours / base if base > 0 and not math.isnan(ours) else math.nan
-
-
-@dataclass
-class Row:
-    figure: str
-    unit: str
-    ours: float
-    baseline: float | None
-    target: str = ""
-    met: bool | None = None
-    ratio: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.ratio is None and self.baseline is not None:
-            self.ratio = _ratio(self.ours, self.baseline)
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "figure": self.figure,
-            "unit": self.unit,
-            "ours": _round(self.ours, 4),
-            "baseline": None if self.baseline is None else _round(self.baseline, 4),
-            "ratio": None if self.ratio is None else _round(self.ratio, 3),
-            "target": self.target or None,
-            "met": self.met,
-        }
+def ratio_row(figure: str, unit: str, ours: float, base: float, target: float) -> harness.Row:
+    """A cost of the bot against the floor's, at most ``target`` times it."""
+    ratio = harness.ratio(ours, base)
+    met = None if math.isnan(ratio) else ratio <= target
+    return row(figure, unit, ours, base, f"≤ {target:g}x floor", met, ratio)
 
 
 def cpu_row(
     figure: str, stream: str, floor: Subject, bot: Subject, target: float | None = None
-) -> Row:
+) -> harness.Row:
     ours, base = bot.tallies[stream].ms_per_event(), floor.tallies[stream].ms_per_event()
-    ratio = _ratio(ours, base)
+    ratio = harness.ratio(ours, base)
     if target is None:
-        return Row(figure, "ms", ours, base, ratio=ratio)
-    return Row(figure, "ms", ours, base, f"≤ {target:g}x floor", ratio <= target, ratio)
-
-
-def ratio_row(figure: str, unit: str, ours: float, base: float, target: float) -> Row:
-    ratio = _ratio(ours, base)
-    met = None if math.isnan(ratio) else ratio <= target
-    return Row(figure, unit, ours, base, f"≤ {target:g}x floor", met, ratio)
-
-
-def guilds_row(plan: Plan, floor: Subject, bot: Subject) -> Row:
-    ratio = _ratio(bot.rss_guilds_mib, floor.rss_guilds_mib)
-    return Row(
-        f"RSS at {plan.many_guilds:,} guilds, one process",
-        "MiB",
-        bot.rss_guilds_mib,
-        floor.rss_guilds_mib,
-        f"≤ {TARGET_GUILDS_RATIO:g}x floor",
-        None if math.isnan(ratio) else ratio <= TARGET_GUILDS_RATIO,
-        ratio,
-    )
+        return row(figure, "ms", ours, base, ratio=ratio)
+    return row(figure, "ms", ours, base, f"≤ {target:g}x floor", ratio <= target, ratio)
 
 
 def per_guild_kib(plan: Plan, subject: Subject) -> float:
@@ -1666,7 +1266,7 @@ def throughput(subject: Subject) -> float:
     return subject.typed_played / subject.typed_busy_s
 
 
-def figures(plan: Plan, floor: Subject, bot: Subject, reader: Subject) -> list[Row]:
+def figures(plan: Plan, floor: Subject, bot: Subject, reader: Subject) -> list[harness.Row]:
     games = plan.games
     clicks_bot = Latency.of(bot.click_latencies_ms)
     clicks_floor = Latency.of(floor.click_latencies_ms)
@@ -1676,12 +1276,12 @@ def figures(plan: Plan, floor: Subject, bot: Subject, reader: Subject) -> list[R
         ratio_row(
             "start-up to READY + /quiz published",
             "s",
-            bot.startup_s,
-            floor.startup_s,
+            bot.proc.startup_s,
+            floor.proc.startup_s,
             TARGET_STARTUP_RATIO,
         ),
         ratio_row("RSS idle", "MiB", bot.rss_idle_mib, floor.rss_idle_mib, TARGET_IDLE_RSS_RATIO),
-        Row(
+        row(
             f"RSS with {games} games running",
             "MiB",
             bot.rss_games_mib,
@@ -1689,7 +1289,7 @@ def figures(plan: Plan, floor: Subject, bot: Subject, reader: Subject) -> list[R
             f"< {TARGET_RSS_MIB:.1f} MiB (150 MB)",
             bot.rss_games_mib < TARGET_RSS_MIB,
         ),
-        Row(
+        row(
             f"click ack p99, {games} games",
             "ms",
             clicks_bot.p99_ms,
@@ -1697,9 +1297,15 @@ def figures(plan: Plan, floor: Subject, bot: Subject, reader: Subject) -> list[R
             f"< {TARGET_P99_MS:g} ms",
             clicks_bot.p99_ms < TARGET_P99_MS,
         ),
-        Row(f"click ack median, {games} games", "ms", clicks_bot.median_ms, clicks_floor.median_ms),
-        guilds_row(plan, floor, bot),
-        Row(
+        row(f"click ack median, {games} games", "ms", clicks_bot.median_ms, clicks_floor.median_ms),
+        ratio_row(
+            f"RSS at {plan.many_guilds:,} guilds, one process",
+            "MiB",
+            bot.rss_guilds_mib,
+            floor.rss_guilds_mib,
+            TARGET_GUILDS_RATIO,
+        ),
+        row(
             f"RSS per guild, {plan.many_guilds:,} guilds − idle",
             "KiB",
             per_guild_kib(plan, bot),
@@ -1712,15 +1318,15 @@ def figures(plan: Plan, floor: Subject, bot: Subject, reader: Subject) -> list[R
         cpu_row("CPU per typed answer, as played", "typed played", floor, bot, TARGET_PLAYED_RATIO),
         cpu_row("CPU per typed answer, wrong, vs reading floor", "typed wrong", reader, bot),
         cpu_row("CPU per typed answer, played, vs reading floor", "typed played", reader, bot),
-        Row(
+        row(
             f"typed answers processed, {games} channels",
             "/s",
             throughput(bot),
             throughput(floor),
             ratio=math.nan,  # a rate, not a cost: bounded by how fast the messages are sent
         ),
-        Row("failed events + violations", "", float(failures), None, "0", failures == 0),
-        Row(
+        row("failed events + violations", "", float(failures), None, "0", failures == 0),
+        row(
             "answer ledger rows after shutdown",
             "",
             math.nan if bot.ledger_rows is None else float(bot.ledger_rows),
@@ -1731,64 +1337,16 @@ def figures(plan: Plan, floor: Subject, bot: Subject, reader: Subject) -> list[R
     ]
 
 
-def _fmt(value: float | None, unit: str = "") -> str:
-    if value is None or math.isnan(value):
-        return "—"
-    if unit == "/s":
-        return f"{value:,.0f}/s"
-    if unit == "s":
-        return f"{value:.2f} s"
-    if unit == "":
-        return f"{value:g}"
-    return f"{value:.3f} {unit}" if value < 10 else f"{value:.1f} {unit}"
-
-
-def _table(header: Sequence[str], body: Sequence[Sequence[str]], left: set[int]) -> str:
-    widths = [max(len(line[i]) for line in (header, *body)) for i in range(len(header))]
-
-    def render(line: Sequence[str]) -> str:
-        cells = [
-            cell.ljust(widths[i]) if i in left else cell.rjust(widths[i])
-            for i, cell in enumerate(line)
-        ]
-        return "  ".join(cells).rstrip()
-
-    rule = "  ".join("-" * width for width in widths)
-    return "\n".join([render(header), rule, *(render(line) for line in body)])
-
-
-def format_rows(rows: Sequence[Row]) -> str:
-    body = [
-        (
-            row.figure,
-            _fmt(row.ours, row.unit),
-            _fmt(row.baseline, row.unit),
-            "—" if row.ratio is None or math.isnan(row.ratio) else f"{row.ratio:.2f}x",
-            row.target or "—",
-            "—" if row.met is None else ("yes" if row.met else "NO"),
-        )
-        for row in rows
-    ]
-    header = ("figure", "bot", "floor", "bot/floor", "target", "met?")
-    return _table(header, body, left={0, 4, 5})
-
-
-def _excerpt(lines: Sequence[str], limit: int = 12) -> list[str]:
-    if len(lines) > limit:
-        return [*lines[:limit], f"... ({len(lines) - limit} more lines)"]
-    return list(lines)
-
-
 def subject_details(subject: Subject) -> dict[str, object]:
     end = subject.stats_end
     return {
         "subject": subject.name,
-        "startup_s": round(subject.startup_s, 3),
-        "ready_s": round(subject.ready_s, 3),
+        "startup_s": round(subject.proc.startup_s, 3),
+        "ready_s": round(subject.proc.ready_s, 3),
         "rss_idle_mib": round(subject.rss_idle_mib, 1),
         "rss_games_mib": round(subject.rss_games_mib, 1),
-        "rss_guilds_mib": _round(subject.rss_guilds_mib, 1),
-        "guilds_ready_s": _round(subject.guilds_ready_s, 2),
+        "rss_guilds_mib": rounded(subject.rss_guilds_mib, 1),
+        "guilds_ready_s": rounded(subject.guilds_ready_s, 2),
         "rss_end_mib": round(end.rss_mib, 1) if end else None,
         "peak_rss_mib": round(end.peak_rss_mib, 1) if end else None,
         "rss_samples": [[label, round(value, 1)] for label, value in subject.rss_samples],
@@ -1808,13 +1366,13 @@ def subject_details(subject: Subject) -> dict[str, object]:
         "close_reactions": subject.close_reactions,
         "not_locked_in": subject.not_locked_in,
         "failures": subject.failures,
-        "exit_status": subject.exit_status,
-        "stderr": subject.stderr,
+        "exit_status": subject.proc.exit_status,
+        "stderr": subject.proc.stderr,
     }
 
 
 def print_report(
-    plan: Plan, rows: Sequence[Row], subjects: Sequence[Subject], args: argparse.Namespace
+    plan: Plan, rows: Sequence[harness.Row], subjects: Sequence[Subject], args: argparse.Namespace
 ) -> None:
     floor, bot, _ = subjects
     offered = plan.games * plan.clickers / plan.wave_seconds
@@ -1833,7 +1391,7 @@ def print_report(
         f"{os.cpu_count()} CPUs"
     )
     print()
-    print(format_rows(rows))
+    print(harness.render_rows(rows, "bot", "floor"))
     print()
     for s in subjects:
         end = s.stats_end
@@ -1842,10 +1400,10 @@ def print_report(
         )
         spent = ", ".join(f"{name} {t.cpu_s:.2f} s for {t.events}" for name, t in s.tallies.items())
         print(
-            f"{s.name}: READY after {s.ready_s:.2f} s; RSS idle {s.rss_idle_mib:.1f}, with "
+            f"{s.name}: READY after {s.proc.ready_s:.2f} s; RSS idle {s.rss_idle_mib:.1f}, with "
             f"games {s.rss_games_mib:.1f}, at the end {end.rss_mib if end else math.nan:.1f}, "
             f"peak {end.peak_rss_mib if end else math.nan:.1f} MiB; exit status "
-            f"{s.exit_status}; CPU time (10 ms ticks): {spent}; CPU of the local Discord + "
+            f"{s.proc.exit_status}; CPU time (10 ms ticks): {spent}; CPU of the local Discord + "
             f"driver: {driver}"
         )
     starts = Latency.of(bot.start_latencies_ms)
@@ -1867,30 +1425,17 @@ def print_report(
     print(f"load average of the machine at the start and the end: {args.loadavg}")
     print("bot RSS (MiB): " + ", ".join(f"{lbl} {v:.1f}" for lbl, v in bot.rss_samples))
     for s in subjects:
-        for title, lines in (("failures", s.failures), ("stderr", s.stderr)):
-            if lines:
-                print(f"{s.name} {title} ({len(lines)}):")
-                for line in _excerpt(lines):
-                    print(f"  {line}")
-
-
-def load_average() -> str:
-    """The 1, 5 and 15 minute load averages (other work on the machine skews the figures)."""
-    with contextlib.suppress(OSError):
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    return "?"
+        for title, lines in (("failures", s.failures), ("stderr", s.proc.stderr)):
+            harness.print_lines(f"{s.name} {title}", lines)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.scale",
-        description="Many quiz games at once: start-up, memory, click latency, typed "
+    parser = harness.parser(
+        "bench.scale",
+        "Many quiz games at once: start-up, memory, click latency, typed "
         "throughput and CPU per answer of the bot beside a minimal discord.py bot.",
-    )
-    parser.add_argument("--quick", action="store_true", help="20 games (CI smoke run)")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument(
-        "--check", action="store_true", help="exit 1 if a target is missed or anything failed"
+        quick="20 games (CI smoke run)",
+        check="exit 1 if a target is missed or anything failed",
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="load seed")
     parser.add_argument("--games", type=int, help="games (channels); default 100, quick 20")
@@ -1912,44 +1457,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.games:
         plan = dataclasses.replace(plan, games=args.games, guilds=min(plan.guilds, args.games))
     profile = args.profile_bot.resolve() if args.profile_bot else None
+    return harness.run_main("scale", lambda: run(args, plan, profile))
 
-    def log(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
 
+def run(args: argparse.Namespace, plan: Plan, profile: Path | None) -> int:
     started = time.perf_counter()
-    load_before = load_average()
-    try:
-        subjects = asyncio.run(bench(plan, args.seed, log, profile))
-    except (StepFailed, SandboxError) as error:
-        print(f"bench.scale: {error}", file=sys.stderr)
-        return 1
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        print("bench.scale: interrupted; subjects stopped", file=sys.stderr)
-        return 130
-    finally:
-        _kill_leftovers()
+    load_before = harness.load_average()
+    subjects = asyncio.run(bench(plan, args.seed, harness.log, profile))
     elapsed = time.perf_counter() - started
-    args.loadavg = f"{load_before} → {load_average()}"
+    args.loadavg = f"{load_before} → {harness.load_average()}"
     rows = figures(plan, *subjects)
     targets_met = all(row.met is not False for row in rows)
     if args.json:
-        import discord
-
-        document = {
-            "benchmark": "scale",
-            "quick": args.quick,
-            "seed": args.seed,
-            "plan": dataclasses.asdict(plan),
-            "python": platform.python_version(),
-            "discord_py": discord.__version__,
-            "cpus": os.cpu_count(),
-            "loadavg": args.loadavg,
-            "rows": [row.to_dict() for row in rows],
-            "targets_met": targets_met,
-            "subjects": [subject_details(s) for s in subjects],
-            "elapsed_s": round(elapsed, 1),
-        }
-        print(json.dumps(document, indent=2, ensure_ascii=False))
+        harness.print_json(
+            {
+                "benchmark": "scale",
+                **harness.run_info(args, plan),
+                "loadavg": args.loadavg,
+                "rows": [row.to_dict() for row in rows],
+                "table": [row.to_dict() for row in rows],
+                "targets_met": targets_met,
+                "subjects": [subject_details(s) for s in subjects],
+                "elapsed_s": round(elapsed, 1),
+            }
+        )
     else:
         print_report(plan, rows, subjects, args)
         print(f"every target met: {'yes' if targets_met else 'NO'}")
