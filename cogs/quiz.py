@@ -25,6 +25,7 @@ from bot.quiz.game import (
     Mode,
     QuestionResult,
 )
+from bot.quiz.limits import ROUNDS, SECONDS
 from bot.quiz.model import Question, QuestionKind
 from bot.services import pictures as picture_service
 from bot.services.quiz import (
@@ -73,6 +74,11 @@ KIND_MIXES = [
     "order",
     "year, order",
 ]
+
+
+Rounds = app_commands.Range[int, ROUNDS.low, ROUNDS.high]
+Seconds = app_commands.Range[int, SECONDS.low, SECONDS.high]
+"""Options whose bounds are the game's own (bot/quiz/limits), so Discord refuses the rest."""
 
 
 def is_moderator(interaction: discord.Interaction[DefectorBot]) -> bool:
@@ -240,10 +246,10 @@ class Quiz(commands.Cog):
     async def start(
         self,
         interaction: discord.Interaction[DefectorBot],
-        rounds: app_commands.Range[int, 1, 50] | None = None,
+        rounds: Rounds | None = None,
         kinds: app_commands.Range[str, 1, 60] | None = None,
         mode: Literal["buttons", "typed"] | None = None,
-        seconds: app_commands.Range[int, 5, 120] | None = None,
+        seconds: Seconds | None = None,
         difficulty: Literal["easy", "medium", "hard"] | None = None,
         target: app_commands.Range[int, 1, 10000] | None = None,
     ) -> None:
@@ -533,16 +539,16 @@ class QuizConfig(
 
     @app_commands.command(name="set", description="Change the defaults for new quizzes")
     @app_commands.describe(
-        rounds="Questions per game (1–50)",
-        seconds="Seconds per question (5–120)",
+        rounds=f"Questions per game ({ROUNDS})",
+        seconds=f"Seconds per question ({SECONDS})",
         mode="Default answer mode",
         reveal="Show the right answer and the source notes after each question",
     )
     async def set(
         self,
         interaction: discord.Interaction[DefectorBot],
-        rounds: app_commands.Range[int, 1, 50] | None = None,
-        seconds: app_commands.Range[int, 5, 120] | None = None,
+        rounds: Rounds | None = None,
+        seconds: Seconds | None = None,
         mode: Literal["buttons", "typed"] | None = None,
         reveal: bool | None = None,
     ) -> None:

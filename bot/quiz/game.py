@@ -54,6 +54,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeAlias
 
+from bot.quiz import limits
+from bot.quiz.limits import is_int, is_number
 from bot.quiz.model import Question, QuestionKind, Verdict
 from bot.quiz.order import order_points, order_verdict, parse_order
 
@@ -176,18 +178,6 @@ class IllegalTransition(GameError):
 # --- settings and records ---------------------------------------------------------------------
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: object) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(float(value))
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class GameSettings:
     rounds: int = 10
@@ -200,16 +190,14 @@ class GameSettings:
     base_points: int = BASE_POINTS
     hint_cost: int = HINT_COST
 
-    MIN_ROUNDS = 1
-    MAX_ROUNDS = 50
-    MIN_SECONDS = 5.0
-    MAX_SECONDS = 120.0
+    MIN_ROUNDS = limits.ROUNDS.low
+    MAX_ROUNDS = limits.ROUNDS.high
+    MIN_SECONDS = float(limits.SECONDS.low)
+    MAX_SECONDS = float(limits.SECONDS.high)
 
     def __post_init__(self) -> None:
-        if not _is_int(self.rounds) or not self.MIN_ROUNDS <= self.rounds <= self.MAX_ROUNDS:
-            raise InvalidSettings(
-                f"A game has {self.MIN_ROUNDS} to {self.MAX_ROUNDS} rounds, not {self.rounds!r}."
-            )
+        if problem := limits.rounds_problem(self.rounds):
+            raise InvalidSettings(problem)
         if (
             not isinstance(self.kinds, frozenset)
             or not self.kinds
@@ -218,15 +206,10 @@ class GameSettings:
             raise InvalidSettings("Choose at least one kind of question.")
         if not isinstance(self.mode, Mode):
             raise InvalidSettings(f"Unknown answer mode {self.mode!r}.")
-        if not _is_number(self.seconds_per_question) or not (
-            self.MIN_SECONDS <= self.seconds_per_question <= self.MAX_SECONDS
-        ):
-            raise InvalidSettings(
-                f"A question stays open {self.MIN_SECONDS:g} to {self.MAX_SECONDS:g} seconds, "
-                f"not {self.seconds_per_question!r}."
-            )
+        if problem := limits.seconds_problem(self.seconds_per_question):
+            raise InvalidSettings(problem)
         if (
-            not _is_number(self.inactivity_seconds)
+            not is_number(self.inactivity_seconds)
             or self.inactivity_seconds < self.seconds_per_question
         ):
             raise InvalidSettings(
@@ -234,12 +217,12 @@ class GameSettings:
                 f"({self.seconds_per_question:g} s), not {self.inactivity_seconds!r}."
             )
         if self.score_target is not None and (
-            not _is_int(self.score_target) or self.score_target < 1
+            not is_int(self.score_target) or self.score_target < 1
         ):
             raise InvalidSettings(f"The score target must be 1 or more, not {self.score_target!r}.")
-        if not _is_int(self.base_points) or self.base_points < 1:
+        if not is_int(self.base_points) or self.base_points < 1:
             raise InvalidSettings(f"A question is worth 1 point or more, not {self.base_points!r}.")
-        if not _is_int(self.hint_cost) or self.hint_cost < 0:
+        if not is_int(self.hint_cost) or self.hint_cost < 0:
             raise InvalidSettings(f"A hint can't cost {self.hint_cost!r} points.")
 
     @property
