@@ -154,7 +154,9 @@ class GameOver(GameError):
 
 
 class NotAllowed(GameError):
-    default_message = "Only the player who started the game or a moderator can do that."
+    default_message = (
+        "Only the member who started this quiz, or someone with Manage Messages, can do that."
+    )
 
 
 class InvalidChoice(GameError):
@@ -459,6 +461,12 @@ class Game:
             data["seconds_left"] = max(0.0, open_.deadline - now) if open_ is not None else None
         return data
 
+    def require_control(self, by: int, *, moderator: bool) -> None:
+        """Who steers a game (skip, stop; the service adds hints): the member who started it
+        or a moderator. The one statement of that rule; raises ``NotAllowed``."""
+        if not moderator and by != self.starter_id:
+            raise NotAllowed()
+
     # -- moves --
 
     def start(self, now: float) -> Question | None:
@@ -588,8 +596,7 @@ class Game:
     def _require_control(self, by: int, moderator: bool) -> None:
         if self._phase is Phase.FINISHED:
             raise GameOver()
-        if not moderator and by != self.starter_id:
-            raise NotAllowed()
+        self.require_control(by, moderator=moderator)
 
     def _require_open(self) -> _OpenQuestion:
         if self._phase is Phase.FINISHED:

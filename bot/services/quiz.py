@@ -38,6 +38,7 @@ from bot.quiz.game import (
     GameResult,
     GameSettings,
     Mode,
+    NotAllowed,
     Phase,
     QuestionClosed,
     QuestionResult,
@@ -684,24 +685,23 @@ class QuizService:
 
     def _control(self, channel_id: int, user_id: int, moderator: bool) -> RunningGame:
         running = self.running(channel_id)
-        if user_id != running.starter_id and not moderator:
-            raise NotPermitted(
-                "Only the member who started this quiz, or someone with Manage Messages, "
-                "can do that."
-            )
+        try:
+            running.game.require_control(user_id, moderator=moderator)
+        except NotAllowed as error:
+            raise NotPermitted(error.message) from None
         return running
 
     def hint(self, channel_id: int, user_id: int, *, moderator: bool) -> str:
         running = self._control(channel_id, user_id, moderator)
         try:
-            return running.game.hint(user_id, self.clock.now(), moderator=True)
+            return running.game.hint(user_id, self.clock.now(), moderator=moderator)
         except GameError as error:
             raise UserFacingError(error.message or "No hint now.") from None
 
     def skip(self, channel_id: int, user_id: int, *, moderator: bool) -> None:
         running = self._control(channel_id, user_id, moderator)
         try:
-            running.game.skip(user_id, self.clock.now(), moderator=True)
+            running.game.skip(user_id, self.clock.now(), moderator=moderator)
         except GameError as error:
             raise UserFacingError(error.message or "Nothing to skip now.") from None
         running.wake.set()
@@ -709,7 +709,7 @@ class QuizService:
     def stop(self, channel_id: int, user_id: int, *, moderator: bool) -> None:
         running = self._control(channel_id, user_id, moderator)
         try:
-            running.game.stop(user_id, self.clock.now(), moderator=True)
+            running.game.stop(user_id, self.clock.now(), moderator=moderator)
         except GameError as error:
             raise UserFacingError(error.message or "The quiz is already over.") from None
         running.wake.set()
