@@ -52,7 +52,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from bot.quiz import limits
 from bot.quiz.limits import is_int, is_number
@@ -431,35 +431,6 @@ class Game:
             return (-points, reached_at, number, player_id)
 
         return tuple(sorted(self._scores.items(), key=key))
-
-    def snapshot(self, now: float | None = None) -> dict[str, Any]:
-        """Plain data for a status command; with ``now``, catches up first and adds time left."""
-        if now is not None:
-            self._catch_up(now)
-        open_ = self._open
-        data: dict[str, Any] = {
-            "game_id": self.game_id,
-            "phase": self._phase.value,
-            "mode": self.settings.mode.value,
-            "starter_id": self.starter_id,
-            "question_number": self._number,
-            "rounds": self.settings.rounds,
-            "score_target": self.settings.score_target,
-            "prompt": open_.question.prompt if open_ is not None else None,
-            "deadline": open_.deadline if open_ is not None else None,
-            "hints_used": open_.hints_used if open_ is not None else 0,
-            "hints_left": (
-                len(self._hints(open_.question)) - open_.hints_used if open_ is not None else 0
-            ),
-            "players_answered": len(open_.entries) if open_ is not None else 0,
-            "scores": dict(self._scores),
-            "standings": [list(row) for row in self.standings()],
-            "end_reason": self._result.reason.value if self._result is not None else None,
-            "winner": self._result.winner if self._result is not None else None,
-        }
-        if now is not None:
-            data["seconds_left"] = max(0.0, open_.deadline - now) if open_ is not None else None
-        return data
 
     def require_control(self, by: int, *, moderator: bool) -> None:
         """Who steers a game (skip, stop; the service adds hints): the member who started it
