@@ -21,7 +21,6 @@ from bot.quiz.game import (
     AnswerOutcome,
     GameResult,
     GameSettings,
-    InvalidSettings,
     Mode,
     QuestionResult,
 )
@@ -30,12 +29,13 @@ from bot.quiz.model import Question, QuestionKind
 from bot.services import pictures as picture_service
 from bot.services.quiz import (
     DIFFICULTY_NAMES,
-    GameAlreadyRunning,
+    ChannelRefused,
     InterruptedGame,
     Period,
     QuizService,
     RunningGame,
     Saved,
+    StartRequest,
     TooManyGuesses,
     parse_kinds,
 )
@@ -46,7 +46,6 @@ from bot.ui import quiz as ui
 from bot.ui import report as report_ui
 from bot.ui import settings as settings_ui
 from bot.ui.components import stateless_view
-from bot.ui.text import plural
 
 log = logging.getLogger(__name__)
 DEFER_AFTER = 2.0
@@ -318,56 +317,18 @@ class Quiz(commands.Cog):
     ) -> tuple[RunningGame, str]:
         """Start the game; the game and its public announcement."""
         assert interaction.guild_id is not None and interaction.channel_id is not None
-        config = await self.service.guild_settings(interaction.guild_id)
-        if not config.allows_channel(interaction.channel_id):
-            raise InvalidInput(settings_ui.refusal(config, interaction.channel_id))
-        chosen = Mode(mode) if mode else config.mode
-        if chosen is Mode.TYPED and not self.bot.typed_answers:
-            raise InvalidInput(
-                "Typed answers need Discord's Message Content intent, which this bot has not "
-                "been given. Use `mode: buttons` (it works everywhere)."
-            )
-        seconds_each = seconds or config.seconds_per_question
+        request = StartRequest(
+            guild_id=interaction.guild_id, channel_id=interaction.channel_id,
+            starter_id=interaction.user.id, rounds=rounds,
+            kinds=parse_kinds(kinds) if kinds else None, mode=Mode(mode) if mode else None,
+            seconds=seconds, difficulty=DIFFICULTY.get(difficulty or ""), target=target,
+            typed_answers=self.bot.typed_answers,
+        )  # fmt: skip
         try:
-            settings = GameSettings(
-                rounds=rounds or config.default_rounds,
-                kinds=parse_kinds(kinds),
-                mode=chosen,
-                seconds_per_question=float(seconds_each),
-                inactivity_seconds=float(max(120, 3 * seconds_each)),
-                score_target=target,
-            )
-        except InvalidSettings as error:
-            raise InvalidInput(error.message or "Those settings do not make a game.") from None
-        try:
-            game = await self.service.start(
-                guild_id=interaction.guild_id,
-                channel_id=interaction.channel_id,
-                starter_id=interaction.user.id,
-                settings=settings,
-                reveal=config.reveal_answers,
-                difficulty=DIFFICULTY.get(difficulty or ""),
-                announce_within=ANNOUNCE_WITHIN,
-            )
-        except GameAlreadyRunning:
-            running = self.service.games.get(interaction.channel_id)
-            where = "its question above"
-            if running is not None and running.question_message_id is not None:
-                link = (
-                    f"https://discord.com/channels/{interaction.guild_id}/"
-                    f"{interaction.channel_id}/{running.question_message_id}"
-                )
-                where = f"[its current question]({link})"
-            raise InvalidInput(
-                f"A quiz is already running in this channel: answer {where}, or see `/quiz status`."
-            ) from None
-        how = "click a button" if chosen is Mode.BUTTONS else "type your answer"
-        return game, (
-            f"Quiz #{game.id}: {plural(settings.rounds, 'question')}, "
-            f"{int(settings.seconds_per_question)} s each; {how}. "
-            f"Started by {ui.mention(interaction.user.id)}.\n"
-            f"Scoring: {ui.scoring_rules(settings)}"
-        )
+            game = await self.service.start_requested(request, announce_within=ANNOUNCE_WITHIN)
+        except ChannelRefused as refused:
+            raise InvalidInput(settings_ui.refusal(refused.settings, refused.channel_id)) from None
+        return game, ui.start_announcement(game)
 
     @start.autocomplete("kinds")
     async def kinds_choices(
@@ -411,19 +372,9 @@ class Quiz(commands.Cog):
     async def status(self, interaction: discord.Interaction[DefectorBot]) -> None:
         assert interaction.channel_id is not None
         running = self.service.running(interaction.channel_id)
-        game = running.game
-        leader = game.standings()[:1]
-        lines = [
-            f"Quiz #{running.id} started by {ui.mention(running.starter_id)}",
-            f"Question {game.question_number} of {running.settings.rounds} · "
-            f"{running.settings.mode.value}",
-        ]
-        if running.deadline_wall and game.current is not None:
-            lines.append(f"This question closes {ui.timestamp(running.deadline_wall)}")
-        if leader and leader[0][1] > 0:
-            lines.append(f"Leading: {ui.mention(leader[0][0])} with {ui.points(leader[0][1])}")
-        lines.append(ui.own_standing(game.standings(), interaction.user.id))
-        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+        await interaction.response.send_message(
+            ui.status_text(running, interaction.user.id), ephemeral=True
+        )
 
     @quiz.command(name="stats", description="Quiz figures for you or another member")
     @app_commands.describe(

@@ -175,6 +175,36 @@ def all_scoring_rules(settings: GameSettings) -> str:
 # -- questions -------------------------------------------------------------------------------
 
 
+def start_announcement(running: RunningGame) -> str:
+    """The public message a new game begins with: its size, its timing, how to answer,
+    who started it and how it scores."""
+    settings = running.settings
+    how = "click a button" if settings.mode is Mode.BUTTONS else "type your answer"
+    return (
+        f"Quiz #{running.id}: {plural(settings.rounds, 'question')}, "
+        f"{int(settings.seconds_per_question)} s each; {how}. "
+        f"Started by {mention(running.starter_id)}.\n"
+        f"Scoring: {scoring_rules(settings)}"
+    )
+
+
+def status_text(running: RunningGame, viewer_id: int) -> str:
+    """``/quiz status``: the game, its open question's deadline, the leader and the viewer."""
+    game = running.game
+    leader = game.standings()[:1]
+    lines = [
+        f"Quiz #{running.id} started by {mention(running.starter_id)}",
+        f"Question {game.question_number} of {running.settings.rounds} · "
+        f"{running.settings.mode.value}",
+    ]
+    if running.deadline_wall and game.current is not None:
+        lines.append(f"This question closes {timestamp(running.deadline_wall)}")
+    if leader and leader[0][1] > 0:
+        lines.append(f"Leading: {mention(leader[0][0])} with {points(leader[0][1])}")
+    lines.append(own_standing(game.standings(), viewer_id))
+    return "\n".join(lines)
+
+
 def question_embed(
     running: RunningGame, question: Question, *, closed: bool = False
 ) -> discord.Embed:
