@@ -442,6 +442,8 @@ class Quiz(commands.Cog):
         await interaction.response.send_message(embed=embed, view=view)
 
 
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
 class QuizConfig(
     commands.GroupCog,
     group_name="quizconfig",
@@ -576,7 +578,4 @@ class QuizConfig(
 
 async def setup(bot: DefectorBot) -> None:
     await bot.add_cog(Quiz(bot))
-    config = QuizConfig(bot)
-    config.app_command.default_permissions = discord.Permissions(manage_guild=True)
-    config.app_command.guild_only = True
-    await bot.add_cog(config)
+    await bot.add_cog(QuizConfig(bot))
