@@ -250,7 +250,8 @@ class Lookup(commands.Cog):
         method="Only people who got out this way",
         decade="Only one decade",
     )
-    @app_commands.choices(origin=ORIGIN_CHOICES, method=METHOD_CHOICES, decade=DECADE_CHOICES)
+    @app_commands.choices(origin=ORIGIN_CHOICES, method=METHOD_CHOICES)
+    @app_commands.choices(decade=DECADE_CHOICES)  # ints: one call takes one type of choice
     async def stats(
         self,
         interaction: discord.Interaction[DefectorBot],
