@@ -2,7 +2,7 @@
 
 Fills a fresh database with a deterministic year of quiz play (1,000,000 answers across 1,000
 guilds and 100,000 players by default), then times, query by query, what the bot runs
-(``bot.db.quiz.leaderboard`` and ``player_rank``, reading the aggregates through their
+(``bot.db.quiz.leaderboards.leaderboard`` and ``player_rank``, reading the aggregates through their
 indexes) beside the same ranking computed the naive way: a GROUP BY over a copy
 of the ledger that has no index beyond its primary key and no aggregate. Same data, same
 ranking SQL (``grouped_totals`` / ``ranked_page_query`` / ``rank_query``), same engine, same
@@ -78,17 +78,17 @@ from sqlmodel import SQLModel
 from bot.catalog.importer import load_catalogue
 from bot.db.engine import create_engine, session_factory
 from bot.db.migrate import upgrade
-from bot.db.quiz import (
-    LeaderboardPage,
+from bot.db.quiz.leaderboards import (
     grouped_totals,
     leaderboard,
     period_start,
     player_rank,
     rank_query,
     ranked_page_query,
-    rebuild_aggregates,
 )
+from bot.db.quiz.ledger import rebuild_aggregates
 from bot.quiz.model import QuestionKind
+from bot.records import LeaderboardPage
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 DAYS = 365

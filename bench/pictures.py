@@ -31,10 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.catalog.importer import load_catalogue
 from bot.catalog.vocab import ORIGIN_COUNTRIES, Method
-from bot.db.quiz import KindStats, PlayerStats
 from bot.pictures import build
 from bot.quiz.game import EndReason, GameResult
 from bot.quiz.model import QuestionKind
+from bot.records import KindStats, PlayerStats
 from bot.services.pictures import PictureService
 from bot.ui import cards
 from bot.ui import quiz as quiz_ui

@@ -26,12 +26,11 @@ from bot.quiz.game import (
 )
 from bot.quiz.limits import ROUNDS, SECONDS
 from bot.quiz.model import Question, QuestionKind
+from bot.records import InterruptedGame, Period
 from bot.services import pictures as picture_service
 from bot.services.quiz import (
     DIFFICULTY_NAMES,
     ChannelRefused,
-    InterruptedGame,
-    Period,
     QuizService,
     RunningGame,
     Saved,

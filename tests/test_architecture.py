@@ -68,3 +68,11 @@ def test_the_guard_sees_a_violation(tmp_path: Path) -> None:
         "bot/quiz/probe.py imports bot.db",
         "bot/quiz/probe.py imports bot.db.quiz",
     ]
+
+
+def test_records_need_no_database() -> None:
+    """bot/records.py is what cogs and bot/ui read from the repositories: nothing below it may
+    bring in the database, discord or the services."""
+    forbidden = ("discord", "sqlalchemy", "sqlmodel", "asyncio", "bot.db", "bot.services")
+    names = imported_names(ROOT / "bot" / "records.py")
+    assert sorted(n for n in names if any(n == f or n.startswith(f + ".") for f in forbidden)) == []

@@ -29,8 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import SQLModel
 
 import bot.db.models  # noqa: F401  (registers the tables)
-from bot.db import quiz as quiz_store
 from bot.db import reports as reports_store
+from bot.db.quiz import games as game_store
+from bot.db.quiz import ledger as ledger_store
 from bot.quiz.daily import Streak, after_close, from_history, is_due, shown
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -159,7 +160,7 @@ async def schedule(
     mine = [
         _config(r)
         for r in rows
-        if shard_ids is None or quiz_store.shard_of(int(r.guild_id), shard_count) in shard_ids
+        if shard_ids is None or game_store.shard_of(int(r.guild_id), shard_count) in shard_ids
     ]
     due = sorted(
         (c for c in mine if c.guild_id not in posted and is_due(now, c.minute_of_day)),
@@ -590,7 +591,7 @@ async def forget_member(sessions: Sessions, *, user_id: int) -> Forgotten:
         )
     quiz_answers = 0
     for guild_id in guilds:
-        quiz_answers += await quiz_store.forget_answers(
+        quiz_answers += await ledger_store.forget_answers(
             sessions, guild_id=guild_id, user_id=user_id
         )
     async with sessions() as session, session.begin():

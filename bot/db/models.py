@@ -75,7 +75,7 @@ class CommandPublication(SQLModel, table=True):
 # The answer ledger (``quiz_answers``) is the truth; the ``quiz_score_days``,
 # ``quiz_player_totals`` / ``quiz_player_counts`` and ``quiz_recent_totals`` tables are
 # aggregates of it, written in the same transaction as the ledger rows they count
-# (``bot.db.quiz`` explains the upkeep), so they never disagree with it. Leaderboards read the
+# (``bot.db.quiz.ledger`` explains the upkeep), so they never disagree with it. Boards read the
 # aggregates; player statistics read the ledger through its (user_id, answered_at) index.
 
 ALL_KINDS = "*"
@@ -234,7 +234,7 @@ class QuizRecentWindow(SQLModel, table=True):
 
 
 class QuizGuildSettings(SQLModel, table=True):
-    """A guild's quiz settings; no row means the defaults (``bot.db.quiz.GuildQuizSettings``)."""
+    """A guild's quiz settings; no row means the defaults (``GuildQuizSettings``)."""
 
     __tablename__ = "quiz_guild_settings"
 

@@ -27,8 +27,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.db.quiz import AnswerRecord
 from bot.quiz.model import QuestionKind
+from bot.records import AnswerRecord
 
 log = logging.getLogger(__name__)
 

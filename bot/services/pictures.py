@@ -15,10 +15,10 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from bot.db import quiz as store
 from bot.pictures import KindBar, Picture, Profile, content_key
 from bot.pictures import render as draw
 from bot.quiz.model import QuestionKind
+from bot.records import PlayerRank, PlayerStats
 
 log = logging.getLogger(__name__)
 
@@ -171,11 +171,11 @@ class PictureService:
 
 
 def profile(
-    stats: store.PlayerStats,
+    stats: PlayerStats,
     *,
     name: str,
     scope: str,
-    rank: store.PlayerRank | None,
+    rank: PlayerRank | None,
     players: int | None,
     labels: Mapping[QuestionKind, str],
 ) -> Profile:

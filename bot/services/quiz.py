@@ -25,8 +25,12 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalog.models import Defector
-from bot.db import quiz as store
 from bot.db.engine import BlockingWriter
+from bot.db.quiz import games as game_store
+from bot.db.quiz import leaderboards as board_store
+from bot.db.quiz import ledger as ledger_store
+from bot.db.quiz import settings as settings_store
+from bot.db.quiz import stats as stats_store
 from bot.errors import InvalidInput, NotFound, NotPermitted, UserFacingError, quoted
 from bot.quiz.game import (
     AnswerOutcome,
@@ -48,6 +52,17 @@ from bot.quiz.judge import Judge
 from bot.quiz.model import ONE_ANSWER_KINDS, Question, QuestionKind
 from bot.quiz.order import letters
 from bot.quiz.questions import NoQuestion, QuestionGenerator
+from bot.records import (
+    AnswerRecord,
+    ChannelRuleChange,
+    GameAlreadyRunning,
+    GuildQuizSettings,
+    InterruptedGame,
+    LeaderboardPage,
+    Period,
+    PlayerRank,
+    PlayerStats,
+)
 from bot.services.clock import Clock
 from bot.services.journal import ResultJournal
 from bot.services.scores import GroupWriter, ScoreKeeper
@@ -146,7 +161,7 @@ class StartRequest:
 class ChannelRefused(InvalidInput):
     """This server's channel rules keep quizzes out of the channel."""
 
-    def __init__(self, settings: store.GuildQuizSettings, channel_id: int) -> None:
+    def __init__(self, settings: GuildQuizSettings, channel_id: int) -> None:
         super().__init__("Quizzes can't run in this channel on this server.")
         self.settings = settings
         self.channel_id = channel_id
@@ -250,13 +265,15 @@ class QuizService:
         self._starting: dict[tuple[int, int], int] = {}
         """(guild, member) → their ``/quiz start``s waiting on the database."""
         self.generator = QuestionGenerator(self.records, self.rng)
-        self.ledger: GroupWriter[store.AnswerRecord] = GroupWriter(self._write_answers)
+        self.ledger: GroupWriter[AnswerRecord] = GroupWriter(self._write_answers)
         """Questions closing together are written to the ledger in one transaction."""
 
-    async def _write_answers(self, answers: list[store.AnswerRecord]) -> int:
+    async def _write_answers(self, answers: list[AnswerRecord]) -> int:
         if self.ledger_thread is not None:
-            return await self.ledger_thread.run(store.record_answers_blocking, answers=answers)
-        return await store.record_answers(self.sessions, answers=answers)
+            return await self.ledger_thread.run(
+                ledger_store.record_answers_blocking, answers=answers
+            )
+        return await ledger_store.record_answers(self.sessions, answers=answers)
 
     # -- starting ----------------------------------------------------------------------------
 
@@ -293,7 +310,7 @@ class QuizService:
                 starter_id=request.starter_id, settings=settings, reveal=config.reveal_answers,
                 difficulty=request.difficulty, announce_within=announce_within,
             )  # fmt: skip
-        except store.GameAlreadyRunning:
+        except GameAlreadyRunning:
             running = self.games.get(request.channel_id)
             where = "its question above"
             if running is not None and running.question_message_id is not None:
@@ -321,7 +338,7 @@ class QuizService:
         (that long at most) for ``RunningGame.announced``, so that the announcement with the
         rules comes before the question in the channel."""
         if channel_id in self.games:
-            raise store.GameAlreadyRunning()
+            raise GameAlreadyRunning()
         self.require_questions(settings.kinds, difficulty)
         mine = [
             g.channel_id
@@ -369,7 +386,7 @@ class QuizService:
     ) -> RunningGame:
         if self.before_start is not None:
             await self.before_start()
-        game_id = await store.create_game(
+        game_id = await game_store.create_game(
             self.sessions,
             guild_id=guild_id,
             channel_id=channel_id,
@@ -502,7 +519,7 @@ class QuizService:
     async def _record(self, running: RunningGame, result: QuestionResult) -> Saved:
         if not result.awards:
             return Saved.WRITTEN
-        answers = store.answers_from_result(
+        answers = ledger_store.answers_from_result(
             game_id=running.id,
             guild_id=running.guild_id,
             channel_id=running.channel_id,
@@ -512,7 +529,7 @@ class QuizService:
         return await self._keep_answers(f"game {running.id} question {result.number}", answers)
 
     async def _keep_answers(
-        self, what: str, answers: list[store.AnswerRecord], *, entry: int | None = None
+        self, what: str, answers: list[AnswerRecord], *, entry: int | None = None
     ) -> Saved:
         """Write ``answers`` to the ledger now, or journal them and write them when the
         database returns. ``entry``: they are already in the journal (a replay)."""
@@ -558,7 +575,7 @@ class QuizService:
         ended_at = self.clock.wall()
 
         async def write() -> bool:
-            return await store.finish_game(
+            return await game_store.finish_game(
                 self.sessions,
                 game_id=running.id,
                 reason=result.reason,
@@ -793,32 +810,30 @@ class QuizService:
         self,
         *,
         guild_id: int | None,
-        period: store.Period,
+        period: Period,
         kind: QuestionKind | None,
         page: int,
         viewer: int,
-    ) -> tuple[store.LeaderboardPage, store.PlayerRank | None]:
+    ) -> tuple[LeaderboardPage, PlayerRank | None]:
         now = self.clock.wall()
-        board = await store.leaderboard(
+        board = await board_store.leaderboard(
             self.sessions, guild_id=guild_id, period=period, kind=kind, now=now, page=page
         )
-        rank = await store.player_rank(
+        rank = await board_store.player_rank(
             self.sessions, guild_id=guild_id, period=period, kind=kind, now=now, user_id=viewer
         )
         return board, rank
 
-    async def stats(self, *, user_id: int, guild_id: int | None) -> store.PlayerStats:
-        return await store.player_stats(
+    async def stats(self, *, user_id: int, guild_id: int | None) -> PlayerStats:
+        return await stats_store.player_stats(
             self.sessions, user_id=user_id, guild_id=guild_id, now=self.clock.wall()
         )
 
-    async def guild_settings(self, guild_id: int) -> store.GuildQuizSettings:
-        return await store.get_guild_settings(self.sessions, guild_id=guild_id)
+    async def guild_settings(self, guild_id: int) -> GuildQuizSettings:
+        return await settings_store.get_guild_settings(self.sessions, guild_id=guild_id)
 
-    async def update_guild_settings(
-        self, guild_id: int, **changes: object
-    ) -> store.GuildQuizSettings:
-        return await store.update_guild_settings(
+    async def update_guild_settings(self, guild_id: int, **changes: object) -> GuildQuizSettings:
+        return await settings_store.update_guild_settings(
             self.sessions,
             guild_id=guild_id,
             now=self.clock.wall(),
@@ -827,9 +842,9 @@ class QuizService:
 
     async def set_channel_rule(
         self, guild_id: int, channel_id: int, *, allowed: bool
-    ) -> store.ChannelRuleChange:
-        """Let quizzes run in a channel or keep them out (see ``store.set_channel_rule``)."""
-        return await store.set_channel_rule(
+    ) -> ChannelRuleChange:
+        """Let quizzes run in a channel or keep them out (see ``set_channel_rule``)."""
+        return await settings_store.set_channel_rule(
             self.sessions,
             guild_id=guild_id,
             channel_id=channel_id,
@@ -837,12 +852,14 @@ class QuizService:
             now=self.clock.wall(),
         )
 
-    async def reset_guild_settings(self, guild_id: int) -> store.GuildQuizSettings:
-        return await store.reset_guild_settings(self.sessions, guild_id=guild_id)
+    async def reset_guild_settings(self, guild_id: int) -> GuildQuizSettings:
+        return await settings_store.reset_guild_settings(self.sessions, guild_id=guild_id)
 
     async def reset_scores(self, guild_id: int, *, user_id: int | None = None) -> int:
         """Forget the answers given in ``guild_id`` (one member's, or everyone's)."""
-        deleted = await store.forget_answers(self.sessions, guild_id=guild_id, user_id=user_id)
+        deleted = await ledger_store.forget_answers(
+            self.sessions, guild_id=guild_id, user_id=user_id
+        )
         log.info(
             "forgot %d answers in guild %s%s",
             deleted,
@@ -855,17 +872,17 @@ class QuizService:
 
     async def recover(
         self, *, shard_count: int = 1, shard_ids: Sequence[int] | None = None
-    ) -> list[store.InterruptedGame]:
+    ) -> list[InterruptedGame]:
         """At start-up, before any new game: close the games a restart interrupted (their
         points stay) and return them, so their channels can be told once connected."""
-        closed = await store.close_interrupted_games(
+        closed = await game_store.close_interrupted_games(
             self.sessions, now=self.clock.wall(), shard_count=shard_count, shard_ids=shard_ids
         )
         for game in closed:
             log.info("closed quiz %s (interrupted by a restart)", game.id)
         return closed
 
-    async def announce_interrupted(self, games: Sequence[store.InterruptedGame]) -> None:
+    async def announce_interrupted(self, games: Sequence[InterruptedGame]) -> None:
         if self.presenter is None:
             return
         for game in games:
@@ -908,32 +925,12 @@ class QuizService:
             await asyncio.sleep(0)
 
 
-# What the store gives back, for the cogs and views (which never import bot.db themselves).
-ChannelRuleChange = store.ChannelRuleChange
-GameAlreadyRunning = store.GameAlreadyRunning
-GuildQuizSettings = store.GuildQuizSettings
-InterruptedGame = store.InterruptedGame
-LeaderboardPage = store.LeaderboardPage
-Period = store.Period
-PlayerRank = store.PlayerRank
-PlayerStats = store.PlayerStats
-HARDEST_KIND_MIN_ANSWERS = store.HARDEST_KIND_MIN_ANSWERS
-
 __all__ = [
-    "HARDEST_KIND_MIN_ANSWERS",
     "KIND_GROUPS",
     "START_OVER",
-    "ChannelRuleChange",
     "EndReason",
-    "GameAlreadyRunning",
-    "GuildQuizSettings",
-    "InterruptedGame",
-    "LeaderboardPage",
     "Mode",
     "OrderPick",
-    "Period",
-    "PlayerRank",
-    "PlayerStats",
     "Presenter",
     "QuizService",
     "RunningGame",

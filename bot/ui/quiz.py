@@ -26,18 +26,8 @@ from bot.quiz.game import (
 )
 from bot.quiz.model import Question, QuestionKind
 from bot.quiz.order import letters, order_points, pairs, pairs_right
-from bot.services.quiz import (
-    HARDEST_KIND_MIN_ANSWERS,
-    START_OVER,
-    LeaderboardPage,
-    OrderPick,
-    Period,
-    PlayerRank,
-    PlayerStats,
-    RunningGame,
-    Saved,
-    ordinal,
-)
+from bot.records import HARDEST_KIND_MIN_ANSWERS, LeaderboardPage, Period, PlayerRank, PlayerStats
+from bot.services.quiz import START_OVER, OrderPick, RunningGame, Saved, ordinal
 from bot.ui.cards import COLOUR
 from bot.ui.components import CardButton, run_safely, services_of, stateless_view
 from bot.ui.text import clip, plural

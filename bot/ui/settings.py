@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.services.quiz import ChannelRuleChange, GuildQuizSettings
+from bot.records import ChannelRuleChange, GuildQuizSettings
 from bot.ui.cards import COLOUR
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.quiz.model import QuestionKind
-from bot.services.quiz import HARDEST_KIND_MIN_ANSWERS, PlayerStats
+from bot.records import HARDEST_KIND_MIN_ANSWERS, PlayerStats
 from bot.ui.quiz import KIND_TITLES, stats_embed
 
 

@@ -14,15 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db.engine import session_factory
 from bot.db.migrate import alembic_config, current_revision, upgrade
-from bot.db.quiz import (
+from bot.db.quiz.settings import (
     MAX_ALLOWED_CHANNELS,
-    GuildQuizSettings,
-    InvalidGuildSettings,
     get_guild_settings,
     reset_guild_settings,
     set_channel_rule,
     update_guild_settings,
 )
+from bot.records import GuildQuizSettings, InvalidGuildSettings
 
 Sessions = async_sessionmaker[AsyncSession]
 

@@ -18,7 +18,24 @@ from sqlmodel import SQLModel
 
 from bot.db.engine import create_engine, session_factory
 from bot.db.migrate import upgrade
-from bot.db.quiz import (
+from bot.db.quiz.games import (
+    UnknownGame,
+    close_interrupted_games,
+    create_game,
+    finish_game,
+    get_game,
+    running_game_in_channel,
+    running_games,
+    shard_of,
+)
+from bot.db.quiz.leaderboards import leaderboard, period_start, player_rank
+from bot.db.quiz.ledger import forget_answers, rebuild_aggregates, record_answers, record_question
+from bot.db.quiz.settings import get_guild_settings, reset_guild_settings, update_guild_settings
+from bot.db.quiz.stats import player_stats, streaks
+from bot.errors import InvalidInput, UserFacingError
+from bot.quiz.game import Award, CloseReason, EndReason, Mode, QuestionResult
+from bot.quiz.model import Question, QuestionKind, Verdict
+from bot.records import (
     HARDEST_KIND_MIN_ANSWERS,
     AnswerRecord,
     GameAlreadyRunning,
@@ -27,30 +44,7 @@ from bot.db.quiz import (
     InvalidGuildSettings,
     LeaderboardEntry,
     PlayerRank,
-    UnknownGame,
-    close_interrupted_games,
-    create_game,
-    finish_game,
-    forget_answers,
-    get_game,
-    get_guild_settings,
-    leaderboard,
-    period_start,
-    player_rank,
-    player_stats,
-    rebuild_aggregates,
-    record_answers,
-    record_question,
-    reset_guild_settings,
-    running_game_in_channel,
-    running_games,
-    shard_of,
-    streaks,
-    update_guild_settings,
 )
-from bot.errors import InvalidInput, UserFacingError
-from bot.quiz.game import Award, CloseReason, EndReason, Mode, QuestionResult
-from bot.quiz.model import Question, QuestionKind, Verdict
 
 Sessions = async_sessionmaker[AsyncSession]
 Rows = list[tuple[Any, ...]]
@@ -367,7 +361,7 @@ async def test_a_window_opened_while_an_answer_is_written_counts_it(
     answer is missing from the global week board until the next UTC day."""
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite has one writer at a time")
-    from bot.db import quiz as store
+    from bot.db.quiz import ledger as ledger_store
 
     game_id = await ledger.game(finish=False)
     answer = AnswerRecord(
@@ -382,7 +376,9 @@ async def test_a_window_opened_while_an_answer_is_written_counts_it(
         writer = session_factory(writer_engine)
         async with writer() as session, session.begin():
             # The ledger row, days, totals, and the FOR SHARE look at the (absent) windows.
-            await session.run_sync(store._write_ledger, [store._ledger_values(answer)])
+            await session.run_sync(
+                ledger_store._write_ledger, [ledger_store._ledger_values(answer)]
+            )
             summed.set()
             await release.wait()  # still inside the transaction
 

@@ -54,9 +54,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from bot.db.quiz import Period
 from bot.quiz.game import Game
 from bot.quiz.model import QuestionKind
+from bot.records import Period
 from bot.sandbox import (
     CommandNotPermitted,
     Interaction,

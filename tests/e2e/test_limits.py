@@ -126,7 +126,7 @@ async def test_starts_sent_together_cannot_pass_the_limit(
 ) -> None:
     quiz = service(world)
     quiz.games_per_member = 1
-    real_create = quiz_module.store.create_game
+    real_create = quiz_module.game_store.create_game
     in_database, release = asyncio.Event(), asyncio.Event()
     creating = 0
 
@@ -139,7 +139,7 @@ async def test_starts_sent_together_cannot_pass_the_limit(
         await release.wait()
         return await real_create(*args, **kwargs)
 
-    monkeypatch.setattr(quiz_module.store, "create_game", held_create)
+    monkeypatch.setattr(quiz_module.game_store, "create_game", held_create)
     options = {"rounds": 5, "seconds": 60, "kinds": "year"}
     first = await world.server.slash(GUILD, CHANNEL, ALICE, "quiz start", options)
     await world.server.wait_for(lambda: creating == 1)

@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.db import daily as daily_store
-from bot.db import quiz as quiz_store
+from bot.db.quiz import leaderboards as board_store
+from bot.db.quiz import ledger as ledger_store
+from bot.db.quiz import stats as stats_store
+from bot.records import Period
 from bot.sandbox.model import Message
 from bot.services.clock import ManualClock
 from tests.e2e.conftest import (
@@ -55,20 +58,20 @@ async def boards(world: World) -> list[Any]:
     now = world.bot.services.quiz.clock.wall()  # type: ignore[union-attr]
     seen: list[Any] = []
     for guild in (GUILD, OTHER_GUILD, None):
-        for period in quiz_store.Period:
-            board = await quiz_store.leaderboard(
+        for period in Period:
+            board = await board_store.leaderboard(
                 sessions, guild_id=guild, period=period, kind=None, now=now
             )
             seen.append((guild, period, board.entries, board.total_players))
             for user in (ADMIN, ALICE, BORIS):
-                rank = await quiz_store.player_rank(
+                rank = await board_store.player_rank(
                     sessions, guild_id=guild, period=period, kind=None, now=now, user_id=user
                 )
                 seen.append((guild, period, user, rank))
     for user in (ADMIN, ALICE, BORIS):
         for guild in (GUILD, None):
             seen.append(
-                await quiz_store.player_stats(sessions, user_id=user, guild_id=guild, now=now)
+                await stats_store.player_stats(sessions, user_id=user, guild_id=guild, now=now)
             )
     return seen
 
@@ -150,7 +153,7 @@ async def test_hide_show_and_delete(tmp_path: Path, database_url: str) -> None:
 
         # Every board and every player's figures equal a recomputation from the ledger.
         before = await boards(world)
-        await quiz_store.rebuild_aggregates(sessions)
+        await ledger_store.rebuild_aggregates(sessions)
         assert await boards(world) == before
         for item in before:
             if isinstance(item, tuple) and len(item) == 4 and isinstance(item[2], tuple):

@@ -10,7 +10,7 @@ import asyncio
 
 import pytest
 
-from bot.db.quiz import running_game_in_channel
+from bot.db.quiz.games import running_game_in_channel
 from bot.errors import NotFound
 from bot.quiz.game import GameSettings
 from bot.quiz.model import Question

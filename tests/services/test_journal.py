@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.db.quiz import AnswerRecord
 from bot.quiz.model import QuestionKind
+from bot.records import AnswerRecord
 from bot.services import journal as journal_module
 from bot.services.journal import ResultJournal
 
