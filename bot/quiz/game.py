@@ -192,11 +192,6 @@ class GameSettings:
     base_points: int = BASE_POINTS
     hint_cost: int = HINT_COST
 
-    MIN_ROUNDS = limits.ROUNDS.low
-    MAX_ROUNDS = limits.ROUNDS.high
-    MIN_SECONDS = float(limits.SECONDS.low)
-    MAX_SECONDS = float(limits.SECONDS.high)
-
     def __post_init__(self) -> None:
         if problem := limits.rounds_problem(self.rounds):
             raise InvalidSettings(problem)
