@@ -28,6 +28,7 @@ from bot.quiz.limits import ROUNDS, SECONDS
 from bot.quiz.model import Question, QuestionKind
 from bot.records import InterruptedGame, Period
 from bot.services import pictures as picture_service
+from bot.services.leaderboard import LeaderboardQuery, Scope, Viewer
 from bot.services.quiz import (
     DIFFICULTY_NAMES,
     ChannelRefused,
@@ -396,9 +397,9 @@ class Quiz(commands.Cog):
             name = "Daily question (this server)" if everywhere else "Daily question"
             embed.add_field(name=name, value=f"streak {current} · best {best}")
         # The profile card: the same figures as a picture, with the all-time rank.
-        board, rank = await self.service.board(
-            guild_id=guild_id, period=Period.ALL, kind=None, page=1, viewer=who.id
-        )
+        query = LeaderboardQuery(Scope.GLOBAL if everywhere else Scope.SERVER, Period.ALL)
+        viewer = Viewer(who.id, interaction.guild_id)
+        board, rank = await self.service.board(query, viewer)
         if rank is not None:
             embed.add_field(name="Rank", value=f"#{rank.rank} of {board.total_players}")
         picture = picture_service.profile(
@@ -430,14 +431,10 @@ class Quiz(commands.Cog):
             embed, view = await daily_ui.streak_message(interaction, page=1)
             await interaction.response.send_message(embed=embed, view=view)
             return
-        chosen_kind = QuestionKind(kind) if kind else None
-        embed, view = await ui.leaderboard_message(
-            interaction,
-            scope="s" if scope == "server" else "g",
-            period=Period(period),
-            kind=chosen_kind,
-            page=1,
+        query = LeaderboardQuery(
+            scope=Scope(scope), period=Period(period), kind=QuestionKind(kind) if kind else None
         )
+        embed, view = await ui.leaderboard_message(interaction, query)
         await interaction.response.send_message(embed=embed, view=view)
 
 

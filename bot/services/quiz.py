@@ -59,12 +59,12 @@ from bot.records import (
     GuildQuizSettings,
     InterruptedGame,
     LeaderboardPage,
-    Period,
     PlayerRank,
     PlayerStats,
 )
 from bot.services.clock import Clock
 from bot.services.journal import ResultJournal
+from bot.services.leaderboard import LeaderboardQuery, Viewer
 from bot.services.scores import GroupWriter, ScoreKeeper
 
 log = logging.getLogger(__name__)
@@ -807,21 +807,18 @@ class QuizService:
     # -- leaderboards and stats ------------------------------------------------------------
 
     async def board(
-        self,
-        *,
-        guild_id: int | None,
-        period: Period,
-        kind: QuestionKind | None,
-        page: int,
-        viewer: int,
+        self, query: LeaderboardQuery, viewer: Viewer
     ) -> tuple[LeaderboardPage, PlayerRank | None]:
+        """A leaderboard page and the viewer's own rank on that board."""
+        guild_id, period, kind = query.guild_id(viewer), query.period, query.kind
         now = self.clock.wall()
         board = await board_store.leaderboard(
-            self.sessions, guild_id=guild_id, period=period, kind=kind, now=now, page=page
+            self.sessions, guild_id=guild_id, period=period, kind=kind, now=now, page=query.page
         )
         rank = await board_store.player_rank(
-            self.sessions, guild_id=guild_id, period=period, kind=kind, now=now, user_id=viewer
-        )
+            self.sessions, guild_id=guild_id, period=period, kind=kind, now=now,
+            user_id=viewer.user_id,
+        )  # fmt: skip
         return board, rank
 
     async def stats(self, *, user_id: int, guild_id: int | None) -> PlayerStats:

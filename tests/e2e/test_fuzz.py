@@ -69,6 +69,7 @@ from bot.sandbox import (
     UnknownComponent,
 )
 from bot.services.clock import ManualClock
+from bot.services.leaderboard import LeaderboardQuery, Scope, Viewer
 from bot.services.quiz import QuizService
 from bot.ui.admin import ADMIN_ITEMS
 from bot.ui.components import DYNAMIC_ITEMS
@@ -575,7 +576,7 @@ class Arena:
         state = {"game": game, "entries": entries, "messages": messages}
         if stored:
             state["boards"] = [
-                await quiz.board(guild_id=OTHER_GUILD, period=p, kind=k, page=1, viewer=ALICE)
+                await quiz.board(LeaderboardQuery(Scope.SERVER, p, k), Viewer(ALICE, OTHER_GUILD))
                 for p in Period
                 for k in (None, QuestionKind.YEAR)
             ]
