@@ -37,7 +37,6 @@ from bot.services.quiz import (
     Saved,
     StartRequest,
     TooManyGuesses,
-    parse_kinds,
 )
 from bot.ui import admin as admin_ui
 from bot.ui import daily as daily_ui
@@ -46,6 +45,7 @@ from bot.ui import quiz as ui
 from bot.ui import report as report_ui
 from bot.ui import settings as settings_ui
 from bot.ui.components import stateless_view
+from cogs.options import Kinds
 
 log = logging.getLogger(__name__)
 DEFER_AFTER = 2.0
@@ -61,18 +61,6 @@ DEFAULTS = GameSettings()
 KEPT = frozenset({Saved.WRITTEN, Saved.JOURNALED})
 """Where a point must be for its typed answer to get a ✅."""
 KIND_CHOICES = [app_commands.Choice(name=ui.KIND_TITLES[k], value=k.value) for k in QuestionKind]
-KIND_MIXES = [
-    "all",
-    "year",
-    "country",
-    "method",
-    "who",
-    "year, country",
-    "who, year",
-    "country, method",
-    "order",
-    "year, order",
-]
 
 
 Rounds = app_commands.Range[int, ROUNDS.low, ROUNDS.high]
@@ -246,7 +234,7 @@ class Quiz(commands.Cog):
         self,
         interaction: discord.Interaction[DefectorBot],
         rounds: Rounds | None = None,
-        kinds: app_commands.Range[str, 1, 60] | None = None,
+        kinds: Kinds | None = None,
         mode: Literal["buttons", "typed"] | None = None,
         seconds: Seconds | None = None,
         difficulty: Literal["easy", "medium", "hard"] | None = None,
@@ -309,7 +297,7 @@ class Quiz(commands.Cog):
         self,
         interaction: discord.Interaction[DefectorBot],
         rounds: int | None,
-        kinds: str | None,
+        kinds: frozenset[QuestionKind] | None,
         mode: str | None,
         seconds: int | None,
         difficulty: str | None,
@@ -320,7 +308,7 @@ class Quiz(commands.Cog):
         request = StartRequest(
             guild_id=interaction.guild_id, channel_id=interaction.channel_id,
             starter_id=interaction.user.id, rounds=rounds,
-            kinds=parse_kinds(kinds) if kinds else None, mode=Mode(mode) if mode else None,
+            kinds=kinds, mode=Mode(mode) if mode else None,
             seconds=seconds, difficulty=DIFFICULTY.get(difficulty or ""), target=target,
             typed_answers=self.bot.typed_answers,
         )  # fmt: skip
@@ -329,14 +317,6 @@ class Quiz(commands.Cog):
         except ChannelRefused as refused:
             raise InvalidInput(settings_ui.refusal(refused.settings, refused.channel_id)) from None
         return game, ui.start_announcement(game)
-
-    @start.autocomplete("kinds")
-    async def kinds_choices(
-        self, interaction: discord.Interaction[DefectorBot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        wanted = current.lower().strip()
-        mixes = [m for m in KIND_MIXES if m.startswith(wanted) or wanted in m] or KIND_MIXES
-        return [app_commands.Choice(name=m, value=m) for m in mixes[:25]]
 
     @quiz.command(
         name="hint", description=f"A hint for the open question ({ui.hint_cost(DEFAULTS)})"
