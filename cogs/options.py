@@ -50,20 +50,28 @@ def matching(values: list[str], current: str) -> list[app_commands.Choice[str]]:
     ]
 
 
-class KindsOption(app_commands.Transformer[DefectorBot]):
-    """``year, who`` → the question kinds; ``all`` → every kind answered with one choice."""
+class _Text(app_commands.Transformer[DefectorBot]):
+    """A text option of at most ``longest`` characters (None: Discord's limit)."""
+
+    longest: int | None = None
 
     @property
     def type(self) -> discord.AppCommandOptionType:
         return discord.AppCommandOptionType.string
 
     @property
-    def min_value(self) -> int:
-        return 1
+    def min_value(self) -> int | None:
+        return 1 if self.longest is not None else None
 
     @property
-    def max_value(self) -> int:
-        return 60
+    def max_value(self) -> int | None:
+        return self.longest
+
+
+class KindsOption(_Text):
+    """``year, who`` → the question kinds; ``all`` → every kind answered with one choice."""
+
+    longest = 60
 
     async def transform(self, interaction: Interaction, value: str) -> frozenset[QuestionKind]:
         return parse_kinds(value)
@@ -76,12 +84,8 @@ class KindsOption(app_commands.Transformer[DefectorBot]):
         return [app_commands.Choice(name=m, value=m) for m in mixes[:AUTOCOMPLETE_LIMIT]]
 
 
-class DestinationOption(app_commands.Transformer[DefectorBot]):
+class DestinationOption(_Text):
     """A country someone went to, as the catalogue spells it; suggests the ones it has."""
-
-    @property
-    def type(self) -> discord.AppCommandOptionType:
-        return discord.AppCommandOptionType.string
 
     async def transform(self, interaction: Interaction, value: str) -> str:
         return interaction.client.services.lookup.destination(value)
@@ -92,20 +96,10 @@ class DestinationOption(app_commands.Transformer[DefectorBot]):
         return matching(interaction.client.services.lookup.destinations(), value)
 
 
-class ProfessionOption(app_commands.Transformer[DefectorBot]):
-    """Part of a profession (free text, up to 60 characters); suggests the catalogue's."""
+class ProfessionOption(_Text):
+    """Part of a profession (free text); suggests the catalogue's."""
 
-    @property
-    def type(self) -> discord.AppCommandOptionType:
-        return discord.AppCommandOptionType.string
-
-    @property
-    def min_value(self) -> int:
-        return 1
-
-    @property
-    def max_value(self) -> int:
-        return MAX_CHOICE_VALUE
+    longest = MAX_CHOICE_VALUE
 
     async def transform(self, interaction: Interaction, value: str) -> str:
         return value
@@ -116,12 +110,8 @@ class ProfessionOption(app_commands.Transformer[DefectorBot]):
         return matching(interaction.client.services.lookup.professions(), value)
 
 
-class OriginOption(app_commands.Transformer[DefectorBot]):
+class OriginOption(_Text):
     """The country they left: one of the catalogue's countries of origin, as choices."""
-
-    @property
-    def type(self) -> discord.AppCommandOptionType:
-        return discord.AppCommandOptionType.string
 
     @property
     def choices(self) -> list[app_commands.Choice[str | int | float]]:
@@ -131,20 +121,13 @@ class OriginOption(app_commands.Transformer[DefectorBot]):
         return value  # only a choice gets here (DefectorTree refuses the rest)
 
 
-class MethodOption(app_commands.Transformer[DefectorBot]):
+class MethodOption(_Text):
     """How they got out: the choices show ``Method`` labels; the command gets the ``Method``."""
 
     @property
-    def type(self) -> discord.AppCommandOptionType:
-        return discord.AppCommandOptionType.string
-
-    @property
     def choices(self) -> list[app_commands.Choice[str | int | float]]:
-        return [
-            app_commands.Choice(name=m.label, value=m.value)
-            for m in Method
-            if m is not Method.UNKNOWN
-        ]
+        known = (m for m in Method if m is not Method.UNKNOWN)
+        return [app_commands.Choice(name=m.label, value=m.value) for m in known]
 
     async def transform(self, interaction: Interaction, value: str) -> Method:
         return Method(value)  # only a choice gets here (DefectorTree refuses the rest)
