@@ -22,7 +22,7 @@ from bot.catalog.search import SearchIndex
 from bot.config import Settings
 from bot.db.catalogue import sync_catalogue
 from bot.db.commands import published_hash, record_publication
-from bot.db.engine import BlockingWriter, blocking_writer_for, create_engine, session_factory
+from bot.db.engine import blocking_writer_for, create_engine, session_factory
 from bot.db.migrate import upgrade_if_due
 from bot.errors import UserFacingError
 from bot.quiz.judge import Judge
@@ -30,6 +30,7 @@ from bot.services.clock import Clock, RealClock
 from bot.services.container import Services
 from bot.services.daily import DailyService
 from bot.services.journal import ResultJournal
+from bot.services.ledger import Ledger
 from bot.services.lookup import LookupService
 from bot.services.privacy import PrivacyService
 from bot.services.quiz import QuizService
@@ -195,7 +196,6 @@ class DefectorBot(commands.AutoShardedBot):
         self.maintenance = maintenance
         """A maintenance run (``sync``): log in, do one thing, leave running games alone."""
         self.engine: AsyncEngine | None = None
-        self.ledger_thread: BlockingWriter | None = None
         self.services: Services
         self.gateway_task: asyncio.Task[None] | None = None
         """The connection task when the bot is run by hand (the sandbox, tests)."""
@@ -258,12 +258,11 @@ class DefectorBot(commands.AutoShardedBot):
             report = await sync_catalogue(session_factory(self.engine), records)
         log.info("catalogue: %s", report)
         sessions = session_factory(self.engine)
-        self.ledger_thread = blocking_writer_for(self.settings.resolved_database_url)
         self.services = Services(
             lookup=LookupService(SearchIndex(records)),
             quiz=QuizService(
                 sessions=sessions,
-                ledger_thread=self.ledger_thread,
+                ledger=Ledger(sessions, thread=blocking_writer_for(url)),
                 records=records,
                 judge=Judge(records),
                 clock=self.clock,
@@ -288,8 +287,8 @@ class DefectorBot(commands.AutoShardedBot):
             # Results an earlier run journaled during a database outage reach the ledger
             # before anything else happens (closing its interrupted games included).
             with journal_step(self.journal_path):
-                self.services.quiz.journal = ResultJournal(self.journal_path)
-                await self.services.quiz.replay_journal()
+                self.services.quiz.ledger.journal = ResultJournal(self.journal_path)
+                await self.services.quiz.ledger.replay_journal()
         reports = self.services.reports
         assert reports is not None
         reports.generators.append(self.services.quiz.generator)
@@ -360,9 +359,6 @@ class DefectorBot(commands.AutoShardedBot):
             await services.quiz.close()
             services.pictures.close()
         await super().close()
-        if self.ledger_thread is not None:
-            await self.ledger_thread.close()
-            self.ledger_thread = None
         if self.engine is not None:
             await self.engine.dispose()
             self.engine = None

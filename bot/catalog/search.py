@@ -22,6 +22,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -203,6 +204,18 @@ def first_names(record: Defector) -> set[str]:
     return names
 
 
+class _Hit(NamedTuple):
+    """One way a query met a record, before the best per record is chosen."""
+
+    score: float
+    match_kind: MatchKind
+    record: int
+    """The record's index in ``SearchIndex.records``."""
+    key_kind: KeyKind
+    key: str
+    """The folded name or alias that matched."""
+
+
 class SearchIndex:
     """Name search over a fixed list of records."""
 
@@ -268,21 +281,21 @@ class SearchIndex:
 
     # -- scoring tiers -------------------------------------------------------------------
 
-    def _exact(self, query: str) -> list[tuple[float, MatchKind, int, KeyKind, str]]:
+    def _exact(self, query: str) -> list[_Hit]:
         hits = [
-            (_FIRST_NAME_SCORE, MatchKind.EXACT, record, KeyKind.FIRST_NAME, query)
+            _Hit(_FIRST_NAME_SCORE, MatchKind.EXACT, record, KeyKind.FIRST_NAME, query)
             for record in self._first_names.get(query, ())
         ]
         position = self._key_position.get(query)
         if position is not None:
             hits.extend(
-                (_EXACT_SCORES[kind], MatchKind.EXACT, record, kind, query)
+                _Hit(_EXACT_SCORES[kind], MatchKind.EXACT, record, kind, query)
                 for record, kind in self._owners[position]
             )
         return hits
 
-    def _prefix(self, query: str) -> list[tuple[float, MatchKind, int, KeyKind, str]]:
-        hits: list[tuple[float, MatchKind, int, KeyKind, str]] = []
+    def _prefix(self, query: str) -> list[_Hit]:
+        hits: list[_Hit] = []
         start = bisect.bisect_left(self._alpha_keys, query)
         for i in range(start, min(start + _PREFIX_CANDIDATES, len(self._alpha_keys))):
             key = self._alpha_keys[i]
@@ -292,15 +305,15 @@ class SearchIndex:
                 continue
             score = 70.0 + 25.0 * len(query) / len(key)
             for record, kind in self._owners[self._alpha_positions[i]]:
-                hits.append((score, MatchKind.PREFIX, record, kind, key))
+                hits.append(_Hit(score, MatchKind.PREFIX, record, kind, key))
         return hits
 
     def _fuzzy(
         self, query: str, limit: int, cutoff: float, *, budget: int | None = None
-    ) -> list[tuple[float, MatchKind, int, KeyKind, str]]:
+    ) -> list[_Hit]:
         # A higher cut-off lets rapidfuzz skip most keys on length alone, so callers ask
         # for the confident cut-off first and widen only when that finds nothing.
-        hits: list[tuple[float, MatchKind, int, KeyKind, str]] = []
+        hits: list[_Hit] = []
         text = _sorted_tokens(query)
         shortest, longest = length_window(len(text), cutoff)
         positions, keys, lengths = self._fuzzy_positions, self._fuzzy_keys, self._fuzzy_lengths
@@ -328,30 +341,35 @@ class SearchIndex:
             if key == query:
                 continue  # already an exact hit
             for record, kind in self._owners[position]:
-                hits.append((float(score), MatchKind.FUZZY, record, kind, key))
+                hits.append(_Hit(float(score), MatchKind.FUZZY, record, kind, key))
         return hits
 
     def _rank(
         self,
-        hits: Iterable[tuple[float, MatchKind, int, KeyKind, str]],
+        hits: Iterable[_Hit],
         filters: Filters | None,
         limit: int,
     ) -> list[Match]:
-        best: dict[int, tuple[float, MatchKind, int, KeyKind, str]] = {}
+        best: dict[int, _Hit] = {}
         for hit in hits:
-            score, match_kind, record, key_kind, _ = hit
-            current = best.get(record)
-            if current is None or (match_kind, -score, key_kind) < (
-                current[1],
-                -current[0],
-                current[3],
+            current = best.get(hit.record)
+            if current is None or (hit.match_kind, -hit.score, hit.key_kind) < (
+                current.match_kind,
+                -current.score,
+                current.key_kind,
             ):
-                best[record] = hit
+                best[hit.record] = hit
         # Exact before prefix before fuzzy: "petrov" is Vladimir Petrov even though
         # "petrova" is one letter away.
         ordered = sorted(
             best.values(),
-            key=lambda h: (h[1], -h[0], h[3], len(h[4]), self._folded_names[h[2]]),
+            key=lambda h: (
+                h.match_kind,
+                -h.score,
+                h.key_kind,
+                len(h.key),
+                self._folded_names[h.record],
+            ),
         )
         matches: list[Match] = []
         for score, match_kind, record, _, key in ordered:
@@ -373,7 +391,7 @@ class SearchIndex:
         fetch = max(limit * 4, 20) if filters is None else len(self._keys)
         cutoff = confident_cutoff(len(folded))
         hits = self._exact(folded) + self._prefix(folded)
-        exact = any(hit[1] is MatchKind.EXACT for hit in hits)
+        exact = any(hit.match_kind is MatchKind.EXACT for hit in hits)
         if not exact and cutoff < 100.0:
             # An exact hit is what the member meant; fuzzy matching is for everything else.
             hits += self._fuzzy(folded, fetch, cutoff)

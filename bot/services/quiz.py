@@ -16,16 +16,14 @@ import contextlib
 import logging
 import random
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalog.models import Defector
-from bot.db.engine import BlockingWriter
 from bot.db.quiz import games as game_store
 from bot.db.quiz import leaderboards as board_store
 from bot.db.quiz import ledger as ledger_store
@@ -53,7 +51,6 @@ from bot.quiz.model import ONE_ANSWER_KINDS, Question, QuestionKind
 from bot.quiz.order import letters
 from bot.quiz.questions import NoQuestion, QuestionGenerator
 from bot.records import (
-    AnswerRecord,
     ChannelRuleChange,
     GameAlreadyRunning,
     GuildQuizSettings,
@@ -63,9 +60,8 @@ from bot.records import (
     PlayerStats,
 )
 from bot.services.clock import Clock
-from bot.services.journal import ResultJournal
 from bot.services.leaderboard import LeaderboardQuery, Viewer
-from bot.services.scores import GroupWriter, ScoreKeeper
+from bot.services.ledger import Ledger, Saved
 
 log = logging.getLogger(__name__)
 
@@ -115,17 +111,6 @@ def snowflake_time(snowflake: int) -> datetime:
     """When a Discord id (message, interaction) was made: its top bits are milliseconds
     since Discord's epoch (2015-01-01 UTC)."""
     return datetime.fromtimestamp(((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000, tz=UTC)
-
-
-class Saved(StrEnum):
-    """Where a closed question's points are when its result is announced."""
-
-    WRITTEN = "written"
-    """In the ledger (or there was nothing to write)."""
-    JOURNALED = "journaled"
-    """The database refused; kept in the journal on disk, written when it returns."""
-    UNSAVED = "unsaved"
-    """The database and the journal both refused: only in memory, lost if the bot stops."""
 
 
 class TooManyGuesses(UserFacingError):
@@ -242,14 +227,11 @@ class QuizService:
     reveal_pause: float = 4.0
     """Seconds between a question's result and the next question."""
     presenter: Presenter | None = None
-    keeper: ScoreKeeper = field(default_factory=ScoreKeeper)
-    ledger_thread: BlockingWriter | None = None
-    """Where ledger writes run on SQLite (one call per transaction in a worker thread); None:
-    through ``sessions`` (PostgreSQL, tests that build the service by hand)."""
+    ledger: Ledger = None  # type: ignore[assignment]  # set in __post_init__ when not given
+    """Where closed questions' answers and games' ends are written (the score keeper, the
+    journal, the SQLite worker thread); not given: a plain ledger on ``sessions``."""
     games: dict[int, RunningGame] = field(default_factory=dict)
     """Running games by channel id."""
-    journal: ResultJournal | None = None
-    """Where results the database refused are kept on disk; None: only in memory."""
     games_per_member: int = 3
     """Games one member may have running at once in one server."""
     guesses_per_question: int = 5
@@ -265,15 +247,8 @@ class QuizService:
         self._starting: dict[tuple[int, int], int] = {}
         """(guild, member) → their ``/quiz start``s waiting on the database."""
         self.generator = QuestionGenerator(self.records, self.rng)
-        self.ledger: GroupWriter[AnswerRecord] = GroupWriter(self._write_answers)
-        """Questions closing together are written to the ledger in one transaction."""
-
-    async def _write_answers(self, answers: list[AnswerRecord]) -> int:
-        if self.ledger_thread is not None:
-            return await self.ledger_thread.run(
-                ledger_store.record_answers_blocking, answers=answers
-            )
-        return await ledger_store.record_answers(self.sessions, answers=answers)
+        if self.ledger is None:
+            self.ledger = Ledger(self.sessions)
 
     # -- starting ----------------------------------------------------------------------------
 
@@ -501,10 +476,8 @@ class QuizService:
         running.winning_message_id = None
         running.guesses.clear()
         if self.presenter is not None:
-            try:
+            with self._presenting(f"question {running.game.question_number}", running):
                 await self.presenter.question(running, question)
-            except Exception:
-                log.exception("could not show question %s of game %s", question, running.id)
 
     async def _handle_events(self, running: RunningGame) -> None:
         # tick() hands out the events it caused; drain_events() the ones other calls caused.
@@ -512,7 +485,9 @@ class QuizService:
         for event in events:
             if isinstance(event, QuestionClosed):
                 running.saved[event.result.number] = await self._record(running, event.result)
-                await self._present("closed", running, event.result)
+                if self.presenter is not None:
+                    with self._presenting(f"the result of question {event.result.number}", running):
+                        await self.presenter.closed(running, event.result)
             elif isinstance(event, GameEnded):
                 await self._finish(running, event.result)
 
@@ -526,78 +501,27 @@ class QuizService:
             result=result,
             opened_at=running.opened_wall or self.clock.wall(),
         )
-        return await self._keep_answers(f"game {running.id} question {result.number}", answers)
-
-    async def _keep_answers(
-        self, what: str, answers: list[AnswerRecord], *, entry: int | None = None
-    ) -> Saved:
-        """Write ``answers`` to the ledger now, or journal them and write them when the
-        database returns. ``entry``: they are already in the journal (a replay)."""
-        journal = self.journal
-
-        async def keep() -> None:
-            nonlocal entry
-            if entry is None and journal is not None:
-                entry = await journal.append(answers)
-
-        async def write() -> None:
-            await self.ledger.write(answers)
-            if entry is not None and journal is not None:
-                await journal.written(entry)
-
-        if await self.keeper.write(what, write, keep=keep):
-            return Saved.WRITTEN
-        return Saved.UNSAVED if entry is None else Saved.JOURNALED
-
-    async def replay_journal(self) -> int:
-        """At start-up: write what the last run journaled (each entry once; the ledger
-        ignores rows it already has). Entries the database still refuses wait in the
-        keeper like any other. Returns how many entries were read."""
-        if self.journal is None:
-            return 0
-        entries = self.journal.load()
-        for entry, answers in entries:
-            first = answers[0] if answers else None
-            what = (
-                f"journaled game {first.game_id} question {first.question_number}"
-                if first
-                else "an empty journal entry"
-            )
-            try:
-                await self._keep_answers(what, answers, entry=entry)
-            except Exception as error:  # refused for what it is (e.g. its game is gone)
-                log.error("could not write %s (%s); set aside", what, error)
-                self.journal.set_aside(answers)
-                await self.journal.written(entry)
-        return len(entries)
+        return await self.ledger.record(answers, what=f"game {running.id} question {result.number}")
 
     async def _finish(self, running: RunningGame, result: GameResult) -> None:
-        ended_at = self.clock.wall()
+        await self.ledger.finish_game(
+            game_id=running.id,
+            reason=result.reason,
+            winner_id=result.winner,
+            ended_at=self.clock.wall(),
+        )
+        if self.presenter is not None:
+            with self._presenting("the end", running):
+                await self.presenter.ended(running, result)
 
-        async def write() -> bool:
-            return await game_store.finish_game(
-                self.sessions,
-                game_id=running.id,
-                reason=result.reason,
-                winner_id=result.winner,
-                ended_at=ended_at,
-            )
-
-        await self.keeper.write(f"the end of game {running.id}", write)
-        await self._present("ended", running, result)
-
-    async def _present(self, what: str, running: RunningGame, payload: object) -> None:
-        if self.presenter is None:
-            return
+    @contextlib.contextmanager
+    def _presenting(self, what: str, running: RunningGame) -> Iterator[None]:
+        """Showing a game may fail (Discord refuses, a channel is gone): logged, and the
+        game goes on."""
         try:
-            if what == "closed":
-                assert isinstance(payload, QuestionResult)
-                await self.presenter.closed(running, payload)
-            else:
-                assert isinstance(payload, GameResult)
-                await self.presenter.ended(running, payload)
+            yield
         except Exception:
-            log.exception("could not show the %s event of game %s", what, running.id)
+            log.exception("could not show %s of game %s", what, running.id)
 
     # -- members act -----------------------------------------------------------------------------
 
@@ -889,37 +813,17 @@ class QuizService:
                 log.exception("could not tell channel %s of game %s", game.channel_id, game.id)
 
     async def close(self) -> None:
-        """Stop driving games (their rows stay open: the next start closes them), then write
-        what the score keeper still holds. Games first, so that nothing they hand the keeper
-        arrives after it has closed."""
+        """Stop driving games (their rows stay open: the next start closes them), then close
+        the ledger (it writes what it still holds). Games first, so that nothing they hand
+        the ledger arrives after it has closed."""
         tasks = [g.task for g in self.games.values() if g.task is not None]
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self.ledger.close()  # a cancelled game's question may still be being written
         self.games.clear()
-        unwritten = await self.keeper.close()
-        if unwritten:
-            kept = self.journal.outstanding if self.journal is not None else 0
-            results = "1 question result" if kept == 1 else f"{kept} question results"
-            where = f"in {self.journal.path}" if self.journal is not None else "nowhere"
-            log.warning(
-                "closing with %d unwritten writes (%s); %s wait %s for the next start, "
-                "which also closes the games left open",
-                len(unwritten),
-                ", ".join(unwritten[:5]) + (", …" if len(unwritten) > 5 else ""),
-                results,
-                where,
-            )
-        if self.journal is not None:
-            self.journal.close()
-
-    async def wait_idle(self) -> None:
-        """Wait until every game's driver is waiting (tests use it after moving the clock)."""
-        for _ in range(20):
-            await asyncio.sleep(0)
+        await self.ledger.close()  # a cancelled game's question may still be being written
 
 
 __all__ = [
@@ -931,6 +835,7 @@ __all__ = [
     "Presenter",
     "QuizService",
     "RunningGame",
+    "Saved",
     "ordinal",
     "parse_kinds",
 ]

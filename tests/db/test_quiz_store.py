@@ -29,7 +29,12 @@ from bot.db.quiz.games import (
     shard_of,
 )
 from bot.db.quiz.leaderboards import leaderboard, period_start, player_rank
-from bot.db.quiz.ledger import forget_answers, rebuild_aggregates, record_answers, record_question
+from bot.db.quiz.ledger import (
+    answers_from_result,
+    forget_answers,
+    rebuild_aggregates,
+    record_answers,
+)
 from bot.db.quiz.settings import get_guild_settings, reset_guild_settings, update_guild_settings
 from bot.db.quiz.stats import player_stats, streaks
 from bot.errors import InvalidInput, UserFacingError
@@ -196,6 +201,27 @@ async def open_recent_windows(sessions: Sessions, now: datetime = NOW) -> None:
 
 
 # --- the ledger -----------------------------------------------------------------------------------
+
+
+async def record_question(
+    sessions: Sessions,
+    *,
+    game_id: int,
+    guild_id: int,
+    channel_id: int,
+    result: QuestionResult,
+    opened_at: datetime,
+) -> int:
+    """A closed question's awards written as the service writes them (its rows built by
+    ``answers_from_result``, then one ``record_answers`` transaction); how many were new."""
+    answers = answers_from_result(
+        game_id=game_id,
+        guild_id=guild_id,
+        channel_id=channel_id,
+        result=result,
+        opened_at=opened_at,
+    )
+    return await record_answers(sessions, answers=answers)
 
 
 async def test_a_question_written_twice_is_counted_once(sessions: Sessions, ledger: Ledger) -> None:

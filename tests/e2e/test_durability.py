@@ -38,7 +38,7 @@ Writer = Callable[[list[Any]], Awaitable[object]]
 def refuse_ledger_writes(world: World) -> dict[str, bool]:
     """Every ledger write fails as an unreachable database would, while ``state["down"]``."""
     quiz = quiz_of(world)
-    real: Writer = quiz.ledger.write_many
+    real: Writer = quiz.ledger.group.write_many
     state = {"down": True}
 
     async def write_many(answers: list[Any]) -> object:
@@ -46,18 +46,18 @@ def refuse_ledger_writes(world: World) -> dict[str, bool]:
             raise OperationalError("INSERT", {}, OSError(5, "disk I/O error"))
         return await real(answers)
 
-    quiz.ledger.write_many = write_many
+    quiz.ledger.group.write_many = write_many
 
     async def retry_soon(_: float) -> None:
         await asyncio.sleep(0.01)  # the keeper's back-off, shortened for the test
 
-    quiz.keeper.sleep = retry_soon
+    quiz.ledger.keeper.sleep = retry_soon
     return state
 
 
 def forget_memory(world: World) -> None:
     """What SIGKILL does to the keeper: whatever waits in memory is gone."""
-    keeper = quiz_of(world).keeper
+    keeper = quiz_of(world).ledger.keeper
     if keeper._flusher is not None:
         keeper._flusher.cancel()
     keeper.backlog.clear()
@@ -91,7 +91,7 @@ async def test_a_typed_win_gets_its_tick_only_once_written(
     world: World, clock: ManualClock
 ) -> None:
     quiz = quiz_of(world)
-    real: Writer = quiz.ledger.write_many
+    real: Writer = quiz.ledger.group.write_many
     writing, release = asyncio.Event(), asyncio.Event()
 
     async def slow_write(answers: list[Any]) -> object:
@@ -99,7 +99,7 @@ async def test_a_typed_win_gets_its_tick_only_once_written(
         await release.wait()
         return await real(answers)
 
-    quiz.ledger.write_many = slow_write
+    quiz.ledger.group.write_many = slow_write
     answer = await typed_question(world)
     winner = await world.server.user_message(GUILD, CHANNEL, ALICE, f"{answer}")
     try:
@@ -124,7 +124,7 @@ async def test_points_the_database_refuses_are_journaled_and_survive_a_kill(
     assert result.embeds[0]["footer"]["text"] == SAVED_LOCALLY
     assert reactions(world, winner) == [("✅", world.server.bot_user_id)]
     await final_message(world)
-    journal = quiz_of(world).journal
+    journal = quiz_of(world).ledger.journal
     assert journal is not None and journal.outstanding == 1
     assert journal.path.read_bytes().count(b"\n") == 1
 
@@ -132,7 +132,7 @@ async def test_points_the_database_refuses_are_journaled_and_survive_a_kill(
     outage["down"] = False
     await world.restart_bot()
     assert await ledger(world, ALICE) == (1, 10)
-    journal = quiz_of(world).journal
+    journal = quiz_of(world).ledger.journal
     assert journal is not None and journal.outstanding == 0
     assert journal.path.read_bytes() == b""  # emptied once written
 
@@ -149,18 +149,18 @@ async def test_the_journal_is_written_to_the_ledger_when_the_database_returns(
     await result_message(world, 1)
     await final_message(world)
     quiz = quiz_of(world)
-    assert quiz.journal is not None and quiz.journal.outstanding == 1
+    assert quiz.ledger.journal is not None and quiz.ledger.journal.outstanding == 1
     outage["down"] = False
-    await quiz.keeper.drained()
+    await quiz.ledger.keeper.drained()
     assert await ledger(world, BORIS) == (1, 10)
-    assert quiz.journal.outstanding == 0 and quiz.journal.path.read_bytes() == b""
+    assert quiz.ledger.journal.outstanding == 0 and quiz.ledger.journal.path.read_bytes() == b""
 
 
 async def test_a_result_neither_the_database_nor_the_disk_keeps_is_not_called_saved(
     world: World, clock: ManualClock
 ) -> None:
     refuse_ledger_writes(world)
-    journal = quiz_of(world).journal
+    journal = quiz_of(world).ledger.journal
     assert journal is not None
     blocker = journal.path.parent / "not-a-folder"
     blocker.write_text("x")
@@ -205,7 +205,7 @@ async def test_an_old_message_redelivered_never_answers_a_later_game(
 async def test_a_journal_entry_the_ledger_refuses_is_set_aside_not_a_failed_start(
     world: World,
 ) -> None:
-    journal = quiz_of(world).journal
+    journal = quiz_of(world).ledger.journal
     assert journal is not None
     orphan = {
         "game_id": 987654, "question_number": 1, "guild_id": GUILD, "channel_id": CHANNEL,
@@ -214,7 +214,7 @@ async def test_a_journal_entry_the_ledger_refuses_is_set_aside_not_a_failed_star
     }  # fmt: skip
     journal.path.write_text(json.dumps({"answers": [orphan]}) + "\n")  # no such game
     await world.restart_bot()
-    journal = quiz_of(world).journal
+    journal = quiz_of(world).ledger.journal
     assert journal is not None and journal.path.read_bytes() == b""
     rejected = journal.path.with_name(journal.path.name + ".rejected").read_text()
     assert '"game_id":987654' in rejected

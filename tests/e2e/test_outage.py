@@ -41,9 +41,9 @@ async def test_a_database_outage_mid_game(world: World) -> None:
     clock = ManualClock()
     quiz.clock = clock
     flaky = FlakySessions(quiz.sessions)
-    quiz.sessions = flaky  # type: ignore[assignment]
+    quiz.sessions = quiz.ledger.sessions = flaky  # type: ignore[assignment]
     # On SQLite the ledger is written by a worker thread with sessions of its own.
-    writer = quiz.ledger_thread
+    writer = quiz.ledger.thread
     assert (writer is not None) == world.settings.resolved_database_url.startswith("sqlite")
     flaky_writer = FlakySessions(writer.sessions if writer else None)
     if writer is not None:
@@ -52,7 +52,7 @@ async def test_a_database_outage_mid_game(world: World) -> None:
     async def retry_soon(_: float) -> None:
         await asyncio.sleep(0.01)  # the keeper's back-off, shortened for the test
 
-    quiz.keeper.sleep = retry_soon
+    quiz.ledger.keeper.sleep = retry_soon
     await start(world, {"rounds": 2, "seconds": 10, "kinds": "year"})
     first = await question_message(world, 1)
     flaky.down = flaky_writer.down = True
@@ -74,10 +74,10 @@ async def test_a_database_outage_mid_game(world: World) -> None:
     await question_message(world, 2)
     await tick(clock, 10.5)
     await final_message(world)
-    assert not quiz.keeper.healthy  # the results wait in memory
+    assert not quiz.ledger.keeper.healthy  # the results wait in memory
 
     flaky.down = flaky_writer.down = False
-    await quiz.keeper.drained()
+    await quiz.ledger.keeper.drained()
     board = await world.reply(await world.slash("leaderboard", {}, user=ALICE))
     assert f"<@{ALICE}> · **" in board.embed_text()
     stats = await world.reply(await world.slash("quiz stats", {}, user=ALICE))

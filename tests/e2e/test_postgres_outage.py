@@ -111,7 +111,7 @@ async def test_postgres_stopped_mid_game_then_started(
     async def retry_soon(_: float) -> None:
         await asyncio.sleep(0.01)  # the keeper's back-off, shortened for the test
 
-    quiz.keeper.sleep = retry_soon
+    quiz.ledger.keeper.sleep = retry_soon
     await start(world, {"rounds": 2, "seconds": 10, "kinds": "year", "mode": "buttons"})
     first = await question_message(world, 1)
 
@@ -140,11 +140,11 @@ async def test_postgres_stopped_mid_game_then_started(
     await tick(clock, 10.5)
     final = await final_message(world)
     assert f"<@{ALICE}>" in final.embed_text()
-    assert not quiz.keeper.healthy  # the results wait in memory, in order
+    assert not quiz.ledger.keeper.healthy  # the results wait in memory, in order
 
     await postgres.start()
-    await quiz.keeper.drained()
-    assert quiz.keeper.healthy and quiz.keeper.dropped == 0
+    await quiz.ledger.keeper.drained()
+    assert quiz.ledger.keeper.healthy and quiz.ledger.keeper.dropped == 0
 
     # Written once each, not once per retry: two answers of Alice's, one of Boris's.
     assert await answers_of(world, ALICE) == 2

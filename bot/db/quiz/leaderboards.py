@@ -89,8 +89,9 @@ def grouped_totals(
     correct: ColumnElement[Any],
     answers: ColumnElement[Any],
 ) -> Subquery:
-    """``(user_id, points, correct, answers)`` per player: the input to both ranking queries.
-    Public so the benchmark can run the very same ranking over the raw ledger."""
+    """``(user_id, points, correct, answers)`` per player of ``source`` (the daily aggregate
+    for guild boards; any table with a ``user_id`` column and the sums): the input to
+    :func:`ranked_page_query` and :func:`rank_query`, the one definition of the ranking."""
     return (
         select(
             source.c.user_id,

@@ -113,27 +113,6 @@ def answers_from_result(
     ]
 
 
-async def record_question(
-    sessions: Sessions,
-    *,
-    game_id: int,
-    guild_id: int,
-    channel_id: int,
-    result: QuestionResult,
-    opened_at: datetime,
-) -> int:
-    """Write a closed question's awards to the ledger and the aggregates in one transaction;
-    return how many ledger rows were new (0 when the question was already written)."""
-    answers = answers_from_result(
-        game_id=game_id,
-        guild_id=guild_id,
-        channel_id=channel_id,
-        result=result,
-        opened_at=opened_at,
-    )
-    return await record_answers(sessions, answers=answers)
-
-
 async def record_answers(sessions: Sessions, *, answers: Sequence[AnswerRecord]) -> int:
     """Insert-or-ignore ``answers`` (unique per game, question and player) and add the new ones
     to the aggregates, all in one transaction. Returns how many rows were new."""
