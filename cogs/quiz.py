@@ -31,13 +31,12 @@ from bot.services import pictures as picture_service
 from bot.services.leaderboard import LeaderboardQuery, Scope, Viewer
 from bot.services.quiz import (
     DIFFICULTY_NAMES,
-    ChannelRefused,
     QuizService,
     RunningGame,
     Saved,
-    StartRequest,
     TooManyGuesses,
 )
+from bot.services.starting import ChannelRefused, StartRequest
 from bot.ui import admin as admin_ui
 from bot.ui import daily as daily_ui
 from bot.ui import pictures as pictures_ui

@@ -39,7 +39,6 @@ from bot.quiz.game import (
     GameEvent,
     GameResult,
     GameSettings,
-    InvalidSettings,
     Mode,
     NotAllowed,
     Phase,
@@ -62,6 +61,7 @@ from bot.records import (
 from bot.services.clock import Clock
 from bot.services.leaderboard import LeaderboardQuery, Viewer
 from bot.services.ledger import Ledger, Saved
+from bot.services.starting import StartRequest, already_running, settings_for
 
 log = logging.getLogger(__name__)
 
@@ -124,32 +124,6 @@ START_OVER = 9
 
 def ordinal(n: int) -> str:
     return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n if n < 20 else n % 10, 'th') }"
-
-
-@dataclass(frozen=True, slots=True)
-class StartRequest:
-    """What a member asked ``/quiz start`` for; None: the server's default."""
-
-    guild_id: int
-    channel_id: int
-    starter_id: int
-    rounds: int | None = None
-    kinds: frozenset[QuestionKind] | None = None
-    mode: Mode | None = None
-    seconds: int | None = None
-    difficulty: int | None = None
-    target: int | None = None
-    typed_answers: bool = True
-    """Whether the bot may read messages (Discord's Message Content intent)."""
-
-
-class ChannelRefused(InvalidInput):
-    """This server's channel rules keep quizzes out of the channel."""
-
-    def __init__(self, settings: GuildQuizSettings, channel_id: int) -> None:
-        super().__init__("Quizzes can't run in this channel on this server.")
-        self.settings = settings
-        self.channel_id = channel_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,30 +229,9 @@ class QuizService:
     async def start_requested(
         self, request: StartRequest, *, announce_within: float = 0.0
     ) -> RunningGame:
-        """Start the game a member asked for, by this server's rules: its channel rules,
-        its defaults for what was left out; typed answers only if the bot reads messages;
-        a game ends after ``max(120, 3 × seconds)`` without an answer."""
+        """Start the game a member asked for, by this server's rules (``settings_for``)."""
         config = await self.guild_settings(request.guild_id)
-        if not config.allows_channel(request.channel_id):
-            raise ChannelRefused(config, request.channel_id)
-        mode = request.mode or config.mode
-        if mode is Mode.TYPED and not request.typed_answers:
-            raise InvalidInput(
-                "Typed answers need Discord's Message Content intent, which this bot has not "
-                "been given. Use `mode: buttons` (it works everywhere)."
-            )
-        seconds = request.seconds or config.seconds_per_question
-        try:
-            settings = GameSettings(
-                rounds=request.rounds or config.default_rounds,
-                kinds=request.kinds or ALL_KINDS,
-                mode=mode,
-                seconds_per_question=float(seconds),
-                inactivity_seconds=float(max(120, 3 * seconds)),
-                score_target=request.target,
-            )
-        except InvalidSettings as error:
-            raise InvalidInput(error.message or "Those settings do not make a game.") from None
+        settings = settings_for(request, config)
         try:
             return await self.start(
                 guild_id=request.guild_id, channel_id=request.channel_id,
@@ -287,16 +240,8 @@ class QuizService:
             )  # fmt: skip
         except GameAlreadyRunning:
             running = self.games.get(request.channel_id)
-            where = "its question above"
-            if running is not None and running.question_message_id is not None:
-                link = (
-                    f"https://discord.com/channels/{request.guild_id}/"
-                    f"{request.channel_id}/{running.question_message_id}"
-                )
-                where = f"[its current question]({link})"
-            raise InvalidInput(
-                f"A quiz is already running in this channel: answer {where}, or see `/quiz status`."
-            ) from None
+            shown = running.question_message_id if running is not None else None
+            raise already_running(request, shown) from None
 
     async def start(
         self,

@@ -12,13 +12,12 @@ from bot.quiz.game import GameSettings, Mode
 from bot.quiz.judge import Judge
 from bot.services.clock import ManualClock
 from bot.services.quiz import (
-    ChannelRefused,
     GameAlreadyRunning,
     GuildQuizSettings,
     QuizService,
     RunningGame,
-    StartRequest,
 )
+from bot.services.starting import ChannelRefused, StartRequest
 
 GUILD, CHANNEL, MEMBER = 1, 2, 3
 
