@@ -122,6 +122,8 @@ class DefectorTree(app_commands.CommandTree["DefectorBot"]):
         self, interaction: discord.Interaction[DefectorBot], error: app_commands.AppCommandError
     ) -> None:
         original = getattr(error, "original", error)
+        if isinstance(error, app_commands.TransformerError) and error.__cause__ is not None:
+            original = error.__cause__  # an option's transformer refused the value in words
         if isinstance(original, UserFacingError | RefusedCheck):
             message = original.message
         elif isinstance(error, app_commands.MissingPermissions):

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import heapq
+import inspect
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, Concatenate
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.catalog.models import Defector
-from bot.catalog.normalize import fold
-from bot.catalog.vocab import ORIGIN_COUNTRIES, Method
+from bot.catalog.search import Filters
 from bot.client import DefectorBot
 from bot.errors import InvalidInput, NotFound, UserFacingError
 from bot.pictures import build
@@ -27,19 +30,15 @@ from bot.ui.components import (
     suggestions_view,
 )
 from bot.ui.text import echo
+from cogs.options import Destination, MethodChoice, Origin, Profession
 
 log = logging.getLogger(__name__)
 
-ORIGIN_CHOICES = [app_commands.Choice(name=c, value=c) for c in sorted(ORIGIN_COUNTRIES)]
-METHOD_CHOICES = [
-    app_commands.Choice(name=m.label, value=m.value) for m in Method if m is not Method.UNKNOWN
-]
 Year = app_commands.Range[int, 1900, 2000]
-MAX_CHOICE_VALUE = 60  # the profession option's max_length; a part of a profession still filters
 TEXT_HELP = "What they did, in any words, e.g. stalin's daughter, mig-25 pilot, chess"
 SWEEP_SPACING = 0.05
-"""Seconds between two search lists switched off (each a GET and a PATCH): 40 requests a
-second at most, under Discord's 50 a second."""
+"""Seconds between two search lists switched off (each a PATCH): 20 requests a second at
+most, well under Discord's 50 a second."""
 DECADES = tuple(range(1920, 2000, 10))
 DECADE_CHOICES = [app_commands.Choice(name=f"{d}s", value=d) for d in DECADES]
 FILTER_HELP = {
@@ -50,6 +49,41 @@ FILTER_HELP = {
     "profession": "Part of their profession, e.g. ballet, chess, KGB",
     "method": "How they got out",
 }
+FILTERS = tuple(FILTER_HELP)
+Command = Callable[
+    Concatenate["Lookup", discord.Interaction[DefectorBot], ...], Coroutine[Any, Any, None]
+]
+
+
+async def _filter_options(
+    interaction: discord.Interaction[DefectorBot],
+    origin: Origin | None = None,
+    destination: Destination | None = None,
+    year_from: Year | None = None,
+    year_to: Year | None = None,
+    profession: Profession | None = None,
+    method: MethodChoice | None = None,
+) -> None:
+    """The six filters of /defector random and /defector search: their one definition (only
+    its signature is read, by ``with_filters``)."""
+
+
+def with_filters(command: Command) -> Command:
+    """Give ``command`` the six filter options after its own, with their help, and call it
+    with them as validated ``Filters`` (its third parameter) instead."""
+    own = list(inspect.signature(command).parameters.values())
+    shared = list(inspect.signature(_filter_options).parameters.values())[1:]
+    assert [p.name for p in shared] == list(FILTERS)
+
+    @functools.wraps(command)
+    async def with_options(
+        self: Lookup, interaction: discord.Interaction[DefectorBot], **options: Any
+    ) -> None:
+        chosen = {name: options.pop(name, None) for name in FILTERS}
+        await command(self, interaction, self.lookup_service.filters(**chosen), **options)
+
+    with_options.__signature__ = inspect.Signature(own[:2] + own[3:] + shared)  # type: ignore[attr-defined]
+    return app_commands.describe(**FILTER_HELP)(with_options)
 
 
 class Lookup(commands.Cog):
@@ -146,48 +180,24 @@ class Lookup(commands.Cog):
     # -- /defector random and /defector search -------------------------------------------------
 
     @group.command(name="random", description="A random person from the list, optionally filtered")
-    @app_commands.describe(**FILTER_HELP)
-    @app_commands.choices(origin=ORIGIN_CHOICES, method=METHOD_CHOICES)
-    async def random(
-        self,
-        interaction: discord.Interaction[DefectorBot],
-        origin: str | None = None,
-        destination: str | None = None,
-        year_from: Year | None = None,
-        year_to: Year | None = None,
-        profession: app_commands.Range[str, 1, 60] | None = None,
-        method: str | None = None,
-    ) -> None:
-        service = self.lookup_service
-        filters = service.filters(
-            origin=origin, destination=destination, year_from=year_from, year_to=year_to,
-            profession=profession, method=method,
-        )  # fmt: skip
-        await self._show_card(interaction, service.random(filters))
+    @with_filters
+    async def random(self, interaction: discord.Interaction[DefectorBot], filters: Filters) -> None:
+        await self._show_card(interaction, self.lookup_service.random(filters))
 
     @group.command(
         name="search", description="List everyone matching some words or filters, 10 a page"
     )
-    @app_commands.describe(text=TEXT_HELP, **FILTER_HELP)
-    @app_commands.choices(origin=ORIGIN_CHOICES, method=METHOD_CHOICES)
+    @app_commands.describe(text=TEXT_HELP)
+    @with_filters
     async def search(
         self,
         interaction: discord.Interaction[DefectorBot],
+        filters: Filters,
         text: app_commands.Range[str, 1, 100] | None = None,
-        origin: str | None = None,
-        destination: str | None = None,
-        year_from: Year | None = None,
-        year_to: Year | None = None,
-        profession: app_commands.Range[str, 1, 60] | None = None,
-        method: str | None = None,
     ) -> None:
         service = self.lookup_service
-        filters = service.filters(
-            origin=origin, destination=destination, year_from=year_from, year_to=year_to,
-            profession=profession, method=method,
-        )  # fmt: skip
         session = service.search(interaction.user.id, filters, text)
-        embed, view = search_message(session, 0)
+        embed, view = search_message(session, service.turn(session.id, interaction.user.id, 0)[1])
         await self._show(interaction, embed, view)
         due = asyncio.get_running_loop().time() + self.bot.services.search_timeout
         heapq.heappush(self._expiring, (due, interaction.id, interaction, session.id))
@@ -217,28 +227,13 @@ class Lookup(commands.Cog):
             service.session(session_id, interaction.user.id)
         except UserFacingError:  # forgotten already (the oldest go first when there are many)
             return False
-        with contextlib.suppress(Exception):
-            session = service.session(session_id, interaction.user.id)
-            message = await interaction.original_response()
-            page = _current_page(message)
+        with contextlib.suppress(discord.HTTPException, UserFacingError):
+            # The page its message shows now (the service follows the page turns).
+            session, page = service.turn(session_id, interaction.user.id, service.shown(session_id))
             embed, view = search_message(session, page, disabled=True)
             await interaction.edit_original_response(embed=embed, view=view)
         service.forget(session_id)
         return True
-
-    @random.autocomplete("destination")
-    @search.autocomplete("destination")
-    async def destination_choices(
-        self, interaction: discord.Interaction[DefectorBot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return _choices(self.lookup_service.destinations(), current)
-
-    @random.autocomplete("profession")
-    @search.autocomplete("profession")
-    async def profession_choices(
-        self, interaction: discord.Interaction[DefectorBot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return _choices(self.lookup_service.professions(), current)
 
     # -- /defector stats ---------------------------------------------------------------------------
 
@@ -250,12 +245,12 @@ class Lookup(commands.Cog):
         method="Only people who got out this way",
         decade="Only one decade",
     )
-    @app_commands.choices(origin=ORIGIN_CHOICES, method=METHOD_CHOICES, decade=DECADE_CHOICES)
+    @app_commands.choices(decade=DECADE_CHOICES)
     async def stats(
         self,
         interaction: discord.Interaction[DefectorBot],
-        origin: str | None = None,
-        method: str | None = None,
+        origin: Origin | None = None,
+        method: MethodChoice | None = None,
         decade: int | None = None,
     ) -> None:
         service = self.lookup_service
@@ -268,32 +263,10 @@ class Lookup(commands.Cog):
         records = service.index.filter(filters) if filters.active else service.index.records
         if not records:
             raise NotFound("No one in the catalogue matches those filters.")
-        described = build.describe_filters(origin, Method(method).label if method else None, decade)
+        described = build.describe_filters(origin, method.label if method else None, decade)
         embed = cards.stats(service.stats(records), len(records), described)
         picture = build.stats_chart(records, build.stats_subtitle(len(records), described))
         await pictures_ui.respond(interaction, embed, picture)
-
-
-def _choices(values: list[str], current: str) -> list[app_commands.Choice[str]]:
-    """Autocomplete from values someone in the catalogue has: prefix matches, then the rest
-    that contain what was typed."""
-    wanted = fold(current[:100])
-    folded = [(value, fold(value)) for value in values]
-    starts = [v for v, f in folded if f.startswith(wanted)]
-    contains = [v for v, f in folded if wanted in f and not f.startswith(wanted)]
-    return [
-        app_commands.Choice(name=v[:100], value=v[:MAX_CHOICE_VALUE])
-        for v in (starts + contains)[:25]
-    ]
-
-
-def _current_page(message: discord.Message) -> int:
-    """The page a search message shows, read back from its footer ("Page 2 of 5 · …")."""
-    footer = message.embeds[0].footer.text if message.embeds and message.embeds[0].footer else ""
-    try:
-        return int((footer or "").split()[1]) - 1
-    except (IndexError, ValueError):
-        return 0
 
 
 async def setup(bot: DefectorBot) -> None:

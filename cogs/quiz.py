@@ -22,21 +22,22 @@ from bot.quiz.game import (
     AnswerOutcome,
     GameResult,
     GameSettings,
-    InvalidSettings,
     Mode,
     QuestionResult,
 )
+from bot.quiz.limits import ROUNDS, SECONDS
 from bot.quiz.model import Question, QuestionKind
-from bot.records import GameAlreadyRunning, InterruptedGame, Period
+from bot.records import InterruptedGame, Period
 from bot.services import pictures as picture_service
+from bot.services.leaderboard import LeaderboardQuery, Scope, Viewer
 from bot.services.quiz import (
     DIFFICULTY_NAMES,
     QuizService,
     RunningGame,
     Saved,
     TooManyGuesses,
-    parse_kinds,
 )
+from bot.services.starting import ChannelRefused, StartRequest
 from bot.ui import admin as admin_ui
 from bot.ui import daily as daily_ui
 from bot.ui import pictures as pictures_ui
@@ -44,7 +45,7 @@ from bot.ui import quiz as ui
 from bot.ui import report as report_ui
 from bot.ui import settings as settings_ui
 from bot.ui.components import stateless_view
-from bot.ui.text import plural
+from cogs.options import Kinds
 
 log = logging.getLogger(__name__)
 DEFER_AFTER = 2.0
@@ -60,18 +61,11 @@ DEFAULTS = GameSettings()
 KEPT = frozenset({Saved.WRITTEN, Saved.JOURNALED})
 """Where a point must be for its typed answer to get a ✅."""
 KIND_CHOICES = [app_commands.Choice(name=ui.KIND_TITLES[k], value=k.value) for k in QuestionKind]
-KIND_MIXES = [
-    "all",
-    "year",
-    "country",
-    "method",
-    "who",
-    "year, country",
-    "who, year",
-    "country, method",
-    "order",
-    "year, order",
-]
+
+
+Rounds = app_commands.Range[int, ROUNDS.low, ROUNDS.high]
+Seconds = app_commands.Range[int, SECONDS.low, SECONDS.high]
+"""Options whose bounds are the game's own (bot/quiz/limits), so Discord refuses the rest."""
 
 
 def is_moderator(interaction: discord.Interaction[DefectorBot]) -> bool:
@@ -236,10 +230,10 @@ class Quiz(commands.Cog):
     async def start(
         self,
         interaction: discord.Interaction[DefectorBot],
-        rounds: app_commands.Range[int, 1, 50] | None = None,
-        kinds: app_commands.Range[str, 1, 60] | None = None,
+        rounds: Rounds | None = None,
+        kinds: Kinds | None = None,
         mode: Literal["buttons", "typed"] | None = None,
-        seconds: app_commands.Range[int, 5, 120] | None = None,
+        seconds: Seconds | None = None,
         difficulty: Literal["easy", "medium", "hard"] | None = None,
         target: app_commands.Range[int, 1, 10000] | None = None,
     ) -> None:
@@ -300,7 +294,7 @@ class Quiz(commands.Cog):
         self,
         interaction: discord.Interaction[DefectorBot],
         rounds: int | None,
-        kinds: str | None,
+        kinds: frozenset[QuestionKind] | None,
         mode: str | None,
         seconds: int | None,
         difficulty: str | None,
@@ -308,64 +302,18 @@ class Quiz(commands.Cog):
     ) -> tuple[RunningGame, str]:
         """Start the game; the game and its public announcement."""
         assert interaction.guild_id is not None and interaction.channel_id is not None
-        config = await self.service.guild_settings(interaction.guild_id)
-        if not config.allows_channel(interaction.channel_id):
-            raise InvalidInput(settings_ui.refusal(config, interaction.channel_id))
-        chosen = Mode(mode) if mode else config.mode
-        if chosen is Mode.TYPED and not self.bot.typed_answers:
-            raise InvalidInput(
-                "Typed answers need Discord's Message Content intent, which this bot has not "
-                "been given. Use `mode: buttons` (it works everywhere)."
-            )
-        seconds_each = seconds or config.seconds_per_question
+        request = StartRequest(
+            guild_id=interaction.guild_id, channel_id=interaction.channel_id,
+            starter_id=interaction.user.id, rounds=rounds,
+            kinds=kinds, mode=Mode(mode) if mode else None,
+            seconds=seconds, difficulty=DIFFICULTY.get(difficulty or ""), target=target,
+            typed_answers=self.bot.typed_answers,
+        )  # fmt: skip
         try:
-            settings = GameSettings(
-                rounds=rounds or config.default_rounds,
-                kinds=parse_kinds(kinds),
-                mode=chosen,
-                seconds_per_question=float(seconds_each),
-                inactivity_seconds=float(max(120, 3 * seconds_each)),
-                score_target=target,
-            )
-        except InvalidSettings as error:
-            raise InvalidInput(error.message or "Those settings do not make a game.") from None
-        try:
-            game = await self.service.start(
-                guild_id=interaction.guild_id,
-                channel_id=interaction.channel_id,
-                starter_id=interaction.user.id,
-                settings=settings,
-                reveal=config.reveal_answers,
-                difficulty=DIFFICULTY.get(difficulty or ""),
-                announce_within=ANNOUNCE_WITHIN,
-            )
-        except GameAlreadyRunning:
-            running = self.service.games.get(interaction.channel_id)
-            where = "its question above"
-            if running is not None and running.question_message_id is not None:
-                link = (
-                    f"https://discord.com/channels/{interaction.guild_id}/"
-                    f"{interaction.channel_id}/{running.question_message_id}"
-                )
-                where = f"[its current question]({link})"
-            raise InvalidInput(
-                f"A quiz is already running in this channel: answer {where}, or see `/quiz status`."
-            ) from None
-        how = "click a button" if chosen is Mode.BUTTONS else "type your answer"
-        return game, (
-            f"Quiz #{game.id}: {plural(settings.rounds, 'question')}, "
-            f"{int(settings.seconds_per_question)} s each; {how}. "
-            f"Started by {ui.mention(interaction.user.id)}.\n"
-            f"Scoring: {ui.scoring_rules(settings)}"
-        )
-
-    @start.autocomplete("kinds")
-    async def kinds_choices(
-        self, interaction: discord.Interaction[DefectorBot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        wanted = current.lower().strip()
-        mixes = [m for m in KIND_MIXES if m.startswith(wanted) or wanted in m] or KIND_MIXES
-        return [app_commands.Choice(name=m, value=m) for m in mixes[:25]]
+            game = await self.service.start_requested(request, announce_within=ANNOUNCE_WITHIN)
+        except ChannelRefused as refused:
+            raise InvalidInput(settings_ui.refusal(refused.settings, refused.channel_id)) from None
+        return game, ui.start_announcement(game)
 
     @quiz.command(
         name="hint", description=f"A hint for the open question ({ui.hint_cost(DEFAULTS)})"
@@ -401,19 +349,9 @@ class Quiz(commands.Cog):
     async def status(self, interaction: discord.Interaction[DefectorBot]) -> None:
         assert interaction.channel_id is not None
         running = self.service.running(interaction.channel_id)
-        game = running.game
-        leader = game.standings()[:1]
-        lines = [
-            f"Quiz #{running.id} started by {ui.mention(running.starter_id)}",
-            f"Question {game.question_number} of {running.settings.rounds} · "
-            f"{running.settings.mode.value}",
-        ]
-        if running.deadline_wall and game.current is not None:
-            lines.append(f"This question closes {ui.timestamp(running.deadline_wall)}")
-        if leader and leader[0][1] > 0:
-            lines.append(f"Leading: {ui.mention(leader[0][0])} with {ui.points(leader[0][1])}")
-        lines.append(ui.own_standing(game.standings(), interaction.user.id))
-        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+        await interaction.response.send_message(
+            ui.status_text(running, interaction.user.id), ephemeral=True
+        )
 
     @quiz.command(name="stats", description="Quiz figures for you or another member")
     @app_commands.describe(
@@ -436,9 +374,9 @@ class Quiz(commands.Cog):
             name = "Daily question (this server)" if everywhere else "Daily question"
             embed.add_field(name=name, value=f"streak {current} · best {best}")
         # The profile card: the same figures as a picture, with the all-time rank.
-        board, rank = await self.service.board(
-            guild_id=guild_id, period=Period.ALL, kind=None, page=1, viewer=who.id
-        )
+        query = LeaderboardQuery(Scope.GLOBAL if everywhere else Scope.SERVER, Period.ALL)
+        viewer = Viewer(who.id, interaction.guild_id)
+        board, rank = await self.service.board(query, viewer)
         if rank is not None:
             embed.add_field(name="Rank", value=f"#{rank.rank} of {board.total_players}")
         picture = picture_service.profile(
@@ -470,17 +408,15 @@ class Quiz(commands.Cog):
             embed, view = await daily_ui.streak_message(interaction, page=1)
             await interaction.response.send_message(embed=embed, view=view)
             return
-        chosen_kind = QuestionKind(kind) if kind else None
-        embed, view = await ui.leaderboard_message(
-            interaction,
-            scope="s" if scope == "server" else "g",
-            period=Period(period),
-            kind=chosen_kind,
-            page=1,
+        query = LeaderboardQuery(
+            scope=Scope(scope), period=Period(period), kind=QuestionKind(kind) if kind else None
         )
+        embed, view = await ui.leaderboard_message(interaction, query)
         await interaction.response.send_message(embed=embed, view=view)
 
 
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
 class QuizConfig(
     commands.GroupCog,
     group_name="quizconfig",
@@ -529,16 +465,16 @@ class QuizConfig(
 
     @app_commands.command(name="set", description="Change the defaults for new quizzes")
     @app_commands.describe(
-        rounds="Questions per game (1–50)",
-        seconds="Seconds per question (5–120)",
+        rounds=f"Questions per game ({ROUNDS})",
+        seconds=f"Seconds per question ({SECONDS})",
         mode="Default answer mode",
         reveal="Show the right answer and the source notes after each question",
     )
     async def set(
         self,
         interaction: discord.Interaction[DefectorBot],
-        rounds: app_commands.Range[int, 1, 50] | None = None,
-        seconds: app_commands.Range[int, 5, 120] | None = None,
+        rounds: Rounds | None = None,
+        seconds: Seconds | None = None,
         mode: Literal["buttons", "typed"] | None = None,
         reveal: bool | None = None,
     ) -> None:
@@ -615,7 +551,4 @@ class QuizConfig(
 
 async def setup(bot: DefectorBot) -> None:
     await bot.add_cog(Quiz(bot))
-    config = QuizConfig(bot)
-    config.app_command.default_permissions = discord.Permissions(manage_guild=True)
-    config.app_command.guild_only = True
-    await bot.add_cog(config)
+    await bot.add_cog(QuizConfig(bot))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from enum import Enum
 
 # Letters that NFKD does not decompose into base + combining mark.
 _SPECIAL = str.maketrans(
@@ -87,3 +88,31 @@ def tokens(text: str) -> list[str]:
 def has_control_characters(text: str) -> bool:
     """True if ``text`` holds C0/C1 control characters other than tab/newline."""
     return any(unicodedata.category(ch) == "Cc" and ch not in "\t\n" for ch in text)
+
+
+class NameForm(Enum):
+    """How a form of a name relates to the whole name."""
+
+    FULL = "full"
+    FIRST_AND_LAST = "first and last"
+    """"ion pacepa" for Ion Mihai Pacepa."""
+    DOUBLE_SURNAME = "double surname"
+    """The last two words: "murat khan", "barba neagra"."""
+    SURNAME = "surname"
+
+
+def name_forms(text: str) -> list[tuple[str, NameForm]]:
+    """The folded forms a person is known by from one name or alias: the whole name; with
+    three words or more, the first and last word and the last two words; with two words or
+    more, the surname (the last word) if it has three letters or more. The one statement of
+    that rule: name search and the typed-answer judge both read it."""
+    words = fold(text).split()
+    if not words:
+        return []
+    forms = [(" ".join(words), NameForm.FULL)]
+    if len(words) >= 3:
+        forms.append((f"{words[0]} {words[-1]}", NameForm.FIRST_AND_LAST))
+        forms.append((f"{words[-2]} {words[-1]}", NameForm.DOUBLE_SURNAME))
+    if len(words) >= 2 and len(words[-1]) >= 3:
+        forms.append((words[-1], NameForm.SURNAME))
+    return forms

@@ -27,7 +27,7 @@ from typing import NamedTuple
 from rapidfuzz import fuzz, process
 
 from bot.catalog.models import Defector
-from bot.catalog.normalize import fold
+from bot.catalog.normalize import NameForm, fold, name_forms
 from bot.catalog.vocab import Method
 
 MAX_QUERY_CHARS = 100
@@ -187,18 +187,10 @@ def record_keys(record: Defector) -> list[tuple[str, KeyKind, bool]]:
     """
     keys: list[tuple[str, KeyKind, bool]] = []
     for text, kind in [(record.name, KeyKind.NAME)] + [(a, KeyKind.ALIAS) for a in record.aliases]:
-        folded = fold(text)
-        if not folded:
-            continue
-        keys.append((folded, kind, True))
-        words = folded.split()
-        if len(words) >= 3:
-            # "ion pacepa" for Ion Mihai Pacepa; "murat khan", "barba neagra" for
-            # double surnames.
-            keys.append((f"{words[0]} {words[-1]}", kind, False))
-            keys.append((f"{words[-2]} {words[-1]}", KeyKind.SURNAME, False))
-        if len(words) >= 2 and len(words[-1]) >= 3:
-            keys.append((words[-1], KeyKind.SURNAME, True))
+        for form, how in name_forms(text):
+            surname = how in (NameForm.SURNAME, NameForm.DOUBLE_SURNAME)
+            scan = how in (NameForm.FULL, NameForm.SURNAME)
+            keys.append((form, KeyKind.SURNAME if surname else kind, scan))
     return keys
 
 

@@ -52,8 +52,10 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
+from bot.quiz import limits
+from bot.quiz.limits import is_int, is_number
 from bot.quiz.model import Question, QuestionKind, Verdict
 from bot.quiz.order import order_points, order_verdict, parse_order
 
@@ -152,7 +154,9 @@ class GameOver(GameError):
 
 
 class NotAllowed(GameError):
-    default_message = "Only the player who started the game or a moderator can do that."
+    default_message = (
+        "Only the member who started this quiz, or someone with Manage Messages, can do that."
+    )
 
 
 class InvalidChoice(GameError):
@@ -176,18 +180,6 @@ class IllegalTransition(GameError):
 # --- settings and records ---------------------------------------------------------------------
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: object) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(float(value))
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class GameSettings:
     rounds: int = 10
@@ -200,16 +192,9 @@ class GameSettings:
     base_points: int = BASE_POINTS
     hint_cost: int = HINT_COST
 
-    MIN_ROUNDS = 1
-    MAX_ROUNDS = 50
-    MIN_SECONDS = 5.0
-    MAX_SECONDS = 120.0
-
     def __post_init__(self) -> None:
-        if not _is_int(self.rounds) or not self.MIN_ROUNDS <= self.rounds <= self.MAX_ROUNDS:
-            raise InvalidSettings(
-                f"A game has {self.MIN_ROUNDS} to {self.MAX_ROUNDS} rounds, not {self.rounds!r}."
-            )
+        if problem := limits.rounds_problem(self.rounds):
+            raise InvalidSettings(problem)
         if (
             not isinstance(self.kinds, frozenset)
             or not self.kinds
@@ -218,15 +203,10 @@ class GameSettings:
             raise InvalidSettings("Choose at least one kind of question.")
         if not isinstance(self.mode, Mode):
             raise InvalidSettings(f"Unknown answer mode {self.mode!r}.")
-        if not _is_number(self.seconds_per_question) or not (
-            self.MIN_SECONDS <= self.seconds_per_question <= self.MAX_SECONDS
-        ):
-            raise InvalidSettings(
-                f"A question stays open {self.MIN_SECONDS:g} to {self.MAX_SECONDS:g} seconds, "
-                f"not {self.seconds_per_question!r}."
-            )
+        if problem := limits.seconds_problem(self.seconds_per_question):
+            raise InvalidSettings(problem)
         if (
-            not _is_number(self.inactivity_seconds)
+            not is_number(self.inactivity_seconds)
             or self.inactivity_seconds < self.seconds_per_question
         ):
             raise InvalidSettings(
@@ -234,12 +214,12 @@ class GameSettings:
                 f"({self.seconds_per_question:g} s), not {self.inactivity_seconds!r}."
             )
         if self.score_target is not None and (
-            not _is_int(self.score_target) or self.score_target < 1
+            not is_int(self.score_target) or self.score_target < 1
         ):
             raise InvalidSettings(f"The score target must be 1 or more, not {self.score_target!r}.")
-        if not _is_int(self.base_points) or self.base_points < 1:
+        if not is_int(self.base_points) or self.base_points < 1:
             raise InvalidSettings(f"A question is worth 1 point or more, not {self.base_points!r}.")
-        if not _is_int(self.hint_cost) or self.hint_cost < 0:
+        if not is_int(self.hint_cost) or self.hint_cost < 0:
             raise InvalidSettings(f"A hint can't cost {self.hint_cost!r} points.")
 
     @property
@@ -447,34 +427,11 @@ class Game:
 
         return tuple(sorted(self._scores.items(), key=key))
 
-    def snapshot(self, now: float | None = None) -> dict[str, Any]:
-        """Plain data for a status command; with ``now``, catches up first and adds time left."""
-        if now is not None:
-            self._catch_up(now)
-        open_ = self._open
-        data: dict[str, Any] = {
-            "game_id": self.game_id,
-            "phase": self._phase.value,
-            "mode": self.settings.mode.value,
-            "starter_id": self.starter_id,
-            "question_number": self._number,
-            "rounds": self.settings.rounds,
-            "score_target": self.settings.score_target,
-            "prompt": open_.question.prompt if open_ is not None else None,
-            "deadline": open_.deadline if open_ is not None else None,
-            "hints_used": open_.hints_used if open_ is not None else 0,
-            "hints_left": (
-                len(self._hints(open_.question)) - open_.hints_used if open_ is not None else 0
-            ),
-            "players_answered": len(open_.entries) if open_ is not None else 0,
-            "scores": dict(self._scores),
-            "standings": [list(row) for row in self.standings()],
-            "end_reason": self._result.reason.value if self._result is not None else None,
-            "winner": self._result.winner if self._result is not None else None,
-        }
-        if now is not None:
-            data["seconds_left"] = max(0.0, open_.deadline - now) if open_ is not None else None
-        return data
+    def require_control(self, by: int, *, moderator: bool) -> None:
+        """Who steers a game (skip, stop; the service adds hints): the member who started it
+        or a moderator. The one statement of that rule; raises ``NotAllowed``."""
+        if not moderator and by != self.starter_id:
+            raise NotAllowed()
 
     # -- moves --
 
@@ -605,8 +562,7 @@ class Game:
     def _require_control(self, by: int, moderator: bool) -> None:
         if self._phase is Phase.FINISHED:
             raise GameOver()
-        if not moderator and by != self.starter_id:
-            raise NotAllowed()
+        self.require_control(by, moderator=moderator)
 
     def _require_open(self) -> _OpenQuestion:
         if self._phase is Phase.FINISHED:

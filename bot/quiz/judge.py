@@ -15,7 +15,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.catalog.models import Defector
-from bot.catalog.normalize import fold, strip_invisible
+from bot.catalog.normalize import NameForm, fold, name_forms, strip_invisible
 from bot.catalog.vocab import Method
 from bot.quiz.countries import VARIANTS, canonical_country, is_close_country
 from bot.quiz.model import Question, QuestionKind, Verdict
@@ -61,18 +61,10 @@ class Judge:
         surnames: dict[str, set[int]] = {}
         for i, record in enumerate(self.records):
             for text in (record.name, *record.aliases):
-                words = fold(text).split()
-                if not words:
-                    continue
-                variants = {" ".join(words)}
-                if len(words) >= 3:
-                    variants.add(f"{words[0]} {words[-1]}")
-                    variants.add(f"{words[-2]} {words[-1]}")
-                if len(words) >= 2 and len(words[-1]) >= 3:
-                    variants.add(words[-1])
-                    surnames.setdefault(words[-1], set()).add(i)
-                for variant in variants:
-                    forms.setdefault(_sorted_words(variant), set()).add(i)
+                for form, how in name_forms(text):
+                    if how is NameForm.SURNAME:
+                        surnames.setdefault(form, set()).add(i)
+                    forms.setdefault(_sorted_words(form), set()).add(i)
         self._form_texts = list(forms)
         self._form_owners = [frozenset(forms[text]) for text in self._form_texts]
         forms_of: dict[int, list[str]] = {}

@@ -87,6 +87,8 @@ class LookupService:
     rng: random.Random = field(default_factory=random.Random)
     clock: Callable[[], float] = time.monotonic
     _sessions: OrderedDict[str, SearchSession] = field(default_factory=OrderedDict)
+    _shown: dict[str, int] = field(default_factory=dict)
+    """Session id → the page its message shows (0-based), as last turned to."""
     fulltext: FullTextIndex | None = None
     """Built from the name index's records when not given, at its first use: tantivy and
     the index cost about 10 MiB and 40 ms of CPU (100 ms of wall time) that a process
@@ -163,7 +165,7 @@ class LookupService:
         year_from: int | None = None,
         year_to: int | None = None,
         profession: str | None = None,
-        method: str | None = None,
+        method: Method | str | None = None,
     ) -> Filters:
         """Validated filters from command options (each may be None)."""
         for year in (year_from, year_to):
@@ -221,7 +223,8 @@ class LookupService:
     def _remember(self, session: SearchSession) -> SearchSession:
         self._sessions[session.id] = session
         while len(self._sessions) > MAX_SEARCH_SESSIONS:
-            self._sessions.popitem(last=False)
+            gone, _ = self._sessions.popitem(last=False)
+            self._shown.pop(gone, None)
         return session
 
     def session(self, session_id: str, user_id: int) -> SearchSession:
@@ -231,6 +234,22 @@ class LookupService:
         if session.owner_id != user_id:
             raise NotPermitted("Only the member who ran this search can turn its pages.")
         return session
+
+    def turn(self, session_id: str, user_id: int, page: int) -> tuple[SearchSession, int]:
+        """Show ``page`` of a member's search (clamped to its pages); the session and the page
+        its message now shows."""
+        session = self.session(session_id, user_id)
+        shown = min(max(page, 0), session.pages - 1)
+        self._shown[session_id] = shown
+        return session, shown
+
+    def shown(self, session_id: str) -> int:
+        """The page a search's message shows (0 before any turn)."""
+        return self._shown.get(session_id, 0)
+
+    def destination(self, value: str) -> str:
+        """A destination as the catalogue spells it (accents and case aside)."""
+        return _country(value, KNOWN_COUNTRIES, "destination") or value
 
     def destinations(self) -> list[str]:
         """The destinations someone in the catalogue went to, sorted."""
@@ -242,6 +261,7 @@ class LookupService:
 
     def forget(self, session_id: str) -> None:
         self._sessions.pop(session_id, None)
+        self._shown.pop(session_id, None)
 
     # -- statistics ------------------------------------------------------------------------
 

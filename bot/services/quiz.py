@@ -40,6 +40,7 @@ from bot.quiz.game import (
     GameResult,
     GameSettings,
     Mode,
+    NotAllowed,
     Phase,
     QuestionClosed,
     QuestionResult,
@@ -54,12 +55,13 @@ from bot.records import (
     GuildQuizSettings,
     InterruptedGame,
     LeaderboardPage,
-    Period,
     PlayerRank,
     PlayerStats,
 )
 from bot.services.clock import Clock
+from bot.services.leaderboard import LeaderboardQuery, Viewer
 from bot.services.ledger import Ledger, Saved
+from bot.services.starting import StartRequest, already_running, settings_for
 
 log = logging.getLogger(__name__)
 
@@ -223,6 +225,23 @@ class QuizService:
             self.ledger = Ledger(self.sessions)
 
     # -- starting ----------------------------------------------------------------------------
+
+    async def start_requested(
+        self, request: StartRequest, *, announce_within: float = 0.0
+    ) -> RunningGame:
+        """Start the game a member asked for, by this server's rules (``settings_for``)."""
+        config = await self.guild_settings(request.guild_id)
+        settings = settings_for(request, config)
+        try:
+            return await self.start(
+                guild_id=request.guild_id, channel_id=request.channel_id,
+                starter_id=request.starter_id, settings=settings, reveal=config.reveal_answers,
+                difficulty=request.difficulty, announce_within=announce_within,
+            )  # fmt: skip
+        except GameAlreadyRunning:
+            running = self.games.get(request.channel_id)
+            shown = running.question_message_id if running is not None else None
+            raise already_running(request, shown) from None
 
     async def start(
         self,
@@ -625,24 +644,23 @@ class QuizService:
 
     def _control(self, channel_id: int, user_id: int, moderator: bool) -> RunningGame:
         running = self.running(channel_id)
-        if user_id != running.starter_id and not moderator:
-            raise NotPermitted(
-                "Only the member who started this quiz, or someone with Manage Messages, "
-                "can do that."
-            )
+        try:
+            running.game.require_control(user_id, moderator=moderator)
+        except NotAllowed as error:
+            raise NotPermitted(error.message) from None
         return running
 
     def hint(self, channel_id: int, user_id: int, *, moderator: bool) -> str:
         running = self._control(channel_id, user_id, moderator)
         try:
-            return running.game.hint(user_id, self.clock.now(), moderator=True)
+            return running.game.hint(user_id, self.clock.now(), moderator=moderator)
         except GameError as error:
             raise UserFacingError(error.message or "No hint now.") from None
 
     def skip(self, channel_id: int, user_id: int, *, moderator: bool) -> None:
         running = self._control(channel_id, user_id, moderator)
         try:
-            running.game.skip(user_id, self.clock.now(), moderator=True)
+            running.game.skip(user_id, self.clock.now(), moderator=moderator)
         except GameError as error:
             raise UserFacingError(error.message or "Nothing to skip now.") from None
         running.wake.set()
@@ -650,7 +668,7 @@ class QuizService:
     def stop(self, channel_id: int, user_id: int, *, moderator: bool) -> None:
         running = self._control(channel_id, user_id, moderator)
         try:
-            running.game.stop(user_id, self.clock.now(), moderator=True)
+            running.game.stop(user_id, self.clock.now(), moderator=moderator)
         except GameError as error:
             raise UserFacingError(error.message or "The quiz is already over.") from None
         running.wake.set()
@@ -658,21 +676,18 @@ class QuizService:
     # -- leaderboards and stats ------------------------------------------------------------
 
     async def board(
-        self,
-        *,
-        guild_id: int | None,
-        period: Period,
-        kind: QuestionKind | None,
-        page: int,
-        viewer: int,
+        self, query: LeaderboardQuery, viewer: Viewer
     ) -> tuple[LeaderboardPage, PlayerRank | None]:
+        """A leaderboard page and the viewer's own rank on that board."""
+        guild_id, period, kind = query.guild_id(viewer), query.period, query.kind
         now = self.clock.wall()
         board = await board_store.leaderboard(
-            self.sessions, guild_id=guild_id, period=period, kind=kind, now=now, page=page
+            self.sessions, guild_id=guild_id, period=period, kind=kind, now=now, page=query.page
         )
         rank = await board_store.player_rank(
-            self.sessions, guild_id=guild_id, period=period, kind=kind, now=now, user_id=viewer
-        )
+            self.sessions, guild_id=guild_id, period=period, kind=kind, now=now,
+            user_id=viewer.user_id,
+        )  # fmt: skip
         return board, rank
 
     async def stats(self, *, user_id: int, guild_id: int | None) -> PlayerStats:

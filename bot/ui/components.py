@@ -170,8 +170,7 @@ class SearchPageButton(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         async def turn() -> None:
             lookup = services_of(interaction).lookup
-            session = lookup.session(self.session_id, interaction.user.id)
-            page = min(max(self.page, 0), session.pages - 1)
+            session, page = lookup.turn(self.session_id, interaction.user.id, self.page)
             embed, view = search_message(session, page)
             # content=None: "All N" turns a "did you mean" (text) into the list (an embed).
             await interaction.response.edit_message(content=None, embed=embed, view=view)

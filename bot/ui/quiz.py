@@ -14,7 +14,6 @@ from typing import Any
 
 import discord
 
-from bot.errors import UserFacingError
 from bot.quiz.game import (
     AnswerOutcome,
     CloseReason,
@@ -27,6 +26,7 @@ from bot.quiz.game import (
 from bot.quiz.model import Question, QuestionKind
 from bot.quiz.order import letters, order_points, pairs, pairs_right
 from bot.records import HARDEST_KIND_MIN_ANSWERS, LeaderboardPage, Period, PlayerRank, PlayerStats
+from bot.services.leaderboard import LeaderboardQuery, Scope, Viewer
 from bot.services.quiz import START_OVER, OrderPick, RunningGame, Saved, ordinal
 from bot.ui.cards import COLOUR
 from bot.ui.components import CardButton, run_safely, services_of, stateless_view
@@ -57,7 +57,6 @@ NOT_SAVED = (
     "The database and the bot's disk both refuse writes: these points are not saved yet. "
     "They are written if the database returns before the bot stops; otherwise they are lost."
 )
-PERIOD_CODES = {"w": Period.WEEK, "m": Period.MONTH, "a": Period.ALL}
 PERIOD_WORDS = {Period.WEEK: "this week", Period.MONTH: "this month", Period.ALL: "all time"}
 
 
@@ -165,6 +164,36 @@ def all_scoring_rules(settings: GameSettings) -> str:
 # -- questions -------------------------------------------------------------------------------
 
 
+def start_announcement(running: RunningGame) -> str:
+    """The public message a new game begins with: its size, its timing, how to answer,
+    who started it and how it scores."""
+    settings = running.settings
+    how = "click a button" if settings.mode is Mode.BUTTONS else "type your answer"
+    return (
+        f"Quiz #{running.id}: {plural(settings.rounds, 'question')}, "
+        f"{int(settings.seconds_per_question)} s each; {how}. "
+        f"Started by {mention(running.starter_id)}.\n"
+        f"Scoring: {scoring_rules(settings)}"
+    )
+
+
+def status_text(running: RunningGame, viewer_id: int) -> str:
+    """``/quiz status``: the game, its open question's deadline, the leader and the viewer."""
+    game = running.game
+    leader = game.standings()[:1]
+    lines = [
+        f"Quiz #{running.id} started by {mention(running.starter_id)}",
+        f"Question {game.question_number} of {running.settings.rounds} · "
+        f"{running.settings.mode.value}",
+    ]
+    if running.deadline_wall and game.current is not None:
+        lines.append(f"This question closes {timestamp(running.deadline_wall)}")
+    if leader and leader[0][1] > 0:
+        lines.append(f"Leading: {mention(leader[0][0])} with {points(leader[0][1])}")
+    lines.append(own_standing(game.standings(), viewer_id))
+    return "\n".join(lines)
+
+
 def question_embed(
     running: RunningGame, question: Question, *, closed: bool = False
 ) -> discord.Embed:
@@ -186,12 +215,12 @@ def question_embed(
             else "Click them in order, earliest first; the last one is placed for you"
         )
         embed.add_field(name=how, value=closes, inline=False)
-    elif running.settings.mode.value == "typed":
+    elif running.settings.mode is Mode.TYPED:
         embed.add_field(name="Type your answer in this channel", value=closes, inline=False)
     else:
         embed.add_field(name="Pick one", value=closes, inline=False)
     footer = f"Difficulty {'●' * question.difficulty}{'○' * (3 - question.difficulty)}"
-    if question.hints_for(typed=running.settings.mode.value == "typed"):
+    if question.hints_for(typed=running.settings.mode is Mode.TYPED):
         footer += f" · Hint: /quiz hint ({hint_cost(running.settings)})"
     embed.set_footer(text=footer)
     return embed
@@ -201,7 +230,7 @@ def question_view(
     running: RunningGame, question: Question, *, disabled: bool = False
 ) -> discord.ui.View:
     view = stateless_view()
-    if running.settings.mode.value != "buttons":
+    if running.settings.mode is not Mode.BUTTONS:
         return view
     number = running.game.question_number
     ordered = question.kind is QuestionKind.ORDER
@@ -313,7 +342,7 @@ def result_embed(running: RunningGame, result: QuestionResult) -> discord.Embed:
         )
     if question.kind is QuestionKind.METHOD:
         right = right[0].lower() + right[1:]  # "the answer was during a tour…"
-    typed = running.settings.mode.value == "typed"
+    typed = running.settings.mode is Mode.TYPED
     title = f"Question {result.number}: " + (
         f"the {'order' if ordered else 'answer'} was {right}" if running.reveal else "closed"
     )
@@ -456,10 +485,10 @@ def standings_embed(running: RunningGame, result: GameResult) -> discord.Embed:
 
 
 def leaderboard_embed(
-    board: LeaderboardPage, *, scope: str, period: Period, kind: QuestionKind | None,
-    viewer: int, viewer_rank: PlayerRank | None,
-) -> discord.Embed:  # fmt: skip
-    where = "this server" if scope == "s" else "every server"
+    board: LeaderboardPage, query: LeaderboardQuery, viewer_rank: PlayerRank | None
+) -> discord.Embed:
+    kind, period, server = query.kind, query.period, query.scope is Scope.SERVER
+    where = "this server" if server else "every server"
     what = KIND_TITLES[kind] if kind else "all questions"
     embed = discord.Embed(
         title=f"Leaderboard · {where} · {PERIOD_WORDS[period]}",
@@ -472,7 +501,7 @@ def leaderboard_embed(
     ]
     when = "" if period is Period.ALL else f" {PERIOD_WORDS[period]}"
     asked = f"a “{KIND_TITLES[kind]}” question" if kind else "a quiz question"
-    on = "on this server" if scope == "s" else "on any server"
+    on = "on this server" if server else "on any server"
     nobody = f"Nobody has answered {asked} {on}{when} yet."
     embed.add_field(name="Ranking", value=clip("\n".join(lines) or nobody, 1024), inline=False)
     mine = (
@@ -490,99 +519,60 @@ def leaderboard_embed(
 
 class LeaderboardButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"lb:(?P<scope>[sg]):(?P<period>[wma]):(?P<kind>[a-z_]{1,24}):(?P<page>\d{1,5}):(?P<dir>[pn])",
+    template=rf"lb:(?P<query>{LeaderboardQuery.PATTERN}):(?P<dir>[pn])",
 ):
-    def __init__(
-        self,
-        scope: str,
-        period: str,
-        kind: str,
-        page: int,
-        direction: str,
-        *,
-        disabled: bool = False,
-    ) -> None:
+    """A page turn: the query of the page it leads to, encoded in its custom id (decoded
+    on the click, where a query no longer valid gets an answer in words)."""
+
+    def __init__(self, query: str, direction: str, *, disabled: bool = False) -> None:
         super().__init__(
             discord.ui.Button(
                 label="◀ Previous" if direction == "p" else "Next ▶",
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"lb:{scope}:{period}:{kind}:{page}:{direction}",
+                custom_id=f"lb:{query}:{direction}",
                 disabled=disabled,
             )
         )
-        self.scope, self.period, self.kind, self.page = scope, period, kind, page
+        self.query, self.direction = query, direction
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
         match: re.Match[str], /,
     ) -> LeaderboardButton:  # fmt: skip
-        return cls(match["scope"], match["period"], match["kind"], int(match["page"]), match["dir"])
+        return cls(match["query"], match["dir"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         async def turn() -> None:
-            kind = None if self.kind == "all" else _kind(self.kind)
-            embed, view = await leaderboard_message(
-                interaction,
-                scope=self.scope,
-                period=PERIOD_CODES[self.period],
-                kind=kind,
-                page=self.page,
-            )
+            query = LeaderboardQuery.decode(self.query)
+            embed, view = await leaderboard_message(interaction, query)
             await interaction.response.edit_message(embed=embed, view=view)
 
         await run_safely(interaction, self.custom_id, turn())
 
 
-def _kind(code: str) -> QuestionKind:
-    try:
-        return QuestionKind(code)
-    except ValueError:
-        raise UserFacingError("That leaderboard no longer exists.") from None
-
-
 async def leaderboard_message(
-    interaction: discord.Interaction[Any], *, scope: str, period: Period,
-    kind: QuestionKind | None, page: int,
-) -> tuple[discord.Embed, discord.ui.View]:  # fmt: skip
+    interaction: discord.Interaction[Any], query: LeaderboardQuery
+) -> tuple[discord.Embed, discord.ui.View]:
     """The leaderboard as ``interaction.user`` sees it (their own rank included)."""
-    guild_id = interaction.guild_id if scope == "s" else None
-    if scope == "s" and guild_id is None:
-        raise UserFacingError("Server leaderboards work in servers only.")
-    board, rank = await services_of(interaction).quiz.board(
-        guild_id=guild_id, period=period, kind=kind, page=page, viewer=interaction.user.id
-    )
-    embed = leaderboard_embed(
-        board, scope=scope, period=period, kind=kind, viewer=interaction.user.id, viewer_rank=rank
-    )
-    privacy = services_of(interaction).privacy
+    services = services_of(interaction)
+    viewer = Viewer(interaction.user.id, interaction.guild_id)
+    board, rank = await services.quiz.board(query, viewer)
+    embed = leaderboard_embed(board, query, rank)
+    privacy = services.privacy
     if rank is None and privacy is not None and await privacy.hidden(interaction.user.id):
         note = "You are hidden from the leaderboards (`/privacy show` to come back)."
         embed.set_field_at(1, name="You", value=f"{mention(interaction.user.id)}: {note}")
-    return embed, leaderboard_view(scope, period, kind, board)
+    return embed, leaderboard_view(query.on_page(board.page), board.pages)
 
 
-def leaderboard_view(
-    scope: str, period: Period, kind: QuestionKind | None, board: LeaderboardPage
-) -> discord.ui.View:
-    code = next(c for c, p in PERIOD_CODES.items() if p is period)
-    kind_code = kind.value if kind else "all"
+def leaderboard_view(query: LeaderboardQuery, pages: int) -> discord.ui.View:
+    """◀ and ▶ for the page ``query`` shows, of ``pages``."""
+    page = query.page
     view = stateless_view()
-    view.add_item(
-        LeaderboardButton(
-            scope, code, kind_code, max(board.page - 1, 1), "p", disabled=board.page <= 1
-        )
-    )
-    view.add_item(
-        LeaderboardButton(
-            scope,
-            code,
-            kind_code,
-            min(board.page + 1, board.pages),
-            "n",
-            disabled=board.page >= board.pages,
-        )
-    )
+    previous, following = query.on_page(max(page - 1, 1)), query.on_page(min(page + 1, pages))
+    view.add_item(LeaderboardButton(previous.encode(), "p", disabled=page <= 1))
+    view.add_item(LeaderboardButton(following.encode(), "n", disabled=page >= pages))
     return view
 
 

@@ -195,7 +195,7 @@ async def test_an_old_message_redelivered_never_answers_a_later_game(
     old = guesses.get(answer) or next(iter(guesses.values()))
     await world.server.redeliver("MESSAGE_CREATE", int(old["id"]))
     await settle(world)
-    assert game_in(world).game.snapshot()["players_answered"] == 0
+    assert game_in(world).game.locked_in == frozenset()
     assert ("✅", world.server.bot_user_id) not in reactions(world, old)
     await tick(clock, 30.5)
     assert scorers(await result_message(world, 1)) == []

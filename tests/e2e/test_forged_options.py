@@ -61,3 +61,27 @@ async def test_declared_choices_still_work(world: World, error_log: ErrorLog) ->
     answer = await world.reply(await world.slash("leaderboard", {"kind": "year"}))
     assert "not a valid value" not in (answer.content or "")
     assert error_log.records == []
+
+
+@pytest.mark.parametrize(
+    ("command", "options", "said"),
+    [
+        ("defector search", {"destination": "atlantis"}, "is not a destination in the catalogue"),
+        ("defector random", {"destination": "atlantis"}, "is not a destination in the catalogue"),
+        ("quiz start", {"kinds": "year, bogus"}, "is not a question kind"),
+    ],
+)
+async def test_an_option_that_checks_itself_refuses_in_words(
+    world: World, error_log: ErrorLog, command: str, options: dict[str, Any], said: str
+) -> None:
+    """The kinds and destination options are transformers: what they refuse is answered as
+    the command itself would, not as "not a valid value"."""
+    answer = await world.reply(await world.slash(command, options))
+    assert answer.ephemeral and said in answer.content
+    assert "not a valid value" not in answer.content
+    assert error_log.records == []
+
+
+async def test_a_destination_is_read_as_the_catalogue_spells_it(world: World) -> None:
+    answer = await world.reply(await world.slash("defector search", {"destination": "CANADA"}))
+    assert "Canada" in answer.embed_text()

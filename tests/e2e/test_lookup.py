@@ -133,6 +133,19 @@ async def test_search_list_is_disabled_on_timeout(world: World) -> None:
     assert all(menu.disabled for menu in edited.select_menus())
 
 
+async def test_search_list_expires_on_the_page_it_shows(world: World) -> None:
+    """The list is switched off where the member left it (the service knows the page; the
+    footer is not read back)."""
+    assert world.bot is not None
+    world.bot.services.search_timeout = 1.0
+    first = await world.reply(await world.slash("defector search", {"origin": "Soviet Union"}))
+    await world.click(first, "Next ▶")
+    edited = await world.wait_for(
+        lambda m: m.id == first.id and all(b.disabled for b in m.buttons())
+    )
+    assert "Page 2 of 8" in edited.embeds[0]["footer"]["text"]
+
+
 async def test_search_filters_are_validated(world: World) -> None:
     empty = await world.reply(
         await world.slash("defector search", {"year_from": 1990, "year_to": 1950})

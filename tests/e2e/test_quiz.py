@@ -10,11 +10,13 @@ import asyncio
 
 import pytest
 
-from bot.db.quiz.games import running_game_in_channel
+from bot.db.quiz.games import create_game, running_game_in_channel
+from bot.db.quiz.ledger import record_answers
 from bot.errors import NotFound
 from bot.quiz.game import GameSettings
-from bot.quiz.model import Question
+from bot.quiz.model import Question, QuestionKind
 from bot.quiz.questions import QuestionGenerator
+from bot.records import AnswerRecord
 from bot.sandbox import CommandNotPermitted
 from bot.sandbox.model import Message
 from bot.services.clock import ManualClock
@@ -596,3 +598,39 @@ async def test_typed_mode_speaks_typed_hints_and_no_lock_in(
     assert answer[0].islower(), title
     await world.reply(await world.slash("quiz stop", {}, user=ALICE))
     await final_message(world)
+
+
+async def test_leaderboard_pages_turn_with_their_buttons(world: World, clock: ManualClock) -> None:
+    """Twelve players fill two pages; ▶ shows the second and ◀ comes back, for anyone."""
+    quiz = service(world)
+    game_id = await create_game(
+        quiz.sessions, guild_id=GUILD, channel_id=CHANNEL, starter_id=ALICE, mode="buttons",
+        kinds=["year"], rounds=1, started_at=clock.wall(),
+    )  # fmt: skip
+    answers = [
+        AnswerRecord(
+            game_id=game_id,
+            question_number=1,
+            guild_id=GUILD,
+            channel_id=CHANNEL,
+            user_id=1000 + n,
+            kind=QuestionKind.YEAR,
+            record_slug="x",
+            correct=True,
+            points=100 - n,
+            response_ms=1000,
+            answered_at=clock.wall(),
+        )
+        for n in range(12)
+    ]
+    await record_answers(quiz.sessions, answers=answers)
+    first = await world.reply(await world.slash("leaderboard", {"kind": "year"}, user=ALICE))
+    assert "Page 1 of 2 · 12 players" in first.embed_text()
+    assert {b.label: b.disabled for b in first.buttons()} == {"◀ Previous": True, "Next ▶": False}
+    second = await world.reply(await world.click(first, "Next ▶", user=BORIS))
+    text = second.embed_text()
+    assert "Page 2 of 2" in text and "Kind: Year" in text
+    assert f"11. <@{1010}>" in text and f"12. <@{1011}>" in text
+    assert {b.label: b.disabled for b in second.buttons()} == {"◀ Previous": False, "Next ▶": True}
+    back = await world.reply(await world.click(second, "◀ Previous", user=BORIS))
+    assert "Page 1 of 2" in back.embed_text() and f"1. <@{1000}>" in back.embed_text()

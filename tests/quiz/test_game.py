@@ -370,7 +370,7 @@ def test_an_invalid_choice_is_refused_and_changes_nothing() -> None:
     game = started()
     with pytest.raises(InvalidChoice):
         game.answer(5, "E", 1.0, event_id=42)
-    assert game.snapshot()["players_answered"] == 0
+    assert game.locked_in == frozenset()
     assert game.last_activity == 0.0
     # The refused event id was not consumed.
     assert game.answer(5, "A", 2.0, event_id=42) is AnswerOutcome.LOCKED_IN
@@ -533,7 +533,9 @@ def test_each_mode_reveals_its_own_hints() -> None:
     typed, buttons = started(Mode.TYPED), started(Mode.BUTTONS)
     assert [typed.hint(5, 1.0), typed.hint(5, 2.0)] == ["typed one", "typed two"]
     assert [buttons.hint(5, 1.0), buttons.hint(5, 2.0)] == ["hint one", "hint two"]
-    assert typed.snapshot()["hints_left"] == buttons.snapshot()["hints_left"] == 0
+    for game in (typed, buttons):  # two hints each, both shown
+        with pytest.raises(NoMoreHints):
+            game.hint(5, 3.0)
 
 
 def test_the_scoring_rule_is_one_function_of_the_settings() -> None:
@@ -607,7 +609,7 @@ def test_a_redelivered_event_changes_nothing() -> None:
     assert game.answer(5, "A", 2.0, event_id=100) is AnswerOutcome.DUPLICATE_EVENT
     assert game.answer(6, "B", 2.0, event_id=100) is AnswerOutcome.DUPLICATE_EVENT
     assert game.last_activity == 1.0
-    assert game.snapshot()["players_answered"] == 1
+    assert len(game.locked_in) == 1
 
 
 def test_a_redelivered_winning_message_is_a_duplicate_not_a_second_win() -> None:
@@ -1018,7 +1020,7 @@ def test_a_tie_in_the_same_question_goes_to_the_lowest_id() -> None:
     assert game.result.winner == 3
 
 
-# --- interrupt and snapshot -------------------------------------------------------------------
+# --- interrupt and description ---------------------------------------------------------------
 
 
 @pytest.mark.parametrize("phase", [Phase.READY, Phase.ASKING, Phase.BETWEEN])
@@ -1048,22 +1050,22 @@ def test_interrupt_honours_what_the_clock_already_decided() -> None:
     assert result.reason is EndReason.COMPLETED and result.winner == 5
 
 
-def test_snapshot_describes_the_game() -> None:
+def test_public_properties_describe_the_game() -> None:
     game = make_game(game_id="g-1")
     game.start(0.0)
     game.answer(5, "A", 2.0)
     game.hint(6, 3.0)
-    snap = game.snapshot(5.0)
-    assert snap["game_id"] == "g-1"
-    assert snap["phase"] == "asking"
-    assert snap["question_number"] == 1 and snap["rounds"] == 3
-    assert snap["deadline"] == 20.0 and snap["seconds_left"] == 15.0
-    assert snap["players_answered"] == 1
-    assert (snap["hints_used"], snap["hints_left"]) == (1, 1)
-    assert snap["end_reason"] is None
-    snap = game.snapshot(30.0)
-    assert snap["phase"] == "between" and snap["seconds_left"] is None
-    assert snap["standings"] == [[5, 10]]
+    game.tick(5.0)
+    assert game.game_id == "g-1"
+    assert game.phase is Phase.ASKING
+    assert game.question_number == 1 and game.settings.rounds == 3
+    assert game.deadline == 20.0
+    assert game.locked_in == {5}
+    assert game.hints_used == 1
+    assert game.result is None
+    game.tick(30.0)
+    assert game.phase is Phase.BETWEEN and game.deadline is None
+    assert game.standings() == ((5, 10),)
 
 
 # --- properties -------------------------------------------------------------------------------

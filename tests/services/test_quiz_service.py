@@ -22,6 +22,7 @@ from bot.quiz.judge import Judge
 from bot.quiz.model import Question, QuestionKind
 from bot.records import GameAlreadyRunning, Period
 from bot.services.clock import ManualClock
+from bot.services.leaderboard import LeaderboardQuery, Scope, Viewer
 from bot.services.ledger import Saved
 from bot.services.quiz import QuizService, RunningGame, TooManyGuesses
 
@@ -150,7 +151,8 @@ async def test_points_are_in_the_ledger_before_the_result_is_shown(
 
     stats = await quiz.stats(user_id=ALICE, guild_id=GUILD)
     assert (stats.answers, stats.correct, stats.points, stats.wins) == (1, 1, points[ALICE][1], 1)
-    board, bob = await quiz.board(guild_id=GUILD, period=Period.WEEK, kind=None, page=1, viewer=BOB)
+    query = LeaderboardQuery(Scope.SERVER, Period.WEEK)
+    board, bob = await quiz.board(query, Viewer(BOB, GUILD))
     assert [entry.user_id for entry in board.entries] == [ALICE, BOB]
     assert bob is not None and (bob.rank, bob.points) == (2, 0)
 

@@ -23,13 +23,10 @@ from bot.db.quiz.tables import (
     upsert_insert,
     utc,
 )
-from bot.quiz.game import GameSettings, Mode
+from bot.quiz import limits
+from bot.quiz.game import Mode
 from bot.records import ChannelRuleChange, GuildQuizSettings, InvalidGuildSettings
 
-MIN_ROUNDS = GameSettings.MIN_ROUNDS
-MAX_ROUNDS = GameSettings.MAX_ROUNDS
-MIN_SECONDS = int(GameSettings.MIN_SECONDS)
-MAX_SECONDS = int(GameSettings.MAX_SECONDS)
 MAX_ALLOWED_CHANNELS = 25
 _MAX_SNOWFLAKE = 2**63 - 1  # a signed BIGINT
 
@@ -59,10 +56,6 @@ def _settings(row: SettingsRow) -> GuildQuizSettings:
     )
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _validated(
     *,
     default_rounds: int | None,
@@ -73,20 +66,12 @@ def _validated(
 ) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     if default_rounds is not None:
-        if not _is_int(default_rounds) or not MIN_ROUNDS <= default_rounds <= MAX_ROUNDS:
-            raise InvalidGuildSettings(
-                f"A game has {MIN_ROUNDS} to {MAX_ROUNDS} rounds, not {default_rounds!r}."
-            )
+        if problem := limits.rounds_problem(default_rounds):
+            raise InvalidGuildSettings(problem)
         changes["default_rounds"] = default_rounds
     if seconds_per_question is not None:
-        if (
-            not _is_int(seconds_per_question)
-            or not MIN_SECONDS <= seconds_per_question <= MAX_SECONDS
-        ):
-            raise InvalidGuildSettings(
-                f"A question stays open {MIN_SECONDS} to {MAX_SECONDS} seconds, "
-                f"not {seconds_per_question!r}."
-            )
+        if problem := limits.seconds_problem(seconds_per_question, whole=True):
+            raise InvalidGuildSettings(problem)
         changes["seconds_per_question"] = seconds_per_question
     if mode is not None:
         try:
