@@ -23,6 +23,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.aio import cancel_and_wait
 from bot.catalog.models import Defector
 from bot.db.quiz import games as game_store
 from bot.db.quiz import leaderboards as board_store
@@ -746,12 +747,7 @@ class QuizService:
         """Stop driving games (their rows stay open: the next start closes them), then close
         the ledger (it writes what it still holds). Games first, so that nothing they hand
         the ledger arrives after it has closed."""
-        tasks = [g.task for g in self.games.values() if g.task is not None]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*(g.task for g in self.games.values() if g.task is not None))
         self.games.clear()
         await self.ledger.close()  # a cancelled game's question may still be being written
 
