@@ -196,13 +196,14 @@ class QuizService:
     records: Sequence[Defector]
     judge: Judge
     clock: Clock
+    ledger: Ledger
+    """Where closed questions' answers and games' ends are written (the score keeper, the
+    journal, the SQLite worker thread). Built by whoever builds the service, which hands it
+    over: :meth:`close` closes it."""
     rng: random.Random = field(default_factory=random.Random)
     reveal_pause: float = 4.0
     """Seconds between a question's result and the next question."""
     presenter: Presenter | None = None
-    ledger: Ledger = None  # type: ignore[assignment]  # set in __post_init__ when not given
-    """Where closed questions' answers and games' ends are written (the score keeper, the
-    journal, the SQLite worker thread); not given: a plain ledger on ``sessions``."""
     games: dict[int, RunningGame] = field(default_factory=dict)
     """Running games by channel id."""
     games_per_member: int = 3
@@ -220,8 +221,6 @@ class QuizService:
         self._starting: dict[tuple[int, int], int] = {}
         """(guild, member) → their ``/quiz start``s waiting on the database."""
         self.generator = QuestionGenerator(self.records, self.rng)
-        if self.ledger is None:
-            self.ledger = Ledger(self.sessions)
 
     # -- starting ----------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from bot.quiz.judge import Judge
 from bot.quiz.model import Question, QuestionKind
 from bot.records import GameAlreadyRunning, Period
 from bot.services.clock import ManualClock
-from bot.services.ledger import Saved
+from bot.services.ledger import Ledger, Saved
 from bot.services.quiz import QuizService, RunningGame, TooManyGuesses
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -98,6 +98,7 @@ async def quiz(
         records=records,
         judge=Judge(records),
         clock=clock,
+        ledger=Ledger(sessions),
         rng=random.Random(20261203),
         presenter=presenter,
     )
