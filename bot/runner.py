@@ -18,6 +18,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from pydantic import SecretStr
 
+from bot.aio import cancel_and_wait
 from bot.client import DefectorBot
 from bot.config import Settings
 from bot.services.clock import Clock
@@ -114,15 +115,10 @@ async def run_until_stopped(bot: DefectorBot, token: str, stop: asyncio.Event) -
         await login(bot, token)
         connection = asyncio.create_task(bot.connect(reconnect=True), name="gateway")
         stopper = asyncio.create_task(stop.wait(), name="stop-signal")
-        done, _ = await asyncio.wait({connection, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({connection, stopper}, return_when=asyncio.FIRST_COMPLETED)
         log.info("shutting down")
         await bot.close()
-        for task in (connection, stopper):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if connection in done and connection.exception() is not None:
-            raise connection.exception()  # type: ignore[misc]
+        await cancel_and_wait(connection, stopper)  # raises the connection's error, if any
 
 
 async def run(settings: Settings) -> None:
@@ -198,9 +194,8 @@ async def stop_sandbox_bot(bot: DefectorBot) -> None:
     await bot.close()
     task = bot.gateway_task
     if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+        with contextlib.suppress(Exception):  # how the gateway ended does not matter here
+            await cancel_and_wait(task)
     await bot.__aexit__(None, None, None)
 
 

@@ -23,41 +23,27 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import and_, delete, func, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
-import bot.db.models  # noqa: F401  (registers the tables)
+from bot.db import models
 from bot.db import reports as reports_store
+from bot.db.common import Sessions, dialect_name, table, upsert_insert, utc
 from bot.db.quiz import games as game_store
 from bot.db.quiz import ledger as ledger_store
 from bot.quiz.daily import Streak, after_close, from_history, is_due, shown
 
-Sessions = async_sessionmaker[AsyncSession]
-
-_CONFIGS: Table = SQLModel.metadata.tables["daily_configs"]
-_POSTS: Table = SQLModel.metadata.tables["daily_posts"]
-_ANSWERS: Table = SQLModel.metadata.tables["daily_answers"]
-_STREAKS: Table = SQLModel.metadata.tables["daily_streaks"]
-_HIDDEN: Table = SQLModel.metadata.tables["privacy_hidden"]
-_QUIZ_ANSWERS: Table = SQLModel.metadata.tables["quiz_answers"]
-_QUIZ_GAMES: Table = SQLModel.metadata.tables["quiz_games"]
+_CONFIGS = table(models.DailyConfig)
+_POSTS = table(models.DailyPost)
+_ANSWERS = table(models.DailyAnswer)
+_STREAKS = table(models.DailyStreak)
+_HIDDEN = table(models.PrivacyHidden)
+_QUIZ_ANSWERS = table(models.QuizAnswer)
+_QUIZ_GAMES = table(models.QuizGame)
 
 STALE_CLAIM = timedelta(minutes=2)
 """A claim with no post after this long is taken to be dead (its process stopped)."""
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
-
-
-def _insert(session: AsyncSession, table: Table) -> Any:
-    return (postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert)(table)
 
 
 # --- configuration --------------------------------------------------------------------------------
@@ -102,7 +88,7 @@ async def set_config(
         "updated_at": now,
     }
     async with sessions() as session, session.begin():
-        statement = _insert(session, _CONFIGS).values(guild_id=guild_id, **values)
+        statement = upsert_insert(session, _CONFIGS).values(guild_id=guild_id, **values)
         await session.execute(
             statement.on_conflict_do_update(index_elements=["guild_id"], set_=values)
         )
@@ -216,7 +202,7 @@ async def claim_day(
     }
     async with sessions() as session, session.begin():
         post_id = await session.scalar(
-            _insert(session, _POSTS)
+            upsert_insert(session, _POSTS)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["guild_id", "day"])
             .returning(_POSTS.c.id)
@@ -294,7 +280,7 @@ async def _close(
                 "last_day": new.last_day,
             }
         )
-    statement = _insert(session, _STREAKS)
+    statement = upsert_insert(session, _STREAKS)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["guild_id", "user_id"],
@@ -360,7 +346,7 @@ async def get_post(sessions: Sessions, *, post_id: int) -> OpenPost | None:
         guild_id=int(row.guild_id),
         day=row.day,
         question=dict(row.question),
-        posted_at=_utc(row.posted_at) if row.posted_at else None,
+        posted_at=utc(row.posted_at) if row.posted_at else None,
         closed=row.closed_at is not None,
     )
 
@@ -389,10 +375,10 @@ async def record_answer(
         literal(now),
     ).where(_POSTS.c.id == post_id, _POSTS.c.guild_id == guild_id, _POSTS.c.closed_at.is_(None))
     async with sessions() as session, session.begin():
-        if _dialect(session) == "postgresql":
+        if dialect_name(session) == "postgresql":
             source = source.with_for_update(read=True)
         statement = (
-            _insert(session, _ANSWERS)
+            upsert_insert(session, _ANSWERS)
             .from_select(
                 [
                     "post_id",
@@ -547,7 +533,7 @@ async def set_hidden(sessions: Sessions, *, user_id: int, hidden: bool, now: dat
     async with sessions() as session, session.begin():
         if hidden:
             changed = await session.scalar(
-                _insert(session, _HIDDEN)
+                upsert_insert(session, _HIDDEN)
                 .values(user_id=user_id, hidden_at=now)
                 .on_conflict_do_nothing(index_elements=["user_id"])
                 .returning(_HIDDEN.c.user_id)

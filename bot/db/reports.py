@@ -16,37 +16,25 @@ decision keeps it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import SQLModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
-import bot.db.models  # noqa: F401  (registers the tables)
+from bot.db import models
+from bot.db.common import Sessions, table, upsert_insert, utc
 from bot.quiz.model import Question
 from bot.quiz.report import Decision, Reason, describe, fact, fingerprint
 
-Sessions = async_sessionmaker[AsyncSession]
-
-_ASKED: Table = SQLModel.metadata.tables["asked_questions"]
-_REPORTS: Table = SQLModel.metadata.tables["question_reports"]
-_DECISIONS: Table = SQLModel.metadata.tables["question_decisions"]
+_ASKED = table(models.AskedQuestion)
+_REPORTS = table(models.QuestionReport)
+_DECISIONS = table(models.QuestionDecision)
 
 
 class UnknownQuestion(LookupError):
     """No result was ever shown for that fingerprint."""
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _insert(session: AsyncSession, table: Table) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,14 +82,14 @@ def _asked_row(question: Question, now: datetime) -> dict[str, Any]:
         "answer": answer[:400],
         "choices": choices,
         "prompt": question.prompt,
-        "first_asked_at": _utc(now),
+        "first_asked_at": utc(now),
     }
 
 
 async def _store_asked(session: AsyncSession, asked: list[tuple[Question, datetime]]) -> None:
     if asked:
         await session.execute(
-            _insert(session, _ASKED)
+            upsert_insert(session, _ASKED)
             .values([_asked_row(question, now) for question, now in asked])
             .on_conflict_do_nothing(index_elements=["fingerprint"])
         )
@@ -152,14 +140,14 @@ async def add_report(
         if known.first() is None:
             raise UnknownQuestion(key)
         inserted = await session.execute(
-            _insert(session, _REPORTS)
+            upsert_insert(session, _REPORTS)
             .values(
                 fingerprint=key,
                 guild_id=guild_id,
                 reporter_id=reporter_id,
                 reason=reason.value,
                 note=note,
-                reported_at=_utc(now),
+                reported_at=utc(now),
             )
             .on_conflict_do_nothing(index_elements=["fingerprint", "guild_id", "reporter_id"])
         )
@@ -252,7 +240,7 @@ async def _questions(
                         reporter_id=int(r.reporter_id),
                         reason=Reason(r.reason),
                         note=r.note,
-                        reported_at=_utc(r.reported_at),
+                        reported_at=utc(r.reported_at),
                         resolution=Decision(r.resolution) if r.resolution else None,
                     )
                     for r in group
@@ -296,12 +284,12 @@ async def resolve(sessions: Sessions, *, key: str, decision: Decision, now: date
         closed = await session.execute(
             update(_REPORTS)
             .where(_REPORTS.c.fingerprint == key, _REPORTS.c.resolved_at.is_(None))
-            .values(resolved_at=_utc(now), resolution=decision.value)
+            .values(resolved_at=utc(now), resolution=decision.value)
         )
         await session.execute(delete(_DECISIONS).where(_DECISIONS.c.fingerprint == key))
         await session.execute(
             _DECISIONS.insert().values(
-                fingerprint=key, fact=question.fact, decision=decision.value, decided_at=_utc(now)
+                fingerprint=key, fact=question.fact, decision=decision.value, decided_at=utc(now)
             )
         )
         return int(cast(CursorResult[Any], closed).rowcount or 0)

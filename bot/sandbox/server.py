@@ -19,7 +19,7 @@ them together on one aiohttp server.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Unpack
 
 from aiohttp import web
 
@@ -29,7 +29,7 @@ from bot.sandbox.gateway import Gateway
 from bot.sandbox.members import MemberActions
 from bot.sandbox.model import JSON, SandboxError
 from bot.sandbox.rest import RestApi
-from bot.sandbox.state import DEFAULT_APPLICATION_ID, SandboxState
+from bot.sandbox.state import DEFAULT_APPLICATION_ID, SandboxSettings, SandboxState
 
 __all__ = ["DEFAULT_APPLICATION_ID", "LocalDiscord"]
 
@@ -37,7 +37,7 @@ __all__ = ["DEFAULT_APPLICATION_ID", "LocalDiscord"]
 class LocalDiscord(SandboxState):
     """A fake Discord for one bot application: the state, served, with members who act."""
 
-    def __init__(self, **settings: Any) -> None:
+    def __init__(self, **settings: Unpack[SandboxSettings]) -> None:
         """``settings``: see :class:`~bot.sandbox.state.SandboxState` (token, application_id,
         shard_count, ack_deadline, rate limits, intents the app may use, ...)."""
         super().__init__(**settings)

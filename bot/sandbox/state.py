@@ -13,7 +13,7 @@ import asyncio
 import math
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypedDict, TypeVar
 
 from bot.sandbox.attachments import StoredFile
 from bot.sandbox.limits import compute_pings, parse_mentions
@@ -45,6 +45,31 @@ T = TypeVar("T")
 DEFAULT_APPLICATION_ID = 1_300_000_000_000_000_001
 
 MessageListener = Callable[[str, Message], None]
+
+
+class SandboxSettings(TypedDict, total=False):
+    """The keyword arguments of :class:`SandboxState` (the defaults are there), so that a
+    class that passes them on (``LocalDiscord(**settings)``) keeps them typed at its call
+    sites. tests/sandbox/test_server.py checks the two name the same keywords and types."""
+
+    token: str
+    application_id: int
+    bot_user_id: int | None
+    bot_name: str
+    message_content_allowed: bool
+    ack_deadline: float
+    shard_count: int
+    members_intent_allowed: bool
+    presences_intent_allowed: bool
+    bot_permissions: int
+    interaction_token_ttl: float
+    heartbeat_interval_ms: int
+    allow_subcommand_groups: bool
+    channel_message_rate: tuple[int, float] | None
+    global_rate: tuple[int, float] | None
+    command_create_limit: int
+    identify_limit: int
+    click_grace: float
 
 
 class EventSink(Protocol):

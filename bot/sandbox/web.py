@@ -18,7 +18,6 @@ page shows. Ids travel as strings: snowflakes do not fit in a JavaScript number.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
 import json
 import logging
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from bot.aio import cancel_and_wait
 from bot.sandbox.limits import (
     OPTION_BOOLEAN,
     OPTION_CHANNEL,
@@ -356,9 +356,7 @@ class WebPage:
         finally:
             unsubscribe()
             self._sockets.discard(socket)
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
+            await cancel_and_wait(reader)
             await socket.close()
         return socket
 

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.aio import cancel_and_wait
 from bot.catalog.models import Defector
 from bot.db import daily as store
 from bot.errors import InvalidInput, NotFound, UserFacingError
@@ -152,10 +153,7 @@ class DailyService:
 
     async def stop(self) -> None:
         if self.task is not None:
-            self.task.cancel()
-            # asyncio.wait, not ``suppress(CancelledError): await task``: that would also
-            # swallow a cancel aimed at the caller of stop().
-            await asyncio.wait({self.task})
+            await cancel_and_wait(self.task)
             self.task = None
 
     async def _run(self) -> None:

@@ -23,6 +23,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.aio import cancel_and_wait
 from bot.catalog.models import Defector
 from bot.db.quiz import games as game_store
 from bot.db.quiz import leaderboards as board_store
@@ -197,13 +198,14 @@ class QuizService:
     records: Sequence[Defector]
     judge: Judge
     clock: Clock
+    ledger: Ledger
+    """Where closed questions' answers and games' ends are written (the score keeper, the
+    journal, the SQLite worker thread). Built by whoever builds the service, which hands it
+    over: :meth:`close` closes it."""
     rng: random.Random = field(default_factory=random.Random)
     reveal_pause: float = 4.0
     """Seconds between a question's result and the next question."""
     presenter: Presenter | None = None
-    ledger: Ledger = None  # type: ignore[assignment]  # set in __post_init__ when not given
-    """Where closed questions' answers and games' ends are written (the score keeper, the
-    journal, the SQLite worker thread); not given: a plain ledger on ``sessions``."""
     games: dict[int, RunningGame] = field(default_factory=dict)
     """Running games by channel id."""
     games_per_member: int = 3
@@ -221,8 +223,6 @@ class QuizService:
         self._starting: dict[tuple[int, int], int] = {}
         """(guild, member) → their ``/quiz start``s waiting on the database."""
         self.generator = QuestionGenerator(self.records, self.rng)
-        if self.ledger is None:
-            self.ledger = Ledger(self.sessions)
 
     # -- starting ----------------------------------------------------------------------------
 
@@ -761,12 +761,7 @@ class QuizService:
         """Stop driving games (their rows stay open: the next start closes them), then close
         the ledger (it writes what it still holds). Games first, so that nothing they hand
         the ledger arrives after it has closed."""
-        tasks = [g.task for g in self.games.values() if g.task is not None]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*(g.task for g in self.games.values() if g.task is not None))
         self.games.clear()
         await self.ledger.close()  # a cancelled game's question may still be being written
 

@@ -19,6 +19,7 @@ from bot.db.migrate import upgrade
 from bot.quiz.judge import Judge
 from bot.services.clock import ManualClock
 from bot.services.container import Services
+from bot.services.ledger import Ledger
 from bot.services.lookup import LookupService
 from bot.services.quiz import QuizService
 
@@ -32,13 +33,15 @@ async def bot(database_url: str) -> AsyncIterator[DefectorBot]:
         records = load_catalogue()
         engine = create_engine(database_url)
         await upgrade(engine)
+        sessions = session_factory(engine)
         bot.services = Services(
             lookup=LookupService(SearchIndex(records)),
             quiz=QuizService(
-                sessions=session_factory(engine),
+                sessions=sessions,
                 records=records,
                 judge=Judge(records),
                 clock=ManualClock(),
+                ledger=Ledger(sessions),
             ),
         )
         for name in EXTENSIONS:

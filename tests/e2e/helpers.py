@@ -10,7 +10,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import discord
 from discord.gateway import DiscordWebSocket
@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.runner import sandbox_settings, start_sandbox_bot, stop_sandbox_bot
 from bot.sandbox import LocalDiscord, SandboxMember
 from bot.sandbox.model import ALL_PERMISSIONS, Interaction, Message
+from bot.sandbox.state import SandboxSettings
 from bot.services.clock import Clock
 
 GUILD = 1_200_000_000_000_000_001
@@ -101,7 +102,11 @@ class ErrorLog(logging.Handler):
 
 @contextlib.asynccontextmanager
 async def open_world(
-    tmp_path: Path, database_url: str, *, clock: Clock | None = None, **server_options: Any
+    tmp_path: Path,
+    database_url: str,
+    *,
+    clock: Clock | None = None,
+    **server_options: Unpack[SandboxSettings],
 ) -> AsyncIterator[World]:
     """Two servers on a local Discord, and the bot connected, its services on ``clock``."""
     route_base, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import io
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Unpack
 
 import discord
 import pytest
@@ -15,6 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.sandbox import MANAGE_GUILD, LocalDiscord, SandboxMember
+from bot.sandbox.state import SandboxSettings
 
 GUILD_A = 1 << 22  # shard 1 of 2
 GUILD_B = 2 << 22  # shard 0 of 2
@@ -283,7 +284,7 @@ def members() -> list[SandboxMember]:
     ]
 
 
-def make_server(**kwargs: Any) -> LocalDiscord:
+def make_server(**kwargs: Unpack[SandboxSettings]) -> LocalDiscord:
     server = LocalDiscord(**kwargs)
     server.add_guild(
         GUILD_A,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import io
 import json
-from typing import Any
+from typing import Any, get_type_hints
 
 import aiohttp
 import discord
@@ -21,6 +22,7 @@ from bot.sandbox import (
     UnknownCommand,
     UnknownComponent,
 )
+from bot.sandbox.state import SandboxSettings, SandboxState
 from tests.sandbox.conftest import (
     ADMIN,
     ALICE,
@@ -700,3 +702,18 @@ async def test_files_are_sent_as_multipart(server: LocalDiscord, bot: DemoBot) -
     sent = await channel.send(file=discord.File(io.BytesIO(b"abc"), "a.txt"))
     assert sent.attachments[0].filename == "a.txt" and sent.attachments[0].size == 3
     assert server.violations == []
+
+
+def test_the_typed_settings_name_every_keyword_of_the_state_with_its_type() -> None:
+    """LocalDiscord's ``**settings`` are typed by SandboxSettings and passed to SandboxState:
+    a keyword added to one and not the other would be untyped (or refused) at call sites."""
+    parameters = inspect.signature(SandboxState.__init__).parameters
+    keywords = {n for n, p in parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    assert set(SandboxSettings.__optional_keys__) == keywords == set(parameters) - {"self"}
+    hints = get_type_hints(SandboxState.__init__)
+    assert get_type_hints(SandboxSettings) == {n: hints[n] for n in keywords}
+
+
+def test_a_misspelt_setting_is_refused() -> None:
+    with pytest.raises(TypeError, match="tokn"):
+        LocalDiscord(tokn="x")  # type: ignore[call-arg]

@@ -12,6 +12,7 @@ from bot.errors import InvalidInput
 from bot.quiz.judge import Judge
 from bot.quiz.model import QuestionKind
 from bot.services.clock import ManualClock
+from bot.services.ledger import Ledger
 from bot.services.quiz import KIND_GROUPS, QuizService
 
 WHO, YEAR = QuestionKind.WHO, QuestionKind.YEAR
@@ -37,6 +38,7 @@ def service(records: tuple[Defector, ...], served: Served) -> QuizService:
         records=records,
         judge=Judge(records),
         clock=ManualClock(),
+        ledger=Ledger(None),  # type: ignore[arg-type]
     )
     quiz.generator = served  # type: ignore[assignment]
     return quiz

@@ -23,7 +23,7 @@ from bot.quiz.model import Question, QuestionKind
 from bot.records import GameAlreadyRunning, Period
 from bot.services.clock import ManualClock
 from bot.services.leaderboard import LeaderboardQuery, Scope, Viewer
-from bot.services.ledger import Saved
+from bot.services.ledger import Ledger, Saved
 from bot.services.quiz import QuizService, RunningGame, TooManyGuesses
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -99,6 +99,7 @@ async def quiz(
         records=records,
         judge=Judge(records),
         clock=clock,
+        ledger=Ledger(sessions),
         rng=random.Random(20261203),
         presenter=presenter,
     )

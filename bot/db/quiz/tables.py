@@ -1,23 +1,26 @@
-"""What every quiz repository shares: the session factory type, the table handles, and the
-helpers for time and for SQL that differs between SQLite and PostgreSQL.
-
-**Time.** Every timestamp going in must be timezone-aware (:func:`aware`); it is stored in UTC
-(``DateTime(timezone=True)``) and comes back as an aware UTC ``datetime`` on both engines
-(SQLite drops the offset; :func:`utc` puts it back).
+"""What every quiz repository shares: the table handles, prepared statements and row
+shapes, and (re-exported from :mod:`bot.db.common`, their one home, so that a quiz repository
+imports from one place) the session factory type and the helpers for time and for SQL that
+differs between SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Result, Table
+from sqlalchemy import Result
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
-from sqlmodel import SQLModel
 
+from bot.db.common import Sessions as Sessions
+from bot.db.common import aware as aware
+from bot.db.common import dialect_name as dialect_name
+from bot.db.common import table
+from bot.db.common import upsert_insert as upsert_insert
+from bot.db.common import utc as utc
+from bot.db.common import utc_or_none as utc_or_none
 from bot.db.models import (
     PrivacyHidden,
     QuizAnswer,
@@ -30,24 +33,15 @@ from bot.db.models import (
     QuizScoreDay,
 )
 
-Sessions = async_sessionmaker[AsyncSession]
-
-
-def _table(model: type[SQLModel]) -> Table:
-    """The table of a model class: a renamed or removed model fails here, and under mypy,
-    rather than as a missing key at the first query."""
-    return SQLModel.metadata.tables[str(model.__tablename__)]
-
-
-GAMES = _table(QuizGame)
-ANSWERS = _table(QuizAnswer)
-DAYS = _table(QuizScoreDay)
-TOTALS = _table(QuizPlayerTotal)
-COUNTS = _table(QuizPlayerCount)
-RECENT = _table(QuizRecentTotal)
-WINDOWS = _table(QuizRecentWindow)
-SETTINGS = _table(QuizGuildSettings)
-HIDDEN = _table(PrivacyHidden)
+GAMES = table(QuizGame)
+ANSWERS = table(QuizAnswer)
+DAYS = table(QuizScoreDay)
+TOTALS = table(QuizPlayerTotal)
+COUNTS = table(QuizPlayerCount)
+RECENT = table(QuizRecentTotal)
+WINDOWS = table(QuizRecentWindow)
+SETTINGS = table(QuizGuildSettings)
+HIDDEN = table(PrivacyHidden)
 
 T = TypeVar("T")
 R = TypeVar("R", bound=Mapping[str, object])
@@ -55,35 +49,6 @@ AGGREGATE_SUMS = ("points", "correct", "answers")
 """The sums every aggregate table keeps per key."""
 CHUNK = 500
 """Rows per multi-row INSERT (well under SQLite's bound-parameter limit)."""
-
-
-def aware(value: datetime, name: str) -> datetime:
-    """An input timestamp in UTC; naive ones are refused rather than guessed at."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware, not {value!r}")
-    return value.astimezone(UTC)
-
-
-def utc(value: datetime) -> datetime:
-    """A stored timestamp as an aware UTC datetime (SQLite hands back naive UTC values)."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-def utc_or_none(value: datetime | None) -> datetime | None:
-    return None if value is None else utc(value)
-
-
-def dialect_name(session: AsyncSession | Session) -> str:
-    return session.get_bind().dialect.name
-
-
-def upsert_insert(session: AsyncSession, table: Table) -> Any:
-    """An INSERT that supports ON CONFLICT on the session's engine (SQLite or PostgreSQL)."""
-    if dialect_name(session) == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
 
 
 _STATEMENTS: dict[tuple[str, str], Any] = {}

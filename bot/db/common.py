@@ -1,0 +1,55 @@
+"""What every repository module shares: the session factory type, a model's table, and the
+helpers for time and for SQL that differs between SQLite and PostgreSQL.
+
+**Time.** Every timestamp going in must be timezone-aware (:func:`aware`); it is stored in UTC
+(``DateTime(timezone=True)``) and comes back as an aware UTC ``datetime`` on both engines
+(SQLite drops the offset; :func:`utc` puts it back).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+from sqlmodel import SQLModel
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def table(model: type[SQLModel]) -> Table:
+    """The table of a model class: a renamed or removed model fails here, and under mypy,
+    rather than as a missing key at the first query."""
+    return SQLModel.metadata.tables[str(model.__tablename__)]
+
+
+def aware(value: datetime, name: str) -> datetime:
+    """An input timestamp in UTC; naive ones are refused rather than guessed at."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware, not {value!r}")
+    return value.astimezone(UTC)
+
+
+def utc(value: datetime) -> datetime:
+    """A stored timestamp as an aware UTC datetime (SQLite hands back naive UTC values)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def utc_or_none(value: datetime | None) -> datetime | None:
+    return None if value is None else utc(value)
+
+
+def dialect_name(session: AsyncSession | Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def upsert_insert(session: AsyncSession, table: Table) -> Any:
+    """An INSERT that supports ON CONFLICT on the session's engine (SQLite or PostgreSQL)."""
+    if dialect_name(session) == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
