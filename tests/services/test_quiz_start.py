@@ -11,6 +11,7 @@ from bot.errors import InvalidInput
 from bot.quiz.game import GameSettings, Mode
 from bot.quiz.judge import Judge
 from bot.services.clock import ManualClock
+from bot.services.ledger import Ledger
 from bot.services.quiz import (
     GameAlreadyRunning,
     GuildQuizSettings,
@@ -39,7 +40,13 @@ class Recorded(QuizService):
 
 
 def service(records: tuple[Defector, ...], config: GuildQuizSettings) -> Recorded:
-    quiz = Recorded(sessions=None, records=records, judge=Judge(records), clock=ManualClock())  # type: ignore[arg-type]
+    quiz = Recorded(
+        sessions=None,  # type: ignore[arg-type]  # the start rules read no database
+        ledger=Ledger(None),  # type: ignore[arg-type]
+        records=records,
+        judge=Judge(records),
+        clock=ManualClock(),
+    )
     quiz.config = config
     return quiz
 
