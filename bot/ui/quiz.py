@@ -29,7 +29,7 @@ from bot.records import HARDEST_KIND_MIN_ANSWERS, LeaderboardPage, Period, Playe
 from bot.services.leaderboard import LeaderboardQuery, Scope, Viewer
 from bot.services.quiz import START_OVER, OrderPick, RunningGame, Saved, ordinal
 from bot.ui.cards import COLOUR
-from bot.ui.components import CardButton, run_safely, services_of, stateless_view
+from bot.ui.components import CardButton, run_safely, services_of, show_page, stateless_view
 from bot.ui.text import clip, plural
 
 KIND_TITLES = {
@@ -546,7 +546,7 @@ class LeaderboardButton(
         async def turn() -> None:
             query = LeaderboardQuery.decode(self.query)
             embed, view = await leaderboard_message(interaction, query)
-            await interaction.response.edit_message(embed=embed, view=view)
+            await show_page(interaction, embed, view)
 
         await run_safely(interaction, self.custom_id, turn())
 

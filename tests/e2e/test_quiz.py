@@ -634,3 +634,52 @@ async def test_leaderboard_pages_turn_with_their_buttons(world: World, clock: Ma
     assert {b.label: b.disabled for b in second.buttons()} == {"◀ Previous": False, "Next ▶": True}
     back = await world.reply(await world.click(second, "◀ Previous", user=BORIS))
     assert "Page 1 of 2" in back.embed_text() and f"1. <@{1000}>" in back.embed_text()
+
+
+async def test_a_page_turn_on_someone_elses_leaderboard_answers_the_clicker_alone(
+    world: World, clock: ManualClock
+) -> None:
+    """Boris turning a page of Alice's /leaderboard used to rewrite her message into his
+    view ("Your rank" his). The shared message stays hers; he gets the page he asked for,
+    with his own rank, as a message only he sees, and turns his own copy in place."""
+    quiz = service(world)
+    game_id = await create_game(
+        quiz.sessions, guild_id=GUILD, channel_id=CHANNEL, starter_id=ALICE, mode="buttons",
+        kinds=["year"], rounds=1, started_at=clock.wall(),
+    )  # fmt: skip
+    players = [ALICE, BORIS, *(1000 + n for n in range(10))]  # Alice 1st, Boris 2nd
+    answers = [
+        AnswerRecord(
+            game_id=game_id,
+            question_number=1,
+            guild_id=GUILD,
+            channel_id=CHANNEL,
+            user_id=user,
+            kind=QuestionKind.YEAR,
+            record_slug="x",
+            correct=True,
+            points=100 - n,
+            response_ms=1000,
+            answered_at=clock.wall(),
+        )
+        for n, user in enumerate(players)
+    ]
+    await record_answers(quiz.sessions, answers=answers)
+    shared = await world.reply(await world.slash("leaderboard", {}, user=ALICE))
+    assert not shared.ephemeral and "Your rank: #1 with 100 points." in shared.embed_text()
+
+    theirs = await world.reply(await world.click(shared, "Next ▶", user=BORIS))
+    assert theirs.id != shared.id and theirs.ephemeral and theirs.visible_to == BORIS
+    assert "Page 2 of 2" in theirs.embed_text()
+    assert "Your rank: #2 with 99 points." in theirs.embed_text()
+    still = world.server.message(shared.id)
+    assert still is not None and "Page 1 of 2" in still.embed_text()
+    assert "Your rank: #1 with 100 points." in still.embed_text()
+
+    back = await world.reply(await world.click(theirs, "◀ Previous", user=BORIS))
+    assert back.id == theirs.id and "Page 1 of 2" in back.embed_text()
+    assert "Your rank: #2 with 99 points." in back.embed_text()
+
+    turned = await world.reply(await world.click(shared, "Next ▶", user=ALICE))
+    assert turned.id == shared.id and "Page 2 of 2" in turned.embed_text()
+    assert "Your rank: #1 with 100 points." in turned.embed_text()
