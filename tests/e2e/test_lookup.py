@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.quiz.game import JOIN_WINDOW
 from bot.sandbox import InvalidCommandInput, UnknownCommand
 from tests.e2e.helpers import ALICE, BORIS, CHANNEL, GUILD, World
 
@@ -177,6 +178,11 @@ async def test_stats_and_help(world: World) -> None:
     text = help_message.embed_text()
     assert "/defector lookup <name>" in text
     assert "::" not in text  # a field name ending in ":" read "name:: Show…"
+    # /help knows no question's length: it says the early-close rule, with the game's cap,
+    # where a number (the default's 5 s) was wrong for a 10 s question (2.5 s).
+    rule = f"not before a quarter of its time has passed, or {JOIN_WINDOW:g} s if that comes sooner"
+    assert rule in " ".join(text.split())
+    assert "not in its first" not in text
 
 
 async def test_buttons_survive_a_restart(world: World) -> None:

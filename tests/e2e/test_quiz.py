@@ -683,3 +683,12 @@ async def test_a_page_turn_on_someone_elses_leaderboard_answers_the_clicker_alon
     turned = await world.reply(await world.click(shared, "Next ▶", user=ALICE))
     assert turned.id == shared.id and "Page 2 of 2" in turned.embed_text()
     assert "Your rank: #1 with 100 points." in turned.embed_text()
+
+
+async def test_a_short_quiz_announces_its_own_join_window(world: World, clock: ManualClock) -> None:
+    """The opening message gives the number for this quiz's length (a quarter of 10 s);
+    /help, which knows no length, gives the rule (tests/e2e/test_lookup.py)."""
+    announced = await start(world, {"rounds": 1, "seconds": 10, "kinds": "year"})
+    assert "not in its first 2.5 s, so others can join" in announced.content
+    await world.reply(await world.slash("quiz stop", {}, user=ALICE))
+    await final_message(world)
