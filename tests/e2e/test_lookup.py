@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.pictures.model import UNSTATED
 from bot.quiz.game import JOIN_WINDOW
 from bot.sandbox import InvalidCommandInput, UnknownCommand
 from tests.e2e.helpers import ALICE, BORIS, CHANNEL, GUILD, World
@@ -173,6 +174,11 @@ async def test_stats_and_help(world: World) -> None:
     stats = await world.reply(await world.slash("defector stats"))
     text = stats.embed_text()
     assert "165 people" in text and "Soviet Union    77" in text
+    # The people whose method the source does not give: the chart's words, in its place
+    # (last), not "Unknown" in the text beside a picture that says otherwise.
+    how = next(f["value"] for f in stats.embeds[0]["fields"] if f["name"] == "How they got out")
+    assert how.strip("`\n").splitlines()[-1].startswith(UNSTATED)
+    assert "Unknown" not in text
     help_message = await world.reply(await world.slash("help"))
     assert help_message.ephemeral
     text = help_message.embed_text()
