@@ -7,7 +7,8 @@ the fields a reader remembers them by:
 * ``name``: the name and aliases;
 * ``profession``, ``birthplace`` and ``notes``: the table's own cells;
 * ``facts``: what the curated data adds in words: the countries left, born in and gone to,
-  where it happened, the method ("flew or hijacked a plane"), the status, year and decade;
+  where it happened, the method ("flew or hijacked a plane"), the status, year and decade,
+  and the other countries and methods the row supports (its ``also_*`` readings);
 * ``synonyms``: the other words a reader uses for what the texts say (see ``SYNONYMS``).
 
 Text is folded first with :func:`bot.catalog.normalize.fold` (accents, case, punctuation:
@@ -30,7 +31,7 @@ import tantivy
 
 from bot.catalog.models import Defector
 from bot.catalog.normalize import fold
-from bot.catalog.vocab import Status
+from bot.catalog.vocab import Method, Status
 
 MAX_QUERY_CHARS = 200
 MAX_WORDS = 12
@@ -169,14 +170,17 @@ def synonyms_of(prepared: str) -> str:
 
 
 def facts_text(record: Defector) -> str:
-    """The curated facts in words, for the ``facts`` field."""
+    """The curated facts in words, for the ``facts`` field: the other readings a row supports
+    (``also_*`` in data/curated.toml) as well as the main ones, since a reader may remember
+    either ("flew him to Washington": went to the United States)."""
     parts = [
-        f"left {record.origin_country}" if record.origin_country else "",
+        *(f"left {country}" for country in record.origins),
         f"born in {record.birth_country}" if record.birth_country else "",
-        f"went to {record.destination_country}" if record.destination_country else "",
+        *(f"went to {country}" for country in record.destinations),
         f"in {record.defected_in}" if record.defected_in else "",
         record.method.label,
         record.method.phrase,
+        *(f"{Method(r.value).label} {Method(r.value).phrase}" for r in record.also_methods),
         {
             Status.DEFECTED: "defected",
             Status.FAILED: "tried to defect failed caught arrested",

@@ -40,7 +40,9 @@ _METHOD_LABELS: dict[Method, str] = {
     Method.EMBASSY_ASYLUM: "Asylum in a foreign embassy",
     Method.ACADEMIC_OR_WORK_TRIP: "Academic or work trip abroad",
     Method.OTHER: "Other",
-    Method.UNKNOWN: "Unknown",
+    # The words every view uses (stats text, chart, card): the source does not say, which
+    # is truer than "Unknown" (someone may know; the table does not tell).
+    Method.UNKNOWN: "Not stated in the source",
 }
 
 _METHOD_PHRASES: dict[Method, str] = {

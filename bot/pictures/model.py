@@ -10,15 +10,17 @@ import hashlib
 from dataclasses import dataclass
 from typing import TypeAlias
 
+from bot.catalog.vocab import Method
+
 RENDERER_VERSION = 3
 """Bump when a drawing changes, so cached images of the old look are not reused."""
 
 FIRST_YEAR, LAST_YEAR = 1920, 1991
 """The span the charts show: from the first defections in the list to the Soviet Union's end."""
 
-UNSTATED = "Not stated in the source"
+UNSTATED = Method.UNKNOWN.label
 """The stats chart's label for people whose method the source does not give (drawn last,
-in grey)."""
+in grey): the method's own label, so the chart and the texts say the same."""
 
 MARKERS: tuple[tuple[int, str], ...] = (
     (1952, "1952 inner German border closes"),

@@ -271,9 +271,12 @@ class LookupService:
             records = self.index.records
         origins = Counter(r.origin_country or "Unknown" for r in records)
         decades = Counter(f"{r.decade}s" for r in records)
-        methods = Counter(r.method.label for r in records)
+        methods = Counter(r.method for r in records)
+        unstated = methods.pop(Method.UNKNOWN, 0)
         return {
             "origin": origins.most_common(),
             "decade": sorted(decades.items()),
-            "method": methods.most_common(),
+            # Most first and the unstated last, as the chart draws them.
+            "method": [(m.label, n) for m, n in methods.most_common()]
+            + ([(Method.UNKNOWN.label, unstated)] if unstated else []),
         }

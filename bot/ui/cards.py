@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.catalog.models import Defector
-from bot.catalog.vocab import Method, Status
+from bot.catalog.vocab import Status
 from bot.ui.text import clip
 
 COLOUR = discord.Colour(0xB22222)
@@ -46,7 +46,7 @@ def card(record: Defector, *, same_year: Sequence[str] = ()) -> discord.Embed:
         ("Defected in", record.defected_in, True),
         ("Year", str(record.year), True),
         ("Outcome", _STATUS[record.status], True),
-        ("How", _how(record), False),
+        ("How", record.method.label, False),
         ("Evidence", f"“{record.method_evidence}”" if record.method_evidence else None, False),
     ]
     if same_year:
@@ -57,14 +57,6 @@ def card(record: Defector, *, same_year: Sequence[str] = ()) -> discord.Embed:
         embed.add_field(name=name, value=clip(value or "—", 1024), inline=inline)
     embed.set_footer(text=f"{SOURCE}, row on line {record.source_line}")
     return embed
-
-
-def _how(record: Defector) -> str:
-    """The method's title; its phrase only where it says more ("Tour or performance
-    abroad: during a tour or performance abroad" says it twice)."""
-    if record.method is Method.UNKNOWN:
-        return "Not recorded in the source"
-    return record.method.label
 
 
 def search_page(

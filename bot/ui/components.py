@@ -93,6 +93,29 @@ async def _tell(interaction: discord.Interaction[Any], message: str) -> None:
         log.warning("could not tell the member (%s): %s", error.status, message)
 
 
+def shared_with_others(interaction: discord.Interaction[Any]) -> bool:
+    """Whether the message a component sits on belongs to someone else: a public message the
+    clicker did not ask for (Discord's ``interaction_metadata`` names who did). A message
+    whose owner is not known counts as someone else's, so a click never rewrites it."""
+    message = interaction.message
+    if message is None or message.flags.ephemeral:
+        return False  # only its owner sees an ephemeral message
+    metadata = message.interaction_metadata
+    return metadata is None or metadata.user.id != interaction.user.id
+
+
+async def show_page(
+    interaction: discord.Interaction[Any], embed: discord.Embed, view: discord.ui.View
+) -> None:
+    """Turn a viewer-specific page (a leaderboard with the viewer's own rank): in place for
+    the member whose message it is; anyone else gets the page as their own ephemeral
+    message, and the shared one stays as its owner left it."""
+    if shared_with_others(interaction):
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+    else:
+        await interaction.response.edit_message(embed=embed, view=view)
+
+
 class CardButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"card:(?P<slug>[a-z0-9-]{1,90})(?P<private>:p)?",

@@ -22,7 +22,7 @@ from bot.quiz.model import QuestionKind
 from bot.services.daily import Claim, DailyService, Recap, StreakBoard
 from bot.services.privacy import PrivacyService
 from bot.ui.cards import COLOUR
-from bot.ui.components import run_safely, services_of, stateless_view
+from bot.ui.components import run_safely, services_of, show_page, stateless_view
 from bot.ui.confirm import cancel, check_not_expired, confirm_button, confirm_view, expiry, how_long
 from bot.ui.quiz import KIND_TITLES, mention, timestamp
 from bot.ui.text import clip
@@ -242,7 +242,7 @@ class StreakPageButton(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         async def turn() -> None:
             embed, view = await streak_message(interaction, self.page)
-            await interaction.response.edit_message(embed=embed, view=view)
+            await show_page(interaction, embed, view)
 
         await run_safely(interaction, self.custom_id, turn())
 

@@ -15,6 +15,7 @@ from typing import Any
 import discord
 
 from bot.quiz.game import (
+    JOIN_WINDOW,
     AnswerOutcome,
     CloseReason,
     EndReason,
@@ -29,7 +30,7 @@ from bot.records import HARDEST_KIND_MIN_ANSWERS, LeaderboardPage, Period, Playe
 from bot.services.leaderboard import LeaderboardQuery, Scope, Viewer
 from bot.services.quiz import START_OVER, OrderPick, RunningGame, Saved, ordinal
 from bot.ui.cards import COLOUR
-from bot.ui.components import CardButton, run_safely, services_of, stateless_view
+from bot.ui.components import CardButton, run_safely, services_of, show_page, stateless_view
 from bot.ui.text import clip, plural
 
 KIND_TITLES = {
@@ -109,7 +110,16 @@ def mode_rule(settings: GameSettings) -> str:
     return _mode_rule(settings) + order_rule(settings)
 
 
-def _mode_rule(settings: GameSettings) -> str:
+def join_rule(settings: GameSettings | None = None) -> str:
+    """How long a buttons question waits for newcomers: the number for ``settings``, or the
+    rule itself (the game's :data:`JOIN_WINDOW` cap) where the question's length is not known,
+    as in /help, where one number would be wrong for every other length."""
+    if settings is not None:
+        return f"not in its first {settings.join_window:g} s"
+    return f"not before a quarter of its time has passed, or {JOIN_WINDOW:g} s if that comes sooner"
+
+
+def _mode_rule(settings: GameSettings, *, any_length: bool = False) -> str:
     fastest = settings.points(elapsed=0, hints_seen=0)
     if settings.mode is Mode.TYPED:
         return (
@@ -120,7 +130,7 @@ def _mode_rule(settings: GameSettings) -> str:
     return (
         f"Buttons: one click each; every right answer scores, {points(fastest)} at once "
         f"down to {points(slowest)} at the last second; the question closes early once "
-        f"everyone playing has answered (not in its first {settings.join_window:g} s, so "
+        f"everyone playing has answered ({join_rule(None if any_length else settings)}, so "
         "others can join)"
     )
 
@@ -148,14 +158,15 @@ def scoring_rules(settings: GameSettings) -> str:
 
 
 def all_scoring_rules(settings: GameSettings) -> str:
-    """The scoring rules of both modes (``settings`` gives the defaults), for /help."""
+    """The scoring rules of both modes (``settings`` gives the defaults), for /help: a rule
+    that depends on the question's length is said as the rule, not as the default's number."""
     buttons, typed = replace(settings, mode=Mode.BUTTONS), replace(settings, mode=Mode.TYPED)
     chronology = (
         "\nChronology (kinds: order): one order each, clicked in order or typed as letters "
         f"like “BDAC”; {order_share(typed)}."
     )
     return (
-        f"{_mode_rule(buttons)}.\n{_mode_rule(typed)}."
+        f"{_mode_rule(buttons, any_length=True)}.\n{_mode_rule(typed)}."
         + chronology
         + f"\n{hint_rule(buttons, both_modes=True)}."
     )
@@ -546,7 +557,7 @@ class LeaderboardButton(
         async def turn() -> None:
             query = LeaderboardQuery.decode(self.query)
             embed, view = await leaderboard_message(interaction, query)
-            await interaction.response.edit_message(embed=embed, view=view)
+            await show_page(interaction, embed, view)
 
         await run_safely(interaction, self.custom_id, turn())
 

@@ -8,6 +8,7 @@ import pytest
 
 from bot.catalog.fulltext import FullTextIndex, prepare
 from bot.catalog.models import Defector
+from bot.catalog.vocab import Method
 
 CHESS = (
     "Fedir Bohatyrchuk", "Géza Füster", "Béla Berger", "Pal Benko", "Jerzy Lewi",
@@ -264,3 +265,23 @@ def test_hostile_and_huge_queries_are_safe(fulltext: FullTextIndex) -> None:
 
 def test_an_index_of_no_records_finds_nothing() -> None:
     assert FullTextIndex(()).search("chess") == []
+
+
+def test_the_curated_other_readings_are_found_too(
+    fulltext: FullTextIndex, records: tuple[Defector, ...]
+) -> None:
+    """A row that supports another country or method (``also_*`` in data/curated.toml) is
+    found by it as by its main reading: "went to West Germany" finds a person whose row says
+    "ultimately flown back to Germany" with a main destination elsewhere."""
+    asked = []
+    for record in records:
+        asked += [(record, f"left {r.value}") for r in record.also_origins]
+        asked += [(record, f"went to {r.value}") for r in record.also_destinations]
+        asked += [(record, Method(r.value).label) for r in record.also_methods]
+    assert len(asked) > 40  # data/curated.toml's readings, not an empty loop
+    missed = [
+        (record.name, query)
+        for record, query in asked
+        if record not in {h.record for h in fulltext.search(query, limit=len(fulltext))}
+    ]
+    assert missed == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.pictures.model import UNSTATED
+from bot.quiz.game import JOIN_WINDOW
 from bot.sandbox import InvalidCommandInput, UnknownCommand
 from tests.e2e.helpers import ALICE, BORIS, CHANNEL, GUILD, World
 
@@ -172,11 +174,21 @@ async def test_stats_and_help(world: World) -> None:
     stats = await world.reply(await world.slash("defector stats"))
     text = stats.embed_text()
     assert "165 people" in text and "Soviet Union    77" in text
+    # The people whose method the source does not give: the chart's words, in its place
+    # (last), not "Unknown" in the text beside a picture that says otherwise.
+    how = next(f["value"] for f in stats.embeds[0]["fields"] if f["name"] == "How they got out")
+    assert how.strip("`\n").splitlines()[-1].startswith(UNSTATED)
+    assert "Unknown" not in text
     help_message = await world.reply(await world.slash("help"))
     assert help_message.ephemeral
     text = help_message.embed_text()
     assert "/defector lookup <name>" in text
     assert "::" not in text  # a field name ending in ":" read "name:: Show…"
+    # /help knows no question's length: it says the early-close rule, with the game's cap,
+    # where a number (the default's 5 s) was wrong for a 10 s question (2.5 s).
+    rule = f"not before a quarter of its time has passed, or {JOIN_WINDOW:g} s if that comes sooner"
+    assert rule in " ".join(text.split())
+    assert "not in its first" not in text
 
 
 async def test_buttons_survive_a_restart(world: World) -> None:

@@ -10,6 +10,7 @@ import asyncio
 
 import pytest
 
+from bot.db.models import DailyPost, DailyStreak
 from bot.db.quiz.games import create_game, running_game_in_channel
 from bot.db.quiz.ledger import record_answers
 from bot.errors import NotFound
@@ -634,3 +635,94 @@ async def test_leaderboard_pages_turn_with_their_buttons(world: World, clock: Ma
     assert {b.label: b.disabled for b in second.buttons()} == {"◀ Previous": False, "Next ▶": True}
     back = await world.reply(await world.click(second, "◀ Previous", user=BORIS))
     assert "Page 1 of 2" in back.embed_text() and f"1. <@{1000}>" in back.embed_text()
+
+
+async def test_a_page_turn_on_someone_elses_leaderboard_answers_the_clicker_alone(
+    world: World, clock: ManualClock
+) -> None:
+    """Boris turning a page of Alice's /leaderboard used to rewrite her message into his
+    view ("Your rank" his). The shared message stays hers; he gets the page he asked for,
+    with his own rank, as a message only he sees, and turns his own copy in place."""
+    quiz = service(world)
+    game_id = await create_game(
+        quiz.sessions, guild_id=GUILD, channel_id=CHANNEL, starter_id=ALICE, mode="buttons",
+        kinds=["year"], rounds=1, started_at=clock.wall(),
+    )  # fmt: skip
+    players = [ALICE, BORIS, *(1000 + n for n in range(10))]  # Alice 1st, Boris 2nd
+    answers = [
+        AnswerRecord(
+            game_id=game_id,
+            question_number=1,
+            guild_id=GUILD,
+            channel_id=CHANNEL,
+            user_id=user,
+            kind=QuestionKind.YEAR,
+            record_slug="x",
+            correct=True,
+            points=100 - n,
+            response_ms=1000,
+            answered_at=clock.wall(),
+        )
+        for n, user in enumerate(players)
+    ]
+    await record_answers(quiz.sessions, answers=answers)
+    shared = await world.reply(await world.slash("leaderboard", {}, user=ALICE))
+    assert not shared.ephemeral and "Your rank: #1 with 100 points." in shared.embed_text()
+
+    theirs = await world.reply(await world.click(shared, "Next ▶", user=BORIS))
+    assert theirs.id != shared.id and theirs.ephemeral and theirs.visible_to == BORIS
+    assert "Page 2 of 2" in theirs.embed_text()
+    assert "Your rank: #2 with 99 points." in theirs.embed_text()
+    still = world.server.message(shared.id)
+    assert still is not None and "Page 1 of 2" in still.embed_text()
+    assert "Your rank: #1 with 100 points." in still.embed_text()
+
+    back = await world.reply(await world.click(theirs, "◀ Previous", user=BORIS))
+    assert back.id == theirs.id and "Page 1 of 2" in back.embed_text()
+    assert "Your rank: #2 with 99 points." in back.embed_text()
+
+    turned = await world.reply(await world.click(shared, "Next ▶", user=ALICE))
+    assert turned.id == shared.id and "Page 2 of 2" in turned.embed_text()
+    assert "Your rank: #1 with 100 points." in turned.embed_text()
+
+
+async def test_a_short_quiz_announces_its_own_join_window(world: World, clock: ManualClock) -> None:
+    """The opening message gives the number for this quiz's length (a quarter of 10 s);
+    /help, which knows no length, gives the rule (tests/e2e/test_lookup.py)."""
+    announced = await start(world, {"rounds": 1, "seconds": 10, "kinds": "year"})
+    assert "not in its first 2.5 s, so others can join" in announced.content
+    await world.reply(await world.slash("quiz stop", {}, user=ALICE))
+    await final_message(world)
+
+
+async def test_a_page_turn_on_someone_elses_streak_board_answers_the_clicker_alone(
+    world: World, clock: ManualClock
+) -> None:
+    """The streak board shows its viewer's own line too: the same rule as the points board."""
+    assert world.bot is not None and world.bot.services.daily is not None
+    day = clock.wall().date()
+    async with world.bot.services.daily.sessions() as session:
+        session.add(
+            DailyPost(
+                guild_id=GUILD, day=day, channel_id=CHANNEL, claimed_by="test",
+                claimed_at=clock.wall(), posted_at=clock.wall(), closed_at=clock.wall(),
+            )
+        )  # fmt: skip
+        streakers = [ALICE, BORIS, *(1000 + n for n in range(10))]  # Alice 1st, Boris 2nd
+        for n, user in enumerate(streakers):
+            session.add(
+                DailyStreak(guild_id=GUILD, user_id=user, current=20 - n, best=20, last_day=day)
+            )
+        await session.commit()
+    shared = await world.reply(
+        await world.slash("leaderboard", {"ranking": "daily streaks"}, user=ALICE)
+    )
+    assert "Page 1 of 2" in shared.embed_text() and "You are #1 with 20" in shared.embed_text()
+    theirs = await world.reply(await world.click(shared, "Next ▶", user=BORIS))
+    assert theirs.id != shared.id and theirs.ephemeral and theirs.visible_to == BORIS
+    assert "Page 2 of 2" in theirs.embed_text() and "You are #2 with 19" in theirs.embed_text()
+    still = world.server.message(shared.id)
+    assert still is not None and "Page 1 of 2" in still.embed_text()
+    assert "You are #1 with 20" in still.embed_text()
+    turned = await world.reply(await world.click(shared, "Next ▶", user=ALICE))
+    assert turned.id == shared.id and "Page 2 of 2" in turned.embed_text()
