@@ -70,116 +70,44 @@ LARGE_SIZE = 100_000
 FULLTEXT_LIMIT = 10
 AUTOCOMPLETE_P99_LIMIT_US = 5_000.0
 
-# -- the fixed query mix ------------------------------------------------------------------
-
-# (query, category). Used at both sizes, for both operations.
-FIXED_QUERIES: tuple[tuple[str, str], ...] = (
-    # exact full names, as written in the table
-    ("Rudolf Nureyev", "exact"),
-    ("Mikhail Baryshnikov", "exact"),
-    ("Martina Navratilova", "exact"),
-    ("Nadia Comăneci", "exact"),
-    ("Ferenc Puskás", "exact"),
-    ("Oleg Gordievsky", "exact"),
-    ("Viktor Belenko", "exact"),
-    ("Czesław Miłosz", "exact"),
-    ("Miloš Forman", "exact"),
-    ("Svetlana Alliluyeva", "exact"),
-    ("Ion Mihai Pacepa", "exact"),
-    ("Naim Süleymanoğlu", "exact"),
-    ("  RUDOLF   nureyev!! ", "exact"),
-    # surnames only
-    ("Nureyev", "surname"),
-    ("Baryshnikov", "surname"),
-    ("Korchnoi", "surname"),
-    ("Gouzenko", "surname"),
-    ("Mindszenty", "surname"),
-    ("Shevchenko", "surname"),
-    ("Petrov", "surname"),
-    ("Kozlov", "surname"),
-    ("Godunov", "surname"),
-    # typed without accents
-    ("puskas", "no-accent"),
-    ("comaneci", "no-accent"),
-    ("nadia comaneci", "no-accent"),
-    ("czeslaw milosz", "no-accent"),
-    ("jozef swiatlo", "no-accent"),
-    ("mihai suba", "no-accent"),
-    ("vaclav nedomansky", "no-accent"),
-    ("jurgen sparwasser", "no-accent"),
-    # typos
-    ("barishnikov", "typo"),
-    ("gordievski", "typo"),
-    ("nureev", "typo"),
-    ("navratilva", "typo"),
-    ("nurejev rudolf", "typo"),
-    ("mikhail barishnikof", "typo"),
-    ("comanechi", "typo"),
-    ("makarva", "typo"),
-    ("gouzenco", "typo"),
-    ("krivitzky", "typo"),
-    ("svetlana aliluyeva", "typo"),
-    # pseudonyms and aliases
-    ("viktor suvorov", "pseudonym"),
-    ("jack strong", "pseudonym"),
-    ("lana peters", "pseudonym"),
-    ("tomas schuman", "pseudonym"),
-    ("christo", "pseudonym"),
-    ("cardinal mindszenty", "pseudonym"),
-    # prefixes, as autocomplete sees them while typing
-    ("nur", "prefix"),
-    ("bary", "prefix"),
-    ("mikhail b", "prefix"),
-    ("kozl", "prefix"),
-    ("gor", "prefix"),
-    ("ma", "prefix"),
-    ("vla", "prefix"),
-    ("sta", "prefix"),
-    ("svetl", "prefix"),
-    # nonsense
-    ("xyzzy", "nonsense"),
-    ("qwertyuiop", "nonsense"),
-    ("asdfgh", "nonsense"),
-    ("zzzz", "nonsense"),
-    ("the quick brown fox", "nonsense"),
-    ("12345", "nonsense"),
+# The query mix, used at both sizes for both operations, by category.
+FIXED_QUERIES: tuple[str, ...] = tuple(
+    query
+    for queries in (
+        # exact, then surnames only
+        "Rudolf Nureyev|Mikhail Baryshnikov|Martina Navratilova|Nadia Comăneci|Ferenc Puskás|"
+        "Oleg Gordievsky|Viktor Belenko|Czesław Miłosz|Miloš Forman|Svetlana Alliluyeva|"
+        "Ion Mihai Pacepa|Naim Süleymanoğlu|  RUDOLF   nureyev!! ",
+        "Nureyev|Baryshnikov|Korchnoi|Gouzenko|Mindszenty|Shevchenko|Petrov|Kozlov|Godunov",
+        # typed without accents, then typos
+        "puskas|comaneci|nadia comaneci|czeslaw milosz|jozef swiatlo|mihai suba|"
+        "vaclav nedomansky|jurgen sparwasser",
+        "barishnikov|gordievski|nureev|navratilva|nurejev rudolf|mikhail barishnikof|"
+        "comanechi|makarva|gouzenco|krivitzky|svetlana aliluyeva",
+        # pseudonyms and aliases; prefixes, as autocomplete sees them while typing; nonsense
+        "viktor suvorov|jack strong|lana peters|tomas schuman|christo|cardinal mindszenty",
+        "nur|bary|mikhail b|kozl|gor|ma|vla|sta|svetl",
+        "xyzzy|qwertyuiop|asdfgh|zzzz|the quick brown fox|12345",
+    )
+    for query in queries.split("|")
 )
 
 # What readers remember people by: the full-text queries, at both sizes.
-FULLTEXT_QUERIES: tuple[str, ...] = (
-    "stalin's daughter",
-    "mig-25 pilot",
-    "jumped the berlin wall",
-    "chess",
-    "chess grandmaster",
-    "ballet dancer",
-    "hockey player",
-    "figure skater",
-    "football player defected in madrid",
-    "hungarian revolution",
-    "prague spring",
-    "one flew over the cuckoo's nest",
-    "petrov affair",
-    "kgb agent",
-    "secret police",
-    "ussr chess player",
-    "hungarian footballer",
-    "double agent",
-    "swam to the philippines",
-    "homemade aircraft",
-    "defected during a tour in the 1970s",
-    "pilot",
-    '"berlin wall"',
-    "stalins dauhgter",
-    "balet dancer",
-    "hocky player",
-    "prauge spring",
-    "securitatee",
-    "choreografer",
-    "xyzzy plugh",
-    "qwertyuiop",
-    "purple elephant banana",
+FULLTEXT_QUERIES: tuple[str, ...] = tuple(
+    query
+    for queries in (
+        "stalin's daughter|mig-25 pilot|jumped the berlin wall|chess|chess grandmaster|"
+        "ballet dancer|hockey player|figure skater|football player defected in madrid|"
+        "hungarian revolution|prague spring|one flew over the cuckoo's nest|petrov affair|"
+        "kgb agent|secret police|ussr chess player|hungarian footballer|double agent|"
+        "swam to the philippines|homemade aircraft|defected during a tour in the 1970s|pilot",
+        # a phrase, misspellings, nonsense
+        '"berlin wall"|stalins dauhgter|balet dancer|hocky player|prauge spring|securitatee|'
+        "choreografer|xyzzy plugh|qwertyuiop|purple elephant banana",
+    )
+    for query in queries.split("|")
 )
+
 
 # -- synthetic catalogue ------------------------------------------------------------------
 
@@ -203,107 +131,68 @@ def _w(text: str) -> tuple[str, ...]:
     return tuple("" if word == "-" else word for word in text.split())
 
 
-REGIONS: tuple[Region, ...] = (
-    Region(
-        "Soviet Union",
-        male=_w(
-            "Aleksandr Alexei Anatoly Andrei Boris Dmitri Fyodor Gennady Grigory Igor Ivan "
-            "Konstantin Leonid Mikhail Nikolai Oleg Pavel Pyotr Sergei Stanislav Vadim "
-            "Valentin Viktor Vitaly Vladimir Vyacheslav Yevgeny Yuri"
+def _region(spec: str) -> Region:
+    country, *fields = (field.strip() for field in spec.split("|"))
+    return Region(country, *(_w(field) for field in fields))
+
+
+# Each region: country | male and female first names | surname syllables (onsets, vowels,
+# codas, "-" for none) | male and female surname endings | cities.
+REGIONS: tuple[Region, ...] = tuple(
+    _region(spec)
+    for spec in (
+        (
+            "Soviet Union | Aleksandr Alexei Anatoly Andrei Boris Dmitri Fyodor Gennady "
+            "Grigory Igor Ivan Konstantin Leonid Mikhail Nikolai Oleg Pavel Pyotr Sergei "
+            "Stanislav Vadim Valentin Viktor Vitaly Vladimir Vyacheslav Yevgeny Yuri | Anna "
+            "Galina Irina Lyudmila Marina Natalia Nina Olga Svetlana Tatiana Valentina Yelena "
+            "Yevdokia Zoya | b v g d z k l m n p r s t kh sh zh ch gr kr st sm pr br vl | a o "
+            "e i u y ya yu | - - - n r l sk t | ov ev in sky enko ich ovsky yev | ova eva ina "
+            "skaya enko ovskaya | Moscow Leningrad Kiev Odessa Minsk Riga Tbilisi Kharkov"
         ),
-        female=_w(
-            "Anna Galina Irina Lyudmila Marina Natalia Nina Olga Svetlana Tatiana Valentina "
-            "Yelena Yevdokia Zoya"
+        (
+            "Poland | Andrzej Czesław Jan Jerzy Józef Krzysztof Marek Paweł Ryszard Stanisław "
+            "Tadeusz Wojciech Zbigniew Zdzisław | Agnieszka Barbara Elżbieta Grażyna Halina "
+            "Jadwiga Krystyna Małgorzata Teresa Zofia | b w g d k ł m n p r s ś t ż cz sz rz "
+            "dz pr kr gr zb | a o e i y u ó ą ę | - - - n r ł w k | ski cki wicz czyk ak ewski"
+            " owski | ska cka wicz czyk ak ewska owska | Warsaw Kraków Łódź Gdańsk Poznań "
+            "Wrocław Lublin"
         ),
-        onsets=_w("b v g d z k l m n p r s t kh sh zh ch gr kr st sm pr br vl"),
-        vowels=_w("a o e i u y ya yu"),
-        codas=_w("- - - n r l sk t"),
-        male_suffixes=_w("ov ev in sky enko ich ovsky yev"),
-        female_suffixes=_w("ova eva ina skaya enko ovskaya"),
-        cities=_w("Moscow Leningrad Kiev Odessa Minsk Riga Tbilisi Kharkov"),
-    ),
-    Region(
-        "Poland",
-        male=_w(
-            "Andrzej Czesław Jan Jerzy Józef Krzysztof Marek Paweł Ryszard Stanisław Tadeusz "
-            "Wojciech Zbigniew Zdzisław"
+        (
+            "Czechoslovakia | Jiří Jan Josef Karel Ladislav Miloš Miroslav Pavel Petr Václav "
+            "Vladimír Zdeněk Luboš Ivo | Alena Eva Hana Jana Libuše Marie Věra Zdenka Jarmila "
+            "Božena | b v h d k l m n p r ř s š t č ž ch st kr pr dv sv | a o e i u á é í ý ě "
+            "| - - - n k l š r | ek ák ka ský ík an ec | ková áková ská íková ová cová | "
+            "Prague Brno Bratislava Ostrava Plzeň Košice Olomouc"
         ),
-        female=_w(
-            "Agnieszka Barbara Elżbieta Grażyna Halina Jadwiga Krystyna Małgorzata Teresa Zofia"
+        (
+            "Hungary | András Béla Ferenc Gábor György István János József László Miklós Pál "
+            "Sándor Tamás Zoltán | Ágnes Erzsébet Éva Ilona Judit Katalin Mária Zsuzsanna Nóra"
+            " Piroska | b cs d f g gy h k l m n p r s sz t v zs | a á e é i o ó ö ő u ü | - - "
+            "n r l k s t | i y ős ai ényi ás os | i y ős ai ényi ás os | Budapest Debrecen "
+            "Szeged Pécs Győr Miskolc"
         ),
-        onsets=_w("b w g d k ł m n p r s ś t ż cz sz rz dz pr kr gr zb"),
-        vowels=_w("a o e i y u ó ą ę"),
-        codas=_w("- - - n r ł w k"),
-        male_suffixes=_w("ski cki wicz czyk ak ewski owski"),
-        female_suffixes=_w("ska cka wicz czyk ak ewska owska"),
-        cities=_w("Warsaw Kraków Łódź Gdańsk Poznań Wrocław Lublin"),
-    ),
-    Region(
-        "Czechoslovakia",
-        male=_w(
-            "Jiří Jan Josef Karel Ladislav Miloš Miroslav Pavel Petr Václav Vladimír Zdeněk "
-            "Luboš Ivo"
+        (
+            "Romania | Alexandru Constantin Dumitru Gheorghe Ion Mihai Mircea Nicolae Ștefan "
+            "Vasile Radu Florin Cornel Adrian | Ana Elena Ioana Maria Nadia Simona Cristina "
+            "Doina Mihaela Rodica | b c d f g l m n p r s ș t ț v z br cr st tr | a ă e i o u "
+            "â ea | - - - n r l s | escu eanu aru ache ici oiu | escu eanu aru ache ici oiu | "
+            "Bucharest Cluj Iași Timișoara Constanța Brașov"
         ),
-        female=_w("Alena Eva Hana Jana Libuše Marie Věra Zdenka Jarmila Božena"),
-        onsets=_w("b v h d k l m n p r ř s š t č ž ch st kr pr dv sv"),
-        vowels=_w("a o e i u á é í ý ě"),
-        codas=_w("- - - n k l š r"),
-        male_suffixes=_w("ek ák ka ský ík an ec"),
-        female_suffixes=_w("ková áková ská íková ová cová"),
-        cities=_w("Prague Brno Bratislava Ostrava Plzeň Košice Olomouc"),
-    ),
-    Region(
-        "Hungary",
-        male=_w(
-            "András Béla Ferenc Gábor György István János József László Miklós Pál Sándor "
-            "Tamás Zoltán"
+        (
+            "East Germany | Dieter Frank Hans Jörg Jürgen Klaus Lutz Manfred Peter Rolf Uwe "
+            "Werner Wolfgang Falko | Birgit Gabriele Heike Karin Katrin Monika Petra Ute "
+            "Sabine Renate | b br d f g h k kr l m n p r s sch st t w z | a e i o u ä ö ü ei "
+            "au | - n r l s ch nd rt | er mann berg ke el hardt ner | er mann berg ke el hardt"
+            " ner | Berlin Leipzig Dresden Rostock Magdeburg Erfurt Jena"
         ),
-        female=_w("Ágnes Erzsébet Éva Ilona Judit Katalin Mária Zsuzsanna Nóra Piroska"),
-        onsets=_w("b cs d f g gy h k l m n p r s sz t v zs"),
-        vowels=_w("a á e é i o ó ö ő u ü"),
-        codas=_w("- - n r l k s t"),
-        male_suffixes=_w("i y ős ai ényi ás os"),
-        female_suffixes=_w("i y ős ai ényi ás os"),
-        cities=_w("Budapest Debrecen Szeged Pécs Győr Miskolc"),
-    ),
-    Region(
-        "Romania",
-        male=_w(
-            "Alexandru Constantin Dumitru Gheorghe Ion Mihai Mircea Nicolae Ștefan Vasile "
-            "Radu Florin Cornel Adrian"
+        (
+            "Bulgaria | Georgi Dimitar Ivan Nikolai Petar Stefan Todor Hristo Vasil Lyubomir |"
+            " Elena Maria Milena Radka Snezhana Tsvetana Yordanka | b v g d zh k l m n p r s t"
+            " h ts st dr | a e i o u ya | - - n r l sh | ov ev ski in | ova eva ska ina | "
+            "Sofia Plovdiv Varna Burgas Ruse"
         ),
-        female=_w("Ana Elena Ioana Maria Nadia Simona Cristina Doina Mihaela Rodica"),
-        onsets=_w("b c d f g l m n p r s ș t ț v z br cr st tr"),
-        vowels=_w("a ă e i o u â ea"),
-        codas=_w("- - - n r l s"),
-        male_suffixes=_w("escu eanu aru ache ici oiu"),
-        female_suffixes=_w("escu eanu aru ache ici oiu"),
-        cities=_w("Bucharest Cluj Iași Timișoara Constanța Brașov"),
-    ),
-    Region(
-        "East Germany",
-        male=_w(
-            "Dieter Frank Hans Jörg Jürgen Klaus Lutz Manfred Peter Rolf Uwe Werner Wolfgang Falko"
-        ),
-        female=_w("Birgit Gabriele Heike Karin Katrin Monika Petra Ute Sabine Renate"),
-        onsets=_w("b br d f g h k kr l m n p r s sch st t w z"),
-        vowels=_w("a e i o u ä ö ü ei au"),
-        codas=_w("- n r l s ch nd rt"),
-        male_suffixes=_w("er mann berg ke el hardt ner"),
-        female_suffixes=_w("er mann berg ke el hardt ner"),
-        cities=_w("Berlin Leipzig Dresden Rostock Magdeburg Erfurt Jena"),
-    ),
-    Region(
-        "Bulgaria",
-        male=_w("Georgi Dimitar Ivan Nikolai Petar Stefan Todor Hristo Vasil Lyubomir"),
-        female=_w("Elena Maria Milena Radka Snezhana Tsvetana Yordanka"),
-        onsets=_w("b v g d zh k l m n p r s t h ts st dr"),
-        vowels=_w("a e i o u ya"),
-        codas=_w("- - n r l sh"),
-        male_suffixes=_w("ov ev ski in"),
-        female_suffixes=_w("ova eva ska ina"),
-        cities=_w("Sofia Plovdiv Varna Burgas Ruse"),
-    ),
+    )
 )
 REGION_WEIGHTS = (40, 14, 12, 12, 10, 8, 4)
 
@@ -464,28 +353,19 @@ def typo(rng: random.Random, text: str) -> str:
     return " ".join([*words[:-1], word])
 
 
-def synthetic_queries(synthetic: Sequence[Defector], seed: int) -> tuple[tuple[str, str], ...]:
-    """Queries of synthetic names for the large catalogue, drawn deterministically."""
+def synthetic_queries(synthetic: Sequence[Defector], seed: int) -> list[str]:
+    """Queries of synthetic names for the large catalogue, drawn deterministically: exact
+    names, surnames, without accents, typos, then two kinds of prefix."""
     rng = random.Random(seed + 1)
     if len(synthetic) < 24:
-        return ()
-    picks = rng.sample(list(synthetic), 24)
-    queries: list[tuple[str, str]] = []
-    for record in picks[:5]:
-        queries.append((record.name, "synthetic-exact"))
-    for record in picks[5:9]:
-        queries.append((record.name.split()[-1], "synthetic-surname"))
-    for record in picks[9:12]:
-        queries.append((fold(record.name), "synthetic-no-accent"))
-    for record in picks[12:18]:
-        queries.append((typo(rng, fold(record.name)), "synthetic-typo"))
-    for record in picks[18:21]:
-        surname = fold(record.name).split()[-1]
-        queries.append((surname[: rng.randint(3, 5)], "synthetic-prefix"))
-    for record in picks[21:24]:
-        words = fold(record.name).split()
-        queries.append((f"{words[0]} {words[-1][:2]}", "synthetic-prefix"))
-    return tuple(queries)
+        return []
+    picks = [record.name for record in rng.sample(list(synthetic), 24)]
+    queries = picks[:5] + [name.split()[-1] for name in picks[5:9]]
+    queries += [fold(name) for name in picks[9:12]]
+    queries += [typo(rng, fold(name)) for name in picks[12:18]]
+    queries += [fold(name).split()[-1][: rng.randint(3, 5)] for name in picks[18:21]]
+    queries += [f"{w[0]} {w[-1][:2]}" for w in (fold(name).split() for name in picks[21:24])]
+    return queries
 
 
 # -- timing -------------------------------------------------------------------------------
@@ -793,8 +673,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"(seed {args.seed})"
     )
 
-    fixed = [query for query, _ in FIXED_QUERIES]
-    extra = [query for query, _ in synthetic_queries(synthetic, args.seed)] if synthetic else []
+    fixed = list(FIXED_QUERIES)
+    extra = synthetic_queries(synthetic, args.seed)
     if args.quick:
         small_plan = Plan(ours_repeats=20, baseline_repeats=3)
         large_plan = Plan(ours_repeats=3, baseline_repeats=1, query_stride=8)
