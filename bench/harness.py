@@ -203,17 +203,25 @@ def render_rows(rows: Sequence[Row], ours: str = "ours", baseline: str = "baseli
 
 
 def print_figures(
-    rows: Sequence[Row], as_json: bool, document: dict[str, Any], *header: str
+    rows: Sequence[Row],
+    as_json: bool,
+    document: dict[str, Any],
+    *header: str,
+    after: Sequence[str] = (),
+    labels: tuple[str, str] = ("ours", "baseline"),
 ) -> None:
     """A benchmark's figures: ``document`` with the rows under ``"table"`` as JSON, or the
-    ``header`` lines and the table of the rows."""
+    ``header`` lines, the table of the rows (its columns ``labels``) and the ``after`` lines."""
     if as_json:
         print_json({**document, "table": [row.to_dict() for row in rows]})
         return
-    for line in (*header, ""):
-        print(line)
-    print(render_rows(rows))
-    print()
+    print("\n".join([*header, "", render_rows(rows, *labels), "", *after]))
+
+
+def exit_status(args: argparse.Namespace, rows: Sequence[Row]) -> int:
+    """1 under ``--check`` if a row missed its target (or failed), else 0."""
+    missed = any(row.met is False or row.error is not None for row in rows)
+    return 1 if getattr(args, "check", False) and missed else 0
 
 
 # -- statistics ------------------------------------------------------------------------------------

@@ -1,41 +1,30 @@
-"""Latency benchmark of the catalogue search against a ``difflib`` baseline, and of the
-full-text search against a naive scan.
+"""Latency of the catalogue search against ``difflib``, and of the full-text search against
+a naive scan.
 
-Times ``SearchIndex.autocomplete`` and ``SearchIndex.lookup`` per query on the real
-catalogue (165 records) and on a deterministic synthetic catalogue of 100,000 records (the
-real ones plus generated names), beside ``difflib.get_close_matches`` run on the same
-queries in the same process, and prints median and p99 latency and the ratio
-baseline / ours. The target is a ratio of at least 20 at both sizes.
+Times ``SearchIndex.autocomplete`` and ``lookup`` per query on the real catalogue (165
+records) and on a deterministic synthetic one of 100,000 (the real records plus generated
+names), beside ``difflib.get_close_matches`` on the same queries in the same process: median
+and p99 latency and the ratio baseline / ours, at least 20 at both sizes.
 
-Run from the project root::
-
-    python -m bench.lookup            # full run (a few minutes at most)
-    python -m bench.lookup --quick    # smoke run for CI (well under 30 s)
-    python -m bench.lookup --json     # the same figures as JSON on stdout
-    python -m bench.lookup --check    # exit 1 if any ratio is below the target
+Run from the project root: ``python -m bench.lookup`` (a few minutes at most), ``--quick``
+(fewer repeats, no memory measurement, every eighth query at 100k), ``--json``, ``--check``.
 
 Method:
 
-* The index is built once, outside the timed region; its build time is reported, and the
-  memory it holds at 100k records is measured with ``tracemalloc`` in a second build.
-* The baseline is ``difflib.get_close_matches(fold(query), folded_names, n=limit,
-  cutoff=0.6)`` with ``folded_names`` precomputed from the record names, so it pays for
-  folding the query (as ours does) but not for folding the catalogue. ``limit`` is the
-  same as ours: 5 for a lookup, 25 for autocomplete.
-* Each query is timed on its own with ``time.perf_counter_ns``; the repeats go round the
-  whole query list (not one query many times in a row) with the garbage collector off.
-  Median and p99 are taken over all samples of a (size, operation, implementation), each
-  query weighing the same. At 100k difflib takes a large fraction of a second per query,
-  so it gets fewer repeats than ours, on exactly the same queries.
-* Full text: ``FullTextIndex.search`` (tantivy, limit 10) on descriptive queries beside a
-  naive scan of the same texts (each record's name, aliases, profession, birthplace, notes
-  and facts, folded once in advance): count the query's words found in each text, keep the
-  ten best. No ratio target (at 165 records a scan of 165 strings is hard to beat); the
-  figures are reported. Autocomplete at 100,000 records has an absolute target too: p99 at
-  most 5 ms of CPU time per call (``time.thread_time_ns``, timed in a second pass; on a
-  shared machine the wall-clock tail is the scheduler, and both are reported).
-* ``--quick`` uses fewer repeats, skips the memory measurement and, at 100k, times every
-  eighth query of the list (the same subset for ours and the baseline).
+* Indexes are built outside the timed region (build times reported); the memory the index
+  holds at 100k is measured with ``tracemalloc`` in a second build.
+* The baseline is ``get_close_matches(fold(query), folded_names, n=limit, cutoff=0.6)`` with
+  the names folded in advance: it pays for folding the query, as ours does, not the
+  catalogue. ``limit`` as ours: 5 for a lookup, 25 for autocomplete.
+* Each call is timed alone (``perf_counter_ns``), repeats going round the whole query list,
+  GC off; median and p99 over all samples, each query weighing the same. At 100k difflib
+  takes a large fraction of a second a query, so it gets fewer repeats, same queries.
+* Full text: ``FullTextIndex.search`` (tantivy, limit 10) beside a scan of each record's
+  texts folded in advance, counting the query's words and keeping the ten best. No ratio
+  target (a scan of 165 strings is hard to beat); reported.
+* Autocomplete at 100k also has an absolute target: p99 ≤ 5 ms of CPU time per call
+  (``thread_time_ns``, a second pass; on a shared machine the wall-clock tail is the
+  scheduler; both are reported).
 """
 
 from __future__ import annotations
@@ -52,6 +41,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bench import harness
 from bot.catalog.fulltext import STOP_WORDS, FullTextIndex, facts_text
@@ -69,6 +59,7 @@ DEFAULT_SEED = 20240601
 LARGE_SIZE = 100_000
 FULLTEXT_LIMIT = 10
 AUTOCOMPLETE_P99_LIMIT_US = 5_000.0
+T = TypeVar("T")
 
 # The query mix, used at both sizes for both operations, by category.
 FIXED_QUERIES: tuple[str, ...] = tuple(
@@ -464,12 +455,6 @@ class Row:
             misses.append(f"p99 > {self.p99_limit_us / 1000:g} ms")
         return misses
 
-    def verdict(self) -> str:
-        if self.target is None and self.p99_limit_us is None:
-            return "—"
-        misses = self._misses()
-        return "yes" if not misses else "NO (" + ", ".join(misses) + ")"
-
     def to_dict(self) -> dict[str, object]:
         return {
             "size": self.size,
@@ -516,93 +501,76 @@ def naive_fulltext(records: Sequence[Defector]) -> Callable[[str], object]:
     return call
 
 
-def bench_fulltext(
-    records: Sequence[Defector], plan: Plan, log: Callable[[str], None]
-) -> tuple[Row, float]:
-    """The full-text row at one size, and the full-text index build time in ms."""
+def built(make: Callable[[], T]) -> tuple[T, float]:
+    """``make()`` and the milliseconds it took."""
     start = time.perf_counter_ns()
-    fulltext = FullTextIndex(records)
-    build_ms = (time.perf_counter_ns() - start) / 1e6
-    queries = list(FULLTEXT_QUERIES[:: plan.query_stride])
-    baseline = naive_fulltext(records)
-    t0 = time.perf_counter()
-    ours = time_queries(
-        lambda q: fulltext.search(q, limit=FULLTEXT_LIMIT), queries, plan.ours_repeats, True
-    )
-    t1 = time.perf_counter()
-    theirs = time_queries(baseline, queries, plan.baseline_repeats, len(records) < 10_000)
-    log(
-        f"  full text: index built in {build_ms:,.0f} ms; ours {t1 - t0:.1f} s, "
-        f"naive scan {time.perf_counter() - t1:.1f} s"
-    )
-    row = Row(len(records), "full text", len(queries), Figures.of(ours), Figures.of(theirs), None)
-    return row, build_ms
+    return make(), (time.perf_counter_ns() - start) / 1e6
 
 
-def bench_size(
-    records: Sequence[Defector],
+def compare(
+    operation: str,
+    size: int,
+    calls: tuple[Callable[[str], object], Callable[[str], object]],
     queries: Sequence[str],
     plan: Plan,
     log: Callable[[str], None],
+    target: float | None = TARGET_RATIO,
+) -> Row:
+    """Ours and the baseline timed on the same queries. The baseline is warmed up only where
+    that is cheap (difflib and the scan have no lazy state to fill)."""
+    ours_call, base_call = calls
+    t0 = time.perf_counter()
+    ours = time_queries(ours_call, queries, plan.ours_repeats, warmup=True)
+    t1 = time.perf_counter()
+    theirs = time_queries(base_call, queries, plan.baseline_repeats, warmup=size < 10_000)
+    log(
+        f"  {operation}: ours {t1 - t0:.1f} s ({plan.ours_repeats}x), "
+        f"baseline {time.perf_counter() - t1:.1f} s ({plan.baseline_repeats}x)"
+    )
+    limit, cpu = None, None
+    if operation == "autocomplete" and size >= LARGE_SIZE:
+        # The absolute limit is on what a call costs: on a shared machine the wall-clock
+        # tail is mostly the scheduler running someone else mid-call.
+        limit = AUTOCOMPLETE_P99_LIMIT_US
+        cpu = Figures.of(
+            time_queries(ours_call, queries, plan.ours_repeats, False, time.thread_time_ns)
+        )
+        log(f"  {operation}: CPU time p99 {cpu.p99_us:,.1f} µs (median {cpu.median_us:,.1f})")
+    return Row(size, operation, len(queries), Figures.of(ours), Figures.of(theirs), target,
+               p99_limit_us=limit, ours_cpu=cpu)  # fmt: skip
+
+
+def bench_size(
+    records: Sequence[Defector], queries: Sequence[str], plan: Plan, log: Callable[[str], None]
 ) -> tuple[list[Row], float]:
     """Rows for autocomplete and lookup at one size, and the index build time in ms."""
-    start = time.perf_counter_ns()
-    index = SearchIndex(records)
-    build_ms = (time.perf_counter_ns() - start) / 1e6
+    index, build_ms = built(lambda: SearchIndex(records))
     folded_names = [fold(record.name) for record in records]
     chosen = list(queries[:: plan.query_stride])
     log(f"  {len(records):,} records: index built in {build_ms:.0f} ms; {len(chosen)} queries")
 
-    def baseline(limit: int) -> Callable[[str], object]:
-        def call(query: str) -> object:
-            return difflib.get_close_matches(
-                fold(query), folded_names, n=limit, cutoff=BASELINE_CUTOFF
-            )
+    def difflib_at(limit: int) -> Callable[[str], object]:
+        return lambda q: difflib.get_close_matches(fold(q), folded_names, limit, BASELINE_CUTOFF)
 
-        return call
-
-    operations: tuple[tuple[str, Callable[[str], object], Callable[[str], object]], ...] = (
-        (
-            "autocomplete",
-            lambda q: index.autocomplete(q, limit=AUTOCOMPLETE_LIMIT),
-            baseline(AUTOCOMPLETE_LIMIT),
-        ),
-        ("lookup", lambda q: index.lookup(q, limit=LOOKUP_LIMIT), baseline(LOOKUP_LIMIT)),
-    )
-    rows: list[Row] = []
-    # Warm-up for the baseline only where it is cheap: difflib has no lazy state to fill.
-    baseline_warmup = len(records) < 10_000
-    for name, ours_call, baseline_call in operations:
-        t0 = time.perf_counter()
-        ours = time_queries(ours_call, chosen, plan.ours_repeats, warmup=True)
-        t1 = time.perf_counter()
-        theirs = time_queries(baseline_call, chosen, plan.baseline_repeats, warmup=baseline_warmup)
-        t2 = time.perf_counter()
-        log(
-            f"  {name}: ours {t1 - t0:.1f} s ({plan.ours_repeats}x), "
-            f"difflib {t2 - t1:.1f} s ({plan.baseline_repeats}x)"
-        )
-        limit, cpu = None, None
-        if name == "autocomplete" and len(records) >= LARGE_SIZE:
-            # The absolute limit is on what a call costs: on a shared machine the wall-clock
-            # tail is mostly the scheduler running someone else mid-call.
-            limit = AUTOCOMPLETE_P99_LIMIT_US
-            cpu = Figures.of(
-                time_queries(ours_call, chosen, plan.ours_repeats, False, time.thread_time_ns)
-            )
-            log(f"  {name}: CPU time p99 {cpu.p99_us:,.1f} µs (median {cpu.median_us:,.1f})")
-        rows.append(
-            Row(
-                len(records),
-                name,
-                len(chosen),
-                Figures.of(ours),
-                Figures.of(theirs),
-                p99_limit_us=limit,
-                ours_cpu=cpu,
-            )
-        )
+    size = len(records)
+    rows = [
+        compare("autocomplete", size, (lambda q: index.autocomplete(q, limit=AUTOCOMPLETE_LIMIT),
+                difflib_at(AUTOCOMPLETE_LIMIT)), chosen, plan, log),
+        compare("lookup", size, (lambda q: index.lookup(q, limit=LOOKUP_LIMIT),
+                difflib_at(LOOKUP_LIMIT)), chosen, plan, log),
+    ]  # fmt: skip
     return rows, build_ms
+
+
+def bench_fulltext(
+    records: Sequence[Defector], plan: Plan, log: Callable[[str], None]
+) -> tuple[Row, float]:
+    """The full-text row at one size, and the full-text index build time in ms."""
+    fulltext, build_ms = built(lambda: FullTextIndex(records))
+    log(f"  full text: index built in {build_ms:,.0f} ms")
+    calls = (lambda q: fulltext.search(q, limit=FULLTEXT_LIMIT), naive_fulltext(records))
+    queries = list(FULLTEXT_QUERIES[:: plan.query_stride])
+    return compare("full text", len(records), calls, queries, plan, log, None), build_ms
 
 
 def index_memory_mib(records: Sequence[Defector]) -> float:
@@ -700,55 +668,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     ok = all(row.meets_target for row in rows)
 
-    if args.json:
-        document = {
-            "target_ratio": TARGET_RATIO,
-            "quick": args.quick,
-            "seed": args.seed,
-            "python": platform.python_version(),
-            "baseline": "difflib.get_close_matches(fold(q), folded_names, n=limit, cutoff=0.6)",
-            "limits": {"autocomplete": AUTOCOMPLETE_LIMIT, "lookup": LOOKUP_LIMIT},
-            "queries": {"fixed": len(fixed), "synthetic": len(extra)},
-            "index_build_ms": {str(size): round(ms, 1) for size, ms in builds.items()},
-            "fulltext_build_ms": {str(size): round(ms, 1) for size, ms in fulltext_builds.items()},
-            "fulltext_baseline": "naive scan: count of the query's words in each folded text",
-            "index_memory_mib": None if memory is None else round(memory, 1),
-            "rows": [row.to_dict() for row in rows],
-            "table": [row.to_dict() for row in table_rows(rows)],
-            "all_meet_target": ok,
-            "elapsed_s": round(elapsed, 1),
-        }
-        harness.print_json(document)
-    else:
-        print(
-            f"Catalogue search vs difflib.get_close_matches (cutoff {BASELINE_CUTOFF}), "
-            f"per-query latency; target: ratio ≥ {TARGET_RATIO:g}x"
-        )
-        print(
-            f"{len(fixed)} fixed queries at both sizes, plus {len(extra)} synthetic-name "
-            f"queries at {len(large):,}; limits: autocomplete {AUTOCOMPLETE_LIMIT}, "
-            f"lookup {LOOKUP_LIMIT}{'; quick run' if args.quick else ''}"
-        )
-        print()
-        print(harness.render_rows(table_rows(rows)))
-        print()
-        for size, ms in builds.items():
-            print(f"index build, {size:,} records: {ms:,.0f} ms")
-        for size, ms in fulltext_builds.items():
-            print(f"full-text index build, {size:,} records: {ms:,.0f} ms")
-        for row in rows:
-            if row.ours_cpu is not None:
-                print(
-                    f"{row.operation}, {row.size:,} records, CPU time per call: median "
-                    f"{row.ours_cpu.median_us:,.1f} µs, p99 {row.ours_cpu.p99_us:,.1f} µs "
-                    f"(target ≤ {AUTOCOMPLETE_P99_LIMIT_US:,.0f} µs)"
-                )
-        if memory is not None:
-            print(f"index memory, {len(large):,} records (tracemalloc): {memory:,.1f} MiB")
-        else:
-            print("index memory: not measured (--quick or --no-memory)")
-        print(f"all ratios meet the target: {'yes' if ok else 'no'}")
-        print(f"elapsed: {elapsed:.1f} s")
+    document = {
+        "target_ratio": TARGET_RATIO,
+        "quick": args.quick,
+        "seed": args.seed,
+        "python": platform.python_version(),
+        "baseline": "difflib.get_close_matches(fold(q), folded_names, n=limit, cutoff=0.6)",
+        "limits": {"autocomplete": AUTOCOMPLETE_LIMIT, "lookup": LOOKUP_LIMIT},
+        "queries": {"fixed": len(fixed), "synthetic": len(extra)},
+        "index_build_ms": {str(size): round(ms, 1) for size, ms in builds.items()},
+        "fulltext_build_ms": {str(size): round(ms, 1) for size, ms in fulltext_builds.items()},
+        "fulltext_baseline": "naive scan: count of the query's words in each folded text",
+        "index_memory_mib": None if memory is None else round(memory, 1),
+        "rows": [row.to_dict() for row in rows],
+        "all_meet_target": ok,
+        "elapsed_s": round(elapsed, 1),
+    }
+    after = [f"index build, {size:,} records: {ms:,.0f} ms" for size, ms in builds.items()]
+    after += [f"full-text index build, {n:,} records: {ms:,.0f} ms"
+              for n, ms in fulltext_builds.items()]  # fmt: skip
+    after += [
+        f"{row.operation}, {row.size:,} records, CPU time per call: median "
+        f"{row.ours_cpu.median_us:,.1f} µs, p99 {row.ours_cpu.p99_us:,.1f} µs "
+        f"(target ≤ {AUTOCOMPLETE_P99_LIMIT_US:,.0f} µs)"
+        for row in rows
+        if row.ours_cpu is not None
+    ]
+    after += [
+        "index memory: not measured (--quick or --no-memory)" if memory is None
+        else f"index memory, {len(large):,} records (tracemalloc): {memory:,.1f} MiB",
+        f"all ratios meet the target: {'yes' if ok else 'no'}",
+        f"elapsed: {elapsed:.1f} s",
+    ]  # fmt: skip
+    harness.print_figures(
+        table_rows(rows), args.json, document,
+        f"Catalogue search vs difflib.get_close_matches (cutoff {BASELINE_CUTOFF}), "
+        f"per-query latency; target: ratio ≥ {TARGET_RATIO:g}x",
+        f"{len(fixed)} fixed queries at both sizes, plus {len(extra)} synthetic-name "
+        f"queries at {len(large):,}; limits: autocomplete {AUTOCOMPLETE_LIMIT}, "
+        f"lookup {LOOKUP_LIMIT}{'; quick run' if args.quick else ''}",
+        after=after,
+    )  # fmt: skip
     return 1 if args.check and not ok else 0
 
 
