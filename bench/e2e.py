@@ -521,55 +521,43 @@ def run(args: argparse.Namespace, plan: Plan) -> int:
     clean = floor.clean and bot.clean
     rows = table_rows(floor, bot, plan, meets_target, clean)
 
-    if args.json:
-        harness.print_json(
-            {
-                "target_p99_ratio": TARGET_P99_RATIO,
-                **harness.run_info(args, plan),
-                "subjects": [floor.to_dict(), bot.to_dict()],
-                "median_ratio": round(median_ratio, 3),
-                "p99_ratio": round(p99_ratio, 3),
-                "meets_target": meets_target,
-                "all_answered": clean,
-                "table": [row.to_dict() for row in rows],
-                "elapsed_s": round(elapsed, 1),
-            }
-        )
-    else:
-        print(
-            "Acknowledgement latency through the local Discord: the bot vs a minimal "
-            f"discord.py bot (the floor); target: bot p99 ≤ {TARGET_P99_RATIO:g}x floor p99"
-        )
-        print(
-            f"{plan.requests} interactions a subject, {plan.concurrency} in flight, "
-            f"{plan.members} members, after {plan.warmup} warm-up; seed {args.seed}; "
-            f"{os.cpu_count()} CPUs{'; quick run' if args.quick else ''}"
-        )
-        print()
-        print(harness.render_rows(rows, "bot", "floor"))
-        print()
-        print(format_kind_table(floor, bot))
-        print()
+    document = {
+        "target_p99_ratio": TARGET_P99_RATIO,
+        **harness.run_info(args, plan),
+        "subjects": [floor.to_dict(), bot.to_dict()],
+        "median_ratio": round(median_ratio, 3),
+        "p99_ratio": round(p99_ratio, 3),
+        "meets_target": meets_target,
+        "all_answered": clean,
+        "elapsed_s": round(elapsed, 1),
+    }
+    after = [format_kind_table(floor, bot), ""]
+    after += [
+        f"{r.name}: connected in {r.startup_s:.1f} s; load {r.wall_s:.1f} s; "
+        f"RSS {r.stats.rss_mib:.1f} MiB (peak {r.stats.peak_rss_mib:.1f}); "
+        f"local Discord + driver CPU {r.driver_cpu_ms_per_request:.2f} ms/req; "
+        f"exit status {r.exit_status}"
+        for r in (floor, bot)
+    ]
+    harness.print_figures(
+        rows, args.json, document,
+        "Acknowledgement latency through the local Discord: the bot vs a minimal "
+        f"discord.py bot (the floor); target: bot p99 ≤ {TARGET_P99_RATIO:g}x floor p99",
+        f"{plan.requests} interactions a subject, {plan.concurrency} in flight, "
+        f"{plan.members} members, after {plan.warmup} warm-up; seed {args.seed}; "
+        f"{os.cpu_count()} CPUs{'; quick run' if args.quick else ''}",
+        after=after, labels=("bot", "floor"),
+    )  # fmt: skip
+    if not args.json:
         for r in (floor, bot):
-            print(
-                f"{r.name}: connected in {r.startup_s:.1f} s; load {r.wall_s:.1f} s; "
-                f"RSS {r.stats.rss_mib:.1f} MiB (peak {r.stats.peak_rss_mib:.1f}); "
-                f"local Discord + driver CPU {r.driver_cpu_ms_per_request:.2f} ms/req; "
-                f"exit status {r.exit_status}"
-            )
-        for r in (floor, bot):
-            for title, lines in (
-                ("failures", r.failures),
-                ("driver errors", r.driver_errors),
-                ("violations", r.violations),
-                ("stderr", r.stderr),
-            ):
+            for title, lines in (("failures", r.failures), ("driver errors", r.driver_errors),
+                                 ("violations", r.violations), ("stderr", r.stderr)):  # fmt: skip
                 harness.print_lines(f"{r.name} {title}", lines)
         verdict = "yes" if meets_target else "NO"
         print(f"p99 target met (bot/floor {p99_ratio:.2f}x ≤ {TARGET_P99_RATIO:g}x): {verdict}")
         print(f"every interaction answered exactly once, no violations: {'yes' if clean else 'NO'}")
         print(f"elapsed: {elapsed:.1f} s")
-    return 1 if args.check and not (meets_target and clean) else 0
+    return harness.exit_status(args, rows)
 
 
 if __name__ == "__main__":

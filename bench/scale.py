@@ -909,19 +909,13 @@ async def play_block(
                 return all(len(watcher.wins.get(c, [])) > wins_before[c] for c in solved)
 
             try:
-                await watcher.wait(
-                    all_won, STEP_TIMEOUT, "a ✅ on the right answer in every channel"
-                )
+                await watcher.wait(all_won, STEP_TIMEOUT, "a ✅ on every right answer")
             except StepFailed as error:
                 missing = [c for c in solved if len(watcher.wins.get(c, [])) <= wins_before[c]]
-                first = missing[0] if missing else 0
-                shown = watcher.questions.get(first)
-                typed = [m.content for m in messages if m.place.channel_id == first][-1:]
+                shown = watcher.questions.get(missing[0] if missing else 0)
                 raise StepFailed(
-                    f"{subject.name}: {error} ({len(missing)} of {len(solved)} channels "
-                    f"without one; the first shows question "
-                    f"{shown.number if shown else '?'}: {shown.prompt if shown else '?'!r}, "
-                    f"answered with {typed})"
+                    f"{subject.name}: {error} ({len(missing)} of {len(solved)} channels without "
+                    f"one; the first shows {shown.prompt if shown else '?'!r})"
                 ) from None
             last_win = started
             for channel_id in solved:
@@ -1239,35 +1233,15 @@ def subject_details(subject: Subject) -> dict[str, object]:
     }
 
 
-def print_report(
-    plan: Plan, rows: Sequence[harness.Row], subjects: Sequence[Subject], args: argparse.Namespace
-) -> None:
+def report_lines(plan: Plan, subjects: Sequence[Subject]) -> list[str]:
+    """What the table does not say: each subject's memory, CPU and typed figures."""
     floor, bot, _ = subjects
-    offered = plan.games * plan.clickers / plan.wave_seconds
-    print(
-        "Quizzes at scale through the local Discord: the bot vs a minimal discord.py quiz bot "
-        "(the floor; the reading floor only reads typed messages); "
-        f"{plan.games} games over {plan.guilds} guilds{'; quick run' if args.quick else ''}"
-    )
-    print(
-        f"{plural(plan.waves, 'wave')} x {plan.games * plan.clickers} clicks over "
-        f"{plan.wave_seconds:g} s "
-        f"({offered:.0f}/s offered); typed: {plan.games * plan.typed_wrong_per_channel} wrong "
-        f"guesses, then {plural(plan.typed_blocks, 'block')} x "
-        f"{plan.games * plan.typed_per_channel} "
-        f"messages (1 right in {plan.typed_per_channel}); seed {args.seed}; "
-        f"{os.cpu_count()} CPUs"
-    )
-    print()
-    print(harness.render_rows(rows, "bot", "floor"))
-    print()
+    lines = []
     for s in subjects:
         end = s.stats_end
-        driver = ", ".join(
-            f"{t.driver_ms_per_event():.2f} ms/{name}" for name, t in s.tallies.items()
-        )
-        spent = ", ".join(f"{name} {t.cpu_s:.2f} s for {t.events}" for name, t in s.tallies.items())
-        print(
+        driver = ", ".join(f"{t.driver_ms_per_event():.2f} ms/{n}" for n, t in s.tallies.items())
+        spent = ", ".join(f"{n} {t.cpu_s:.2f} s for {t.events}" for n, t in s.tallies.items())
+        lines.append(
             f"{s.name}: READY after {s.proc.ready_s:.2f} s; RSS idle {s.rss_idle_mib:.1f}, with "
             f"games {s.rss_games_mib:.1f}, at the end {end.rss_mib if end else math.nan:.1f}, "
             f"peak {end.peak_rss_mib if end else math.nan:.1f} MiB; exit status "
@@ -1275,26 +1249,21 @@ def print_report(
             f"driver: {driver}"
         )
     starts = Latency.of(bot.start_latencies_ms)
-    print(
+    lines.append(
         f"bot: /quiz start ack median {starts.median_ms:.1f} ms, p99 {starts.p99_ms:.1f} ms; "
         f"/quiz stop in every channel → every final standings {bot.stop_s:.1f} s"
     )
     for s in (floor, bot):
-        winners = Latency.of(s.winner_latencies_ms)
-        results = Latency.of(s.result_delays_ms)
+        winners, results = Latency.of(s.winner_latencies_ms), Latency.of(s.result_delays_ms)
         send_rate = s.typed_played / s.typed_send_s if s.typed_send_s > 0 else math.nan
-        print(
+        lines.append(
             f"{s.name}, typed: sent at {send_rate:,.0f}/s; right answer → ✅ median "
             f"{winners.median_ms:.0f} ms, p99 {winners.p99_ms:.0f} ms; ✅ → result posted "
             f"median {results.median_ms:.0f} ms, max {results.max_ms:.0f} ms; "
             f"{s.close_reactions} 🤏; {s.extra_wins} extra ✅"
         )
-    print(f"unsolved questions: {bot.unsolved}")
-    print(f"load average of the machine at the start and the end: {args.loadavg}")
-    print("bot RSS (MiB): " + ", ".join(f"{lbl} {v:.1f}" for lbl, v in bot.rss_samples))
-    for s in subjects:
-        for title, lines in (("failures", s.failures), ("stderr", s.proc.stderr)):
-            harness.print_lines(f"{s.name} {title}", lines)
+    lines.append(f"unsolved questions: {bot.unsolved}")
+    return lines
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -1333,27 +1302,44 @@ def run(args: argparse.Namespace, plan: Plan, profile: Path | None) -> int:
     load_before = harness.load_average()
     subjects = asyncio.run(bench(plan, args.seed, harness.log, profile))
     elapsed = time.perf_counter() - started
-    args.loadavg = f"{load_before} → {harness.load_average()}"
+    loadavg = f"{load_before} → {harness.load_average()}"
     rows = figures(plan, *subjects)
     targets_met = all(row.met is not False for row in rows)
-    if args.json:
-        harness.print_json(
-            {
-                "benchmark": "scale",
-                **harness.run_info(args, plan),
-                "loadavg": args.loadavg,
-                "rows": [row.to_dict() for row in rows],
-                "table": [row.to_dict() for row in rows],
-                "targets_met": targets_met,
-                "subjects": [subject_details(s) for s in subjects],
-                "elapsed_s": round(elapsed, 1),
-            }
-        )
-    else:
-        print_report(plan, rows, subjects, args)
+    offered = plan.games * plan.clickers / plan.wave_seconds
+    document = {
+        "benchmark": "scale",
+        **harness.run_info(args, plan),
+        "loadavg": loadavg,
+        "rows": [row.to_dict() for row in rows],
+        "targets_met": targets_met,
+        "subjects": [subject_details(s) for s in subjects],
+        "elapsed_s": round(elapsed, 1),
+    }
+    after = [
+        *report_lines(plan, subjects),
+        f"load average of the machine at the start and the end: {loadavg}",
+        "bot RSS (MiB): " + ", ".join(f"{lbl} {v:.1f}" for lbl, v in subjects[1].rss_samples),
+    ]
+    harness.print_figures(
+        rows, args.json, document,
+        "Quizzes at scale through the local Discord: the bot vs a minimal discord.py quiz bot "
+        "(the floor; the reading floor only reads typed messages); "
+        f"{plan.games} games over {plan.guilds} guilds{'; quick run' if args.quick else ''}",
+        f"{plural(plan.waves, 'wave')} x {plan.games * plan.clickers} clicks over "
+        f"{plan.wave_seconds:g} s ({offered:.0f}/s offered); typed: "
+        f"{plan.games * plan.typed_wrong_per_channel} wrong guesses, then "
+        f"{plural(plan.typed_blocks, 'block')} x {plan.games * plan.typed_per_channel} "
+        f"messages (1 right in {plan.typed_per_channel}); seed {args.seed}; "
+        f"{os.cpu_count()} CPUs",
+        after=after, labels=("bot", "floor"),
+    )  # fmt: skip
+    if not args.json:
+        for s in subjects:
+            for title, lines in (("failures", s.failures), ("stderr", s.proc.stderr)):
+                harness.print_lines(f"{s.name} {title}", lines)
         print(f"every target met: {'yes' if targets_met else 'NO'}")
         print(f"elapsed: {elapsed:.1f} s")
-    return 1 if args.check and not targets_met else 0
+    return harness.exit_status(args, rows)
 
 
 if __name__ == "__main__":
