@@ -79,18 +79,14 @@ def table(header: Sequence[str], body: Sequence[Sequence[str]], left: set[int]) 
     return "\n".join([render(header), rule, *(render(line) for line in body)])
 
 
-def excerpt(lines: Sequence[str], limit: int = 12) -> list[str]:
-    if len(lines) > limit:
-        return [*lines[:limit], f"... ({len(lines) - limit} more lines)"]
-    return list(lines)
-
-
-def print_lines(title: str, lines: Sequence[str]) -> None:
-    """``title (n):`` and the first lines, indented; nothing when there are none."""
+def print_lines(title: str, lines: Sequence[str], limit: int = 12) -> None:
+    """``title (n):`` and the first ``limit`` lines, indented; nothing when there are none."""
     if lines:
         print(f"{title} ({len(lines)}):")
-        for line in excerpt(lines):
+        for line in lines[:limit]:
             print(f"  {line}")
+        if len(lines) > limit:
+            print(f"  ... ({len(lines) - limit} more lines)")
 
 
 # -- rows: one figure of a benchmark beside its baseline -----------------------------------------
