@@ -163,27 +163,11 @@ class Plan:
     """Guilds of the memory-per-guild phase (each subject alone, no game)."""
 
 
-FULL = Plan(
-    games=100,
-    guilds=4,
-    waves=4,
-    clickers=10,
-    wave_seconds=5.0,
-    typed_wrong_per_channel=50,
-    typed_blocks=3,
-    typed_per_channel=20,
-)
-QUICK = Plan(
-    games=20,
-    guilds=2,
-    waves=2,
-    clickers=10,
-    wave_seconds=1.0,
-    typed_wrong_per_channel=200,
-    typed_blocks=2,
-    typed_per_channel=20,
-    many_guilds=1_000,
-)
+FULL = Plan(games=100, guilds=4, waves=4, clickers=10, wave_seconds=5.0,
+            typed_wrong_per_channel=50, typed_blocks=3, typed_per_channel=20)  # fmt: skip
+QUICK = Plan(games=20, guilds=2, waves=2, clickers=10, wave_seconds=1.0,
+             typed_wrong_per_channel=200, typed_blocks=2, typed_per_channel=20,
+             many_guilds=1_000)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -204,18 +188,12 @@ class Place:
 
 def layout(plan: Plan) -> list[Place]:
     per_channel = max(plan.clickers * (plan.waves + 1), TYPED_POSTERS) + 1  # + the starter
-    places = []
-    for index in range(plan.games):
-        first = FIRST_MEMBER_ID + index * per_channel
-        places.append(
-            Place(
-                index=index,
-                guild_id=FIRST_GUILD_ID + index % plan.guilds,
-                channel_id=FIRST_CHANNEL_ID + index,
-                member_ids=tuple(range(first, first + per_channel)),
-            )
-        )
-    return places
+    first = [FIRST_MEMBER_ID + index * per_channel for index in range(plan.games)]
+    return [
+        Place(i, FIRST_GUILD_ID + i % plan.guilds, FIRST_CHANNEL_ID + i,
+              tuple(range(first[i], first[i] + per_channel)))
+        for i in range(plan.games)
+    ]  # fmt: skip
 
 
 # -- the local Discord, instrumented -------------------------------------------------------------
@@ -971,13 +949,7 @@ async def bench(
     places = layout(plan)
     waves = build_waves(places, plan, seed)
     rng = random.Random(seed + 1)
-    log(
-        f"plan: {plan.games} games in {plan.games} channels over {plan.guilds} guilds; "
-        f"{plural(plan.waves, 'wave')} of {plan.games * plan.clickers} clicks over "
-        f"{plan.wave_seconds:g} s; a block of {plan.games * plan.typed_wrong_per_channel} wrong "
-        f"guesses and {plural(plan.typed_blocks, 'played block')} of "
-        f"{plan.games * plan.typed_per_channel} messages; seed {seed}"
-    )
+    log(f"plan: {plan}; seed {seed}")
     subjects: list[Subject] = []
     with tempfile.TemporaryDirectory(prefix="defector-scale-", ignore_cleanup_errors=True) as tmp:
         try:
@@ -1005,8 +977,9 @@ async def bench(
                 # Button games: all open at once, for the whole phase.
                 buttons = {"rounds": 1, "mode": "buttons", "seconds": QUESTION_SECONDS}
                 for subject in players:
-                    what = f"{plan.games} button games"
-                    await start_measured(subject, places, buttons, what, log)
+                    await start_measured(
+                        subject, places, buttons, f"{plan.games} button games", log
+                    )
                 for subject in players:
                     await play_wave(subject, waves[0], warmup=True)
                 for number, clicks in enumerate(waves[1:]):
@@ -1034,8 +1007,7 @@ async def bench(
                     "seconds": QUESTION_SECONDS,
                 }
                 for subject in players:
-                    what = f"{plan.games} typed games"
-                    await start_measured(subject, places, typed, what, log)
+                    await start_measured(subject, places, typed, f"{plan.games} typed games", log)
                 keys = Keys()
                 warmup, _ = build_block(bot, places, 2, solver, rng, keys, right=False)
                 for subject in subjects:
