@@ -187,54 +187,35 @@ REGIONS: tuple[Region, ...] = tuple(
 )
 REGION_WEIGHTS = (40, 14, 12, 12, 10, 8, 4)
 
-DESTINATIONS = (
-    "United States",
-    "United Kingdom",
-    "West Germany",
-    *_w(
-        "France Austria Canada Sweden Italy Switzerland Australia Japan Netherlands Belgium "
-        "Spain Denmark Turkey Finland Norway Greece"
-    ),
+
+def _items(text: str) -> tuple[str, ...]:
+    return tuple(text.split("|"))
+
+
+DESTINATIONS = _items(
+    "United States|United Kingdom|West Germany|France|Austria|Canada|Sweden|Italy|Switzerland|"
+    "Australia|Japan|Netherlands|Belgium|Spain|Denmark|Turkey|Finland|Norway|Greece"
 )
-PROFESSIONS = (
-    "Ballet dancer",
-    "Chess player",
-    "Football player",
-    "Hockey player",
-    "KGB agent",
-    "GRU officer",
-    "Figure skater",
-    "Border guard",
-    "Film director",
-    "Opera singer",
-    *_w(
-        "Diplomat Pilot Physicist Author Poet Conductor Pianist Violinist Gymnast Engineer "
-        "Mathematician Journalist Sailor Painter"
-    ),
+PROFESSIONS = _items(
+    "Ballet dancer|Chess player|Football player|Hockey player|KGB agent|GRU officer|"
+    "Figure skater|Border guard|Film director|Opera singer|Diplomat|Pilot|Physicist|Author|"
+    "Poet|Conductor|Pianist|Violinist|Gymnast|Engineer|Mathematician|Journalist|Sailor|"
+    "Painter"
 )
 # Transliteration variants that give a synthetic record an alias (as in the real table).
 FIRST_NAME_VARIANTS: dict[str, tuple[str, ...]] = {
-    "Aleksandr": ("Alexander", "Alexandr"),
-    "Alexei": ("Aleksei", "Alexey"),
-    "Anatoly": ("Anatoli", "Anatoliy"),
-    "Andrei": ("Andrey",),
-    "Dmitri": ("Dmitry", "Dmitriy"),
-    "Fyodor": ("Fedor", "Theodore"),
-    "Grigory": ("Grigori",),
-    "Mikhail": ("Michael", "Mikhael"),
-    "Nikolai": ("Nikolay",),
-    "Pyotr": ("Peter", "Petr"),
-    "Sergei": ("Sergey",),
-    "Vitaly": ("Vitali", "Vitaliy"),
-    "Yevgeny": ("Evgeny", "Eugene"),
-    "Yuri": ("Yury", "Yuriy"),
-    "Natalia": ("Natalya",),
-    "Tatiana": ("Tatyana",),
-    "Yelena": ("Elena",),
-    "Lyudmila": ("Ludmila",),
-    "Georgi": ("Georgy",),
+    first: tuple(variants.split(","))
+    for first, variants in (
+        pair.split(":")
+        for pair in _w(
+            "Aleksandr:Alexander,Alexandr Alexei:Aleksei,Alexey Anatoly:Anatoli,Anatoliy "
+            "Andrei:Andrey Dmitri:Dmitry,Dmitriy Fyodor:Fedor,Theodore Grigory:Grigori "
+            "Mikhail:Michael,Mikhael Nikolai:Nikolay Pyotr:Peter,Petr Sergei:Sergey "
+            "Vitaly:Vitali,Vitaliy Yevgeny:Evgeny,Eugene Yuri:Yury,Yuriy Natalia:Natalya "
+            "Tatiana:Tatyana Yelena:Elena Lyudmila:Ludmila Georgi:Georgy"
+        )
+    )
 }
-
 
 PATRONYMICS = _w(
     "Aleksandrovich Alekseyevich Borisovich Ivanovich Mikhailovich Nikolayevich Petrovich "
