@@ -566,15 +566,28 @@ class TimedRestApi(RestApi):
 
     async def wait_answered(self, ids: Sequence[int], timeout: float) -> list[int]:
         """Wait until every interaction of ``ids`` got a callback; the ones that did not."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        missing = [i for i in ids if i not in self.first_callback_at]
-        while missing:
-            self._changed.clear()
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), remaining)
-            missing = [i for i in missing if i not in self.first_callback_at]
-        return missing
+        await wait_until(self._changed, lambda: all(i in self.first_callback_at for i in ids),
+                         timeout)  # fmt: skip
+        return [i for i in ids if i not in self.first_callback_at]
+
+
+async def wait_until(
+    changed: asyncio.Event,
+    done: Callable[[], bool],
+    timeout: float,
+    poll: float | None = None,
+    alive: Callable[[], None] = lambda: None,
+) -> bool:
+    """Until ``done()``, checked again whenever ``changed`` is set (and every ``poll`` s, with
+    ``alive()`` raising if what is awaited can no longer happen); False on timeout."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not done():
+        changed.clear()
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return False
+        alive()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(changed.wait(), min(remaining, poll or remaining))
+    return True

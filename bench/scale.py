@@ -265,20 +265,13 @@ class Watcher:
                     self.close_reactions += 1
 
     async def wait(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not predicate():
-            self._changed.clear()
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise StepFailed(f"timed out after {timeout:g} s waiting for {what}")
+        def alive() -> None:
             if self.process is not None and self.process.returncode is not None:
-                raise StepFailed(
-                    f"the subject exited with status {self.process.returncode} while waiting "
-                    f"for {what}"
-                )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), min(remaining, 1.0))
+                status = self.process.returncode
+                raise StepFailed(f"the subject exited with status {status} waiting for {what}")
+
+        if not await harness.wait_until(self._changed, predicate, timeout, 1.0, alive):
+            raise StepFailed(f"timed out after {timeout:g} s waiting for {what}")
 
 
 def new_server(places: Sequence[Place], guilds: int) -> tuple[LocalDiscord, TimedRestApi]:
