@@ -1,33 +1,20 @@
 """Every benchmark in one run, and one table of their figures for the README.
 
-Run from the project root::
+``python -m bench`` (full size, many minutes), ``--quick`` (every smoke run), ``--json``,
+``--check`` (also exit 1 if a target is missed), ``--only e2e --only scale``.
 
-    python -m bench              # every benchmark, full size (many minutes)
-    python -m bench --quick      # every benchmark's smoke run (a few minutes)
-    python -m bench --json       # the same figures as JSON on stdout
-    python -m bench --check      # also exit 1 if a target is missed
-    python -m bench --only e2e --only scale
+Each benchmark runs in a subprocess of its own, one after the other (they measure speed:
+never two at once), with ``--json`` (and ``--quick``); its stderr is shown as it comes,
+prefixed with its name. The rows of each JSON (``"table"``, ``bench.harness.Row``) make one
+table under the machine, the date and the load average, so the README can quote it as is.
+The ratio is the one each benchmark states its target in: "Nx faster" against a naive
+baseline (baseline time / ours, or our rate / the baseline's), a plain "Nx" for a cost next
+to a floor (ours / floor).
 
-Each benchmark (``bench.lookup``, ``bench.quiz``, ``bench.e2e``, ``bench.leaderboard``,
-``bench.scale``, ``bench.pictures``, ``bench.daily``) runs in a subprocess of its own, one
-after the other (they measure speed: never two at once), with ``--json`` (and ``--quick`` when
-given); what it writes on stderr is shown as it comes, prefixed with its name. The rows of
-its JSON (``"table"``, ``bench.harness.Row``) make one table: benchmark, figure, ours,
-baseline, ratio, target, met? -- under the machine (CPU model, cores, memory), the date and
-the load average, so the README can quote it as is.
-
-The ratio is the one each benchmark states its target in: "Nx faster" where ours is compared
-with a naive baseline (lookup, quiz, leaderboard: baseline time / our time, or our rate /
-baseline rate), a plain "Nx" where ours is a cost next to a floor (e2e, scale: ours / floor).
-
-A benchmark that fails (non-zero exit, no JSON, a timeout, output this runner cannot read) is
-a row with the error, and this runner then exits 1; with ``--check`` it also exits 1 when a
-target is missed.
-
-Subprocesses run in their own session; on Ctrl-C, SIGTERM or a timeout the running one gets
-SIGINT (so it stops its own subprocesses and removes its temporary files), then SIGTERM after
-20 s, then SIGKILL after 5 s more. Every benchmark's TMPDIR is a directory of this runner,
-removed at the end whatever happened.
+A benchmark that fails (non-zero exit, no JSON, a timeout, unreadable output) is a row with
+the error, and this runner exits 1. On Ctrl-C, SIGTERM or a timeout the running one gets
+SIGINT (so it stops its own subprocesses and removes its files), SIGTERM after 20 s, SIGKILL
+5 s later. Every benchmark's TMPDIR is a directory of this runner, removed at the end.
 """
 
 from __future__ import annotations
@@ -74,11 +61,9 @@ class Outcome:
 
 async def _stop(process: asyncio.subprocess.Process) -> None:
     """SIGINT (the benchmark cleans up), then SIGTERM, then SIGKILL."""
-    for sig, grace in (
-        (signal.SIGINT, INTERRUPT_GRACE),
-        (signal.SIGTERM, TERMINATE_GRACE),
-        (signal.SIGKILL, TERMINATE_GRACE),
-    ):
+    graces = {signal.SIGINT: INTERRUPT_GRACE, signal.SIGTERM: TERMINATE_GRACE,
+              signal.SIGKILL: TERMINATE_GRACE}  # fmt: skip
+    for sig, grace in graces.items():
         if process.returncode is not None:
             return
         with contextlib.suppress(ProcessLookupError):
@@ -102,15 +87,10 @@ async def run_benchmark(
     tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL)
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
-        *argv,
-        cwd=harness.ROOT,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        start_new_session=True,
-        preexec_fn=_default_sigint,
-    )
+        *argv, cwd=harness.ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        start_new_session=True, preexec_fn=_default_sigint,
+    )  # fmt: skip
 
     async def read_stderr() -> None:
         assert process.stderr is not None
@@ -124,23 +104,19 @@ async def run_benchmark(
         return await process.stdout.read()
 
     readers = asyncio.gather(read_stderr(), read_stdout())
+    stdout = b""
     try:
         _, stdout = await asyncio.wait_for(asyncio.shield(readers), timeout)
         outcome.exit_status = await process.wait()
     except TimeoutError:
         outcome.error = f"timed out after {timeout:g} s"
-        await _stop(process)
-        outcome.exit_status = process.returncode
-        readers.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await readers
-        stdout = b""
-    except BaseException:
-        await _stop(process)
-        readers.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await readers
-        raise
+    finally:
+        if outcome.exit_status is None or outcome.error is not None:
+            await _stop(process)
+            outcome.exit_status = process.returncode
+            readers.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await readers
     outcome.wall_s = time.perf_counter() - started
     outcome.stderr_tail = list(tail)
     if outcome.error is None and outcome.exit_status != 0:
@@ -182,11 +158,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="NAME",
         help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}",
     )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        help=f"seconds per benchmark (default {TIMEOUT_FULL:g}; {TIMEOUT_QUICK:g} with --quick)",
-    )
+    parser.add_argument("--timeout", type=float, help=f"seconds per benchmark (default "
+                        f"{TIMEOUT_FULL:g}; {TIMEOUT_QUICK:g} with --quick)")  # fmt: skip
     args = parser.parse_args(argv)
     if args.timeout is not None and args.timeout <= 0:
         parser.error("--timeout must be positive")

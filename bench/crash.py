@@ -62,6 +62,7 @@ TYPED = set(CHANNELS[2:])
 MODES = ("random", "tick", "answer", "outage")
 YEARS = {record.name: record.year for record in read_catalogue()}
 MEMBERS = [1_300_000_000_000_000_200 + i for i in range(6)]
+INTERRUPTED = "interrupted by a restart"
 ANNOUNCED = re.compile(r"<@(\d+)> \+(\d+) ")
 
 
@@ -129,7 +130,7 @@ def read_announcements(server: LocalDiscord, tally: Tally) -> None:
             if started:  # (its first question may be posted just before this reply)
                 game = int(started.group(1))
                 continue
-            if "interrupted by a restart" in message.content:
+            if INTERRUPTED in message.content:
                 game = None
                 continue
             if ("✅", server.bot_user_id) in message.reactions and game and asking:
@@ -226,8 +227,7 @@ async def play(
                 (i for i, m in enumerate(messages) if m.content.startswith("Quiz #")), default=-1
             )
             over = any(
-                (m.embeds and m.embeds[0].get("title") == "Quiz over")
-                or "interrupted by a restart" in m.content
+                (m.embeds and m.embeds[0].get("title") == "Quiz over") or INTERRUPTED in m.content
                 for m in messages[last_start + 1 :]
             )
             if last_start < 0 or over:
@@ -265,9 +265,7 @@ async def play(
 
 def told_in(channel: int, after: int) -> Callable[[Message], bool]:
     """A message in ``channel`` newer than ``after`` saying its game was cut short."""
-    return lambda m: (
-        m.channel_id == channel and m.id > after and "interrupted by a restart" in m.content
-    )
+    return lambda m: m.channel_id == channel and m.id > after and INTERRUPTED in m.content
 
 
 def latest_question(messages: list[Message]) -> Message | None:
@@ -292,11 +290,8 @@ async def run(kills: int, seed: int) -> Tally:
 
                 def on_event(kind: str, message: Message) -> None:
                     nonlocal kill_on_tick
-                    if (
-                        kill_on_tick
-                        and kind == "reaction"
-                        and ("✅", server.bot_user_id) in message.reactions
-                    ):
+                    tick = kind == "reaction" and ("✅", server.bot_user_id) in message.reactions
+                    if kill_on_tick and tick:
                         bot.kill()  # the instant the ✅ lands
                         kill_on_tick = False
 
@@ -328,10 +323,7 @@ async def run(kills: int, seed: int) -> Tally:
                         tally.failures.append(f"kill {round_number}: games left running")
                     for game, channel in cut_short.items():
                         try:
-                            await server.wait_for_message(
-                                told_in(channel, newest),
-                                timeout=10,
-                            )
+                            await server.wait_for_message(told_in(channel, newest), timeout=10)
                         except SandboxError:
                             tally.failures.append(f"kill {round_number}: game {game} not told")
                     read_announcements(server, tally)
@@ -347,12 +339,8 @@ async def run(kills: int, seed: int) -> Tally:
                 await bot.stop()
                 read_announcements(server, tally)
                 check_database(bot.database, tally, "at the end")
-                told = sum(
-                    "interrupted by a restart" in m.content
-                    for c in CHANNELS
-                    for m in server.messages(c)
-                )
-                tally.interrupted_told = told
+                everything = [m for c in CHANNELS for m in server.messages(c)]
+                tally.interrupted_told = sum(INTERRUPTED in m.content for m in everything)
             finally:
                 with contextlib.suppress(ProcessLookupError):
                     await bot.stop()

@@ -13,7 +13,6 @@ Run from the project root: ``python -m bench.daily`` (``--quick``: 400 servers; 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import sys
@@ -58,13 +57,8 @@ async def run(guilds: int, database_url: str, data_dir: Path) -> dict[str, Any]:
     server = LocalDiscord(shard_count=shards, global_rate=(50, 1.0))
     ids = [FIRST_GUILD + (i << 22) for i in range(guilds)]
     for guild_id in ids:
-        server.add_guild(
-            guild_id,
-            f"Server {guild_id}",
-            channel_ids=[guild_id + 1],
-            members=[SandboxMember(MEMBER, "member")],
-            owner_id=MEMBER,
-        )
+        server.add_guild(guild_id, f"Server {guild_id}", channel_ids=[guild_id + 1],
+                         members=[SandboxMember(MEMBER, "member")], owner_id=MEMBER)  # fmt: skip
     await server.start()
     engine = create_engine(database_url)
     await upgrade(engine)
@@ -149,8 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="bench-daily-") as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'daily.sqlite3'}"
-        with contextlib.suppress(KeyError):
-            os.environ.pop("DATABASE_URL")
+        os.environ.pop("DATABASE_URL", None)
         result = asyncio.run(run(guilds, url, Path(tmp)))
     harness.print_figures(table_rows(result), args.json, result, __doc__.splitlines()[0])
     if not args.json:

@@ -1,72 +1,41 @@
 """End-to-end acknowledgement latency: the real bot against the floor of discord.py itself.
 
-The benchmark process runs the local Discord (``bot.sandbox.LocalDiscord``: REST and gateway
-on 127.0.0.1, one guild, one channel, many simulated members) and drives a bounded load of
-slash commands and autocompletes through it. Two subjects, each in a process of its own and
-each against a local Discord of its own, both running for the whole benchmark:
+Two subjects, each in a process of its own against a local Discord of its own
+(``bot.sandbox.LocalDiscord``: one guild, one channel, many simulated members), get the same
+bounded load of ``/defector lookup`` commands and autocompletes:
 
-* floor: a minimal discord.py bot (``commands.AutoShardedBot``, ``Intents.none()`` +
-  guilds, like ours) with the same command shape, a ``/defector`` group whose ``lookup``
-  takes ``name`` with autocomplete; it answers every command with a constant message and
-  every autocomplete with a constant list of five choices. Its code (``bench.floors.lookup``)
-  imports nothing but discord.py, so it is what discord.py costs and no more.
-* bot: the real bot, unmodified, started as in production (``python -m bot run``) with
-  ``DISCORD_API_BASE`` and ``DISCORD_GATEWAY_URL`` pointing at the local Discord, a fresh
-  SQLite database in a temporary directory and ``LOG_LEVEL=WARNING``.
+* floor (``bench.floors.lookup``, discord.py alone): the same intents and command shape,
+  answering with a constant message or five constant choices: what discord.py costs.
+* bot: the real bot, unmodified (``python -m bot run``), a fresh SQLite database.
 
-Run from the project root::
-
-    python -m bench.e2e            # full run (5000 interactions a subject; about 20 s)
-    python -m bench.e2e --quick    # smoke run for CI (1000 a subject; about 10 s)
-    python -m bench.e2e --json     # the same figures as JSON on stdout
-    python -m bench.e2e --check    # exit 1 if the target is missed or anything failed
+Run from the project root: ``python -m bench.e2e`` (5000 interactions a subject, about 20 s),
+``--quick`` (1000), ``--json``, ``--check`` (exit 1 if the target is missed or anything
+failed).
 
 Method:
 
-* Load: a deterministic (seeded) list of typing sessions by simulated members: a member
-  opens ``/defector lookup`` (sometimes an autocomplete of the empty string), types a
-  surname, a full name or an alias, with or without accents, sometimes with a typo (an
-  autocomplete for some of the prefixes, as Discord debounces keystrokes), then runs the
-  command with the slug they picked from the list or with the text they typed; a quarter of
-  the sessions type a query of the fixed mix of ``bench.lookup`` (typos, pseudonyms,
-  prefixes, nonsense). Both subjects get exactly the same list, after a warm-up list (400)
-  long enough for each to go through the full garbage collections that follow its start-up.
-* Closed loop: ``--concurrency`` workers (default 8) each send the next interaction as soon
-  as their previous one was acknowledged, until the list is used up. The measured list is
-  cut into ``--rounds`` blocks (10; 6 with ``--quick``) played to the subjects in the order
-  floor, bot, bot, floor, floor, bot, ... so that a change in the machine's speed during the
-  run (another process, CPU frequency) weighs on both alike.
-* Latency of an interaction: from the moment the local Discord dispatches
-  INTERACTION_CREATE (``Interaction.dispatched_at``, taken just before the frame is
-  serialised and written to the websocket) to the moment its REST API starts handling the
-  first callback POST for it (body read; before the local Discord validates the answer).
-  Both stamps are on the local Discord's event loop clock (``time.monotonic``); the second
-  is taken by a subclass of its REST API (``bench.harness.TimedRestApi``; the sandbox code is
-  not changed).
-  Median and p99 (nearest rank) are over every acknowledged interaction of the measured
-  list; throughput is acknowledged interactions / wall time of the measured blocks.
-* Correctness, for every interaction (warm-up included): exactly one callback, accepted
-  (type 4 or 5 for a command, 8 for an autocomplete), and no violation recorded by the
-  local Discord (it enforces Discord's limits: 3 s to answer, 25 choices, embed sizes, ...).
-  Anything else is a failure and is reported; failed interactions are left out of the
-  latency figures.
-* Resources of each subject at the end of its load: resident memory (``VmRSS`` and the peak
-  ``VmHWM`` from ``/proc/<pid>/status``) and CPU time spent during the measured list
-  (``/proc/<pid>/stat``), per interaction. The CPU time of this process (local Discord and
-  load driver) is reported too: on a machine with few cores it competes with the subject.
-* Target: the bot's p99 at most 1.5x the floor's p99 at the same load.
-* Reading the figures: with interactions in flight, latency is mostly queueing (about
-  concurrency / throughput), and the p99 of a closed loop is set by the few longest stalls
-  (a stall delays every interaction in flight at once): a full garbage collection of a
-  subject, 20 ms for the floor and 50-150 ms for the bot (a larger heap), shows in its max;
-  the lists are long enough (1000 and 5000) that one such pause alone does not set the p99.
-  On a machine with two cores, where this process, the subject and anything else running
-  share the CPU, either subject's p99 moves by up to 2x from run to run; compare them within
-  one run only, and read the CPU time per interaction as the steadier measure of what the
-  bot adds to discord.py.
-* Subprocesses run in their own session (a Ctrl-C reaches only this process) and are
-  always stopped (SIGTERM, then SIGKILL after 5 s); the temporary directory is removed.
-  What a subject wrote on stderr is reported.
+* Load: seeded typing sessions. A member types a surname, full name or alias (maybe without
+  accents, maybe with a typo; an autocomplete for some prefixes, as Discord debounces), then
+  runs the command with a picked slug or the typed text; a quarter type a query of
+  ``bench.lookup``'s fixed mix. Both subjects get the same list, after a warm-up (400) long
+  enough for the full garbage collections that follow start-up.
+* Closed loop: ``--concurrency`` workers (8) each send the next interaction once the previous
+  is acknowledged. The list is cut into ``--rounds`` blocks (10; 6 quick) played floor, bot,
+  bot, floor, ... so that a drift in the machine's speed weighs on both alike.
+* Latency: INTERACTION_CREATE dispatched (``Interaction.dispatched_at``) to the first
+  callback POST received (``bench.harness.TimedRestApi``), on one clock. Median and p99
+  (nearest rank) over the acknowledged measured interactions; throughput = acknowledged /
+  wall time of the measured blocks.
+* Correctness (warm-up included): exactly one accepted callback (type 4 or 5 for a command,
+  8 for an autocomplete) and no violation recorded by the local Discord; failures are
+  reported and left out of the latency.
+* Resources: ``VmRSS``/``VmHWM`` at the end, CPU time per interaction over the measured list;
+  this process's CPU too (it competes with the subject on few cores).
+* Target: the bot's p99 at most 1.5x the floor's at the same load.
+* Reading: in flight, latency is mostly queueing (about concurrency / throughput) and a
+  closed loop's p99 is set by the few longest stalls (a full GC: ~20 ms for the floor,
+  50-150 ms for the bot, shows in the max). On two shared cores either p99 moves by up to 2x
+  between runs: compare within one run, and read CPU per interaction as the steadier measure.
 """
 
 from __future__ import annotations
@@ -160,7 +129,6 @@ def build_requests(
 ) -> list[Request]:
     """``count`` interactions of seeded typing sessions (see the module docstring)."""
     rng = random.Random(seed)
-    fixed = [query for query, _ in FIXED_QUERIES]
     requests: list[Request] = []
     while len(requests) < count:
         user = rng.choice(member_ids)
@@ -169,7 +137,7 @@ def build_requests(
             record = rng.choice(records)
             typed = _typed_name(rng, record)
         else:
-            typed = rng.choice(fixed)
+            typed = rng.choice(FIXED_QUERIES)
         if rng.random() < 0.1:
             requests.append(Request("autocomplete", "", user))
         stripped = typed.strip()
@@ -441,31 +409,15 @@ def table_rows(
 
 
 def format_kind_table(floor: SubjectResult, bot: SubjectResult) -> str:
-    header = (
-        "kind",
-        "requests",
-        "floor med ms",
-        "floor p99 ms",
-        "bot med ms",
-        "bot p99 ms",
-        "ratio med",
-        "ratio p99",
-    )
+    header = ("kind", "requests", "floor med ms", "floor p99 ms", "bot med ms", "bot p99 ms",
+              "ratio med", "ratio p99")  # fmt: skip
     body = []
     for kind in KIND_NAMES.values():
         f, b = floor.by_kind[kind], bot.by_kind[kind]
-        body.append(
-            (
-                kind,
-                str(b.samples),
-                f"{f.median_ms:.2f}",
-                f"{f.p99_ms:.2f}",
-                f"{b.median_ms:.2f}",
-                f"{b.p99_ms:.2f}",
-                f"{ratio(b.median_ms, f.median_ms):.2f}x",
-                f"{ratio(b.p99_ms, f.p99_ms):.2f}x",
-            )
-        )
+        body.append((kind, str(b.samples), f"{f.median_ms:.2f}", f"{f.p99_ms:.2f}",
+                     f"{b.median_ms:.2f}", f"{b.p99_ms:.2f}",
+                     f"{ratio(b.median_ms, f.median_ms):.2f}x",
+                     f"{ratio(b.p99_ms, f.p99_ms):.2f}x"))  # fmt: skip
     return harness.table(header, body, left={0})
 
 
@@ -569,55 +521,43 @@ def run(args: argparse.Namespace, plan: Plan) -> int:
     clean = floor.clean and bot.clean
     rows = table_rows(floor, bot, plan, meets_target, clean)
 
-    if args.json:
-        harness.print_json(
-            {
-                "target_p99_ratio": TARGET_P99_RATIO,
-                **harness.run_info(args, plan),
-                "subjects": [floor.to_dict(), bot.to_dict()],
-                "median_ratio": round(median_ratio, 3),
-                "p99_ratio": round(p99_ratio, 3),
-                "meets_target": meets_target,
-                "all_answered": clean,
-                "table": [row.to_dict() for row in rows],
-                "elapsed_s": round(elapsed, 1),
-            }
-        )
-    else:
-        print(
-            "Acknowledgement latency through the local Discord: the bot vs a minimal "
-            f"discord.py bot (the floor); target: bot p99 ≤ {TARGET_P99_RATIO:g}x floor p99"
-        )
-        print(
-            f"{plan.requests} interactions a subject, {plan.concurrency} in flight, "
-            f"{plan.members} members, after {plan.warmup} warm-up; seed {args.seed}; "
-            f"{os.cpu_count()} CPUs{'; quick run' if args.quick else ''}"
-        )
-        print()
-        print(harness.render_rows(rows, "bot", "floor"))
-        print()
-        print(format_kind_table(floor, bot))
-        print()
+    document = {
+        "target_p99_ratio": TARGET_P99_RATIO,
+        **harness.run_info(args, plan),
+        "subjects": [floor.to_dict(), bot.to_dict()],
+        "median_ratio": round(median_ratio, 3),
+        "p99_ratio": round(p99_ratio, 3),
+        "meets_target": meets_target,
+        "all_answered": clean,
+        "elapsed_s": round(elapsed, 1),
+    }
+    after = [format_kind_table(floor, bot), ""]
+    after += [
+        f"{r.name}: connected in {r.startup_s:.1f} s; load {r.wall_s:.1f} s; "
+        f"RSS {r.stats.rss_mib:.1f} MiB (peak {r.stats.peak_rss_mib:.1f}); "
+        f"local Discord + driver CPU {r.driver_cpu_ms_per_request:.2f} ms/req; "
+        f"exit status {r.exit_status}"
+        for r in (floor, bot)
+    ]
+    harness.print_figures(
+        rows, args.json, document,
+        "Acknowledgement latency through the local Discord: the bot vs a minimal "
+        f"discord.py bot (the floor); target: bot p99 ≤ {TARGET_P99_RATIO:g}x floor p99",
+        f"{plan.requests} interactions a subject, {plan.concurrency} in flight, "
+        f"{plan.members} members, after {plan.warmup} warm-up; seed {args.seed}; "
+        f"{os.cpu_count()} CPUs{'; quick run' if args.quick else ''}",
+        after=after, labels=("bot", "floor"),
+    )  # fmt: skip
+    if not args.json:
         for r in (floor, bot):
-            print(
-                f"{r.name}: connected in {r.startup_s:.1f} s; load {r.wall_s:.1f} s; "
-                f"RSS {r.stats.rss_mib:.1f} MiB (peak {r.stats.peak_rss_mib:.1f}); "
-                f"local Discord + driver CPU {r.driver_cpu_ms_per_request:.2f} ms/req; "
-                f"exit status {r.exit_status}"
-            )
-        for r in (floor, bot):
-            for title, lines in (
-                ("failures", r.failures),
-                ("driver errors", r.driver_errors),
-                ("violations", r.violations),
-                ("stderr", r.stderr),
-            ):
+            for title, lines in (("failures", r.failures), ("driver errors", r.driver_errors),
+                                 ("violations", r.violations), ("stderr", r.stderr)):  # fmt: skip
                 harness.print_lines(f"{r.name} {title}", lines)
         verdict = "yes" if meets_target else "NO"
         print(f"p99 target met (bot/floor {p99_ratio:.2f}x ≤ {TARGET_P99_RATIO:g}x): {verdict}")
         print(f"every interaction answered exactly once, no violations: {'yes' if clean else 'NO'}")
         print(f"elapsed: {elapsed:.1f} s")
-    return 1 if args.check and not (meets_target and clean) else 0
+    return harness.exit_status(args, rows)
 
 
 if __name__ == "__main__":

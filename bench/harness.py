@@ -79,18 +79,14 @@ def table(header: Sequence[str], body: Sequence[Sequence[str]], left: set[int]) 
     return "\n".join([render(header), rule, *(render(line) for line in body)])
 
 
-def excerpt(lines: Sequence[str], limit: int = 12) -> list[str]:
-    if len(lines) > limit:
-        return [*lines[:limit], f"... ({len(lines) - limit} more lines)"]
-    return list(lines)
-
-
-def print_lines(title: str, lines: Sequence[str]) -> None:
-    """``title (n):`` and the first lines, indented; nothing when there are none."""
+def print_lines(title: str, lines: Sequence[str], limit: int = 12) -> None:
+    """``title (n):`` and the first ``limit`` lines, indented; nothing when there are none."""
     if lines:
         print(f"{title} ({len(lines)}):")
-        for line in excerpt(lines):
+        for line in lines[:limit]:
             print(f"  {line}")
+        if len(lines) > limit:
+            print(f"  ... ({len(lines) - limit} more lines)")
 
 
 # -- rows: one figure of a benchmark beside its baseline -----------------------------------------
@@ -203,17 +199,25 @@ def render_rows(rows: Sequence[Row], ours: str = "ours", baseline: str = "baseli
 
 
 def print_figures(
-    rows: Sequence[Row], as_json: bool, document: dict[str, Any], *header: str
+    rows: Sequence[Row],
+    as_json: bool,
+    document: dict[str, Any],
+    *header: str,
+    after: Sequence[str] = (),
+    labels: tuple[str, str] = ("ours", "baseline"),
 ) -> None:
     """A benchmark's figures: ``document`` with the rows under ``"table"`` as JSON, or the
-    ``header`` lines and the table of the rows."""
+    ``header`` lines, the table of the rows (its columns ``labels``) and the ``after`` lines."""
     if as_json:
         print_json({**document, "table": [row.to_dict() for row in rows]})
         return
-    for line in (*header, ""):
-        print(line)
-    print(render_rows(rows))
-    print()
+    print("\n".join([*header, "", render_rows(rows, *labels), "", *after]))
+
+
+def exit_status(args: argparse.Namespace, rows: Sequence[Row]) -> int:
+    """1 under ``--check`` if a row missed its target (or failed), else 0."""
+    missed = any(row.met is False or row.error is not None for row in rows)
+    return 1 if getattr(args, "check", False) and missed else 0
 
 
 # -- statistics ------------------------------------------------------------------------------------
@@ -562,15 +566,28 @@ class TimedRestApi(RestApi):
 
     async def wait_answered(self, ids: Sequence[int], timeout: float) -> list[int]:
         """Wait until every interaction of ``ids`` got a callback; the ones that did not."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        missing = [i for i in ids if i not in self.first_callback_at]
-        while missing:
-            self._changed.clear()
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), remaining)
-            missing = [i for i in missing if i not in self.first_callback_at]
-        return missing
+        await wait_until(self._changed, lambda: all(i in self.first_callback_at for i in ids),
+                         timeout)  # fmt: skip
+        return [i for i in ids if i not in self.first_callback_at]
+
+
+async def wait_until(
+    changed: asyncio.Event,
+    done: Callable[[], bool],
+    timeout: float,
+    poll: float | None = None,
+    alive: Callable[[], None] = lambda: None,
+) -> bool:
+    """Until ``done()``, checked again whenever ``changed`` is set (and every ``poll`` s, with
+    ``alive()`` raising if what is awaited can no longer happen); False on timeout."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not done():
+        changed.clear()
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return False
+        alive()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(changed.wait(), min(remaining, poll or remaining))
+    return True

@@ -1,50 +1,34 @@
 """Latency of the leaderboard queries against the naive GROUP BY over the raw answer ledger.
 
-Fills a fresh database with a deterministic year of quiz play (1,000,000 answers across 1,000
-guilds and 100,000 players by default), then times, query by query, what the bot runs
-(``bot.db.quiz.leaderboards.leaderboard`` and ``player_rank``, reading the aggregates through their
-indexes) beside the same ranking computed the naive way: a GROUP BY over a copy
-of the ledger that has no index beyond its primary key and no aggregate. Same data, same
-ranking SQL (``grouped_totals`` / ``ranked_page_query`` / ``rank_query``), same engine, same
-run; a sample of results is compared so that both sides are known to give the same answer.
+Fills a fresh database with a deterministic year of quiz play (1,000,000 answers, 1,000
+guilds, 100,000 players by default), then times what the bot runs (``leaderboard`` and
+``player_rank`` of ``bot.db.quiz.leaderboards``, reading the aggregates through their
+indexes) beside the same ranking computed naively: a GROUP BY over an index-free copy of the
+ledger. Same data, ranking SQL (``grouped_totals`` / ``ranked_page_query`` / ``rank_query``),
+engine and run; a sample of results is compared so both sides are known to agree.
 
-Run from the project root::
-
-    python -m bench.leaderboard                  # full run on SQLite (and PostgreSQL, below)
-    python -m bench.leaderboard --quick          # CI smoke run: 100,000 answers, well under 60 s
-    python -m bench.leaderboard --postgres URL   # also on PostgreSQL (or set TEST_POSTGRES_URL)
-    python -m bench.leaderboard --json           # the figures as JSON
-    python -m bench.leaderboard --check          # exit 1 if a ratio or latency misses the target
+Run from the project root: ``python -m bench.leaderboard`` (SQLite), ``--quick`` (100,000
+answers), ``--postgres URL`` (or ``TEST_POSTGRES_URL``; run in a schema of its own,
+``bench_leaderboard``, dropped afterwards), ``--json``, ``--check``.
 
 Method:
 
-* The data. Guild sizes follow a Zipf-like law (the largest guild has ~6% of the players, the
-  smallest a few dozen); every player has a home guild, 15% a second one, and a heavy-tailed
-  activity level. A game (10 questions, 1 to ~10 players drawn from the guild by activity, each
-  answering 90% of the questions, right with their own skill) starts at a uniformly random
-  moment in the 365 days before ``NOW``; games are generated until the answer count is
-  reached. Ids are snowflake-sized (above 2**62).
-* The fill. Games and answers are bulk-inserted straight through the driver (``sqlite3``
-  ``executemany``; asyncpg ``COPY`` on PostgreSQL) into the migrated schema, with the ledger's
-  indexes in place. The aggregates are then filled by ``rebuild_aggregates``, the repository's
-  own INSERT ... SELECT GROUP BY; the global week and month windows are built as in the bot,
-  by the day's first global reads; and the naive table is an index-free copy of the ledger.
-  PostgreSQL then gets ``VACUUM ANALYZE`` (what autovacuum does after a bulk load); SQLite
-  gets nothing (the bot never runs ANALYZE), so its planner works from the schema alone.
-* The queries. Server weekly top-10 for guilds drawn by activity (big guilds are asked more,
-  and are the most expensive for the aggregate); a player's server weekly rank for (guild,
-  player) pairs drawn from the week's answers; the global weekly top-10 and the global
-  all-time top-10. Each sample is one call through the async engine (a session per query,
-  as the bot does), timed with ``time.perf_counter_ns`` with the garbage collector off, after
-  5 untimed warm-up queries per side. The two sides take turns in blocks of 10 samples, so
-  that both see the same machine load; each block starts with one untimed query, because the
-  naive side's 1M-row scans flush the page and CPU caches the bot's queries live in (in the
-  bot, nothing scans the ledger). The first result of every block is compared between sides.
-* The targets: ours at least 50x faster than the naive query at the median, and its p99
-  well under Discord's 3-second interaction window (we ask for under 300 ms).
-
-PostgreSQL runs in a schema of its own (``bench_leaderboard``, dropped afterwards), so the
-URL may name any database you can write to.
+* Data: Zipf-like guild sizes; every player has a home guild, 15% a second, and a
+  heavy-tailed activity. Games (10 questions, 1 to ~10 players drawn by activity, each
+  answering 90%, right with their own skill) start uniformly over the 365 days before
+  ``NOW``. Ids are snowflake-sized.
+* Fill: bulk inserts through the driver (``executemany``; asyncpg ``COPY``) into the migrated
+  schema; aggregates by the repository's own ``rebuild_aggregates``; the global week and
+  month windows built by the day's first reads, as in the bot. PostgreSQL then gets
+  ``VACUUM ANALYZE`` (what autovacuum would do); SQLite nothing (the bot never runs ANALYZE).
+* Queries: server weekly top-10 for guilds drawn by activity; a player's server weekly rank
+  for pairs drawn from the week's answers; global weekly and all-time top-10. One call
+  through the async engine per sample (a session each, as the bot does), GC off, after 5
+  warm-ups. The sides take turns in blocks of 10 (the same machine load), each block after
+  one untimed query, because the naive 1M-row scans flush the caches the bot's queries live
+  in (in the bot nothing scans the ledger). The first result of every block is compared.
+* Targets: ours ≥ 50x faster than naive at the median, and p99 under 300 ms (well inside
+  Discord's 3-second interaction window).
 """
 
 from __future__ import annotations
@@ -311,13 +295,8 @@ async def build(
 async def counts(sessions: Sessions) -> dict[str, int]:
     result = {}
     async with sessions() as session:
-        for table in (
-            "quiz_games",
-            "quiz_answers",
-            "quiz_score_days",
-            "quiz_player_totals",
-            "quiz_recent_totals",
-        ):
+        for table in ("quiz_games", "quiz_answers", "quiz_score_days", "quiz_player_totals",
+                      "quiz_recent_totals"):  # fmt: skip
             result[table] = int(await session.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
     return result
 
@@ -635,28 +614,14 @@ async def main_async(args: argparse.Namespace) -> int:
         )
         rows += engine_rows
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "answers": len(data.answers),
-                    "games": len(data.games),
-                    "guilds": guilds,
-                    "players": players,
-                    "days": DAYS,
-                    "engines": infos,
-                    "target_ratio": TARGET_RATIO,
-                    "target_p99_ms": TARGET_P99_MS,
-                    "rows": [
-                        {"engine": r.engine, "query": r.query, "queries": r.samples}
-                        | r.figures
-                        | {"meets_target": r.meets_target}
-                        for r in rows
-                    ],
-                    "table": [row.to_dict() for row in table_rows(rows, len(data.answers))],
-                },
-                indent=2,
-            )
-        )
+        rows_json = [{"engine": r.engine, "query": r.query, "queries": r.samples} | r.figures
+                     | {"meets_target": r.meets_target} for r in rows]  # fmt: skip
+        harness.print_json({
+            "answers": len(data.answers), "games": len(data.games), "guilds": guilds,
+            "players": players, "days": DAYS, "engines": infos, "target_ratio": TARGET_RATIO,
+            "target_p99_ms": TARGET_P99_MS, "rows": rows_json,
+            "table": [row.to_dict() for row in table_rows(rows, len(data.answers))],
+        })  # fmt: skip
     else:
         print(
             f"{len(data.answers):,} answers, {len(data.games):,} games, {guilds:,} guilds, "

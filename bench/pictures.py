@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from bench import harness
@@ -40,13 +40,6 @@ from bot.ui import quiz as quiz_ui
 TARGET_COLD_P99_MS = 1000.0
 """A cold render must stay far inside Discord's 3 s (the bot defers first anyway)."""
 TARGET_CACHED_P99_MS = 1.0
-
-
-def rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -74,7 +67,7 @@ def summary(seconds: list[float]) -> dict[str, float]:
 async def measure(quick: bool) -> dict[str, Any]:
     records = load_catalogue()
     assert "PIL" not in sys.modules, "the text-only path must not import the renderer"
-    rss_before = rss_mib()
+    rss_before = harness.proc_stats(os.getpid()).rss_mib
 
     count = 20 if quick else 120
     service = PictureService(cache_bytes=256 * 1024 * 1024, queue_limit=10_000)
@@ -179,7 +172,7 @@ async def measure(quick: bool) -> dict[str, Any]:
                 "text_only": summary(text),
             }
         )
-    rss_after = rss_mib()
+    rss_after = harness.proc_stats(os.getpid()).rss_mib
     cache_mib = sum(len(p) for p in service._cache.values()) / (1024 * 1024)
     service.close()
     return {

@@ -1,124 +1,63 @@
-"""Quizzes at scale: the real bot running many games at once, beside a minimal discord.py bot.
+"""Quizzes at scale: the real bot running many games at once, beside minimal discord.py bots.
 
-The benchmark process runs a local Discord (``bot.sandbox.LocalDiscord``: REST and gateway on
-127.0.0.1) for each subject, each with the same guilds, channels and simulated members, and
-drives the same events through them. Three subjects, each in a process of its own, all running
-for the whole benchmark:
+Each subject runs in a process of its own against a local Discord of its own
+(``bot.sandbox.LocalDiscord``), all with the same guilds, channels and members, and gets the
+same events:
 
-* bot: the real bot, unmodified, started as in production (``python -m bot run``) with
-  ``DISCORD_API_BASE`` / ``DISCORD_GATEWAY_URL`` pointing at its local Discord, a fresh SQLite
-  database in a temporary directory, ``LOG_LEVEL=WARNING``, ``MESSAGE_CONTENT_INTENT=true``
-  (typed answers) and ``QUIZ_REVEAL_PAUSE=1`` (the next question 1 s after a result).
-* floor: a minimal discord.py quiz bot (``bench.floors.quiz``; it imports nothing but
-  discord.py) with the same intents (guilds, guild messages, message content) and the same
-  command shape, doing the Discord work a quiz needs and nothing else: no database, no
-  judging beyond comparing strings. ``/quiz start`` answers with a constant message and posts
-  a constant question: in buttons mode with four buttons whose custom ids have the bot's
-  shape (``quiz:<game>:<n>:<i>``, a ``DynamicItem`` of the same template, in a stopped view as
-  the bot sends them), in typed mode an embed of the bot's shape and size (title, prompt,
-  a "closes" field, a footer). A click is answered with a constant ephemeral message. A typed
-  message is read; if its content is exactly the right answer of its channel's open question
-  the floor reacts ✅, posts a result embed of the bot's shape and size (the answer, the
-  winner, a "From the source" text of about the notes' length, a "Learn more" button) and,
-  ``QUIZ_REVEAL_PAUSE`` later, the next question (or "Quiz over" after the last round);
-  if its content is exactly one of the texts the bot's judge calls near, it reacts 🤏. Those
-  are the REST calls the bot makes for the same messages (the bot edits the question only in
-  buttons mode). The floor knows which texts are right and near from this process: a JSON
-  file (``FLOOR_KEYS``: by channel and question number, ``{"right": text, "near": [texts]}``)
-  written before each typed block from what the driver itself typed (the right answer) and
-  what the bot's ``Judge`` makes of each wrong guess (near), and read again by the floor at
-  its first message after a SIGUSR1, which this process sends before every block it plays
-  to the floor. The benchmark fails if the floor's 🤏 count differs from the bot's. It is
-  what discord.py costs to run the same quizzes, and no more.
-* reader: the same script with ``FLOOR_MODE=read``, the floor as it was before it played:
-  ``on_message`` does nothing but read the message's content. It takes part in the typed
-  phase only (the same messages), for an informational comparison without a target.
+* bot: the real bot, unmodified (``python -m bot run``), a fresh SQLite database,
+  ``MESSAGE_CONTENT_INTENT=true`` and ``QUIZ_REVEAL_PAUSE=1``.
+* floor (``bench.floors.quiz``, discord.py alone): the same intents and command shape, doing
+  the Discord work a quiz needs and nothing else: constant questions of the bot's shape and
+  size (buttons with the bot's custom ids; typed embeds), constant click answers, and for
+  typed messages the same REST calls as the bot (✅ and a result and the next question on the
+  right text, 🤏 on a near one). It judges nothing: the right and near texts come from this
+  process (``FLOOR_KEYS``, rewritten before each typed block from what the driver types and
+  what the bot's ``Judge`` calls near; SIGUSR1 makes it reread). A 🤏 count differing from the
+  bot's fails the run. It is what discord.py costs to run the same quizzes, and no more.
+* reader (``FLOOR_MODE=read``): ``on_message`` only reads; typed phase only, no target.
 
-Run from the project root::
+Run from the project root: ``python -m bench.scale`` (100 games over 4 guilds, about 2 min),
+``--quick`` (20 games over 2 guilds), ``--json``, ``--check`` (exit 1 if a target is missed),
+``--profile-bot FILE`` (the bot under cProfile).
 
-    python -m bench.scale            # 100 games in 100 channels over 4 guilds (about 2 min)
-    python -m bench.scale --quick    # 20 games over 2 guilds (CI smoke run, under 30 s)
-    python -m bench.scale --json     # the same figures as JSON on stdout
-    python -m bench.scale --check    # exit 1 if a target is missed or anything failed
-    python -m bench.scale --profile-bot bot.prof   # the bot under cProfile (slower)
+Phases, in order:
 
-What is measured, in this order:
+1. Start-up (process start to READY, every guild and ``/quiz start`` published), one subject
+   at a time; idle ``VmRSS`` after 3 s connected.
+2. Button games: one open question in every channel for the whole phase (a game's starter
+   never clicks, so no question closes early). Waves of clicks at seeded random moments over
+   ``wave_seconds`` (open loop, 200 clicks/s offered), an unmeasured warm-up first, then the
+   subjects in the order floor, bot, bot, floor, ... so machine drift weighs on both alike.
+   Ack latency: INTERACTION_CREATE dispatched to the first callback POST received (one
+   clock). A click fails without a type-4 "Locked in" answer within 10 s. RSS with N games:
+   the largest sampled while every game ran.
+3. Typed games (after ``/quiz stop`` everywhere; the time to every final standings is
+   reported): 10 posters a channel, channels in turn, as fast as the local Discord delivers.
+   Guesses are of the question's kind (some near, one in ten chatter); this process knows the
+   right answer by solving the prompt from the catalogue with the bot's ``Judge``. A warm-up,
+   then wrong guesses only (two halves, floor-bot-reader then reader-bot-floor: the answer
+   path alone), then ``typed_blocks`` played blocks whose last message per channel is right.
+   discord.py handles one connection's events in order, so once the last ✅ is in, the block
+   has been judged: throughput = played messages / (first message → last ✅), summed. The
+   send rate (the upper bound measurable here) and ✅ → result delay are shown too.
+4. CPU per answer: ``utime + stime`` of the subject from before a wave or block until it is
+   quiet again (every click answered; every played question closed and the next posted; no
+   tick for 150 ms), divided by the events. "As played" includes everything answers cause:
+   judging, reactions, ledger writes, results, next questions. This process's CPU is
+   reported too (it competes on few cores); it freezes its GC before each block.
+5. The ledger: after SIGTERM, ``quiz_answers`` must hold one row per member per closed
+   question answered (every "Locked in" click, every poster of a closed typed question).
+6. Memory per guild: floor, then bot, alone against ``many_guilds`` guilds (10,000; 1,000
+   quick) of one channel and member: RSS once READY and quiet; (that - idle) / guilds is
+   what one guild costs each (discord.py caches the same in both).
 
-1. Start-up: from the process start (just before ``exec``) until its local Discord has sent
-   READY and every guild to it and ``/quiz start`` is published. Floor first, then the bot,
-   then the reader, never two at once. Idle memory: ``VmRSS`` (``/proc/<pid>/status``) of
-   the floor and the bot once all have been connected for 3 s.
-2. Button games: ``/quiz start mode:buttons seconds:120 rounds:1`` in every channel (8 at a
-   time), so every game's question stays open for the whole phase. Then waves of clicks: in
-   each wave ``clickers`` members of every channel (other members each wave) click one of
-   the four buttons of their channel's question at seeded random moments spread uniformly over
-   ``wave_seconds`` (an open loop: a click is sent at its moment whether or not earlier ones
-   were answered; 200 clicks/s offered, in full and quick runs alike). An unmeasured warm-up
-   wave first; then both subjects get the same waves in the order floor, bot, bot, floor,
-   floor, bot, ... so that a drift in the machine's speed weighs on both alike.
-   Acknowledgement latency of a click, as in ``bench.e2e``: from the moment the local Discord
-   dispatches INTERACTION_CREATE (``Interaction.dispatched_at``) to the moment its REST API
-   starts handling the first callback POST for it (same clock). Median and p99 (nearest
-   rank) over every click of the measured waves. A click fails if it has no accepted
-   callback of type 4 within 10 s, or if the answer is not "Locked in" (every game must still
-   be open). Memory with N games: the largest ``VmRSS`` sampled while every game was running
-   (after the games started, after each wave and after each typed block); ``VmHWM`` (peak)
-   is reported too.
-3. Typed games: the button games are stopped with ``/quiz stop`` (the time until every
-   channel shows its final standings is reported), then ``/quiz start mode:typed
-   seconds:120`` starts a typed game in every channel, in the bot and in the floor (the
-   reader gets none). Messages come from 10 members of each channel and are sent as fast as the
-   local Discord delivers them, channel after channel in turn (message 1 of every channel,
-   then message 2, ...). Guesses are of the question's kind (another year, country, method or
-   person; some near the answer, for which the bot reacts 🤏), one in ten is chatter. First
-   an unmeasured warm-up (2 guesses a channel), then wrong guesses only
-   (``typed_wrong_per_channel`` a channel, in two halves played floor, bot, reader, then
-   reader, bot, floor: the questions stay open, so this is the answer path alone, 🤏 on near
-   guesses included), then ``typed_blocks`` played blocks of ``typed_per_channel`` messages
-   a channel whose last is the right answer. This process knows it by solving the prompt
-   from the catalogue: every prompt the generator can make is made again here, and checked
-   with the bot's ``Judge``. Every subject gets the same messages, in alternating order.
-   Typed throughput (the bot and the floor; the reader gives no sign of having read a
-   message): a right answer is processed when the ✅ on it reaches the local Discord, and
-   discord.py starts the handlers of one connection's events in the order they arrive, so
-   once the last channel's ✅ is in, every message of the block has been judged. Throughput
-   = messages of the played blocks / time from the first message of each block to its last
-   ✅, summed. The rate at which the local Discord sent them is the upper bound of what can
-   be measured here and is shown too, with the time from a ✅ to the result of its question
-   (for the bot, the ledger write comes in between).
-4. CPU time per answer, for each subject: ``utime + stime`` of its process
-   (``/proc/<pid>/stat``) from just before the first event of a wave or block until the
-   subject is quiet again (every click answered; for the played blocks of the bot and the
-   floor, every question closed and the next one posted; then no CPU tick for 150 ms),
-   divided by the events. So "as played" includes everything the answers cause in the bot:
-   judging, reactions, the ledger write of each closed question, the result message and the
-   next question (one question closes every ``typed_per_channel`` messages); in the floor,
-   the same reactions and messages. The CPU time of this process (the
-   local Discords and the driver) is reported too: with few cores it competes with the
-   subject. This process freezes its garbage collector before each block (it keeps every
-   message and interaction), so its own pauses stay short.
-5. The answer ledger: once the bot has stopped (SIGTERM; it writes what its score keeper
-   still holds), its ``quiz_answers`` table must hold one row per member per closed question
-   that member answered: every click answered "Locked in", every member who guessed at a
-   typed question that closed.
-6. Memory per guild: the floor, then the bot, each alone against a local Discord of
-   ``many_guilds`` guilds (10,000; 1,000 in ``--quick``) of one channel and one member, with
-   the intents of the run: ``VmRSS`` once READY, every GUILD_CREATE sent and ``IDLE_SETTLE``
-   s quiet. discord.py caches the same guilds in both; the second row, (RSS there - idle
-   RSS) / guilds, is what one guild costs each.
-
-Targets (``--check`` exits 1 if one is missed): CPU time per button answer at most 1.3x the
-(quiz) floor's, per wrong typed guess 1.1x, per typed answer as played 1.15x (issue 17); the
-two typed figures are also shown against the reader, with no target; start-up at most 2x the
-floor's, idle RSS 1.5x, RSS at ``many_guilds`` guilds 1.3x; p99 acknowledgement of
-clicks under 100 ms while every game runs; resident memory while every game runs under
-150 MB (10^6 bytes: 143.05 MiB); no failed event and no violation recorded by a local Discord;
-every answer in the ledger. ``--quick`` checks the same targets at 20 games. The machine's
-load average at the start and the end is printed: other work on it skews every figure.
-
-Subprocesses run in their own session (a Ctrl-C reaches only this process; SIGTERM cancels
-the run like Ctrl-C) and are always stopped (SIGTERM, then SIGKILL after 5 s); the temporary
-directory is removed. What a subject wrote on stderr is reported.
+Targets (``--check``): CPU per button answer ≤ 1.3x the floor's, per wrong typed guess 1.1x,
+per typed answer as played 1.15x (issue 17; also shown against the reader, no target);
+start-up ≤ 2x, idle RSS 1.5x, RSS at ``many_guilds`` 1.3x; click ack p99 < 100 ms and RSS
+< 150 MB (143.05 MiB) while every game runs; no failed event or violation; every answer in
+the ledger. ``--quick`` checks the same at 20 games. The load average at the start and end
+is printed: other work on the machine skews every figure. Subjects run in their own session
+and are always stopped (SIGTERM, then SIGKILL after 5 s); their stderr is reported.
 """
 
 from __future__ import annotations
@@ -224,27 +163,11 @@ class Plan:
     """Guilds of the memory-per-guild phase (each subject alone, no game)."""
 
 
-FULL = Plan(
-    games=100,
-    guilds=4,
-    waves=4,
-    clickers=10,
-    wave_seconds=5.0,
-    typed_wrong_per_channel=50,
-    typed_blocks=3,
-    typed_per_channel=20,
-)
-QUICK = Plan(
-    games=20,
-    guilds=2,
-    waves=2,
-    clickers=10,
-    wave_seconds=1.0,
-    typed_wrong_per_channel=200,
-    typed_blocks=2,
-    typed_per_channel=20,
-    many_guilds=1_000,
-)
+FULL = Plan(games=100, guilds=4, waves=4, clickers=10, wave_seconds=5.0,
+            typed_wrong_per_channel=50, typed_blocks=3, typed_per_channel=20)  # fmt: skip
+QUICK = Plan(games=20, guilds=2, waves=2, clickers=10, wave_seconds=1.0,
+             typed_wrong_per_channel=200, typed_blocks=2, typed_per_channel=20,
+             many_guilds=1_000)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -265,18 +188,12 @@ class Place:
 
 def layout(plan: Plan) -> list[Place]:
     per_channel = max(plan.clickers * (plan.waves + 1), TYPED_POSTERS) + 1  # + the starter
-    places = []
-    for index in range(plan.games):
-        first = FIRST_MEMBER_ID + index * per_channel
-        places.append(
-            Place(
-                index=index,
-                guild_id=FIRST_GUILD_ID + index % plan.guilds,
-                channel_id=FIRST_CHANNEL_ID + index,
-                member_ids=tuple(range(first, first + per_channel)),
-            )
-        )
-    return places
+    first = [FIRST_MEMBER_ID + index * per_channel for index in range(plan.games)]
+    return [
+        Place(i, FIRST_GUILD_ID + i % plan.guilds, FIRST_CHANNEL_ID + i,
+              tuple(range(first[i], first[i] + per_channel)))
+        for i in range(plan.games)
+    ]  # fmt: skip
 
 
 # -- the local Discord, instrumented -------------------------------------------------------------
@@ -348,61 +265,34 @@ class Watcher:
                     self.close_reactions += 1
 
     async def wait(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not predicate():
-            self._changed.clear()
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise StepFailed(f"timed out after {timeout:g} s waiting for {what}")
+        def alive() -> None:
             if self.process is not None and self.process.returncode is not None:
-                raise StepFailed(
-                    f"the subject exited with status {self.process.returncode} while waiting "
-                    f"for {what}"
-                )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), min(remaining, 1.0))
+                status = self.process.returncode
+                raise StepFailed(f"the subject exited with status {status} waiting for {what}")
+
+        if not await harness.wait_until(self._changed, predicate, timeout, 1.0, alive):
+            raise StepFailed(f"timed out after {timeout:g} s waiting for {what}")
 
 
-def many_guilds_server(count: int) -> tuple[LocalDiscord, TimedRestApi]:
-    """A local Discord with ``count`` guilds of one text channel and one member (its owner):
-    what a bot in many small servers holds, discord.py's caches the same for every subject."""
+def new_server(places: Sequence[Place], guilds: int) -> tuple[LocalDiscord, TimedRestApi]:
+    """A local Discord with the guilds of ``places``, or with no places, ``guilds`` guilds
+    of one channel and one member (its owner), as a bot in many small servers sees."""
     server = LocalDiscord(token=f"bench-{os.urandom(8).hex()}")
     rest = TimedRestApi.install(server)
-    for number in range(count):
+    for number in range(guilds if not places else 0):
         owner = FIRST_MEMBER_ID + number
-        server.add_guild(
-            FIRST_GUILD_ID + number,
-            f"Server {number + 1}",
-            channel_ids=[FIRST_CHANNEL_ID + number],
-            channel_names=["general"],
-            members=[SandboxMember(owner, f"owner{number + 1}")],
-            owner_id=owner,
-        )
-    return server, rest
-
-
-def new_server(places: Sequence[Place], plan: Plan) -> tuple[LocalDiscord, TimedRestApi]:
-    server = LocalDiscord(token=f"bench-{os.urandom(8).hex()}")
-    rest = TimedRestApi.install(server)
-    for guild in range(plan.guilds):
-        guild_id = FIRST_GUILD_ID + guild
-        mine = [p for p in places if p.guild_id == guild_id]
-        if not mine:
-            continue
-        members = [
-            SandboxMember(uid, f"player{uid - FIRST_MEMBER_ID}")
-            for place in mine
-            for uid in place.member_ids
-        ]
-        server.add_guild(
-            guild_id,
-            f"Quiz Server {guild + 1}",
-            channel_ids=[p.channel_id for p in mine],
-            channel_names=[f"quiz-{p.index + 1}" for p in mine],
-            members=members,
-            owner_id=FIRST_MEMBER_ID - 1 - guild,
-        )
+        server.add_guild(FIRST_GUILD_ID + number, f"Server {number + 1}",
+                         channel_ids=[FIRST_CHANNEL_ID + number], channel_names=["general"],
+                         members=[SandboxMember(owner, f"owner{number + 1}")],
+                         owner_id=owner)  # fmt: skip
+    for guild in range(guilds if places else 0):
+        mine = [p for p in places if p.guild_id == FIRST_GUILD_ID + guild]
+        members = [SandboxMember(uid, f"player{uid - FIRST_MEMBER_ID}")
+                   for place in mine for uid in place.member_ids]  # fmt: skip
+        server.add_guild(FIRST_GUILD_ID + guild, f"Quiz Server {guild + 1}",
+                         channel_ids=[p.channel_id for p in mine],
+                         channel_names=[f"quiz-{p.index + 1}" for p in mine],
+                         members=members, owner_id=FIRST_MEMBER_ID - 1 - guild)  # fmt: skip
     return server, rest
 
 
@@ -667,7 +557,7 @@ async def running(
 ) -> AsyncIterator[Subject]:
     """Start a local Discord and the subject against it; stop both whatever happens. With
     ``guilds``: that many small guilds instead of the plan's (the memory-per-guild phase)."""
-    server, rest = new_server(places, plan) if guilds is None else many_guilds_server(guilds)
+    server, rest = new_server(places, plan.guilds if guilds is None else guilds)
     watcher = Watcher(server)
 
     def command(directory: Path) -> tuple[list[str], dict[str, str]]:
@@ -990,19 +880,13 @@ async def play_block(
                 return all(len(watcher.wins.get(c, [])) > wins_before[c] for c in solved)
 
             try:
-                await watcher.wait(
-                    all_won, STEP_TIMEOUT, "a ✅ on the right answer in every channel"
-                )
+                await watcher.wait(all_won, STEP_TIMEOUT, "a ✅ on every right answer")
             except StepFailed as error:
                 missing = [c for c in solved if len(watcher.wins.get(c, [])) <= wins_before[c]]
-                first = missing[0] if missing else 0
-                shown = watcher.questions.get(first)
-                typed = [m.content for m in messages if m.place.channel_id == first][-1:]
+                shown = watcher.questions.get(missing[0] if missing else 0)
                 raise StepFailed(
-                    f"{subject.name}: {error} ({len(missing)} of {len(solved)} channels "
-                    f"without one; the first shows question "
-                    f"{shown.number if shown else '?'}: {shown.prompt if shown else '?'!r}, "
-                    f"answered with {typed})"
+                    f"{subject.name}: {error} ({len(missing)} of {len(solved)} channels without "
+                    f"one; the first shows {shown.prompt if shown else '?'!r})"
                 ) from None
             last_win = started
             for channel_id in solved:
@@ -1058,13 +942,7 @@ async def bench(
     places = layout(plan)
     waves = build_waves(places, plan, seed)
     rng = random.Random(seed + 1)
-    log(
-        f"plan: {plan.games} games in {plan.games} channels over {plan.guilds} guilds; "
-        f"{plural(plan.waves, 'wave')} of {plan.games * plan.clickers} clicks over "
-        f"{plan.wave_seconds:g} s; a block of {plan.games * plan.typed_wrong_per_channel} wrong "
-        f"guesses and {plural(plan.typed_blocks, 'played block')} of "
-        f"{plan.games * plan.typed_per_channel} messages; seed {seed}"
-    )
+    log(f"plan: {plan}; seed {seed}")
     subjects: list[Subject] = []
     with tempfile.TemporaryDirectory(prefix="defector-scale-", ignore_cleanup_errors=True) as tmp:
         try:
@@ -1092,8 +970,9 @@ async def bench(
                 # Button games: all open at once, for the whole phase.
                 buttons = {"rounds": 1, "mode": "buttons", "seconds": QUESTION_SECONDS}
                 for subject in players:
-                    what = f"{plan.games} button games"
-                    await start_measured(subject, places, buttons, what, log)
+                    await start_measured(
+                        subject, places, buttons, f"{plan.games} button games", log
+                    )
                 for subject in players:
                     await play_wave(subject, waves[0], warmup=True)
                 for number, clicks in enumerate(waves[1:]):
@@ -1121,8 +1000,7 @@ async def bench(
                     "seconds": QUESTION_SECONDS,
                 }
                 for subject in players:
-                    what = f"{plan.games} typed games"
-                    await start_measured(subject, places, typed, what, log)
+                    await start_measured(subject, places, typed, f"{plan.games} typed games", log)
                 keys = Keys()
                 warmup, _ = build_block(bot, places, 2, solver, rng, keys, right=False)
                 for subject in subjects:
@@ -1224,15 +1102,8 @@ def ledger_rows(path: Path) -> int | None:
 # -- figures and output ----------------------------------------------------------------------------
 
 
-def row(
-    figure: str,
-    unit: str,
-    ours: float,
-    base: float | None,
-    target: str = "",
-    met: bool | None = None,
-    ratio: float | None = None,
-) -> harness.Row:
+def row(figure: str, unit: str, ours: float, base: float | None, target: str = "",
+        met: bool | None = None, ratio: float | None = None) -> harness.Row:  # fmt: skip
     if ratio is None and base is not None:
         ratio = harness.ratio(ours, base)
     return harness.Row("scale", figure, ours, base, unit, ratio, target=target, met=met)
@@ -1245,96 +1116,52 @@ def ratio_row(figure: str, unit: str, ours: float, base: float, target: float) -
     return row(figure, unit, ours, base, f"≤ {target:g}x floor", met, ratio)
 
 
-def cpu_row(
-    figure: str, stream: str, floor: Subject, bot: Subject, target: float | None = None
-) -> harness.Row:
-    ours, base = bot.tallies[stream].ms_per_event(), floor.tallies[stream].ms_per_event()
-    ratio = harness.ratio(ours, base)
-    if target is None:
-        return row(figure, "ms", ours, base, ratio=ratio)
-    return row(figure, "ms", ours, base, f"≤ {target:g}x floor", ratio <= target, ratio)
-
-
-def per_guild_kib(plan: Plan, subject: Subject) -> float:
-    """What a guild adds to the subject's memory: (RSS at many guilds - idle RSS) / guilds."""
-    return 1024 * (subject.rss_guilds_mib - subject.rss_idle_mib) / plan.many_guilds
-
-
-def throughput(subject: Subject) -> float:
-    if subject.typed_busy_s <= 0:
-        return math.nan
-    return subject.typed_played / subject.typed_busy_s
-
-
 def figures(plan: Plan, floor: Subject, bot: Subject, reader: Subject) -> list[harness.Row]:
-    games = plan.games
+    games, guilds = plan.games, f"{plan.many_guilds:,} guilds"
     clicks_bot = Latency.of(bot.click_latencies_ms)
     clicks_floor = Latency.of(floor.click_latencies_ms)
     failures = len(bot.failures) + len(floor.failures) + len(reader.failures)
     expected = len(bot.locked) + len(bot.guesses)
+    ledger = math.nan if bot.ledger_rows is None else float(bot.ledger_rows)
+
+    def per_guild_kib(s: Subject) -> float:
+        """What a guild adds to the subject's memory: (RSS at many guilds - idle) / guilds."""
+        return 1024 * (s.rss_guilds_mib - s.rss_idle_mib) / plan.many_guilds
+
+    def throughput(s: Subject) -> float:
+        return s.typed_played / s.typed_busy_s if s.typed_busy_s > 0 else math.nan
+
+    def cpu(figure: str, stream: str, base: Subject, target: float = 0.0) -> harness.Row:
+        ours, theirs = bot.tallies[stream].ms_per_event(), base.tallies[stream].ms_per_event()
+        ratio = harness.ratio(ours, theirs)
+        if not target:  # against the reading floor: shown, no target
+            return row(figure, "ms", ours, theirs, ratio=ratio)
+        return row(figure, "ms", ours, theirs, f"≤ {target:g}x floor", ratio <= target, ratio)
+
     return [
-        ratio_row(
-            "start-up to READY + /quiz published",
-            "s",
-            bot.proc.startup_s,
-            floor.proc.startup_s,
-            TARGET_STARTUP_RATIO,
-        ),
+        ratio_row("start-up to READY + /quiz published", "s", bot.proc.startup_s,
+                  floor.proc.startup_s, TARGET_STARTUP_RATIO),
         ratio_row("RSS idle", "MiB", bot.rss_idle_mib, floor.rss_idle_mib, TARGET_IDLE_RSS_RATIO),
-        row(
-            f"RSS with {games} games running",
-            "MiB",
-            bot.rss_games_mib,
-            floor.rss_games_mib,
-            f"< {TARGET_RSS_MIB:.1f} MiB (150 MB)",
-            bot.rss_games_mib < TARGET_RSS_MIB,
-        ),
-        row(
-            f"click ack p99, {games} games",
-            "ms",
-            clicks_bot.p99_ms,
-            clicks_floor.p99_ms,
-            f"< {TARGET_P99_MS:g} ms",
-            clicks_bot.p99_ms < TARGET_P99_MS,
-        ),
+        row(f"RSS with {games} games running", "MiB", bot.rss_games_mib, floor.rss_games_mib,
+            f"< {TARGET_RSS_MIB:.1f} MiB (150 MB)", bot.rss_games_mib < TARGET_RSS_MIB),
+        row(f"click ack p99, {games} games", "ms", clicks_bot.p99_ms, clicks_floor.p99_ms,
+            f"< {TARGET_P99_MS:g} ms", clicks_bot.p99_ms < TARGET_P99_MS),
         row(f"click ack median, {games} games", "ms", clicks_bot.median_ms, clicks_floor.median_ms),
-        ratio_row(
-            f"RSS at {plan.many_guilds:,} guilds, one process",
-            "MiB",
-            bot.rss_guilds_mib,
-            floor.rss_guilds_mib,
-            TARGET_GUILDS_RATIO,
-        ),
-        row(
-            f"RSS per guild, {plan.many_guilds:,} guilds − idle",
-            "KiB",
-            per_guild_kib(plan, bot),
-            per_guild_kib(plan, floor),
-        ),
-        cpu_row("CPU per button answer", "click", floor, bot, TARGET_CPU_RATIO),
-        cpu_row(
-            "CPU per typed answer, wrong guesses", "typed wrong", floor, bot, TARGET_WRONG_RATIO
-        ),
-        cpu_row("CPU per typed answer, as played", "typed played", floor, bot, TARGET_PLAYED_RATIO),
-        cpu_row("CPU per typed answer, wrong, vs reading floor", "typed wrong", reader, bot),
-        cpu_row("CPU per typed answer, played, vs reading floor", "typed played", reader, bot),
-        row(
-            f"typed answers processed, {games} channels",
-            "/s",
-            throughput(bot),
-            throughput(floor),
-            ratio=math.nan,  # a rate, not a cost: bounded by how fast the messages are sent
-        ),
+        ratio_row(f"RSS at {guilds}, one process", "MiB", bot.rss_guilds_mib,
+                  floor.rss_guilds_mib, TARGET_GUILDS_RATIO),
+        row(f"RSS per guild, {guilds} − idle", "KiB", per_guild_kib(bot), per_guild_kib(floor)),
+        cpu("CPU per button answer", "click", floor, TARGET_CPU_RATIO),
+        cpu("CPU per typed answer, wrong guesses", "typed wrong", floor, TARGET_WRONG_RATIO),
+        cpu("CPU per typed answer, as played", "typed played", floor, TARGET_PLAYED_RATIO),
+        cpu("CPU per typed answer, wrong, vs reading floor", "typed wrong", reader),
+        cpu("CPU per typed answer, played, vs reading floor", "typed played", reader),
+        # A rate, not a cost (bounded by how fast the messages are sent): no ratio.
+        row(f"typed answers processed, {games} channels", "/s", throughput(bot),
+            throughput(floor), ratio=math.nan),
         row("failed events + violations", "", float(failures), None, "0", failures == 0),
-        row(
-            "answer ledger rows after shutdown",
-            "",
-            math.nan if bot.ledger_rows is None else float(bot.ledger_rows),
-            None,
-            f"= {expected} answered",
-            bot.ledger_rows == expected,
-        ),
-    ]
+        row("answer ledger rows after shutdown", "", ledger, None, f"= {expected} answered",
+            bot.ledger_rows == expected),
+    ]  # fmt: skip
 
 
 def subject_details(subject: Subject) -> dict[str, object]:
@@ -1371,35 +1198,15 @@ def subject_details(subject: Subject) -> dict[str, object]:
     }
 
 
-def print_report(
-    plan: Plan, rows: Sequence[harness.Row], subjects: Sequence[Subject], args: argparse.Namespace
-) -> None:
+def report_lines(plan: Plan, subjects: Sequence[Subject]) -> list[str]:
+    """What the table does not say: each subject's memory, CPU and typed figures."""
     floor, bot, _ = subjects
-    offered = plan.games * plan.clickers / plan.wave_seconds
-    print(
-        "Quizzes at scale through the local Discord: the bot vs a minimal discord.py quiz bot "
-        "(the floor; the reading floor only reads typed messages); "
-        f"{plan.games} games over {plan.guilds} guilds{'; quick run' if args.quick else ''}"
-    )
-    print(
-        f"{plural(plan.waves, 'wave')} x {plan.games * plan.clickers} clicks over "
-        f"{plan.wave_seconds:g} s "
-        f"({offered:.0f}/s offered); typed: {plan.games * plan.typed_wrong_per_channel} wrong "
-        f"guesses, then {plural(plan.typed_blocks, 'block')} x "
-        f"{plan.games * plan.typed_per_channel} "
-        f"messages (1 right in {plan.typed_per_channel}); seed {args.seed}; "
-        f"{os.cpu_count()} CPUs"
-    )
-    print()
-    print(harness.render_rows(rows, "bot", "floor"))
-    print()
+    lines = []
     for s in subjects:
         end = s.stats_end
-        driver = ", ".join(
-            f"{t.driver_ms_per_event():.2f} ms/{name}" for name, t in s.tallies.items()
-        )
-        spent = ", ".join(f"{name} {t.cpu_s:.2f} s for {t.events}" for name, t in s.tallies.items())
-        print(
+        driver = ", ".join(f"{t.driver_ms_per_event():.2f} ms/{n}" for n, t in s.tallies.items())
+        spent = ", ".join(f"{n} {t.cpu_s:.2f} s for {t.events}" for n, t in s.tallies.items())
+        lines.append(
             f"{s.name}: READY after {s.proc.ready_s:.2f} s; RSS idle {s.rss_idle_mib:.1f}, with "
             f"games {s.rss_games_mib:.1f}, at the end {end.rss_mib if end else math.nan:.1f}, "
             f"peak {end.peak_rss_mib if end else math.nan:.1f} MiB; exit status "
@@ -1407,26 +1214,21 @@ def print_report(
             f"driver: {driver}"
         )
     starts = Latency.of(bot.start_latencies_ms)
-    print(
+    lines.append(
         f"bot: /quiz start ack median {starts.median_ms:.1f} ms, p99 {starts.p99_ms:.1f} ms; "
         f"/quiz stop in every channel → every final standings {bot.stop_s:.1f} s"
     )
     for s in (floor, bot):
-        winners = Latency.of(s.winner_latencies_ms)
-        results = Latency.of(s.result_delays_ms)
+        winners, results = Latency.of(s.winner_latencies_ms), Latency.of(s.result_delays_ms)
         send_rate = s.typed_played / s.typed_send_s if s.typed_send_s > 0 else math.nan
-        print(
+        lines.append(
             f"{s.name}, typed: sent at {send_rate:,.0f}/s; right answer → ✅ median "
             f"{winners.median_ms:.0f} ms, p99 {winners.p99_ms:.0f} ms; ✅ → result posted "
             f"median {results.median_ms:.0f} ms, max {results.max_ms:.0f} ms; "
             f"{s.close_reactions} 🤏; {s.extra_wins} extra ✅"
         )
-    print(f"unsolved questions: {bot.unsolved}")
-    print(f"load average of the machine at the start and the end: {args.loadavg}")
-    print("bot RSS (MiB): " + ", ".join(f"{lbl} {v:.1f}" for lbl, v in bot.rss_samples))
-    for s in subjects:
-        for title, lines in (("failures", s.failures), ("stderr", s.proc.stderr)):
-            harness.print_lines(f"{s.name} {title}", lines)
+    lines.append(f"unsolved questions: {bot.unsolved}")
+    return lines
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -1465,27 +1267,44 @@ def run(args: argparse.Namespace, plan: Plan, profile: Path | None) -> int:
     load_before = harness.load_average()
     subjects = asyncio.run(bench(plan, args.seed, harness.log, profile))
     elapsed = time.perf_counter() - started
-    args.loadavg = f"{load_before} → {harness.load_average()}"
+    loadavg = f"{load_before} → {harness.load_average()}"
     rows = figures(plan, *subjects)
     targets_met = all(row.met is not False for row in rows)
-    if args.json:
-        harness.print_json(
-            {
-                "benchmark": "scale",
-                **harness.run_info(args, plan),
-                "loadavg": args.loadavg,
-                "rows": [row.to_dict() for row in rows],
-                "table": [row.to_dict() for row in rows],
-                "targets_met": targets_met,
-                "subjects": [subject_details(s) for s in subjects],
-                "elapsed_s": round(elapsed, 1),
-            }
-        )
-    else:
-        print_report(plan, rows, subjects, args)
+    offered = plan.games * plan.clickers / plan.wave_seconds
+    document = {
+        "benchmark": "scale",
+        **harness.run_info(args, plan),
+        "loadavg": loadavg,
+        "rows": [row.to_dict() for row in rows],
+        "targets_met": targets_met,
+        "subjects": [subject_details(s) for s in subjects],
+        "elapsed_s": round(elapsed, 1),
+    }
+    after = [
+        *report_lines(plan, subjects),
+        f"load average of the machine at the start and the end: {loadavg}",
+        "bot RSS (MiB): " + ", ".join(f"{lbl} {v:.1f}" for lbl, v in subjects[1].rss_samples),
+    ]
+    harness.print_figures(
+        rows, args.json, document,
+        "Quizzes at scale through the local Discord: the bot vs a minimal discord.py quiz bot "
+        "(the floor; the reading floor only reads typed messages); "
+        f"{plan.games} games over {plan.guilds} guilds{'; quick run' if args.quick else ''}",
+        f"{plural(plan.waves, 'wave')} x {plan.games * plan.clickers} clicks over "
+        f"{plan.wave_seconds:g} s ({offered:.0f}/s offered); typed: "
+        f"{plan.games * plan.typed_wrong_per_channel} wrong guesses, then "
+        f"{plural(plan.typed_blocks, 'block')} x {plan.games * plan.typed_per_channel} "
+        f"messages (1 right in {plan.typed_per_channel}); seed {args.seed}; "
+        f"{os.cpu_count()} CPUs",
+        after=after, labels=("bot", "floor"),
+    )  # fmt: skip
+    if not args.json:
+        for s in subjects:
+            for title, lines in (("failures", s.failures), ("stderr", s.proc.stderr)):
+                harness.print_lines(f"{s.name} {title}", lines)
         print(f"every target met: {'yes' if targets_met else 'NO'}")
         print(f"elapsed: {elapsed:.1f} s")
-    return 1 if args.check and not targets_met else 0
+    return harness.exit_status(args, rows)
 
 
 if __name__ == "__main__":
