@@ -186,11 +186,7 @@ class Judge:
         year = self.parse_year(answer)
         if year is None:
             return Verdict.WRONG
-        if year == expected:
-            return Verdict.CORRECT
-        if abs(year - expected) <= CLOSE_YEARS:
-            return Verdict.CLOSE
-        return Verdict.WRONG
+        return _year_verdict(expected, year)
 
     # -- countries -------------------------------------------------------------------------
 
@@ -226,11 +222,7 @@ class Judge:
         given = self.country_of(answer)
         if given is None:
             return Verdict.WRONG
-        if given == expected:
-            return Verdict.CORRECT
-        if is_close_country(expected, given):
-            return Verdict.CLOSE
-        return Verdict.WRONG
+        return _country_verdict(expected, given)
 
     # -- methods ---------------------------------------------------------------------------
 
@@ -261,11 +253,41 @@ class Judge:
         """A typed answer to ``question``: right if it matches any accepted answer."""
         if question.kind is QuestionKind.WHO:
             return self.judge_who([str(a) for a in question.accepted], answer)
+        # The guess is read once (a year, a method, a country), then held against each
+        # accepted answer: reading it is most of the cost, and most guesses are wrong.
         if question.kind is QuestionKind.YEAR:
-            return _best(self.judge_year(int(a), answer) for a in question.accepted)
+            year = self.parse_year(answer)
+            if year is None:
+                return Verdict.WRONG
+            return _best(_year_verdict(int(a), year) for a in question.accepted)
         if question.kind is QuestionKind.METHOD:
-            return _best(self.judge_method(Method(str(a)), answer) for a in question.accepted)
-        return _best(self.judge_country(str(a), answer) for a in question.accepted)
+            method = self.method_of(answer)
+            if method is None:
+                return Verdict.WRONG
+            return _best(
+                Verdict.CORRECT if method is Method(str(a)) else Verdict.WRONG
+                for a in question.accepted
+            )
+        given = self.country_of(answer)
+        if given is None:
+            return Verdict.WRONG
+        return _best(_country_verdict(str(a), given) for a in question.accepted)
+
+
+def _year_verdict(expected: int, year: int) -> Verdict:
+    if year == expected:
+        return Verdict.CORRECT
+    if abs(year - expected) <= CLOSE_YEARS:
+        return Verdict.CLOSE
+    return Verdict.WRONG
+
+
+def _country_verdict(expected: str, given: str) -> Verdict:
+    if given == expected:
+        return Verdict.CORRECT
+    if is_close_country(expected, given):
+        return Verdict.CLOSE
+    return Verdict.WRONG
 
 
 def _best(verdicts: Iterable[Verdict]) -> Verdict:
