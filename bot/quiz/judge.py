@@ -27,6 +27,8 @@ CLOSE_YEARS = 2
 _FILLER = re.compile(
     r"^(?:(?:i think|i guess|maybe|perhaps|is it|it is|its|it s|the answer is|answer)\s+)+"
 )
+_FILLER_INITIALS = "impta"
+"""The first letters of the filler phrases (a folded text is already stripped)."""
 _YEAR = re.compile(r"(?<![\d'’])(\d{4})(?!\d)|(?:^|(?<=\s))['’](\d{2})(?!\d)")
 _NUMBER = re.compile(r"\d+")
 
@@ -42,7 +44,9 @@ def allowed_typos(length: int) -> int:
 
 
 def _clean(text: str) -> str:
-    folded = fold(strip_invisible(text[: MAX_ANSWER_CHARS * 2]))
+    folded = fold(text[: MAX_ANSWER_CHARS * 2])  # fold strips invisible characters too
+    if folded[:1] not in _FILLER_INITIALS:  # most guesses: no filler, no regex
+        return folded
     return _FILLER.sub("", folded).strip()
 
 
