@@ -23,6 +23,8 @@ from bot.quiz.model import Question, QuestionKind, Verdict
 MAX_ANSWER_CHARS = 200
 MAX_NAME_WORDS = 6
 CLOSE_YEARS = 2
+MAX_COUNTRY_CHARS = 60
+"""A longer guess names no country (the longest way to write one is 35 characters)."""
 
 _FILLER = re.compile(
     r"^(?:(?:i think|i guess|maybe|perhaps|is it|it is|its|it s|the answer is|answer)\s+)+"
@@ -87,7 +89,12 @@ class Judge:
         """Each person's forms: a guess far from all of them is wrong without a scan."""
         self._surnames = list(surnames)
         self._surname_owners = [frozenset(surnames[s]) for s in self._surnames]
-        self._variant_texts = list(VARIANTS)
+        self._variants_near: dict[int, list[str]] = {}
+        """Text length → the country variants a guess of that length may be a typo of: an
+        edit distance is at least the difference in length."""
+        for length in range(1, MAX_COUNTRY_CHARS + 1):
+            tolerance = allowed_typos(length)
+            self._variants_near[length] = [v for v in VARIANTS if abs(len(v) - length) <= tolerance]
 
     # -- people ----------------------------------------------------------------------------
 
@@ -200,16 +207,16 @@ class Judge:
         if exact is not None:
             return exact
         text = _clean(answer)
-        if not text or len(text) > 60:
+        if not text or len(text) > MAX_COUNTRY_CHARS:
             return None
         tolerance = allowed_typos(len(text))
         if tolerance == 0:
             return None
         found = {
-            VARIANTS[self._variant_texts[position]]: int(distance)
-            for _, distance, position in process.extract(
+            VARIANTS[variant]: int(distance)
+            for variant, distance, _ in process.extract(
                 text,
-                self._variant_texts,
+                self._variants_near[len(text)],
                 scorer=OSA.distance,
                 processor=None,
                 score_cutoff=tolerance,
