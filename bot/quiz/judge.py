@@ -302,11 +302,13 @@ def _country_verdict(expected: str, given: str) -> Verdict:
 
 
 def _best(verdicts: Iterable[Verdict]) -> Verdict:
-    found = set(verdicts)
-    for verdict in (Verdict.CORRECT, Verdict.CLOSE):
-        if verdict in found:
+    best = Verdict.WRONG
+    for verdict in verdicts:
+        if verdict is Verdict.CORRECT:
             return verdict
-    return Verdict.WRONG
+        if verdict is Verdict.CLOSE:
+            best = verdict
+    return best
 
 
 METHOD_KEYWORDS: dict[Method, tuple[str, ...]] = {
