@@ -23,6 +23,8 @@ from bot.quiz.model import Question, QuestionKind, Verdict
 MAX_ANSWER_CHARS = 200
 MAX_NAME_WORDS = 6
 CLOSE_YEARS = 2
+RIGHT_CACHE = 512
+"""Questions whose right people the judge remembers (then it starts again)."""
 MAX_COUNTRY_CHARS = 60
 """A longer guess names no country (the longest way to write one is 35 characters)."""
 
@@ -87,6 +89,7 @@ class Judge:
                 forms_of.setdefault(owner, []).append(text)
         self._forms_of = {owner: tuple(texts) for owner, texts in forms_of.items()}
         """Each person's forms: a guess far from all of them is wrong without a scan."""
+        self._right_cache: dict[tuple[str, ...], tuple[frozenset[int], tuple[str, ...]]] = {}
         self._surnames = list(surnames)
         self._surname_owners = [frozenset(surnames[s]) for s in self._surnames]
         self._variants_near: dict[int, list[str]] = {}
@@ -127,12 +130,26 @@ class Judge:
             named |= self._surname_owners[position]
         return frozenset(named)
 
+    def _right_people(self, names: tuple[str, ...]) -> tuple[frozenset[int], tuple[str, ...]]:
+        """The people ``names`` are, and all their forms: the same for every guess at a
+        question, so worked out once (a few hundred questions' worth are kept)."""
+        known = self._right_cache.get(names)
+        if known is not None:
+            return known
+        right = frozenset(self._position[name] for name in names if name in self._position)
+        if not right:
+            raise KeyError(f"unknown person {names[0] if len(names) == 1 else list(names)!r}")
+        forms = tuple(form for i in right for form in self._forms_of.get(i, ()))
+        if len(self._right_cache) >= RIGHT_CACHE:
+            self._right_cache.clear()
+        self._right_cache[names] = right, forms
+        return right, forms
+
     def judge_who(self, expected: str | Iterable[str], answer: str) -> Verdict:
         """``expected``: a record name, or every name that is right (a ``who`` question)."""
-        names = [expected] if isinstance(expected, str) else list(expected)
-        right = {self._position[name] for name in names if name in self._position}
-        if not right:
-            raise KeyError(f"unknown person {expected!r}")
+        right, right_forms = self._right_people(
+            (expected,) if isinstance(expected, str) else tuple(expected)
+        )
         text = _clean(answer)
         words = text.split()
         if not words or len(words) > MAX_NAME_WORDS or len(text) > MAX_ANSWER_CHARS:
@@ -142,9 +159,7 @@ class Judge:
         # they need no scan of everyone's forms (about 400 of them, 60 µs a guess).
         key = _sorted_words(text)
         if not any(
-            OSA.distance(key, form, score_cutoff=tolerance) <= tolerance
-            for i in right
-            for form in self._forms_of.get(i, ())
+            OSA.distance(key, form, score_cutoff=tolerance) <= tolerance for form in right_forms
         ):
             return Verdict.WRONG
         distances = self._closest_people(text, tolerance)
@@ -263,7 +278,7 @@ class Judge:
     def judge(self, question: Question, answer: str) -> Verdict:
         """A typed answer to ``question``: right if it matches any accepted answer."""
         if question.kind is QuestionKind.WHO:
-            return self.judge_who([str(a) for a in question.accepted], answer)
+            return self.judge_who(tuple(map(str, question.accepted)), answer)
         # The guess is read once (a year, a method, a country), then held against each
         # accepted answer: reading it is most of the cost, and most guesses are wrong.
         if question.kind is QuestionKind.YEAR:
