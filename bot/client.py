@@ -186,6 +186,10 @@ class DefectorBot(commands.AutoShardedBot):
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=DefectorTree,
+            # No message cache: nothing reads it (no edit, delete or reaction events are
+            # handled), and keeping the last 1,000 messages costs a copy of each edited one
+            # (the typed card's "Closed" edit echoes back) and their memory.
+            max_messages=None,
             **sharding,
         )
         self.settings = settings

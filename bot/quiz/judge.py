@@ -23,10 +23,16 @@ from bot.quiz.model import Question, QuestionKind, Verdict
 MAX_ANSWER_CHARS = 200
 MAX_NAME_WORDS = 6
 CLOSE_YEARS = 2
+RIGHT_CACHE = 512
+"""Questions whose right people the judge remembers (then it starts again)."""
+MAX_COUNTRY_CHARS = 60
+"""A longer guess names no country (the longest way to write one is 35 characters)."""
 
 _FILLER = re.compile(
     r"^(?:(?:i think|i guess|maybe|perhaps|is it|it is|its|it s|the answer is|answer)\s+)+"
 )
+_FILLER_INITIALS = "impta"
+"""The first letters of the filler phrases (a folded text is already stripped)."""
 _YEAR = re.compile(r"(?<![\d'’])(\d{4})(?!\d)|(?:^|(?<=\s))['’](\d{2})(?!\d)")
 _NUMBER = re.compile(r"\d+")
 
@@ -42,7 +48,9 @@ def allowed_typos(length: int) -> int:
 
 
 def _clean(text: str) -> str:
-    folded = fold(strip_invisible(text[: MAX_ANSWER_CHARS * 2]))
+    folded = fold(text[: MAX_ANSWER_CHARS * 2])  # fold strips invisible characters too
+    if folded[:1] not in _FILLER_INITIALS:  # most guesses: no filler, no regex
+        return folded
     return _FILLER.sub("", folded).strip()
 
 
@@ -73,9 +81,15 @@ class Judge:
                 forms_of.setdefault(owner, []).append(text)
         self._forms_of = {owner: tuple(texts) for owner, texts in forms_of.items()}
         """Each person's forms: a guess far from all of them is wrong without a scan."""
+        self._right_cache: dict[tuple[str, ...], tuple[frozenset[int], tuple[str, ...]]] = {}
         self._surnames = list(surnames)
         self._surname_owners = [frozenset(surnames[s]) for s in self._surnames]
-        self._variant_texts = list(VARIANTS)
+        self._variants_near: dict[int, list[str]] = {}
+        """Text length → the country variants a guess of that length may be a typo of: an
+        edit distance is at least the difference in length."""
+        for length in range(1, MAX_COUNTRY_CHARS + 1):
+            tolerance = allowed_typos(length)
+            self._variants_near[length] = [v for v in VARIANTS if abs(len(v) - length) <= tolerance]
 
     # -- people ----------------------------------------------------------------------------
 
@@ -108,12 +122,26 @@ class Judge:
             named |= self._surname_owners[position]
         return frozenset(named)
 
+    def _right_people(self, names: tuple[str, ...]) -> tuple[frozenset[int], tuple[str, ...]]:
+        """The people ``names`` are, and all their forms: the same for every guess at a
+        question, so worked out once (a few hundred questions' worth are kept)."""
+        known = self._right_cache.get(names)
+        if known is not None:
+            return known
+        right = frozenset(self._position[name] for name in names if name in self._position)
+        if not right:
+            raise KeyError(f"unknown person {names[0] if len(names) == 1 else list(names)!r}")
+        forms = tuple(form for i in right for form in self._forms_of.get(i, ()))
+        if len(self._right_cache) >= RIGHT_CACHE:
+            self._right_cache.clear()
+        self._right_cache[names] = right, forms
+        return right, forms
+
     def judge_who(self, expected: str | Iterable[str], answer: str) -> Verdict:
         """``expected``: a record name, or every name that is right (a ``who`` question)."""
-        names = [expected] if isinstance(expected, str) else list(expected)
-        right = {self._position[name] for name in names if name in self._position}
-        if not right:
-            raise KeyError(f"unknown person {expected!r}")
+        right, right_forms = self._right_people(
+            (expected,) if isinstance(expected, str) else tuple(expected)
+        )
         text = _clean(answer)
         words = text.split()
         if not words or len(words) > MAX_NAME_WORDS or len(text) > MAX_ANSWER_CHARS:
@@ -123,9 +151,7 @@ class Judge:
         # they need no scan of everyone's forms (about 400 of them, 60 µs a guess).
         key = _sorted_words(text)
         if not any(
-            OSA.distance(key, form, score_cutoff=tolerance) <= tolerance
-            for i in right
-            for form in self._forms_of.get(i, ())
+            OSA.distance(key, form, score_cutoff=tolerance) <= tolerance for form in right_forms
         ):
             return Verdict.WRONG
         distances = self._closest_people(text, tolerance)
@@ -178,11 +204,7 @@ class Judge:
         year = self.parse_year(answer)
         if year is None:
             return Verdict.WRONG
-        if year == expected:
-            return Verdict.CORRECT
-        if abs(year - expected) <= CLOSE_YEARS:
-            return Verdict.CLOSE
-        return Verdict.WRONG
+        return _year_verdict(expected, year)
 
     # -- countries -------------------------------------------------------------------------
 
@@ -192,16 +214,16 @@ class Judge:
         if exact is not None:
             return exact
         text = _clean(answer)
-        if not text or len(text) > 60:
+        if not text or len(text) > MAX_COUNTRY_CHARS:
             return None
         tolerance = allowed_typos(len(text))
         if tolerance == 0:
             return None
         found = {
-            VARIANTS[self._variant_texts[position]]: int(distance)
-            for _, distance, position in process.extract(
+            VARIANTS[variant]: int(distance)
+            for variant, distance, _ in process.extract(
                 text,
-                self._variant_texts,
+                self._variants_near[len(text)],
                 scorer=OSA.distance,
                 processor=None,
                 score_cutoff=tolerance,
@@ -218,11 +240,7 @@ class Judge:
         given = self.country_of(answer)
         if given is None:
             return Verdict.WRONG
-        if given == expected:
-            return Verdict.CORRECT
-        if is_close_country(expected, given):
-            return Verdict.CLOSE
-        return Verdict.WRONG
+        return _country_verdict(expected, given)
 
     # -- methods ---------------------------------------------------------------------------
 
@@ -252,20 +270,52 @@ class Judge:
     def judge(self, question: Question, answer: str) -> Verdict:
         """A typed answer to ``question``: right if it matches any accepted answer."""
         if question.kind is QuestionKind.WHO:
-            return self.judge_who([str(a) for a in question.accepted], answer)
+            return self.judge_who(tuple(map(str, question.accepted)), answer)
+        # The guess is read once (a year, a method, a country), then held against each
+        # accepted answer: reading it is most of the cost, and most guesses are wrong.
         if question.kind is QuestionKind.YEAR:
-            return _best(self.judge_year(int(a), answer) for a in question.accepted)
+            year = self.parse_year(answer)
+            if year is None:
+                return Verdict.WRONG
+            return _best(_year_verdict(int(a), year) for a in question.accepted)
         if question.kind is QuestionKind.METHOD:
-            return _best(self.judge_method(Method(str(a)), answer) for a in question.accepted)
-        return _best(self.judge_country(str(a), answer) for a in question.accepted)
+            method = self.method_of(answer)
+            if method is None:
+                return Verdict.WRONG
+            return _best(
+                Verdict.CORRECT if method is Method(str(a)) else Verdict.WRONG
+                for a in question.accepted
+            )
+        given = self.country_of(answer)
+        if given is None:
+            return Verdict.WRONG
+        return _best(_country_verdict(str(a), given) for a in question.accepted)
+
+
+def _year_verdict(expected: int, year: int) -> Verdict:
+    if year == expected:
+        return Verdict.CORRECT
+    if abs(year - expected) <= CLOSE_YEARS:
+        return Verdict.CLOSE
+    return Verdict.WRONG
+
+
+def _country_verdict(expected: str, given: str) -> Verdict:
+    if given == expected:
+        return Verdict.CORRECT
+    if is_close_country(expected, given):
+        return Verdict.CLOSE
+    return Verdict.WRONG
 
 
 def _best(verdicts: Iterable[Verdict]) -> Verdict:
-    found = set(verdicts)
-    for verdict in (Verdict.CORRECT, Verdict.CLOSE):
-        if verdict in found:
+    best = Verdict.WRONG
+    for verdict in verdicts:
+        if verdict is Verdict.CORRECT:
             return verdict
-    return Verdict.WRONG
+        if verdict is Verdict.CLOSE:
+            best = verdict
+    return best
 
 
 METHOD_KEYWORDS: dict[Method, tuple[str, ...]] = {
