@@ -19,6 +19,7 @@ from bot.services.clock import ManualClock
 from tests.e2e.helpers import ADMIN, ALICE, BORIS, CHANNEL, GUILD, HOST, World
 from tests.e2e.test_quiz import (
     choice_index,
+    current_question,
     final_message,
     game_in,
     question_message,
@@ -122,8 +123,7 @@ async def test_429s_while_posting_questions_are_retried_and_the_game_goes_on(
     await start(world, {"rounds": 2, "seconds": 10, "kinds": "year", "mode": "buttons"}, user=HOST)
     first = await question_message(world, 1)
     assert statuses(world, "POST", MESSAGES) == [429, 429, 200]
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     await lock_in(world, first, choice_index(question, True), ALICE)
     await tick(clock, 10.5)
     assert scorers(await result_message(world, 1)) == [f"<@{ALICE}> +10 (0.0 s)"]
@@ -133,8 +133,7 @@ async def test_429s_while_posting_questions_are_retried_and_the_game_goes_on(
     await tick(clock, 4)
     second = await question_message(world, 2)
     assert statuses(world, "POST", MESSAGES)[-2:] == [429, 200]
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     await lock_in(world, second, choice_index(question, True), BORIS)
     await tick(clock, 10.5)
     assert scorers(await result_message(world, 2)) == [f"<@{BORIS}> +10 (0.0 s)"]
@@ -160,8 +159,7 @@ async def test_a_500_on_an_interaction_callback_is_retried_and_the_member_is_ans
     assert (await world.reply(started)).content.startswith("Quiz #")
     assert statuses(world, "POST", callback_path(started)) == [500, 200]
     first = await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
 
     # A click's answer: the retry re-sends the same callback; the click is not judged again.
     server.inject_rest_failure("POST", "/interactions/*/*/callback", status=500)
@@ -181,8 +179,7 @@ async def test_a_500_on_closing_a_question_still_shows_its_result(
 ) -> None:
     await start(world, {"rounds": 1, "seconds": 10, "kinds": "year", "mode": "buttons"}, user=HOST)
     first = await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     await lock_in(world, first, choice_index(question, False), BORIS)
     # Disabling the question's buttons fails once (retried by discord.py after 1 s).
     world.server.inject_rest_failure("PATCH", "/channels/*/messages/*", status=500)
@@ -205,8 +202,7 @@ async def test_a_reconnect_mid_question_resumes_and_answers_count_once(
     server = world.server
     await start(world, {"rounds": 2, "seconds": 10, "kinds": "year", "mode": "buttons"}, user=HOST)
     first = await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     right = choice_index(question, True)
     await lock_in(world, first, right, ALICE)
 
@@ -240,8 +236,7 @@ async def test_a_dropped_connection_is_resumed_and_the_game_goes_on(
     server = world.server
     await start(world, {"rounds": 2, "seconds": 30, "kinds": "year", "mode": "typed"})
     await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
 
     await server.drop_connection(0)  # TCP gone, no close frame (1006)
     # Alice's answer is posted while the bot is away: replayed on RESUME, judged once.
@@ -254,8 +249,7 @@ async def test_a_dropped_connection_is_resumed_and_the_game_goes_on(
 
     await tick(clock, 4)  # the game goes on: question 2, answered after the RESUME
     await question_message(world, 2)
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     await server.user_message(GUILD, CHANNEL, BORIS, f"it was {question.answer}")
     assert scorers(await result_message(world, 2)) == [f"<@{BORIS}> +10 (0.0 s)"]
     final = (await final_message(world)).embed_text()
@@ -271,8 +265,7 @@ async def test_a_redelivered_click_is_ignored(world: World, clock: ManualClock) 
     server = world.server
     await start(world, {"rounds": 1, "seconds": 10, "kinds": "year", "mode": "buttons"}, user=HOST)
     first = await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     alice = await lock_in(world, first, choice_index(question, True), ALICE)
 
     # Discord sends Alice's INTERACTION_CREATE again: same id, same token.
@@ -293,8 +286,7 @@ async def test_redelivered_typed_answers_are_ignored(world: World, clock: Manual
     server = world.server
     await start(world, {"rounds": 2, "seconds": 30, "kinds": "year", "mode": "typed"})
     await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     wrong = await server.user_message(GUILD, CHANNEL, BORIS, "1700")
     right = await server.user_message(GUILD, CHANNEL, ALICE, f"in {question.answer}")
     assert scorers(await result_message(world, 1)) == [f"<@{ALICE}> +10 (0.0 s)"]
@@ -322,8 +314,7 @@ async def test_a_redelivered_hint_costs_nothing_more(world: World, clock: Manual
     server = world.server
     await start(world, {"rounds": 1, "seconds": 30, "kinds": "year", "mode": "typed"})
     await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     hint = await world.slash("quiz hint", {}, user=ALICE)
     assert (await world.reply(hint)).content.startswith("💡 Hint:")
     await server.redeliver("INTERACTION_CREATE", hint.id)
@@ -342,8 +333,7 @@ async def test_a_click_redelivered_after_its_question_closed_is_ignored(
     server = world.server
     await start(world, {"rounds": 2, "seconds": 10, "kinds": "year", "mode": "buttons"}, user=HOST)
     first = await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     alice = await lock_in(world, first, choice_index(question, True), ALICE)
     await tick(clock, 10.5)
     await result_message(world, 1)

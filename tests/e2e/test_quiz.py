@@ -45,6 +45,13 @@ def game_in(world: World, channel: int = CHANNEL) -> RunningGame:
     return service(world).games[channel]
 
 
+def current_question(world: World, channel: int = CHANNEL) -> Question:
+    """The question open in the channel's game; a test fails here if none is open."""
+    question = game_in(world, channel).game.current
+    assert question is not None
+    return question
+
+
 async def question_message(world: World, number: int, channel: int = CHANNEL) -> Message:
     return await world.wait_for(
         lambda m: (
@@ -166,8 +173,7 @@ async def test_a_typed_game_first_correct_message_wins(world: World, clock: Manu
     await start(world, {"rounds": 1, "seconds": 30, "kinds": "year", "mode": "typed"})
     card = await question_message(world, 1)
     assert "Closes <t:" in card.embed_text()
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     wrong = await world.server.user_message(GUILD, CHANNEL, BORIS, "1700")
     winner = await world.server.user_message(GUILD, CHANNEL, ALICE, f"in {question.answer}.")
     late = await world.server.user_message(GUILD, CHANNEL, BORIS, str(question.answer))
@@ -361,8 +367,7 @@ async def test_a_lone_players_click_closes_the_question_once_others_could_join(
 ) -> None:
     await start(world, {"rounds": 1, "seconds": 30, "kinds": "year", "mode": "buttons"})
     first = await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     locked = await press(world, first, choice_index(question, True), ALICE)
     assert locked.ephemeral
     assert locked.content == (
@@ -384,8 +389,7 @@ async def test_a_question_waits_for_everyone_playing_then_closes_early(
 ) -> None:
     await start(world, {"rounds": 2, "seconds": 30, "kinds": "year", "mode": "buttons"})
     first = await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     await tick(clock, 3)
     waiting = await press(world, first, choice_index(question, True), BORIS)
     assert waiting.content == "Locked in. Results when the question closes."
@@ -403,8 +407,7 @@ async def test_a_question_waits_for_everyone_playing_then_closes_early(
     # Question 2: Boris played question 1, so Alice alone no longer closes it.
     await tick(clock, 4)
     second = await question_message(world, 2)
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     await press(world, second, choice_index(question, True), ALICE)
     status = await world.reply(await world.slash("quiz status", {}, user=BORIS))
     assert status.ephemeral and "Question 2 of 2" in status.content
@@ -420,8 +423,7 @@ async def test_skip_or_stop_after_a_lock_in_scores_it_and_the_ledger_agrees(
 ) -> None:
     await start(world, {"rounds": 3, "seconds": 10, "kinds": "year", "mode": "buttons"})
     first = await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     await tick(clock, 6)
     await press(world, first, choice_index(question, True), BORIS)  # Alice has not answered
     await world.reply(await world.slash("quiz skip", {}, user=ALICE))
@@ -431,8 +433,7 @@ async def test_skip_or_stop_after_a_lock_in_scores_it_and_the_ledger_agrees(
 
     await tick(clock, 4)
     second = await question_message(world, 2)
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     await press(world, second, choice_index(question, True), BORIS)
     await world.reply(await world.slash("quiz stop", {}, user=ALICE))
     result = await result_message(world, 2)
@@ -477,8 +478,7 @@ async def test_typed_mode_says_who_got_it_in_the_channel(world: World, clock: Ma
     await start(world, {"rounds": 1, "seconds": 30, "kinds": "year", "mode": "typed"})
     card = await question_message(world, 1)
     assert "Closes <t:" in card.embed_text()
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     await tick(clock, 2.5)
     await world.server.user_message(GUILD, CHANNEL, BORIS, f"{question.answer}")
     result = await result_message(world, 1)
@@ -507,8 +507,7 @@ async def test_the_rules_and_a_hints_cost_are_shown_before_they_matter(
     assert posted.index(announced.id) < posted.index(asked.id)  # the rules come first
 
     # The admin (a moderator) plays: once locked in, no hint for them.
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     await press(world, asked, choice_index(question, False), ADMIN)
     refused = await world.reply(await world.slash("quiz hint", {}, user=ADMIN))
     assert refused.ephemeral and "already locked in" in refused.content
@@ -522,8 +521,7 @@ async def test_leaderboard_wording_for_one_player_and_an_unplayed_kind(
 ) -> None:
     await start(world, {"rounds": 1, "seconds": 30, "kinds": "year", "mode": "buttons"})
     asked = await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     await press(world, asked, choice_index(question, True), ALICE)
     await tick(clock, 5.5)  # the join window
     await final_message(world)
@@ -554,8 +552,7 @@ async def test_the_next_quizzes_in_a_channel_ask_about_other_people(
     for _ in range(30):  # without the memory, 30 draws from the "who" pool repeat someone
         await start(world, {"rounds": 1, "seconds": 30, "kinds": "who", "mode": "buttons"})
         await wait_for_question(quiz)
-        question = game_in(world).game.current
-        assert question is not None
+        question = current_question(world)
         subjects.append(question.subject_slug)
         await world.reply(await world.slash("quiz stop", {}, user=ALICE))
         await wait_for_end(quiz)

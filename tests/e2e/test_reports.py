@@ -29,7 +29,14 @@ from tests.e2e.helpers import (
     OTHER_GUILD,
     World,
 )
-from tests.e2e.test_quiz import game_in, question_message, result_message, service, start, tick
+from tests.e2e.test_quiz import (
+    current_question,
+    question_message,
+    result_message,
+    service,
+    start,
+    tick,
+)
 
 NOTE = "@everyone it says 1985 but <@1200000000000000013> says otherwise"
 
@@ -37,8 +44,7 @@ NOTE = "@everyone it says 1985 but <@1200000000000000013> says otherwise"
 async def a_result(world: World, clock: ManualClock) -> tuple[Question, Message]:
     await start(world, {"rounds": 1, "seconds": 10, "kinds": "year", "mode": "buttons"}, user=HOST)
     await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     await tick(clock, 11)
     return question, await result_message(world, 1)
 
