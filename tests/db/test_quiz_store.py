@@ -806,6 +806,19 @@ def test_streaks() -> None:
 
 
 async def test_a_game_runs_then_finishes_once(sessions: Sessions) -> None:
+    async def another_game(started_at: datetime) -> int:
+        """Another member's game in the same channel."""
+        return await create_game(
+            sessions,
+            guild_id=BIG_ID,
+            channel_id=BIG_ID - 1,
+            starter_id=3,
+            mode=Mode.BUTTONS,
+            kinds=[QuestionKind.WHO],
+            rounds=5,
+            started_at=started_at,
+        )
+
     started = datetime(2026, 11, 28, 17, 0, tzinfo=timezone(timedelta(hours=2)))
     game_id = await create_game(
         sessions,
@@ -829,16 +842,7 @@ async def test_a_game_runs_then_finishes_once(sessions: Sessions) -> None:
     assert [g.id for g in await running_games(sessions)] == [game_id]
 
     with pytest.raises(GameAlreadyRunning) as refused:
-        await create_game(
-            sessions,
-            guild_id=BIG_ID,
-            channel_id=BIG_ID - 1,
-            starter_id=3,
-            mode=Mode.BUTTONS,
-            kinds=[QuestionKind.WHO],
-            rounds=5,
-            started_at=started,
-        )
+        await another_game(started)
     assert isinstance(refused.value, UserFacingError)
 
     ended = started + timedelta(minutes=4)
@@ -859,16 +863,7 @@ async def test_a_game_runs_then_finishes_once(sessions: Sessions) -> None:
     assert await running_game_in_channel(sessions, channel_id=BIG_ID - 1) is None
     assert await running_games(sessions) == []
     # The channel is free again.
-    await create_game(
-        sessions,
-        guild_id=BIG_ID,
-        channel_id=BIG_ID - 1,
-        starter_id=3,
-        mode=Mode.BUTTONS,
-        kinds=[QuestionKind.WHO],
-        rounds=5,
-        started_at=NOW,
-    )
+    await another_game(NOW)
     with pytest.raises(UnknownGame):
         await finish_game(sessions, game_id=424242, reason="stopped", winner_id=None, ended_at=NOW)
     assert await get_game(sessions, game_id=424242) is None
