@@ -331,14 +331,21 @@ def default_intents() -> discord.Intents:
     return intents
 
 
+@contextlib.asynccontextmanager
+async def serving(**kwargs: Unpack[SandboxSettings]) -> AsyncIterator[LocalDiscord]:
+    """make_server(**kwargs), started, and closed on the way out."""
+    server = make_server(**kwargs)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.close()
+
+
 @pytest.fixture
 async def server() -> AsyncIterator[LocalDiscord]:
-    srv = make_server()
-    await srv.start()
-    try:
+    async with serving() as srv:
         yield srv
-    finally:
-        await srv.close()
 
 
 @pytest.fixture
