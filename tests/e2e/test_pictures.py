@@ -16,11 +16,10 @@ from bot.services.clock import ManualClock
 from bot.services.pictures import PictureService
 from tests.e2e.helpers import ALICE, BORIS, ErrorLog, World
 from tests.e2e.test_quiz import (
+    asked_question,
     choice_index,
-    current_question,
     final_message,
     press,
-    question_message,
 )
 from tests.e2e.test_quiz import start as start_quiz
 
@@ -117,8 +116,7 @@ async def test_stats_filters_with_nobody_answer_privately(world: World) -> None:
 
 async def test_quiz_standings_and_profile_card(world: World, clock: ManualClock) -> None:
     await start_quiz(world, {"rounds": 1, "seconds": 10, "kinds": "year", "mode": "buttons"})
-    message = await question_message(world, 1)
-    question = current_question(world)
+    message, question = await asked_question(world, 1)
     await press(world, message, choice_index(question, True), ALICE)
     await press(world, message, choice_index(question, False), BORIS)
     await clock.sleepers(1)

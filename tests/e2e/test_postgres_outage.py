@@ -26,6 +26,7 @@ from bot.db.models import QuizAnswer
 from bot.services.clock import ManualClock
 from tests.e2e.helpers import ALICE, BORIS, ErrorLog, World
 from tests.e2e.test_quiz import (
+    asked_question,
     choice_index,
     current_question,
     final_message,
@@ -132,8 +133,7 @@ async def test_postgres_stopped_mid_game_then_started(
     await tick(clock, 10.5)
     assert f"<@{ALICE}> +" in (await result_message(world, 1)).embed_text()
     await tick(clock, 4)
-    second = await question_message(world, 2)
-    question = current_question(world)
+    second, question = await asked_question(world, 2)
     await press(world, second, choice_index(question, True), ALICE)
     await tick(clock, 10.5)
     final = await final_message(world)

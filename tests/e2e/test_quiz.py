@@ -62,6 +62,14 @@ async def question_message(world: World, number: int, channel: int = CHANNEL) ->
     )
 
 
+async def asked_question(
+    world: World, number: int, channel: int = CHANNEL
+) -> tuple[Message, Question]:
+    """Question ``number``'s message once it is posted, and the question it asks."""
+    message = await question_message(world, number, channel)
+    return message, current_question(world, channel)
+
+
 async def result_message(world: World, number: int, channel: int = CHANNEL) -> Message:
     return await world.wait_for(
         lambda m: (
@@ -366,8 +374,7 @@ async def test_a_lone_players_click_closes_the_question_once_others_could_join(
     world: World, clock: ManualClock
 ) -> None:
     await start(world, {"rounds": 1, "seconds": 30, "kinds": "year", "mode": "buttons"})
-    first = await question_message(world, 1)
-    question = current_question(world)
+    first, question = await asked_question(world, 1)
     locked = await press(world, first, choice_index(question, True), ALICE)
     assert locked.ephemeral
     assert locked.content == (
@@ -388,8 +395,7 @@ async def test_a_question_waits_for_everyone_playing_then_closes_early(
     world: World, clock: ManualClock
 ) -> None:
     await start(world, {"rounds": 2, "seconds": 30, "kinds": "year", "mode": "buttons"})
-    first = await question_message(world, 1)
-    question = current_question(world)
+    first, question = await asked_question(world, 1)
     await tick(clock, 3)
     waiting = await press(world, first, choice_index(question, True), BORIS)
     assert waiting.content == "Locked in. Results when the question closes."
@@ -406,8 +412,7 @@ async def test_a_question_waits_for_everyone_playing_then_closes_early(
 
     # Question 2: Boris played question 1, so Alice alone no longer closes it.
     await tick(clock, 4)
-    second = await question_message(world, 2)
-    question = current_question(world)
+    second, question = await asked_question(world, 2)
     await press(world, second, choice_index(question, True), ALICE)
     status = await world.reply(await world.slash("quiz status", {}, user=BORIS))
     assert status.ephemeral and "Question 2 of 2" in status.content
@@ -422,8 +427,7 @@ async def test_skip_or_stop_after_a_lock_in_scores_it_and_the_ledger_agrees(
     world: World, clock: ManualClock
 ) -> None:
     await start(world, {"rounds": 3, "seconds": 10, "kinds": "year", "mode": "buttons"})
-    first = await question_message(world, 1)
-    question = current_question(world)
+    first, question = await asked_question(world, 1)
     await tick(clock, 6)
     await press(world, first, choice_index(question, True), BORIS)  # Alice has not answered
     await world.reply(await world.slash("quiz skip", {}, user=ALICE))
@@ -432,8 +436,7 @@ async def test_skip_or_stop_after_a_lock_in_scores_it_and_the_ledger_agrees(
     assert scorers(result) == [f"<@{BORIS}> +7 (6.0 s)"]  # as if the time had run out
 
     await tick(clock, 4)
-    second = await question_message(world, 2)
-    question = current_question(world)
+    second, question = await asked_question(world, 2)
     await press(world, second, choice_index(question, True), BORIS)
     await world.reply(await world.slash("quiz stop", {}, user=ALICE))
     result = await result_message(world, 2)
@@ -520,8 +523,7 @@ async def test_leaderboard_wording_for_one_player_and_an_unplayed_kind(
     world: World, clock: ManualClock
 ) -> None:
     await start(world, {"rounds": 1, "seconds": 30, "kinds": "year", "mode": "buttons"})
-    asked = await question_message(world, 1)
-    question = current_question(world)
+    asked, question = await asked_question(world, 1)
     await press(world, asked, choice_index(question, True), ALICE)
     await tick(clock, 5.5)  # the join window
     await final_message(world)

@@ -30,7 +30,7 @@ from tests.e2e.helpers import (
     World,
 )
 from tests.e2e.test_quiz import (
-    current_question,
+    asked_question,
     question_message,
     result_message,
     service,
@@ -43,8 +43,7 @@ NOTE = "@everyone it says 1985 but <@1200000000000000013> says otherwise"
 
 async def a_result(world: World, clock: ManualClock) -> tuple[Question, Message]:
     await start(world, {"rounds": 1, "seconds": 10, "kinds": "year", "mode": "buttons"}, user=HOST)
-    await question_message(world, 1)
-    question = current_question(world)
+    _, question = await asked_question(world, 1)
     await tick(clock, 11)
     return question, await result_message(world, 1)
 

@@ -8,7 +8,7 @@ from bot.sandbox.model import Message
 from bot.services.clock import ManualClock
 from tests.e2e.helpers import ALICE, BORIS, CHANNEL, SECOND_CHANNEL, World
 from tests.e2e.test_quiz import (
-    current_question,
+    asked_question,
     final_message,
     question_message,
     result_message,
@@ -27,8 +27,7 @@ async def test_lookups_during_a_quiz_are_private_and_public_again_after(
     world: World, clock: ManualClock
 ) -> None:
     await start(world, {"rounds": 1, "seconds": 30})
-    await question_message(world, 1)
-    question = current_question(world)
+    _, question = await asked_question(world, 1)
     public_before = len(world.server.messages(CHANNEL, viewer=BORIS))
 
     # The answer's own card, asked for by name: only Alice sees it.
@@ -82,8 +81,7 @@ async def test_lookups_during_a_quiz_are_private_and_public_again_after(
 
 async def test_learn_more_is_always_private(world: World, clock: ManualClock) -> None:
     await start(world, {"rounds": 2, "seconds": 10})
-    await question_message(world, 1)
-    question = current_question(world)
+    _, question = await asked_question(world, 1)
     await tick(clock, 10.5)
     result = await result_message(world, 1)
     learn = f"Learn more: {question.subject}"
