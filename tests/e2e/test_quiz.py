@@ -7,6 +7,7 @@ The quiz service's clock is a ManualClock: the test moves time; nothing sleeps.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 
@@ -52,14 +53,15 @@ def current_question(world: World, channel: int = CHANNEL) -> Question:
     return question
 
 
-async def question_message(world: World, number: int, channel: int = CHANNEL) -> Message:
+async def titled(world: World, channel: int, title: Callable[[str], bool]) -> Message:
+    """The channel's first message whose embed has a title that passes ``title``."""
     return await world.wait_for(
-        lambda m: (
-            m.channel_id == channel
-            and bool(m.embeds)
-            and m.embeds[0].get("title", "").startswith(f"Question {number} of")
-        )
+        lambda m: m.channel_id == channel and bool(m.embeds) and title(m.embeds[0].get("title", ""))
     )
+
+
+async def question_message(world: World, number: int, channel: int = CHANNEL) -> Message:
+    return await titled(world, channel, lambda t: t.startswith(f"Question {number} of"))
 
 
 async def asked_question(
@@ -71,21 +73,11 @@ async def asked_question(
 
 
 async def result_message(world: World, number: int, channel: int = CHANNEL) -> Message:
-    return await world.wait_for(
-        lambda m: (
-            m.channel_id == channel
-            and bool(m.embeds)
-            and m.embeds[0].get("title", "").startswith(f"Question {number}:")
-        )
-    )
+    return await titled(world, channel, lambda t: t.startswith(f"Question {number}:"))
 
 
 async def final_message(world: World, channel: int = CHANNEL) -> Message:
-    return await world.wait_for(
-        lambda m: (
-            m.channel_id == channel and bool(m.embeds) and m.embeds[0].get("title") == "Quiz over"
-        )
-    )
+    return await titled(world, channel, lambda t: t == "Quiz over")
 
 
 def scorers(result: Message) -> list[str]:
