@@ -176,6 +176,15 @@ def years_in(text: str | None) -> set[int]:
     return found
 
 
+def repeats_prompt(hint: str, prompt: str, decade: re.Match[str] | None) -> bool:
+    """Whether a hint says what the prompt already says: its own words, or (``decade``, the
+    hint's "1950s" as the caller finds it) the decade of a year the prompt names."""
+    if hint.rstrip(".").lower() in prompt.lower():
+        return True
+    prompt_years = {int(y) for y in re.findall(r"\b(\d{4})\b", prompt)}
+    return decade is not None and any(y // 10 == int(decade.group(1)) // 10 for y in prompt_years)
+
+
 @dataclass
 class Row:
     """One person as the review reads them."""
@@ -400,12 +409,8 @@ class Reviewer:
 
     def _typed_hints(self, q: Question) -> list[str]:
         found = []
-        prompt_years = {int(y) for y in re.findall(r"\b(\d{4})\b", q.prompt)}
         for hint in q.typed_hints:
-            decade = re.fullmatch(r"The (\d{4})s\.", hint)
-            if hint.rstrip(".").lower() in q.prompt.lower() or (
-                decade and any(y // 10 == int(decade.group(1)) // 10 for y in prompt_years)
-            ):
+            if repeats_prompt(hint, q.prompt, re.fullmatch(r"The (\d{4})s\.", hint)):
                 found.append(f"typed hint repeats the prompt: {hint!r}")
             if hint.startswith("It is not"):
                 found.append(f"typed hint names a value not on screen: {hint!r}")
@@ -438,12 +443,8 @@ class Reviewer:
             found.append(f"a typed {refused} would be marked wrong, yet the row supports it")
         if q.kind is QuestionKind.YEAR and row.years - {q.answer} and "table" not in q.prompt:
             found.append(f"the notes mention {sorted(row.years)}; the prompt says not which")
-        prompt_years = {int(y) for y in re.findall(r"\b(\d{4})\b", q.prompt)}
         for hint in q.hints:
-            decade = re.search(r"\b(\d{4})s\b", hint)
-            if hint.rstrip(".").lower() in q.prompt.lower() or (
-                decade and any(y // 10 == int(decade.group(1)) // 10 for y in prompt_years)
-            ):
+            if repeats_prompt(hint, q.prompt, re.search(r"\b(\d{4})s\b", hint)):
                 found.append(f"hint repeats the prompt: {hint!r}")
             verdicts = [self.hint_keeps(hint, q, c) for c in q.choices]
             if None in verdicts:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from bot.sandbox.model import FLAG_IS_COMPONENTS_V2, JSON, SELECT_TYPES, ApiError, iter_components
@@ -104,6 +104,16 @@ def _join(prefix: str, key: str | int) -> str:
     return f"{prefix}.{key}" if prefix else str(key)
 
 
+def _objects(items: Iterable[Any], path: str, errors: FormErrors) -> Iterator[tuple[str, JSON]]:
+    """Each item of an array that is an object, with its path; any other item is an error."""
+    for index, item in enumerate(items):
+        item_path = _join(path, index)
+        if isinstance(item, dict):
+            yield item_path, item
+        else:
+            errors.add(item_path, "Must be an object.")
+
+
 def _check_len(
     errors: FormErrors, path: str, value: Any, maximum: int, *, minimum: int = 0
 ) -> None:
@@ -166,11 +176,7 @@ def validate_embeds(embeds: Any, errors: FormErrors) -> None:
     if len(embeds) > MAX_EMBEDS:
         errors.add("embeds", f"Must be {MAX_EMBEDS} or fewer in length.")
     total = 0
-    for index, embed in enumerate(embeds):
-        path = _join("embeds", index)
-        if not isinstance(embed, dict):
-            errors.add(path, "Must be an object.")
-            continue
+    for path, embed in _objects(embeds, "embeds", errors):
         total += _validate_embed(embed, path, errors)
     if total > MAX_EMBED_TOTAL:
         errors.add("embeds", f"Embed size exceeds maximum size of {MAX_EMBED_TOTAL}")
@@ -190,11 +196,7 @@ def _validate_embed(embed: JSON, path: str, errors: FormErrors) -> int:
             fields = []
         if len(fields) > MAX_EMBED_FIELDS:
             errors.add(_join(path, "fields"), f"Must be {MAX_EMBED_FIELDS} or fewer in length.")
-        for index, fld in enumerate(fields):
-            fpath = _join(_join(path, "fields"), index)
-            if not isinstance(fld, dict):
-                errors.add(fpath, "Must be an object.")
-                continue
+        for fpath, fld in _objects(fields, _join(path, "fields"), errors):
             _check_len(errors, _join(fpath, "name"), fld.get("name"), MAX_FIELD_NAME, minimum=1)
             _check_len(errors, _join(fpath, "value"), fld.get("value"), MAX_FIELD_VALUE, minimum=1)
             for key in ("name", "value"):
@@ -243,11 +245,7 @@ def _validate_action_row(row: JSON, path: str, errors: FormErrors, seen: set[str
             errors.add(_join(path, "components"), "A select menu must be alone in its row.")
     elif len(children) > MAX_ROW_BUTTONS:
         errors.add(_join(path, "components"), f"Must be {MAX_ROW_BUTTONS} or fewer in length.")
-    for index, child in enumerate(children):
-        cpath = _join(_join(path, "components"), index)
-        if not isinstance(child, dict):
-            errors.add(cpath, "Must be an object.")
-            continue
+    for cpath, child in _objects(children, _join(path, "components"), errors):
         _validate_interactive(child, cpath, errors, seen)
 
 
@@ -320,11 +318,7 @@ def _validate_select(item: JSON, path: str, errors: FormErrors, seen: set[str]) 
     if isinstance(max_values, int) and max_values > len(options):
         errors.add(_join(path, "max_values"), "Must be less than or equal to the option count.")
     values: set[str] = set()
-    for index, option in enumerate(options):
-        opath = _join(_join(path, "options"), index)
-        if not isinstance(option, dict):
-            errors.add(opath, "Must be an object.")
-            continue
+    for opath, option in _objects(options, _join(path, "options"), errors):
         _check_len(
             errors, _join(opath, "label"), option.get("label"), MAX_SELECT_OPTION_TEXT, minimum=1
         )
@@ -552,11 +546,7 @@ def _validate_options(
         errors.add(path, "Subcommands and groups cannot be mixed with other options.")
     names: set[str] = set()
     seen_optional = False
-    for index, option in enumerate(options):
-        opath = _join(path, index)
-        if not isinstance(option, dict):
-            errors.add(opath, "Must be an object.")
-            continue
+    for opath, option in _objects(options, path, errors):
         name = option.get("name")
         if not _valid_chat_name(name):
             errors.add(_join(opath, "name"), "Option name is invalid.")
@@ -700,11 +690,7 @@ def validate_autocomplete_result(data: Any, errors: FormErrors) -> list[JSON]:
     choices: list[JSON] = data["choices"]
     if len(choices) > MAX_AUTOCOMPLETE_CHOICES:
         errors.add("data.choices", f"Must be {MAX_AUTOCOMPLETE_CHOICES} or fewer in length.")
-    for index, choice in enumerate(choices):
-        path = f"data.choices.{index}"
-        if not isinstance(choice, dict):
-            errors.add(path, "Must be an object.")
-            continue
+    for path, choice in _objects(choices, "data.choices", errors):
         _check_len(errors, _join(path, "name"), choice.get("name"), MAX_CHOICE_TEXT, minimum=1)
         value = choice.get("value")
         if isinstance(value, str):

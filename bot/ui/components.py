@@ -251,6 +251,18 @@ DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
 )
 
 
+def page_button(
+    direction: str, custom_id: str, *, disabled: bool = False
+) -> discord.ui.Button[Any]:
+    """A page turn of a paged list: ``p`` is "◀ Previous", anything else "Next ▶"."""
+    return discord.ui.Button(
+        label="◀ Previous" if direction == "p" else "Next ▶",
+        style=discord.ButtonStyle.secondary,
+        custom_id=custom_id,
+        disabled=disabled,
+    )
+
+
 def stateless_view() -> discord.ui.View:
     """A view that only carries components for a message.
 

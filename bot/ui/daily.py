@@ -22,7 +22,7 @@ from bot.quiz.model import QuestionKind
 from bot.services.daily import Claim, DailyService, Recap, StreakBoard
 from bot.services.privacy import PrivacyService
 from bot.ui.cards import COLOUR
-from bot.ui.components import run_safely, services_of, show_page, stateless_view
+from bot.ui.components import page_button, run_safely, services_of, show_page, stateless_view
 from bot.ui.confirm import cancel, check_not_expired, confirm_button, confirm_view, expiry, how_long
 from bot.ui.quiz import KIND_TITLES, mention, timestamp
 from bot.ui.text import clip
@@ -222,14 +222,7 @@ class StreakPageButton(
     template=r"streaks:(?P<page>\d{1,5}):(?P<dir>[pn])",
 ):
     def __init__(self, page: int, direction: str, *, disabled: bool = False) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="◀ Previous" if direction == "p" else "Next ▶",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"streaks:{page}:{direction}",
-                disabled=disabled,
-            )
-        )
+        super().__init__(page_button(direction, f"streaks:{page}:{direction}", disabled=disabled))
         self.page = page
 
     @classmethod

@@ -30,7 +30,14 @@ from bot.records import HARDEST_KIND_MIN_ANSWERS, LeaderboardPage, Period, Playe
 from bot.services.leaderboard import LeaderboardQuery, Scope, Viewer
 from bot.services.quiz import START_OVER, OrderPick, RunningGame, Saved, ordinal
 from bot.ui.cards import COLOUR
-from bot.ui.components import CardButton, run_safely, services_of, show_page, stateless_view
+from bot.ui.components import (
+    CardButton,
+    page_button,
+    run_safely,
+    services_of,
+    show_page,
+    stateless_view,
+)
 from bot.ui.text import clip, plural
 
 KIND_TITLES = {
@@ -536,14 +543,7 @@ class LeaderboardButton(
     on the click, where a query no longer valid gets an answer in words)."""
 
     def __init__(self, query: str, direction: str, *, disabled: bool = False) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="◀ Previous" if direction == "p" else "Next ▶",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"lb:{query}:{direction}",
-                disabled=disabled,
-            )
-        )
+        super().__init__(page_button(direction, f"lb:{query}:{direction}", disabled=disabled))
         self.query, self.direction = query, direction
 
     @classmethod

@@ -20,7 +20,7 @@ from bot.errors import NotPermitted
 from bot.quiz.report import MAX_NOTE_CHARS, REASON_LABELS, Reason
 from bot.services.reports import ReportedQuestion, ReportPage, ReportService
 from bot.ui.cards import COLOUR
-from bot.ui.components import run_safely, services_of, stateless_view
+from bot.ui.components import page_button, run_safely, services_of, stateless_view
 from bot.ui.text import clip, plural
 
 REASON_FIELD = "reason"
@@ -220,12 +220,7 @@ class ReportsPageButton(
 ):
     def __init__(self, page: int, direction: str, *, disabled: bool = False) -> None:
         super().__init__(
-            discord.ui.Button(
-                label="◀ Previous" if direction == "p" else "Next ▶",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"reports:{max(page, 0)}:{direction}",
-                disabled=disabled,
-            )
+            page_button(direction, f"reports:{max(page, 0)}:{direction}", disabled=disabled)
         )
         self.page = max(page, 1)
 

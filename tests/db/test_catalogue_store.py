@@ -3,17 +3,29 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import SQLModel
 
 from bot.catalog.models import Defector
 from bot.db.catalogue import count_defectors, load_defectors, sync_catalogue
 from bot.db.engine import create_engine, session_factory
 from bot.db.migrate import current_revision, head_revision, upgrade
+
+
+@pytest.fixture
+async def loaded(
+    engine: AsyncEngine, records: tuple[Defector, ...]
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on the migrated database, with the catalogue in it."""
+    await upgrade(engine)
+    sessions = session_factory(engine)
+    await sync_catalogue(sessions, records)
+    return sessions
 
 
 async def test_migrations_create_the_schema_and_are_idempotent(engine: AsyncEngine) -> None:
@@ -61,11 +73,9 @@ async def test_loading_twice_leaves_165_rows(
 
 
 async def test_round_trip_keeps_every_field(
-    engine: AsyncEngine, records: tuple[Defector, ...]
+    loaded: async_sessionmaker[AsyncSession], records: tuple[Defector, ...]
 ) -> None:
-    await upgrade(engine)
-    sessions = session_factory(engine)
-    await sync_catalogue(sessions, records)
+    sessions = loaded
     stored = await load_defectors(sessions)
     # ``curated`` is not stored (every stored row comes from the files), nor are the other
     # readings (``also_*``) and ``destination_evidence``: the quiz reads them from the files,
@@ -82,11 +92,9 @@ async def test_round_trip_keeps_every_field(
 
 
 async def test_a_changed_fact_updates_its_row_and_a_removed_record_goes(
-    engine: AsyncEngine, records: tuple[Defector, ...]
+    loaded: async_sessionmaker[AsyncSession], records: tuple[Defector, ...]
 ) -> None:
-    await upgrade(engine)
-    sessions = session_factory(engine)
-    await sync_catalogue(sessions, records)
+    sessions = loaded
     changed = list(records)
     changed[0] = dataclasses.replace(
         changed[0], destination_country="France", aliases=("Someone Else",)

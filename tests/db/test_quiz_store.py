@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -64,6 +64,27 @@ BIG_ID = 2**63 - 7  # ids are 64-bit: the largest snowflakes must round-trip
 async def sessions(engine: AsyncEngine) -> Sessions:
     await upgrade(engine)
     return session_factory(engine)
+
+
+async def ranks_agree(
+    sessions: Sessions,
+    entries: Iterable[LeaderboardEntry],
+    *,
+    guild_id: int | None,
+    period: str,
+    kind: QuestionKind | str | None,
+) -> None:
+    """player_rank gives every listed player the rank and points the board shows them."""
+    for entry in entries:
+        rank = await player_rank(
+            sessions,
+            guild_id=guild_id,
+            period=period,
+            kind=kind,
+            now=NOW,
+            user_id=entry.user_id,
+        )
+        assert rank == PlayerRank(entry.rank, entry.points), entry
 
 
 class Ledger:
@@ -490,16 +511,7 @@ async def test_ranking_is_points_then_correct_answers_then_the_older_account(
         board = await leaderboard(sessions, guild_id=guild_id, period=period, kind=None, now=NOW)
         assert list(board.entries) == expected, (guild_id, period)
         assert (board.total_players, board.page, board.pages) == (5, 1, 1)
-        for entry in expected:
-            rank = await player_rank(
-                sessions,
-                guild_id=guild_id,
-                period=period,
-                kind=None,
-                now=NOW,
-                user_id=entry.user_id,
-            )
-            assert rank == PlayerRank(entry.rank, entry.points)
+        await ranks_agree(sessions, expected, guild_id=guild_id, period=period, kind=None)
 
 
 async def test_week_and_month_are_whole_utc_days_up_to_now(
@@ -637,15 +649,7 @@ async def test_player_rank_agrees_with_the_board_everywhere(
         )
         keys = [(-e.points, -e.correct, e.user_id) for e in board.entries]
         assert keys == sorted(keys)
-        for entry in board.entries:
-            assert await player_rank(
-                sessions,
-                guild_id=scope,
-                period=period,
-                kind=kind,
-                now=NOW,
-                user_id=entry.user_id,
-            ) == (entry.rank, entry.points)
+        await ranks_agree(sessions, board.entries, guild_id=scope, period=period, kind=kind)
 
 
 async def test_global_week_and_month_stay_right_as_answers_arrive_and_days_pass(
@@ -806,6 +810,19 @@ def test_streaks() -> None:
 
 
 async def test_a_game_runs_then_finishes_once(sessions: Sessions) -> None:
+    async def another_game(started_at: datetime) -> int:
+        """Another member's game in the same channel."""
+        return await create_game(
+            sessions,
+            guild_id=BIG_ID,
+            channel_id=BIG_ID - 1,
+            starter_id=3,
+            mode=Mode.BUTTONS,
+            kinds=[QuestionKind.WHO],
+            rounds=5,
+            started_at=started_at,
+        )
+
     started = datetime(2026, 11, 28, 17, 0, tzinfo=timezone(timedelta(hours=2)))
     game_id = await create_game(
         sessions,
@@ -829,16 +846,7 @@ async def test_a_game_runs_then_finishes_once(sessions: Sessions) -> None:
     assert [g.id for g in await running_games(sessions)] == [game_id]
 
     with pytest.raises(GameAlreadyRunning) as refused:
-        await create_game(
-            sessions,
-            guild_id=BIG_ID,
-            channel_id=BIG_ID - 1,
-            starter_id=3,
-            mode=Mode.BUTTONS,
-            kinds=[QuestionKind.WHO],
-            rounds=5,
-            started_at=started,
-        )
+        await another_game(started)
     assert isinstance(refused.value, UserFacingError)
 
     ended = started + timedelta(minutes=4)
@@ -859,16 +867,7 @@ async def test_a_game_runs_then_finishes_once(sessions: Sessions) -> None:
     assert await running_game_in_channel(sessions, channel_id=BIG_ID - 1) is None
     assert await running_games(sessions) == []
     # The channel is free again.
-    await create_game(
-        sessions,
-        guild_id=BIG_ID,
-        channel_id=BIG_ID - 1,
-        starter_id=3,
-        mode=Mode.BUTTONS,
-        kinds=[QuestionKind.WHO],
-        rounds=5,
-        started_at=NOW,
-    )
+    await another_game(NOW)
     with pytest.raises(UnknownGame):
         await finish_game(sessions, game_id=424242, reason="stopped", winner_id=None, ended_at=NOW)
     assert await get_game(sessions, game_id=424242) is None

@@ -24,6 +24,7 @@ from bot.ui.quiz import NOT_SAVED, SAVED_LOCALLY
 from tests.e2e.helpers import ALICE, BORIS, CHANNEL, GUILD, World
 from tests.e2e.test_faults import ledger, scorers, settle
 from tests.e2e.test_quiz import (
+    current_question,
     final_message,
     game_in,
     result_message,
@@ -82,8 +83,7 @@ async def typed_question(world: World, rounds: int = 1) -> int:
             and m.embeds[0].get("title", "").startswith("Question 1 of")
         )
     )
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     return int(question.answer)
 
 

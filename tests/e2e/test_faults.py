@@ -18,7 +18,9 @@ from bot.sandbox.model import Interaction, Message
 from bot.services.clock import ManualClock
 from tests.e2e.helpers import ADMIN, ALICE, BORIS, CHANNEL, GUILD, HOST, World
 from tests.e2e.test_quiz import (
+    asked_question,
     choice_index,
+    current_question,
     final_message,
     game_in,
     question_message,
@@ -122,8 +124,7 @@ async def test_429s_while_posting_questions_are_retried_and_the_game_goes_on(
     await start(world, {"rounds": 2, "seconds": 10, "kinds": "year", "mode": "buttons"}, user=HOST)
     first = await question_message(world, 1)
     assert statuses(world, "POST", MESSAGES) == [429, 429, 200]
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     await lock_in(world, first, choice_index(question, True), ALICE)
     await tick(clock, 10.5)
     assert scorers(await result_message(world, 1)) == [f"<@{ALICE}> +10 (0.0 s)"]
@@ -133,8 +134,7 @@ async def test_429s_while_posting_questions_are_retried_and_the_game_goes_on(
     await tick(clock, 4)
     second = await question_message(world, 2)
     assert statuses(world, "POST", MESSAGES)[-2:] == [429, 200]
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     await lock_in(world, second, choice_index(question, True), BORIS)
     await tick(clock, 10.5)
     assert scorers(await result_message(world, 2)) == [f"<@{BORIS}> +10 (0.0 s)"]
@@ -159,9 +159,7 @@ async def test_a_500_on_an_interaction_callback_is_retried_and_the_member_is_ans
     )
     assert (await world.reply(started)).content.startswith("Quiz #")
     assert statuses(world, "POST", callback_path(started)) == [500, 200]
-    first = await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    first, question = await asked_question(world, 1)
 
     # A click's answer: the retry re-sends the same callback; the click is not judged again.
     server.inject_rest_failure("POST", "/interactions/*/*/callback", status=500)
@@ -180,9 +178,7 @@ async def test_a_500_on_closing_a_question_still_shows_its_result(
     world: World, clock: ManualClock
 ) -> None:
     await start(world, {"rounds": 1, "seconds": 10, "kinds": "year", "mode": "buttons"}, user=HOST)
-    first = await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    first, question = await asked_question(world, 1)
     await lock_in(world, first, choice_index(question, False), BORIS)
     # Disabling the question's buttons fails once (retried by discord.py after 1 s).
     world.server.inject_rest_failure("PATCH", "/channels/*/messages/*", status=500)
@@ -204,9 +200,7 @@ async def test_a_reconnect_mid_question_resumes_and_answers_count_once(
 ) -> None:
     server = world.server
     await start(world, {"rounds": 2, "seconds": 10, "kinds": "year", "mode": "buttons"}, user=HOST)
-    first = await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    first, question = await asked_question(world, 1)
     right = choice_index(question, True)
     await lock_in(world, first, right, ALICE)
 
@@ -239,9 +233,7 @@ async def test_a_dropped_connection_is_resumed_and_the_game_goes_on(
 ) -> None:
     server = world.server
     await start(world, {"rounds": 2, "seconds": 30, "kinds": "year", "mode": "typed"})
-    await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    _, question = await asked_question(world, 1)
 
     await server.drop_connection(0)  # TCP gone, no close frame (1006)
     # Alice's answer is posted while the bot is away: replayed on RESUME, judged once.
@@ -253,9 +245,7 @@ async def test_a_dropped_connection_is_resumed_and_the_game_goes_on(
     assert server.gateway.identify_count == 1 and replayed(world) == [1]  # Alice's answer
 
     await tick(clock, 4)  # the game goes on: question 2, answered after the RESUME
-    await question_message(world, 2)
-    question = game_in(world).game.current
-    assert question is not None
+    _, question = await asked_question(world, 2)
     await server.user_message(GUILD, CHANNEL, BORIS, f"it was {question.answer}")
     assert scorers(await result_message(world, 2)) == [f"<@{BORIS}> +10 (0.0 s)"]
     final = (await final_message(world)).embed_text()
@@ -270,9 +260,7 @@ async def test_a_dropped_connection_is_resumed_and_the_game_goes_on(
 async def test_a_redelivered_click_is_ignored(world: World, clock: ManualClock) -> None:
     server = world.server
     await start(world, {"rounds": 1, "seconds": 10, "kinds": "year", "mode": "buttons"}, user=HOST)
-    first = await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    first, question = await asked_question(world, 1)
     alice = await lock_in(world, first, choice_index(question, True), ALICE)
 
     # Discord sends Alice's INTERACTION_CREATE again: same id, same token.
@@ -292,9 +280,7 @@ async def test_a_redelivered_click_is_ignored(world: World, clock: ManualClock) 
 async def test_redelivered_typed_answers_are_ignored(world: World, clock: ManualClock) -> None:
     server = world.server
     await start(world, {"rounds": 2, "seconds": 30, "kinds": "year", "mode": "typed"})
-    await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    _, question = await asked_question(world, 1)
     wrong = await server.user_message(GUILD, CHANNEL, BORIS, "1700")
     right = await server.user_message(GUILD, CHANNEL, ALICE, f"in {question.answer}")
     assert scorers(await result_message(world, 1)) == [f"<@{ALICE}> +10 (0.0 s)"]
@@ -321,9 +307,7 @@ async def test_redelivered_typed_answers_are_ignored(world: World, clock: Manual
 async def test_a_redelivered_hint_costs_nothing_more(world: World, clock: ManualClock) -> None:
     server = world.server
     await start(world, {"rounds": 1, "seconds": 30, "kinds": "year", "mode": "typed"})
-    await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    _, question = await asked_question(world, 1)
     hint = await world.slash("quiz hint", {}, user=ALICE)
     assert (await world.reply(hint)).content.startswith("💡 Hint:")
     await server.redeliver("INTERACTION_CREATE", hint.id)
@@ -341,9 +325,7 @@ async def test_a_click_redelivered_after_its_question_closed_is_ignored(
 ) -> None:
     server = world.server
     await start(world, {"rounds": 2, "seconds": 10, "kinds": "year", "mode": "buttons"}, user=HOST)
-    first = await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    first, question = await asked_question(world, 1)
     alice = await lock_in(world, first, choice_index(question, True), ALICE)
     await tick(clock, 10.5)
     await result_message(world, 1)

@@ -24,7 +24,13 @@ from tests.e2e.helpers import (
     World,
 )
 from tests.e2e.test_faults import scorers, settle
-from tests.e2e.test_quiz import game_in, question_message, result_message, service, start
+from tests.e2e.test_quiz import (
+    asked_question,
+    game_in,
+    result_message,
+    service,
+    start,
+)
 
 
 def test_the_defaults() -> None:
@@ -65,9 +71,7 @@ async def test_a_member_runs_only_so_many_quizzes_in_one_server(
 
 async def test_typing_every_year_cannot_win(world: World, clock: ManualClock) -> None:
     await start(world, {"rounds": 1, "seconds": 60, "kinds": "year", "mode": "typed"})
-    await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    _, question = await asked_question(world, 1)
     answer = int(question.answer)
     wrong = [year for year in range(1940, 1992) if abs(year - answer) > 3]
     server = world.server

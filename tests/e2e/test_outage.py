@@ -12,8 +12,8 @@ from bot.services.clock import ManualClock
 from tests.e2e.helpers import ALICE, BORIS, World
 from tests.e2e.test_quiz import (
     choice_index,
+    current_question,
     final_message,
-    game_in,
     press,
     question_message,
     result_message,
@@ -65,8 +65,7 @@ async def test_a_database_outage_mid_game(world: World) -> None:
     assert board.ephemeral and "try again shortly" in board.content
 
     # The game goes on: the answer is taken and announced.
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     await press(world, first, choice_index(question, True), ALICE)
     await tick(clock, 10.5)
     assert f"<@{ALICE}> +" in (await result_message(world, 1)).embed_text()

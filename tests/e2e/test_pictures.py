@@ -15,7 +15,12 @@ from bot.sandbox.model import Message
 from bot.services.clock import ManualClock
 from bot.services.pictures import PictureService
 from tests.e2e.helpers import ALICE, BORIS, ErrorLog, World
-from tests.e2e.test_quiz import choice_index, final_message, game_in, press, question_message
+from tests.e2e.test_quiz import (
+    asked_question,
+    choice_index,
+    final_message,
+    press,
+)
 from tests.e2e.test_quiz import start as start_quiz
 
 
@@ -111,9 +116,7 @@ async def test_stats_filters_with_nobody_answer_privately(world: World) -> None:
 
 async def test_quiz_standings_and_profile_card(world: World, clock: ManualClock) -> None:
     await start_quiz(world, {"rounds": 1, "seconds": 10, "kinds": "year", "mode": "buttons"})
-    message = await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    message, question = await asked_question(world, 1)
     await press(world, message, choice_index(question, True), ALICE)
     await press(world, message, choice_index(question, False), BORIS)
     await clock.sleepers(1)

@@ -26,9 +26,10 @@ from bot.db.models import QuizAnswer
 from bot.services.clock import ManualClock
 from tests.e2e.helpers import ALICE, BORIS, ErrorLog, World
 from tests.e2e.test_quiz import (
+    asked_question,
     choice_index,
+    current_question,
     final_message,
-    game_in,
     press,
     question_message,
     result_message,
@@ -126,16 +127,13 @@ async def test_postgres_stopped_mid_game_then_started(
         assert reply.ephemeral and "try again shortly" in reply.content, (command, reply.content)
 
     # The game goes on: both questions are asked, answered and announced.
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     await press(world, first, choice_index(question, True), ALICE)
     await press(world, first, choice_index(question, False), BORIS)
     await tick(clock, 10.5)
     assert f"<@{ALICE}> +" in (await result_message(world, 1)).embed_text()
     await tick(clock, 4)
-    second = await question_message(world, 2)
-    question = game_in(world).game.current
-    assert question is not None
+    second, question = await asked_question(world, 2)
     await press(world, second, choice_index(question, True), ALICE)
     await tick(clock, 10.5)
     final = await final_message(world)

@@ -13,6 +13,7 @@ import socket
 import sqlite3
 import sys
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -47,20 +48,35 @@ def environment(server: LocalDiscord, database_url: str, token: str) -> dict[str
     return env
 
 
+@asynccontextmanager
+async def bot_running(
+    env: dict[str, str], cwd: Path, log: Path
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`defector-bot run` with its output appended to ``log``; killed on the way out if the
+    test did not stop it."""
+    with log.open("ab") as sink:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=env, cwd=cwd, stdout=sink, stderr=sink,
+        )  # fmt: skip
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def end(process: asyncio.subprocess.Process, how: signal.Signals = signal.SIGTERM) -> None:
+    process.send_signal(how)
+    await asyncio.wait_for(process.wait(), timeout=30)
+
+
 async def test_run_serves_then_stops_cleanly_on_sigterm(
     server: LocalDiscord, tmp_path: Path, database_url: str
 ) -> None:
     # Output goes to a file: a pipe nobody reads fills up and blocks a chatty process.
     output = tmp_path / "output.log"
-    with output.open("wb") as sink:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run",
-            env=environment(server, database_url, TOKEN),
-            cwd=tmp_path,
-            stdout=sink,
-            stderr=sink,
-        )  # fmt: skip
-    try:
+    async with bot_running(environment(server, database_url, TOKEN), tmp_path, output) as process:
         await server.wait_until_ready(timeout=60)
         await server.wait_for(lambda: "defector lookup" in server.available_commands(GUILD), 30)
         interaction = await server.slash(
@@ -68,12 +84,7 @@ async def test_run_serves_then_stops_cleanly_on_sigterm(
         )
         message = await interaction.wait_for_original(timeout=10)
         assert message.embeds[0]["title"] == "Rudolf Nureyev"
-        process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), timeout=30)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await end(process)
     log = output.read_text(encoding="utf-8", errors="replace")
     assert process.returncode == 0, log[-2000:]
     assert "shutting down" in log
@@ -100,13 +111,6 @@ async def test_a_rejected_token_is_one_line(
 
 
 # -- a point announced while the disk refuses writes (issue 12) -----------------------------
-
-
-async def start_bot(env: dict[str, str], cwd: Path, log: Path) -> asyncio.subprocess.Process:
-    with log.open("ab") as sink:
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=cwd, stdout=sink, stderr=sink,
-        )  # fmt: skip
 
 
 async def connected(server: LocalDiscord, identifies: int) -> None:
@@ -143,8 +147,7 @@ async def test_a_point_announced_while_writes_fail_is_kept_or_not_claimed(
     env = environment(server, f"sqlite+aiosqlite:///{database}", TOKEN)
     env.update(MESSAGE_CONTENT_INTENT="true", DATA_DIR=str(tmp_path / "var"), LOG_LEVEL="INFO")
     log = tmp_path / "output.log"
-    process = await start_bot(env, tmp_path, log)
-    try:
+    async with bot_running(env, tmp_path, log) as process:
         await connected(server, 0)
         await server.wait_for(lambda: "quiz start" in server.available_commands(GUILD), 30)
         options = {"rounds": 1, "seconds": 60, "kinds": "year", "mode": "typed"}
@@ -167,12 +170,7 @@ async def test_a_point_announced_while_writes_fail_is_kept_or_not_claimed(
         assert f"<@{BORIS}> +10" in result.embed_text()
         stored = server.message(int(winner["id"]))
         assert stored is not None
-        process.send_signal(stop)
-        await asyncio.wait_for(process.wait(), 30)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await end(process, stop)
     assert ledger_rows(database) == []  # the database refused it: the journal has it, or no one
     kept = limit > 1
     if kept:
@@ -186,16 +184,10 @@ async def test_a_point_announced_while_writes_fail_is_kept_or_not_claimed(
     # Started again without the limit: what was announced as saved is in the ledger.
     identifies = server.gateway.identify_count
     log_before = log.stat().st_size
-    process = await start_bot(env, tmp_path, log)
-    try:
+    async with bot_running(env, tmp_path, log) as process:
         await connected(server, identifies)
         rows = ledger_rows(database)
-        process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), 30)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await end(process)
     assert rows == ([(game, 1, BORIS, 10)] if kept else [])
     second_run = log.read_bytes()[log_before:].decode(errors="replace")
     assert "Traceback" not in second_run, second_run[-3000:]
@@ -242,18 +234,12 @@ async def test_an_unreachable_gateway_is_one_line_per_attempt(
     env = environment(server, f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}", TOKEN)
     env.update(DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{closed}", SHARD_COUNT="1", LOG_LEVEL="INFO")
     log = tmp_path / "output.log"
-    process = await start_bot(env, tmp_path, log)
     attempt = "could not connect shard 0 to the gateway (ClientConnectorError"
-    try:
+    async with bot_running(env, tmp_path, log) as process:
         async with asyncio.timeout(60):  # another process's log: read it again and again
             while log.read_text(encoding="utf-8", errors="replace").count(attempt) < 2:
                 await asyncio.sleep(0.2)
-        process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), 30)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await end(process)
     output = log.read_text(encoding="utf-8", errors="replace")
     assert "Traceback" not in output and "Retrying..." not in output, output[-3000:]
     lines = [line for line in output.splitlines() if attempt in line]

@@ -7,6 +7,7 @@ The quiz service's clock is a ManualClock: the test moves time; nothing sleeps.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 
@@ -45,32 +46,38 @@ def game_in(world: World, channel: int = CHANNEL) -> RunningGame:
     return service(world).games[channel]
 
 
-async def question_message(world: World, number: int, channel: int = CHANNEL) -> Message:
+def current_question(world: World, channel: int = CHANNEL) -> Question:
+    """The question open in the channel's game; a test fails here if none is open."""
+    question = game_in(world, channel).game.current
+    assert question is not None
+    return question
+
+
+async def titled(world: World, channel: int, title: Callable[[str], bool]) -> Message:
+    """The channel's first message whose embed has a title that passes ``title``."""
     return await world.wait_for(
-        lambda m: (
-            m.channel_id == channel
-            and bool(m.embeds)
-            and m.embeds[0].get("title", "").startswith(f"Question {number} of")
-        )
+        lambda m: m.channel_id == channel and bool(m.embeds) and title(m.embeds[0].get("title", ""))
     )
+
+
+async def question_message(world: World, number: int, channel: int = CHANNEL) -> Message:
+    return await titled(world, channel, lambda t: t.startswith(f"Question {number} of"))
+
+
+async def asked_question(
+    world: World, number: int, channel: int = CHANNEL
+) -> tuple[Message, Question]:
+    """Question ``number``'s message once it is posted, and the question it asks."""
+    message = await question_message(world, number, channel)
+    return message, current_question(world, channel)
 
 
 async def result_message(world: World, number: int, channel: int = CHANNEL) -> Message:
-    return await world.wait_for(
-        lambda m: (
-            m.channel_id == channel
-            and bool(m.embeds)
-            and m.embeds[0].get("title", "").startswith(f"Question {number}:")
-        )
-    )
+    return await titled(world, channel, lambda t: t.startswith(f"Question {number}:"))
 
 
 async def final_message(world: World, channel: int = CHANNEL) -> Message:
-    return await world.wait_for(
-        lambda m: (
-            m.channel_id == channel and bool(m.embeds) and m.embeds[0].get("title") == "Quiz over"
-        )
-    )
+    return await titled(world, channel, lambda t: t == "Quiz over")
 
 
 def scorers(result: Message) -> list[str]:
@@ -166,8 +173,7 @@ async def test_a_typed_game_first_correct_message_wins(world: World, clock: Manu
     await start(world, {"rounds": 1, "seconds": 30, "kinds": "year", "mode": "typed"})
     card = await question_message(world, 1)
     assert "Closes <t:" in card.embed_text()
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     wrong = await world.server.user_message(GUILD, CHANNEL, BORIS, "1700")
     winner = await world.server.user_message(GUILD, CHANNEL, ALICE, f"in {question.answer}.")
     late = await world.server.user_message(GUILD, CHANNEL, BORIS, str(question.answer))
@@ -360,9 +366,7 @@ async def test_a_lone_players_click_closes_the_question_once_others_could_join(
     world: World, clock: ManualClock
 ) -> None:
     await start(world, {"rounds": 1, "seconds": 30, "kinds": "year", "mode": "buttons"})
-    first = await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    first, question = await asked_question(world, 1)
     locked = await press(world, first, choice_index(question, True), ALICE)
     assert locked.ephemeral
     assert locked.content == (
@@ -383,9 +387,7 @@ async def test_a_question_waits_for_everyone_playing_then_closes_early(
     world: World, clock: ManualClock
 ) -> None:
     await start(world, {"rounds": 2, "seconds": 30, "kinds": "year", "mode": "buttons"})
-    first = await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    first, question = await asked_question(world, 1)
     await tick(clock, 3)
     waiting = await press(world, first, choice_index(question, True), BORIS)
     assert waiting.content == "Locked in. Results when the question closes."
@@ -402,9 +404,7 @@ async def test_a_question_waits_for_everyone_playing_then_closes_early(
 
     # Question 2: Boris played question 1, so Alice alone no longer closes it.
     await tick(clock, 4)
-    second = await question_message(world, 2)
-    question = game_in(world).game.current
-    assert question is not None
+    second, question = await asked_question(world, 2)
     await press(world, second, choice_index(question, True), ALICE)
     status = await world.reply(await world.slash("quiz status", {}, user=BORIS))
     assert status.ephemeral and "Question 2 of 2" in status.content
@@ -419,9 +419,7 @@ async def test_skip_or_stop_after_a_lock_in_scores_it_and_the_ledger_agrees(
     world: World, clock: ManualClock
 ) -> None:
     await start(world, {"rounds": 3, "seconds": 10, "kinds": "year", "mode": "buttons"})
-    first = await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    first, question = await asked_question(world, 1)
     await tick(clock, 6)
     await press(world, first, choice_index(question, True), BORIS)  # Alice has not answered
     await world.reply(await world.slash("quiz skip", {}, user=ALICE))
@@ -430,9 +428,7 @@ async def test_skip_or_stop_after_a_lock_in_scores_it_and_the_ledger_agrees(
     assert scorers(result) == [f"<@{BORIS}> +7 (6.0 s)"]  # as if the time had run out
 
     await tick(clock, 4)
-    second = await question_message(world, 2)
-    question = game_in(world).game.current
-    assert question is not None
+    second, question = await asked_question(world, 2)
     await press(world, second, choice_index(question, True), BORIS)
     await world.reply(await world.slash("quiz stop", {}, user=ALICE))
     result = await result_message(world, 2)
@@ -477,8 +473,7 @@ async def test_typed_mode_says_who_got_it_in_the_channel(world: World, clock: Ma
     await start(world, {"rounds": 1, "seconds": 30, "kinds": "year", "mode": "typed"})
     card = await question_message(world, 1)
     assert "Closes <t:" in card.embed_text()
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     await tick(clock, 2.5)
     await world.server.user_message(GUILD, CHANNEL, BORIS, f"{question.answer}")
     result = await result_message(world, 1)
@@ -507,8 +502,7 @@ async def test_the_rules_and_a_hints_cost_are_shown_before_they_matter(
     assert posted.index(announced.id) < posted.index(asked.id)  # the rules come first
 
     # The admin (a moderator) plays: once locked in, no hint for them.
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     await press(world, asked, choice_index(question, False), ADMIN)
     refused = await world.reply(await world.slash("quiz hint", {}, user=ADMIN))
     assert refused.ephemeral and "already locked in" in refused.content
@@ -521,9 +515,7 @@ async def test_leaderboard_wording_for_one_player_and_an_unplayed_kind(
     world: World, clock: ManualClock
 ) -> None:
     await start(world, {"rounds": 1, "seconds": 30, "kinds": "year", "mode": "buttons"})
-    asked = await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    asked, question = await asked_question(world, 1)
     await press(world, asked, choice_index(question, True), ALICE)
     await tick(clock, 5.5)  # the join window
     await final_message(world)
@@ -554,8 +546,7 @@ async def test_the_next_quizzes_in_a_channel_ask_about_other_people(
     for _ in range(30):  # without the memory, 30 draws from the "who" pool repeat someone
         await start(world, {"rounds": 1, "seconds": 30, "kinds": "who", "mode": "buttons"})
         await wait_for_question(quiz)
-        question = game_in(world).game.current
-        assert question is not None
+        question = current_question(world)
         subjects.append(question.subject_slug)
         await world.reply(await world.slash("quiz stop", {}, user=ALICE))
         await wait_for_end(quiz)

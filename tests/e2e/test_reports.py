@@ -16,7 +16,7 @@ from bot.quiz.model import Question
 from bot.quiz.questions import NoQuestion
 from bot.quiz.report import fact
 from bot.sandbox import CommandNotPermitted
-from bot.sandbox.model import Message
+from bot.sandbox.model import Interaction, Message
 from bot.services.clock import ManualClock
 from tests.e2e.helpers import (
     ADMIN,
@@ -29,16 +29,21 @@ from tests.e2e.helpers import (
     OTHER_GUILD,
     World,
 )
-from tests.e2e.test_quiz import game_in, question_message, result_message, service, start, tick
+from tests.e2e.test_quiz import (
+    asked_question,
+    question_message,
+    result_message,
+    service,
+    start,
+    tick,
+)
 
 NOTE = "@everyone it says 1985 but <@1200000000000000013> says otherwise"
 
 
 async def a_result(world: World, clock: ManualClock) -> tuple[Question, Message]:
     await start(world, {"rounds": 1, "seconds": 10, "kinds": "year", "mode": "buttons"}, user=HOST)
-    await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    _, question = await asked_question(world, 1)
     await tick(clock, 11)
     return question, await result_message(world, 1)
 
@@ -49,12 +54,18 @@ def report_id(result: Message) -> str:
     return button.custom_id
 
 
-async def file_report(
-    world: World, result: Message, user: int, reason: str = "wrong_answer", note: str = ""
-) -> Message:
+async def open_report(world: World, result: Message, user: int) -> Interaction:
+    """The member clicks the result's Report button; the modal opens."""
     opened = await world.server.click(result.id, report_id(result), user)
     await opened.wait_for_response(timeout=5)
     assert opened.modal is not None
+    return opened
+
+
+async def file_report(
+    world: World, result: Message, user: int, reason: str = "wrong_answer", note: str = ""
+) -> Message:
+    opened = await open_report(world, result, user)
     submitted = await world.server.submit_modal(opened, {"reason": [reason], "note": note})
     return await submitted.wait_for_original(timeout=5)
 
@@ -74,8 +85,7 @@ async def test_the_modal_offers_the_reasons_and_a_short_private_note(
     world: World, clock: ManualClock
 ) -> None:
     _, result = await a_result(world, clock)
-    opened = await world.server.click(result.id, report_id(result), ALICE)
-    await opened.wait_for_response(timeout=5)
+    opened = await open_report(world, result, ALICE)
     modal = opened.modal
     assert modal is not None and modal["title"] == "Report this question"
     labels = modal["components"]
@@ -205,8 +215,7 @@ async def test_a_report_button_and_its_modal_work_across_a_restart(
     world: World, clock: ManualClock
 ) -> None:
     _, result = await a_result(world, clock)
-    opened = await world.server.click(result.id, report_id(result), ALICE)
-    await opened.wait_for_response(timeout=5)
+    opened = await open_report(world, result, ALICE)
     await world.restart_bot()  # the modal open on Alice's screen, the button on the result
     submitted = await world.server.submit_modal(opened, {"reason": ["typo"], "note": "typo"})
     assert (await submitted.wait_for_original(timeout=5)).content.startswith("Thank you")

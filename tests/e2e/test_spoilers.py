@@ -8,8 +8,8 @@ from bot.sandbox.model import Message
 from bot.services.clock import ManualClock
 from tests.e2e.helpers import ALICE, BORIS, CHANNEL, SECOND_CHANNEL, World
 from tests.e2e.test_quiz import (
+    asked_question,
     final_message,
-    game_in,
     question_message,
     result_message,
     start,
@@ -27,9 +27,7 @@ async def test_lookups_during_a_quiz_are_private_and_public_again_after(
     world: World, clock: ManualClock
 ) -> None:
     await start(world, {"rounds": 1, "seconds": 30})
-    await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    _, question = await asked_question(world, 1)
     public_before = len(world.server.messages(CHANNEL, viewer=BORIS))
 
     # The answer's own card, asked for by name: only Alice sees it.
@@ -83,9 +81,7 @@ async def test_lookups_during_a_quiz_are_private_and_public_again_after(
 
 async def test_learn_more_is_always_private(world: World, clock: ManualClock) -> None:
     await start(world, {"rounds": 2, "seconds": 10})
-    await question_message(world, 1)
-    question = game_in(world).game.current
-    assert question is not None
+    _, question = await asked_question(world, 1)
     await tick(clock, 10.5)
     result = await result_message(world, 1)
     learn = f"Learn more: {question.subject}"

@@ -19,7 +19,7 @@ import pytest
 from bot.sandbox.terminal import TerminalSession, parse_options
 from bot.services.clock import ManualClock
 from tests.e2e.helpers import ADMIN, ALICE, CHANNEL, GUILD, SECOND_CHANNEL, World
-from tests.e2e.test_quiz import game_in, tick
+from tests.e2e.test_quiz import current_question, tick
 
 
 class Screen:
@@ -67,8 +67,7 @@ def choice_ref(question_text: str, label: str) -> str:
 
 
 def right_label(world: World) -> tuple[str, int]:
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     index = question.choices.index(question.answer)
     return question.choice_labels[index], index
 
@@ -132,8 +131,7 @@ async def test_a_whole_typed_quiz_read_from_the_terminal(world: World, clock: Ma
         r"┃ Question 1 of 2 · Year\n┃ In what year did [^?]+\?\n"
         r"┃ Type your answer in this channel: Closes in 30 s\n"
     )
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     # A year is not a button: it is posted as a message, and the bot's ✅ is printed.
     assert await screen.type(str(question.answer)) == ""
     await screen.expect(rf"✅  on your message “{question.answer}”")
@@ -148,8 +146,7 @@ async def test_a_whole_typed_quiz_read_from_the_terminal(world: World, clock: Ma
 
     await tick(clock, 4)  # the reveal pause, then question 2, answered by boris
     await screen.expect(r"┃ Question 2 of 2 · Year\n")
-    question = game_in(world).game.current
-    assert question is not None
+    question = current_question(world)
     assert (
         await screen.type("/as boris") == "You are now boris (member: no moderation permissions)."
     )

@@ -8,6 +8,7 @@ import dataclasses
 import io
 import logging
 import threading
+from collections.abc import Callable
 
 import pytest
 from PIL import Image
@@ -132,13 +133,19 @@ async def test_a_failing_renderer_gives_none_and_is_logged_once(
         service.close()
 
 
-async def test_a_full_queue_refuses_instead_of_waiting() -> None:
+def held(result: bytes) -> tuple[threading.Event, Callable[[Picture], bytes]]:
+    """A renderer that waits until the event is set (5 s at most), then returns `result`."""
     release = threading.Event()
 
-    def slow(picture: Picture) -> bytes:
+    def render(picture: Picture) -> bytes:
         release.wait(5)
-        return b"png"
+        return result
 
+    return release, render
+
+
+async def test_a_full_queue_refuses_instead_of_waiting() -> None:
+    release, slow = held(b"png")
     service = PictureService(slow, queue_limit=2)
     try:
         pictures = [dataclasses.replace(build.demo_profile(), wins=i) for i in range(3)]
@@ -154,12 +161,7 @@ async def test_a_full_queue_refuses_instead_of_waiting() -> None:
 
 
 async def test_a_render_that_takes_too_long_falls_back() -> None:
-    release = threading.Event()
-
-    def stuck(picture: Picture) -> bytes:
-        release.wait(5)
-        return b"late"
-
+    release, stuck = held(b"late")
     service = PictureService(stuck, timeout=0.05)
     try:
         assert await service.render(build.demo_profile()) is None

@@ -37,6 +37,7 @@ from bot.quiz.game import (
     NotAsking,
     Phase,
     QuestionClosed,
+    QuestionResult,
 )
 from bot.quiz.model import Question, QuestionKind, Verdict
 
@@ -122,6 +123,15 @@ def phase_of(game: Game) -> Phase:
 
 def closed_events(events: Iterable[GameEvent]) -> list[QuestionClosed]:
     return [e for e in events if isinstance(e, QuestionClosed)]
+
+
+def totals_of(results: Iterable[QuestionResult]) -> dict[int, int]:
+    """Each player's points, summed over the results' awards."""
+    totals: dict[int, int] = {}
+    for r in results:
+        for a in r.awards:
+            totals[a.player_id] = totals.get(a.player_id, 0) + a.points
+    return totals
 
 
 # --- settings ---------------------------------------------------------------------------------
@@ -1299,11 +1309,9 @@ class GameMachine(RuleBasedStateMachine):
 
     @invariant()
     def results_show_the_standings_of_their_moment(self) -> None:
-        totals: dict[int, int] = {}
-        for r in self.game.results:
-            for a in r.awards:
-                totals[a.player_id] = totals.get(a.player_id, 0) + a.points
-            assert sorted(r.standings) == sorted(totals.items())
+        results = self.game.results
+        for n, r in enumerate(results):
+            assert sorted(r.standings) == sorted(totals_of(results[: n + 1]).items())
             points = [p for _, p in r.standings]
             assert points == sorted(points, reverse=True)
 
@@ -1328,10 +1336,7 @@ class GameMachine(RuleBasedStateMachine):
                     EndReason.INACTIVE,
                     EndReason.INTERRUPTED,
                 )
-                before = {}
-                for r in game.results[:-1]:
-                    for a in r.awards:
-                        before[a.player_id] = before.get(a.player_id, 0) + a.points
+                before = totals_of(game.results[:-1])
                 assert max(before.values(), default=0) < target
         if len(game.results) == self.settings.rounds:
             assert game.phase is Phase.FINISHED
@@ -1340,10 +1345,7 @@ class GameMachine(RuleBasedStateMachine):
 
     @invariant()
     def totals_are_the_sum_of_awards(self) -> None:
-        totals: dict[int, int] = {}
-        for r in self.game.results:
-            for a in r.awards:
-                totals[a.player_id] = totals.get(a.player_id, 0) + a.points
+        totals = totals_of(self.game.results)
         assert self.game.scores == totals
         result = self.game.result
         if result is not None:

@@ -224,7 +224,26 @@ async def help_command(interaction: discord.Interaction[Any]) -> None:
 
 
 class _DemoMixin:
+    """What the plain and the sharded demo bot share; the bot class comes after it in the bases."""
+
     recorder: Recorder
+    tree: app_commands.CommandTree[Any]
+
+    def __init__(self, *, intents: discord.Intents, guilds: list[int], **kwargs: Any) -> None:
+        super().__init__(  # commands.Bot.__init__, by the MRO
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            guild_ready_timeout=0.05,
+            **kwargs,
+        )
+        self.recorder = Recorder()
+        self._guild_ids = guilds
+
+    async def setup_hook(self) -> None:
+        for guild_id in self._guild_ids:
+            target = discord.Object(guild_id)
+            for command in (demo, admin, help_command):
+                self.tree.add_command(command, guild=target)
 
     async def on_message(self, message: discord.Message) -> None:
         self.recorder.messages.append(message)
@@ -238,41 +257,12 @@ class _DemoMixin:
         return None  # discord.py sleeps 5 s before every non-initial IDENTIFY
 
 
-def _install(tree: app_commands.CommandTree[Any], guilds: list[int]) -> None:
-    for guild_id in guilds:
-        target = discord.Object(guild_id)
-        for command in (demo, admin, help_command):
-            tree.add_command(command, guild=target)
-
-
 class DemoBot(_DemoMixin, commands.Bot):
-    def __init__(self, *, intents: discord.Intents, guilds: list[int], **kwargs: Any) -> None:
-        super().__init__(
-            command_prefix=commands.when_mentioned,
-            intents=intents,
-            guild_ready_timeout=0.05,
-            **kwargs,
-        )
-        self.recorder = Recorder()
-        self._guild_ids = guilds
-
-    async def setup_hook(self) -> None:
-        _install(self.tree, self._guild_ids)
+    pass
 
 
 class ShardedDemoBot(_DemoMixin, commands.AutoShardedBot):
-    def __init__(self, *, intents: discord.Intents, guilds: list[int], **kwargs: Any) -> None:
-        super().__init__(
-            command_prefix=commands.when_mentioned,
-            intents=intents,
-            guild_ready_timeout=0.05,
-            **kwargs,
-        )
-        self.recorder = Recorder()
-        self._guild_ids = guilds
-
-    async def setup_hook(self) -> None:
-        _install(self.tree, self._guild_ids)
+    pass
 
 
 def members() -> list[SandboxMember]:
@@ -341,14 +331,21 @@ def default_intents() -> discord.Intents:
     return intents
 
 
+@contextlib.asynccontextmanager
+async def serving(**kwargs: Unpack[SandboxSettings]) -> AsyncIterator[LocalDiscord]:
+    """make_server(**kwargs), started, and closed on the way out."""
+    server = make_server(**kwargs)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.close()
+
+
 @pytest.fixture
 async def server() -> AsyncIterator[LocalDiscord]:
-    srv = make_server()
-    await srv.start()
-    try:
+    async with serving() as srv:
         yield srv
-    finally:
-        await srv.close()
 
 
 @pytest.fixture

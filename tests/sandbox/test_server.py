@@ -36,10 +36,10 @@ from tests.sandbox.conftest import (
     DemoBot,
     ShardedDemoBot,
     default_intents,
-    make_server,
     members,
     pointed_at,
     running,
+    serving,
 )
 
 
@@ -334,9 +334,7 @@ async def test_late_ack_is_10062(server: LocalDiscord, bot: DemoBot) -> None:
 
 
 async def test_late_ack_with_a_real_deadline() -> None:
-    server = make_server(ack_deadline=0.05)
-    await server.start()
-    try:
+    async with serving(ack_deadline=0.05) as server:
         demo_bot = DemoBot(intents=default_intents(), guilds=list(server.guilds))
         async with running(server, demo_bot):
             await server.slash(GUILD_A, CHANNEL_A, ALICE, "demo late")
@@ -344,8 +342,6 @@ async def test_late_ack_with_a_real_deadline() -> None:
             demo_bot.recorder.gate.set()
             errors = await demo_bot.recorder.wait(lambda: demo_bot.recorder.errors)
             assert errors[0].code == 10062
-    finally:
-        await server.close()
 
 
 async def test_message_limits(server: LocalDiscord, bot: DemoBot) -> None:
@@ -421,9 +417,7 @@ async def test_user_messages_reach_the_bot(server: LocalDiscord, bot: DemoBot) -
 
 
 async def test_message_content_is_emptied_without_the_intent() -> None:
-    server = make_server(message_content_allowed=False)
-    await server.start()
-    try:
+    async with serving(message_content_allowed=False) as server:
         intents = discord.Intents.default()  # no message_content
         demo_bot = DemoBot(intents=intents, guilds=list(server.guilds))
         async with running(server, demo_bot, sync=False):
@@ -453,8 +447,6 @@ async def test_message_content_is_emptied_without_the_intent() -> None:
                 await asyncio.wait_for(greedy.connect(), 5)
             await greedy.close()
         assert any("MESSAGE_CONTENT" in v and "4014" in v for v in server.violations)
-    finally:
-        await server.close()
 
 
 async def test_modal_round_trip(server: LocalDiscord, bot: DemoBot) -> None:
@@ -485,9 +477,7 @@ async def test_reactions_and_edits_dispatch(server: LocalDiscord, bot: DemoBot) 
 
 # --- gateway: sharding, resume, faults ----------------------------------------------------
 async def test_two_shards_get_disjoint_guilds() -> None:
-    server = make_server(shard_count=2)
-    await server.start()
-    try:
+    async with serving(shard_count=2) as server:
         sharded = ShardedDemoBot(intents=default_intents(), guilds=list(server.guilds))
         async with running(server, sharded):
             assert ("GET", "/gateway/bot") in [(r.method, r.path) for r in server.requests]
@@ -505,14 +495,10 @@ async def test_two_shards_get_disjoint_guilds() -> None:
                 "shard 0: READY with 1 guild(s)" in log and "shard 1: READY with 1 guild(s)" in log
             )
         assert server.violations == []
-    finally:
-        await server.close()
 
 
 async def test_plain_client_against_a_sharded_app_is_refused() -> None:
-    server = make_server(shard_count=2)
-    await server.start()
-    try:
+    async with serving(shard_count=2) as server:
         plain = DemoBot(intents=default_intents(), guilds=[])
         async with pointed_at(server):
             await plain.login(server.token)
@@ -520,8 +506,6 @@ async def test_plain_client_against_a_sharded_app_is_refused() -> None:
                 await asyncio.wait_for(plain.connect(), 5)
             await plain.close()
         assert info.value.code == 4011
-    finally:
-        await server.close()
 
 
 async def test_force_reconnect_resumes_and_replays(server: LocalDiscord, bot: DemoBot) -> None:
@@ -606,9 +590,7 @@ async def test_guild_setup_validation(server: LocalDiscord) -> None:
 
 # --- more REST behaviour ------------------------------------------------------------------
 async def test_global_commands_and_daily_create_limit() -> None:
-    server = make_server(command_create_limit=4)
-    await server.start()
-    try:
+    async with serving(command_create_limit=4) as server:
         demo_bot = DemoBot(intents=default_intents(), guilds=[])
         async with running(server, demo_bot, sync=False):
             demo_bot.tree.add_command(
@@ -627,8 +609,6 @@ async def test_global_commands_and_daily_create_limit() -> None:
                 await demo_bot.http.bulk_upsert_global_commands(server.application_id, creates)
             assert info.value.code == 30034
             assert "command creates per day" in server.violations[-1]
-    finally:
-        await server.close()
 
 
 async def _hello(interaction: discord.Interaction[Any]) -> None:
@@ -643,9 +623,7 @@ async def test_available_commands_respect_permissions(server: LocalDiscord, bot:
 
 
 async def test_channel_flooding_is_rate_limited() -> None:
-    server = make_server(channel_message_rate=(2, 0.2))
-    await server.start()
-    try:
+    async with serving(channel_message_rate=(2, 0.2)) as server:
         demo_bot = DemoBot(intents=default_intents(), guilds=[])
         async with running(server, demo_bot, sync=False):
             channel = demo_bot.get_channel(CHANNEL_A2)
@@ -654,8 +632,6 @@ async def test_channel_flooding_is_rate_limited() -> None:
                 await channel.send(f"spam {index}")
             assert len(server.messages(CHANNEL_A2)) == 3
             assert any("more than 2 messages" in v for v in server.violations)
-    finally:
-        await server.close()
 
 
 async def test_wait_for_message_and_subscribe(server: LocalDiscord, bot: DemoBot) -> None:
