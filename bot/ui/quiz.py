@@ -432,9 +432,11 @@ def scorer_line(player_id: int, gained: int, seconds: float) -> str:
 
 def winner_line(result: QuestionResult) -> str | None:
     """Typed: who got it, for the channel ("✅ <@id> +10 (2.3 s)"); None if nobody did."""
-    if result.reason is not CloseReason.ANSWERED or not result.scorers:
+    # The right answer that closed it: in a chronology round, partial orders typed before
+    # it also score, so the first scorer is not necessarily the winner.
+    award = next((a for a in result.scorers if a.correct), None)
+    if result.reason is not CloseReason.ANSWERED or award is None:
         return None
-    award = result.scorers[0]
     return f"✅ {scorer_line(award.player_id, award.points, award.response_time)}"
 
 
