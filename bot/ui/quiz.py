@@ -180,9 +180,12 @@ def start_announcement(running: RunningGame) -> str:
     who started it and how it scores."""
     settings = running.settings
     how = "click a button" if settings.mode is Mode.BUTTONS else "type your answer"
+    # The players are told of a score target, or a game ends early with no warning.
+    target = settings.score_target
+    until = "" if target is None else f"; it ends once someone has {points(target)}"
     return (
         f"Quiz #{running.id}: {plural(settings.rounds, 'question')}, "
-        f"{int(settings.seconds_per_question)} s each; {how}. "
+        f"{int(settings.seconds_per_question)} s each{until}; {how}. "
         f"Started by {mention(running.starter_id)}.\n"
         f"Scoring: {scoring_rules(settings)}"
     )

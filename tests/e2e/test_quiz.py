@@ -695,6 +695,22 @@ async def test_a_short_quiz_announces_its_own_join_window(world: World, clock: M
     await final_message(world)
 
 
+async def test_a_score_target_is_announced_and_ends_the_quiz(
+    world: World, clock: ManualClock
+) -> None:
+    """``target:`` ends a quiz early: the players learn of it from the opening message."""
+    announced = await start(
+        world, {"rounds": 3, "seconds": 30, "kinds": "year", "mode": "typed", "target": 5}
+    )
+    assert "3 questions, 30 s each; it ends once someone has 5 points;" in announced.content
+    await question_message(world, 1)
+    question = game_in(world).game.current
+    assert question is not None
+    await world.server.user_message(GUILD, CHANNEL, BORIS, f"{question.answer}")
+    final = await final_message(world)
+    assert "The score target was reached." in final.embed_text()
+
+
 async def test_a_page_turn_on_someone_elses_streak_board_answers_the_clicker_alone(
     world: World, clock: ManualClock
 ) -> None:
