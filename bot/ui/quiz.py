@@ -204,7 +204,16 @@ def status_text(running: RunningGame, viewer_id: int) -> str:
         lines.append(f"This question closes {timestamp(running.deadline_wall)}")
     if leader and leader[0][1] > 0:
         lines.append(f"Leading: {mention(leader[0][0])} with {points(leader[0][1])}")
-    lines.append(own_standing(game.standings(), viewer_id))
+    standings = game.standings()
+    if (
+        running.settings.mode is Mode.BUTTONS
+        and viewer_id in game.locked_in
+        and viewer_id not in dict(standings)
+    ):
+        # A first answer is locked in but not scored yet: "not answered" would be untrue.
+        lines.append("Your answer to this question is locked in; it counts when it closes.")
+    else:
+        lines.append(own_standing(standings, viewer_id))
     return "\n".join(lines)
 
 

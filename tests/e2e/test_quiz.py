@@ -225,6 +225,11 @@ async def test_stop_skip_hint_belong_to_the_starter_or_moderators(
     assert status.ephemeral and f"started by <@{ALICE}>" in status.content
     assert "Leading" not in status.content  # nobody has a point to lead with
     assert "You have not answered in this quiz yet." in status.content
+    # Boris locks in his first answer: his status no longer says he has not answered.
+    await tick(clock, 5)
+    await press(world, await question_message(world, 2), 0, BORIS)
+    locked = await world.reply(await world.slash("quiz status", {}, user=BORIS))
+    assert "Your answer to this question is locked in" in locked.content, locked.content
     await world.reply(await world.slash("quiz stop", {}, user=ALICE))
     final = await final_message(world)
     assert "stopped" in final.embed_text()
