@@ -227,11 +227,13 @@ class LookupService:
             self._shown.pop(gone, None)
         return session
 
-    def session(self, session_id: str, user_id: int) -> SearchSession:
+    def session(self, session_id: str, user_id: int, *, owner_only: bool = True) -> SearchSession:
+        """A live search; ``owner_only``: refused to anyone but who ran it (its page turns;
+        a card it opens is private, so anyone may open one)."""
         session = self._sessions.get(session_id)
         if session is None:
             raise NotFound("This list has expired. Run `/defector search` again.")
-        if session.owner_id != user_id:
+        if owner_only and session.owner_id != user_id:
             raise NotPermitted("Only the member who ran this search can turn its pages.")
         return session
 

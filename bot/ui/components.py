@@ -234,7 +234,9 @@ class SearchOpenSelect(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         async def open_card() -> None:
             lookup = services_of(interaction).lookup
-            lookup.session(self.session_id, interaction.user.id)  # owner only, not expired
+            # Anyone may open a card, privately, while the list is live; only its owner
+            # turns its pages.
+            lookup.session(self.session_id, interaction.user.id, owner_only=False)
             values = self.item.values
             if len(values) != 1:
                 raise UserFacingError("Pick one name from the list.")

@@ -187,9 +187,12 @@ def start_announcement(running: RunningGame) -> str:
     who started it and how it scores."""
     settings = running.settings
     how = "click a button" if settings.mode is Mode.BUTTONS else "type your answer"
+    # The players are told of a score target, or a game ends early with no warning.
+    target = settings.score_target
+    until = "" if target is None else f"; it ends once someone has {points(target)}"
     return (
         f"Quiz #{running.id}: {plural(settings.rounds, 'question')}, "
-        f"{int(settings.seconds_per_question)} s each; {how}. "
+        f"{int(settings.seconds_per_question)} s each{until}; {how}. "
         f"Started by {mention(running.starter_id)}.\n"
         f"Scoring: {scoring_rules(settings)}"
     )
@@ -208,7 +211,16 @@ def status_text(running: RunningGame, viewer_id: int) -> str:
         lines.append(f"This question closes {timestamp(running.deadline_wall)}")
     if leader and leader[0][1] > 0:
         lines.append(f"Leading: {mention(leader[0][0])} with {points(leader[0][1])}")
-    lines.append(own_standing(game.standings(), viewer_id))
+    standings = game.standings()
+    if (
+        running.settings.mode is Mode.BUTTONS
+        and viewer_id in game.locked_in
+        and viewer_id not in dict(standings)
+    ):
+        # A first answer is locked in but not scored yet: "not answered" would be untrue.
+        lines.append("Your answer to this question is locked in; it counts when it closes.")
+    else:
+        lines.append(own_standing(standings, viewer_id))
     return "\n".join(lines)
 
 
@@ -439,9 +451,11 @@ def scorer_line(player_id: int, gained: int, seconds: float) -> str:
 
 def winner_line(result: QuestionResult) -> str | None:
     """Typed: who got it, for the channel ("✅ <@id> +10 (2.3 s)"); None if nobody did."""
-    if result.reason is not CloseReason.ANSWERED or not result.scorers:
+    # The right answer that closed it: in a chronology round, partial orders typed before
+    # it also score, so the first scorer is not necessarily the winner.
+    award = next((a for a in result.scorers if a.correct), None)
+    if result.reason is not CloseReason.ANSWERED or award is None:
         return None
-    award = result.scorers[0]
     return f"✅ {scorer_line(award.player_id, award.points, award.response_time)}"
 
 

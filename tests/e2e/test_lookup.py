@@ -123,6 +123,10 @@ async def test_search_pages_and_select(world: World) -> None:
     opened = await world.server.select(second.id, menu.custom_id, [value], ALICE)
     card = await opened.wait_for_original(timeout=5)
     assert card.embeds[0]["title"] == label
+    # Anyone may open a card from the menu, for their eyes only.
+    theirs = await world.server.select(second.id, menu.custom_id, [value], BORIS)
+    seen = await theirs.wait_for_original(timeout=5)
+    assert seen.ephemeral and seen.embeds[0]["title"] == label, seen.content
 
 
 async def test_search_list_is_disabled_on_timeout(world: World) -> None:

@@ -111,6 +111,8 @@ async def test_typed_orders_in_every_form(world: World, clock: ManualClock) -> N
         assert world.server.message(int(near["id"])).reactions == [("🔒", bot)]  # type: ignore[union-attr]
         assert world.server.message(int(chat["id"])).reactions == []  # type: ignore[union-attr]
         assert world.server.message(int(second["id"])).reactions == []  # type: ignore[union-attr]
+        # The channel line names the exact order's sender, not Boris's earlier partial one.
+        assert (result.content or "").startswith(f"✅ <@{ALICE}> +10 ")
         got = ranked_lines(field(result, "Scored"))
         assert got[0].startswith(f"<@{ALICE}> +10 ") and got[1].startswith(f"<@{BORIS}> +8 ")
         assert pairs_right(swapped(answer), answer) == 5

@@ -231,6 +231,11 @@ async def test_stop_skip_hint_belong_to_the_starter_or_moderators(
     assert status.ephemeral and f"started by <@{ALICE}>" in status.content
     assert "Leading" not in status.content  # nobody has a point to lead with
     assert "You have not answered in this quiz yet." in status.content
+    # Boris locks in his first answer: his status no longer says he has not answered.
+    await tick(clock, 5)
+    await press(world, await question_message(world, 2), 0, BORIS)
+    locked = await world.reply(await world.slash("quiz status", {}, user=BORIS))
+    assert "Your answer to this question is locked in" in locked.content, locked.content
     await world.reply(await world.slash("quiz stop", {}, user=ALICE))
     final = await final_message(world)
     assert "stopped" in final.embed_text()
@@ -684,6 +689,22 @@ async def test_a_short_quiz_announces_its_own_join_window(world: World, clock: M
     assert "not in its first 2.5 s, so others can join" in announced.content
     await world.reply(await world.slash("quiz stop", {}, user=ALICE))
     await final_message(world)
+
+
+async def test_a_score_target_is_announced_and_ends_the_quiz(
+    world: World, clock: ManualClock
+) -> None:
+    """``target:`` ends a quiz early: the players learn of it from the opening message."""
+    announced = await start(
+        world, {"rounds": 3, "seconds": 30, "kinds": "year", "mode": "typed", "target": 5}
+    )
+    assert "3 questions, 30 s each; it ends once someone has 5 points;" in announced.content
+    await question_message(world, 1)
+    question = game_in(world).game.current
+    assert question is not None
+    await world.server.user_message(GUILD, CHANNEL, BORIS, f"{question.answer}")
+    final = await final_message(world)
+    assert "The score target was reached." in final.embed_text()
 
 
 async def test_a_page_turn_on_someone_elses_streak_board_answers_the_clicker_alone(
