@@ -17,7 +17,7 @@ from discord.ext import commands
 from discord.http import handle_message_parameters
 
 from bot.client import DefectorBot, RefusedCheck
-from bot.errors import InvalidInput, UserFacingError
+from bot.errors import InvalidInput, NotPermitted, UserFacingError, quoted
 from bot.quiz.game import (
     AnswerOutcome,
     GameResult,
@@ -364,6 +364,10 @@ class Quiz(commands.Cog):
         everywhere: bool = False,
     ) -> None:
         who = member or interaction.user
+        privacy = self.bot.services.privacy
+        if who.id != interaction.user.id and privacy is not None and await privacy.hidden(who.id):
+            # /privacy hide keeps a member off every board; their figures are theirs alone.
+            raise NotPermitted(f"{quoted(who.display_name)} keeps their quiz stats private.")
         guild_id = None if everywhere else interaction.guild_id
         figures = await self.service.stats(user_id=who.id, guild_id=guild_id)
         scope = "every server" if guild_id is None else "this server"
