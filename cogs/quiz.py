@@ -364,6 +364,8 @@ class Quiz(commands.Cog):
         everywhere: bool = False,
     ) -> None:
         who = member or interaction.user
+        if who.bot:
+            raise InvalidInput("Bots don't play quizzes.")
         privacy = self.bot.services.privacy
         if who.id != interaction.user.id and privacy is not None and await privacy.hidden(who.id):
             # /privacy hide keeps a member off every board; their figures are theirs alone.

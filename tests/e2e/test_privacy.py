@@ -180,3 +180,10 @@ async def test_a_hidden_members_stats_are_theirs_alone(tmp_path: Path, database_
             "1/1 right"
             in (await text_of(world, "quiz stats", {"member": BORIS}, ALICE)).embed_text()
         )
+
+
+async def test_bots_have_no_stats(tmp_path: Path, database_url: str) -> None:
+    async with open_world(tmp_path, database_url) as world:
+        refused = await text_of(world, "quiz stats", {"member": world.server.bot_user_id}, ALICE)
+        assert refused.ephemeral and refused.content == "Bots don't play quizzes."
+        assert refused.embeds == [] and not refused.attachments
