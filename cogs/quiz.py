@@ -454,6 +454,10 @@ class QuizConfig(
         if reports is None:
             raise InvalidInput("Reports are not available here.")
         found = await reports.page(guild_id=interaction.guild_id, page=page)
+        if found.total and page > found.pages:
+            # The store clamps the page; showing the last one would pass for the page asked.
+            only = "is only 1 page" if found.pages == 1 else f"are only {found.pages} pages"
+            raise InvalidInput(f"There {only} of reported questions here.")
         await interaction.response.send_message(
             embed=report_ui.reports_embed(found),
             view=report_ui.reports_view(found),

@@ -183,6 +183,9 @@ async def test_reports_are_per_server_and_paginated(world: World, clock: ManualC
     turned = await world.click(listing, "Next ▶", user=ADMIN)
     page2 = await world.wait_for(lambda m: m.id == listing.id and "Page 2 of 2" in m.embed_text())
     assert "note 1" in page2.embed_text() and turned is not None
+    beyond = await world.reply(await world.slash("quizconfig reports", {"page": 3}, user=ADMIN))
+    assert beyond.ephemeral and beyond.embeds == []
+    assert beyond.content == "There are only 2 pages of reported questions here."
     elsewhere = await world.reply(
         await world.slash("quizconfig reports", {}, user=ADMIN, guild=OTHER_GUILD,
                           channel=OTHER_CHANNEL)
