@@ -27,6 +27,7 @@ from bot.quiz.game import (
 )
 from bot.quiz.limits import ROUNDS, SECONDS
 from bot.quiz.model import Question, QuestionKind
+from bot.quiz.report import as_seen
 from bot.records import InterruptedGame, Period
 from bot.services import pictures as picture_service
 from bot.services.leaderboard import LeaderboardQuery, Scope, Viewer
@@ -151,7 +152,8 @@ class Quiz(commands.Cog):
         reports = self.bot.services.reports
         if reports is not None:
             # Kept in memory; stored only if a member reports it (or at shutdown).
-            view.add_item(report_ui.ReportButton(reports.shown(question)))
+            seen = as_seen(question, typed=game.settings.mode is Mode.TYPED)
+            view.add_item(report_ui.ReportButton(reports.shown(seen)))
         # Typed: who got it, in the message itself (an embed is easy to skim past); the
         # mention names the winner without pinging anyone.
         await channel.send(
