@@ -174,7 +174,8 @@ class Quiz(commands.Cog):
         channel = self._channel(game.channel_id)
         if channel is not None:
             embed = ui.standings_embed(game, result)
-            top = result.standings[:10]
+            # No podium without a winner: when nobody scored, the text says so alone.
+            top = result.standings[:10] if result.winner is not None else []
             guild = getattr(channel, "guild", None)
             names = await pictures_ui.display_names(guild, [player for player, _ in top])
             points = [p for _, p in top]

@@ -503,8 +503,9 @@ def standings_embed(running: RunningGame, result: GameResult) -> discord.Embed:
     lines = [
         standing_line(rank, player, total)
         for rank, (player, total) in enumerate(result.standings[:10], start=1)
+        if result.winner is not None  # else everyone has 0: "Nobody scored."
     ]
-    if len(result.standings) > 10:
+    if lines and len(result.standings) > 10:
         lines.append(f"…and {plural(len(result.standings) - 10, 'other player')}")
     embed.add_field(name="Standings", value="\n".join(lines) or "Nobody scored.", inline=False)
     embed.set_footer(
