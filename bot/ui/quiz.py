@@ -486,9 +486,12 @@ def own_standing(standings: tuple[tuple[int, int], ...], player_id: int) -> str:
 
 def learn_more_view(question: Question) -> discord.ui.View:
     view = stateless_view()
-    if question.people:  # chronology: a card for each of the four
-        for slug, name in zip(question.people, question.choices, strict=True):
-            view.add_item(CardButton(slug, f"Learn more: {name}", private=True))
+    if question.people:  # chronology: a card for each of the four, earliest first as listed
+        marks = letters(len(question.choices))
+        for mark in str(question.answer):
+            i = marks.index(mark)
+            name = question.choices[i]
+            view.add_item(CardButton(question.people[i], f"Learn more: {name}", private=True))
         return view
     view.add_item(
         CardButton(question.subject_slug, f"Learn more: {question.subject}", private=True)
