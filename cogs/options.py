@@ -31,6 +31,7 @@ KIND_MIXES = [
     "country, method",
     "order",
     "year, order",
+    "all, order",
 ]
 """What the kinds option suggests; any other mix may be typed."""
 

@@ -17,7 +17,7 @@ from discord.ext import commands
 from discord.http import handle_message_parameters
 
 from bot.client import DefectorBot, RefusedCheck
-from bot.errors import InvalidInput, UserFacingError
+from bot.errors import InvalidInput, NotPermitted, UserFacingError, quoted
 from bot.quiz.game import (
     AnswerOutcome,
     GameResult,
@@ -27,6 +27,7 @@ from bot.quiz.game import (
 )
 from bot.quiz.limits import ROUNDS, SECONDS
 from bot.quiz.model import Question, QuestionKind
+from bot.quiz.report import as_seen
 from bot.records import InterruptedGame, Period
 from bot.services import pictures as picture_service
 from bot.services.leaderboard import LeaderboardQuery, Scope, Viewer
@@ -151,7 +152,8 @@ class Quiz(commands.Cog):
         reports = self.bot.services.reports
         if reports is not None:
             # Kept in memory; stored only if a member reports it (or at shutdown).
-            view.add_item(report_ui.ReportButton(reports.shown(question)))
+            seen = as_seen(question, typed=game.settings.mode is Mode.TYPED)
+            view.add_item(report_ui.ReportButton(reports.shown(seen)))
         # Typed: who got it, in the message itself (an embed is easy to skim past); the
         # mention names the winner without pinging anyone.
         await channel.send(
@@ -172,7 +174,8 @@ class Quiz(commands.Cog):
         channel = self._channel(game.channel_id)
         if channel is not None:
             embed = ui.standings_embed(game, result)
-            top = result.standings[:10]
+            # No podium without a winner: when nobody scored, the text says so alone.
+            top = result.standings[:10] if result.winner is not None else []
             guild = getattr(channel, "guild", None)
             names = await pictures_ui.display_names(guild, [player for player, _ in top])
             points = [p for _, p in top]
@@ -364,6 +367,12 @@ class Quiz(commands.Cog):
         everywhere: bool = False,
     ) -> None:
         who = member or interaction.user
+        if who.bot:
+            raise InvalidInput("Bots don't play quizzes.")
+        privacy = self.bot.services.privacy
+        if who.id != interaction.user.id and privacy is not None and await privacy.hidden(who.id):
+            # /privacy hide keeps a member off every board; their figures are theirs alone.
+            raise NotPermitted(f"{quoted(who.display_name)} keeps their quiz stats private.")
         guild_id = None if everywhere else interaction.guild_id
         figures = await self.service.stats(user_id=who.id, guild_id=guild_id)
         scope = "every server" if guild_id is None else "this server"
@@ -448,6 +457,10 @@ class QuizConfig(
         if reports is None:
             raise InvalidInput("Reports are not available here.")
         found = await reports.page(guild_id=interaction.guild_id, page=page)
+        if found.total and page > found.pages:
+            # The store clamps the page; showing the last one would pass for the page asked.
+            only = "is only 1 page" if found.pages == 1 else f"are only {found.pages} pages"
+            raise InvalidInput(f"There {only} of reported questions here.")
         await interaction.response.send_message(
             embed=report_ui.reports_embed(found),
             view=report_ui.reports_view(found),

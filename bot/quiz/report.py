@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import replace
 from enum import StrEnum
 
 from bot.catalog.normalize import strip_invisible
@@ -81,11 +82,22 @@ def fact(question: Question) -> str:
 
 
 def describe(question: Question) -> tuple[str, str, list[str]]:
-    """The subject, answer and choices a report stores (words, as a member reads them)."""
+    """The subject, answer and choices a report stores (words, as a member reads them; no
+    choices if the member saw none, see :func:`as_seen`)."""
     subject, answer = _subject_and_answer(question)
     if question.kind is not QuestionKind.ORDER and question.answer in question.choices:
         answer = question.label(question.answer)
-    return subject, answer, list(question.choice_labels)
+    return subject, answer, list(question.choice_labels) if len(question.choices) > 1 else []
+
+
+def as_seen(question: Question, *, typed: bool) -> Question:
+    """The question as its players saw it: a typed one (chronology aside, whose people are
+    lettered on screen) showed no choices, so only its answer is kept of them."""
+    if not typed or question.kind is QuestionKind.ORDER or question.answer not in question.choices:
+        return question
+    return replace(
+        question, choices=(question.answer,), choice_labels=(question.label(question.answer),)
+    )
 
 
 def is_fingerprint(text: str) -> bool:

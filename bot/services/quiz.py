@@ -89,17 +89,18 @@ DIFFICULTY_NAMES = {1: "easy", 2: "medium", 3: "hard"}
 
 
 def parse_kinds(text: str | None) -> frozenset[QuestionKind]:
-    """``"year, who"`` → the question kinds; empty or ``all`` → every kind."""
-    if text is None or not text.strip() or text.strip().lower() == "all":
+    """``"year, who"`` → the question kinds; empty or ``all`` → every one-answer kind;
+    ``all, order`` → those and chronology."""
+    if text is None or not text.strip():
         return ALL_KINDS
     words = [w for w in text.replace(",", " ").replace("+", " ").lower().split() if w]
-    unknown = [w for w in words if w not in KIND_GROUPS]
-    if unknown or len(words) > len(KIND_GROUPS):
+    unknown = [w for w in words if w != "all" and w not in KIND_GROUPS]
+    if unknown or len(words) > len(KIND_GROUPS) + 1:
         shown = quoted(", ".join(unknown[:3]) or text)
         raise InvalidInput(
-            f"“{shown}” is not a question kind; use any of: year, country, method, who, order."
+            f"“{shown}” is not a question kind; use any of: all, year, country, method, who, order."
         )
-    return frozenset().union(*(KIND_GROUPS[w] for w in words))
+    return frozenset().union(*(ALL_KINDS if w == "all" else KIND_GROUPS[w] for w in words))
 
 
 DISCORD_EPOCH_MS = 1_420_070_400_000

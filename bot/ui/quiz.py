@@ -486,9 +486,12 @@ def own_standing(standings: tuple[tuple[int, int], ...], player_id: int) -> str:
 
 def learn_more_view(question: Question) -> discord.ui.View:
     view = stateless_view()
-    if question.people:  # chronology: a card for each of the four
-        for slug, name in zip(question.people, question.choices, strict=True):
-            view.add_item(CardButton(slug, f"Learn more: {name}", private=True))
+    if question.people:  # chronology: a card for each of the four, earliest first as listed
+        marks = letters(len(question.choices))
+        for mark in str(question.answer):
+            i = marks.index(mark)
+            name = question.choices[i]
+            view.add_item(CardButton(question.people[i], f"Learn more: {name}", private=True))
         return view
     view.add_item(
         CardButton(question.subject_slug, f"Learn more: {question.subject}", private=True)
@@ -503,8 +506,9 @@ def standings_embed(running: RunningGame, result: GameResult) -> discord.Embed:
     lines = [
         standing_line(rank, player, total)
         for rank, (player, total) in enumerate(result.standings[:10], start=1)
+        if result.winner is not None  # else everyone has 0: "Nobody scored."
     ]
-    if len(result.standings) > 10:
+    if lines and len(result.standings) > 10:
         lines.append(f"…and {plural(len(result.standings) - 10, 'other player')}")
     embed.add_field(name="Standings", value="\n".join(lines) or "Nobody scored.", inline=False)
     embed.set_footer(

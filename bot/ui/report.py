@@ -191,8 +191,9 @@ def reports_embed(page: ReportPage) -> discord.Embed:
             f"Marked right: **{clip(question.answer, 200)}** · `{question.fingerprint}` · "
             f"{status(question)} · {plural(question.reporters_everywhere, 'member')} "
             "reporting it everywhere",
-            clip("Choices: " + " · ".join(question.choices), 300),
         ]
+        if question.choices:  # a typed question showed none
+            lines.append(clip("Choices: " + " · ".join(question.choices), 300))
         for report in question.reports[:5]:
             note = f": “{clip(report.note, 160)}”" if report.note else ""
             lines.append(f"• <@{report.reporter_id}> {report.reason.label}{note}")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.quiz.model import QuestionKind
+from bot.quiz.model import Question, QuestionKind
 from bot.records import HARDEST_KIND_MIN_ANSWERS, PlayerStats
-from bot.ui.quiz import KIND_TITLES, stats_embed
+from bot.ui.quiz import KIND_TITLES, learn_more_view, order_lines, stats_embed
 
 
 def _stats(hardest: QuestionKind | None) -> PlayerStats:
@@ -23,3 +23,19 @@ def test_hardest_says_which_kinds_qualify_or_is_left_out() -> None:
     assert shown[name] == KIND_TITLES[QuestionKind.WHO]
     none = {f.name for f in stats_embed(_stats(None), scope="x").fields}
     assert not [n for n in none if n.startswith("Hardest")]
+
+
+def test_a_chronologys_cards_follow_its_list_earliest_first() -> None:
+    """The result lists the four by year; their "Learn more" buttons came in letter order."""
+    question = Question(
+        kind=QuestionKind.ORDER, prompt="Put these four in order of defection",
+        subject="", subject_slug="", answer="CADB", accepted=("CADB",),
+        choices=("Anna", "Boris", "Clara", "Dmitri"), explanation="", difficulty=1,
+        people=("anna", "boris", "clara", "dmitri"), years=(1960, 1980, 1950, 1970),
+    )  # fmt: skip
+    assert order_lines(question).splitlines()[0] == "1. **C** Clara: 1950"
+    buttons = [item.item for item in learn_more_view(question).children]  # type: ignore[attr-defined]
+    assert [b.label for b in buttons] == [
+        "Learn more: Clara", "Learn more: Anna", "Learn more: Dmitri", "Learn more: Boris",
+    ]  # fmt: skip
+    assert buttons[0].custom_id == "card:clara:p"

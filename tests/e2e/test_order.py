@@ -87,7 +87,9 @@ async def test_buttons_in_sequence_and_partial_credit(world: World, clock: Manua
     assert got[0].startswith(f"<@{ALICE}> +10 ") and got[0].endswith(f"{answer}, 6 of 6 pairs")
     assert got[1].startswith(f"<@{BORIS}> +8 ") and got[1].endswith(f"{boris}, 5 of 6 pairs")
     assert not any(f"<@{ADMIN}>" in line for line in got)
-    assert [b.label for b in result.buttons()][:4] == [f"Learn more: {n}" for n in question.choices]
+    # The cards follow the list, earliest first, not the letters.
+    in_years = [question.choices[index[mark]] for mark in answer]
+    assert [b.label for b in result.buttons()][:4] == [f"Learn more: {n}" for n in in_years]
     await final_message(world)
     stats = await world.reply(await world.slash("quiz stats", {}, user=BORIS))
     assert "0/1 right" in stats.embed_text()  # partial credit is points, not a right answer

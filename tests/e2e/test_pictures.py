@@ -139,6 +139,19 @@ async def test_quiz_standings_and_profile_card(world: World, clock: ManualClock)
     await the_picture(world, stats, "quiz-profile.png", (800, 400))
 
 
+async def test_no_podium_when_nobody_scored(world: World, clock: ManualClock) -> None:
+    await start_quiz(world, {"rounds": 1, "seconds": 10, "kinds": "year", "mode": "buttons"})
+    message, question = await asked_question(world, 1)
+    await press(world, message, choice_index(question, False), ALICE)
+    await press(world, message, choice_index(question, False), BORIS)
+    await clock.sleepers(1)
+    await clock.advance(11)
+    final = await final_message(world)
+    (embed,) = final.embeds
+    assert not final.attachments and "image" not in embed
+    assert fields(embed)["Standings"] == "Nobody scored." and "Winner" not in fields(embed)
+
+
 async def test_text_alone_when_the_picture_cannot_be_drawn(
     world: World, error_log: ErrorLog
 ) -> None:

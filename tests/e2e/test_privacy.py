@@ -160,3 +160,30 @@ async def test_hide_show_and_delete(tmp_path: Path, database_url: str) -> None:
                 assert ALICE not in [entry.user_id for entry in item[2]]
             if isinstance(item, tuple) and len(item) == 4 and item[2] == ALICE:
                 assert item[3] is None  # no rank anywhere
+
+
+async def test_a_hidden_members_stats_are_theirs_alone(tmp_path: Path, database_url: str) -> None:
+    clock = ManualClock(START)
+    async with open_world(tmp_path, database_url, clock=clock) as world:
+        await play_one_round(world, clock, [BORIS], [ALICE])
+        shown = await text_of(world, "quiz stats", {"member": BORIS}, ALICE)
+        assert "1/1 right" in shown.embed_text()
+        await text_of(world, "privacy hide", {}, BORIS)
+        for options in ({"member": BORIS}, {"member": BORIS, "everywhere": True}):
+            refused = await text_of(world, "quiz stats", options, ALICE)
+            assert refused.ephemeral and refused.embeds == [] and not refused.attachments
+            assert refused.content == "boris keeps their quiz stats private."
+        own = await text_of(world, "quiz stats", {"member": BORIS}, BORIS)
+        assert "1/1 right" in own.embed_text()
+        await text_of(world, "privacy show", {}, BORIS)
+        assert (
+            "1/1 right"
+            in (await text_of(world, "quiz stats", {"member": BORIS}, ALICE)).embed_text()
+        )
+
+
+async def test_bots_have_no_stats(tmp_path: Path, database_url: str) -> None:
+    async with open_world(tmp_path, database_url) as world:
+        refused = await text_of(world, "quiz stats", {"member": world.server.bot_user_id}, ALICE)
+        assert refused.ephemeral and refused.content == "Bots don't play quizzes."
+        assert refused.embeds == [] and not refused.attachments

@@ -27,6 +27,7 @@ from tests.e2e.helpers import (
     HOST,
     OTHER_CHANNEL,
     OTHER_GUILD,
+    SECOND_CHANNEL,
     World,
 )
 from tests.e2e.test_quiz import (
@@ -183,6 +184,9 @@ async def test_reports_are_per_server_and_paginated(world: World, clock: ManualC
     turned = await world.click(listing, "Next ▶", user=ADMIN)
     page2 = await world.wait_for(lambda m: m.id == listing.id and "Page 2 of 2" in m.embed_text())
     assert "note 1" in page2.embed_text() and turned is not None
+    beyond = await world.reply(await world.slash("quizconfig reports", {"page": 3}, user=ADMIN))
+    assert beyond.ephemeral and beyond.embeds == []
+    assert beyond.content == "There are only 2 pages of reported questions here."
     elsewhere = await world.reply(
         await world.slash("quizconfig reports", {}, user=ADMIN, guild=OTHER_GUILD,
                           channel=OTHER_CHANNEL)
@@ -271,3 +275,28 @@ async def test_the_terminal_fills_in_the_report_form(world: World, clock: Manual
     sent = await terminal.handle("form reason: typo note: a missing accent")
     assert sent is not None and "Thank you: your report is in" in sent
     assert (await terminal.handle("form reason: 1") or "").startswith("! no form is open")
+
+
+async def test_a_typed_question_is_listed_without_the_choices_nobody_saw(
+    world: World, clock: ManualClock
+) -> None:
+    await start(world, {"rounds": 1, "seconds": 30, "kinds": "method", "mode": "typed"}, user=HOST)
+    _, question = await asked_question(world, 1)
+    await tick(clock, 31)
+    await file_report(world, await result_message(world, 1), BORIS, "typo")
+    listing = await world.reply(await world.slash("quizconfig reports", {}, user=ADMIN))
+    text = listing.embed_text()
+    assert f"Marked right: **{question.label(question.answer)}**" in text
+    assert "Choices:" not in text
+    # The same kind with buttons lists the four choices its players saw.
+    await start(
+        world,
+        {"rounds": 1, "seconds": 10, "kinds": "method", "mode": "buttons"},
+        user=HOST,
+        channel=SECOND_CHANNEL,
+    )
+    _, shown = await asked_question(world, 1, SECOND_CHANNEL)
+    await tick(clock, 11)
+    await file_report(world, await result_message(world, 1, SECOND_CHANNEL), BORIS, "typo")
+    text = (await world.reply(await world.slash("quizconfig reports", {}, user=ADMIN))).embed_text()
+    assert "Choices: " + " · ".join(shown.choice_labels) in text

@@ -10,13 +10,16 @@ from bot.catalog.models import Defector
 from bot.errors import InvalidInput
 from bot.quiz.game import GameSettings, Mode
 from bot.quiz.judge import Judge
+from bot.quiz.model import QuestionKind
 from bot.services.clock import ManualClock
 from bot.services.ledger import Ledger
 from bot.services.quiz import (
+    ALL_KINDS,
     GameAlreadyRunning,
     GuildQuizSettings,
     QuizService,
     RunningGame,
+    parse_kinds,
 )
 from bot.services.starting import ChannelRefused, StartRequest
 
@@ -103,3 +106,14 @@ async def test_a_running_game_is_linked(records: tuple[Defector, ...]) -> None:
     with pytest.raises(InvalidInput) as refused:
         await quiz.start_requested(request())
     assert "(https://discord.com/channels/1/2/99)" in refused.value.message
+
+
+def test_all_combines_with_order() -> None:
+    """``all`` alone means the one-answer kinds; named with ``order`` it adds chronology,
+    as the README says ("played when named")."""
+    assert parse_kinds("all") == ALL_KINDS and QuestionKind.ORDER not in ALL_KINDS
+    for text in ("all, order", "order all", "ALL + order"):
+        assert parse_kinds(text) == ALL_KINDS | {QuestionKind.ORDER}, text
+    assert parse_kinds("all, year") == ALL_KINDS
+    with pytest.raises(InvalidInput, match="“bogus” is not a question kind"):
+        parse_kinds("all, bogus")
