@@ -243,7 +243,7 @@ async def play(
                 continue
             if channel in TYPED:
                 prompt = str(question.embeds[0].get("description", ""))
-                found = re.match(r"In what year did (.+?) defect", prompt)
+                found = re.match(r"In what year did (.+?)(?: try to)? defect", prompt)
                 year = YEARS.get(found.group(1)) if found else None
                 if year is None:
                     continue

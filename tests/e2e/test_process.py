@@ -121,9 +121,11 @@ async def connected(server: LocalDiscord, identifies: int) -> None:
 
 def year_of(question: Message) -> int:
     prompt = str(question.embeds[0]["description"])
-    found = re.match(r"In what year did (.+?) defect", prompt)
+    # "…did X defect…", or "…did X try to defect…" for someone whose attempt failed
+    found = re.match(r"In what year did (.+?)(?: try to)? defect", prompt)
     assert found is not None, prompt
-    return next(r.year for r in read_catalogue() if r.name == found.group(1))
+    name = re.sub(r"\\(.)", r"\1", found.group(1))  # markdown escapes, if any
+    return next(r.year for r in read_catalogue() if r.name == name)
 
 
 def ledger_rows(database: Path) -> list[tuple[int, int, int, int]]:
