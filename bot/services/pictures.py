@@ -8,6 +8,9 @@ returns None, and the first failure of each kind of picture is logged with its t
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
+import ctypes.util
 import logging
 import time
 from collections import OrderedDict
@@ -23,6 +26,22 @@ from bot.records import PlayerRank, PlayerStats
 log = logging.getLogger(__name__)
 
 Renderer = Callable[[Picture], bytes]
+
+
+def _malloc_trim() -> Callable[[], object] | None:
+    """glibc's ``malloc_trim(0)``, or None where the C library has none (musl, macOS)."""
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return None
+    if trim is None:
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    return lambda: trim(0)
+
+
+_TRIM = _malloc_trim()
 
 
 @dataclass
@@ -119,7 +138,21 @@ class PictureService:
                 self._store(key, png)
             future.set_result(png)
             self._settle()
+            if not self._waiting and _TRIM is not None:
+                self._release_memory(loop, _TRIM)
         return png
+
+    def _release_memory(self, loop: asyncio.AbstractEventLoop, trim: Callable[[], object]) -> None:
+        """Hands the worker's freed drawing buffers back to the system once a batch is done.
+
+        A picture is drawn at twice its size (a 1600×900 standings canvas is 5.8 MB), in the
+        worker thread's own malloc arena; glibc keeps what was freed there for reuse, so a
+        burst of renders (100 games stopped at once) left 8–13 MiB more resident for good.
+        ``malloc_trim`` runs in the worker (ctypes drops the GIL; a few ms), after the queue
+        has drained rather than after every picture.
+        """
+        with contextlib.suppress(RuntimeError):  # closed: nothing more will be drawn
+            loop.run_in_executor(self._executor, trim)
 
     async def wait_settled(self, count: int) -> None:
         """Until ``count`` renders have finished (for tests and benchmarks: a condition to
