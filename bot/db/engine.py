@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session, sessionmaker
 
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 T = TypeVar("T")
@@ -78,7 +77,8 @@ class BlockingWriter:
     def __init__(self, url: str) -> None:
         self.engine = sqlalchemy.create_engine(url)
         event.listen(self.engine, "connect", _sqlite_pragmas)
-        self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions: Callable[[], sqlalchemy.Connection] = self.engine.connect
+        """Its connections (Core, no ORM session: the ledger's statements are Core ones)."""
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="ledger")
 
     async def run(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:

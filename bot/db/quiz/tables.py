@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Result
+from sqlalchemy import Connection, Result
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -54,7 +54,9 @@ CHUNK = 500
 _STATEMENTS: dict[tuple[str, str], Any] = {}
 
 
-def prepared(session: AsyncSession | Session, name: str, build: Callable[[Any], Any]) -> Any:
+def prepared(
+    session: AsyncSession | Session | Connection, name: str, build: Callable[[Any], Any]
+) -> Any:
     """The statement ``build(insert)`` makes for the session's engine (``insert``: the
     engine's INSERT ... ON CONFLICT), built once per engine kind and reused. Building one is
     not free (``insert.excluded`` makes a table alias with a proxy per column, and a new
