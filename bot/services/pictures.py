@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
-import ctypes.util
+import functools
 import logging
 import time
 from collections import OrderedDict
@@ -28,20 +28,18 @@ log = logging.getLogger(__name__)
 Renderer = Callable[[Picture], bytes]
 
 
+@functools.cache
 def _malloc_trim() -> Callable[[], object] | None:
-    """glibc's ``malloc_trim(0)``, or None where the C library has none (musl, macOS)."""
-    name = ctypes.util.find_library("c")
+    """glibc's ``malloc_trim(0)``, or None where the C library has none (musl, macOS).
+
+    Looked up on first use, from the symbols already loaded into the process
+    (``ctypes.util.find_library`` would start a subprocess, at every start-up)."""
     try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
+        trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
-        return None
-    if trim is None:
         return None
     trim.argtypes = [ctypes.c_size_t]
     return lambda: trim(0)
-
-
-_TRIM = _malloc_trim()
 
 
 @dataclass
@@ -138,8 +136,8 @@ class PictureService:
                 self._store(key, png)
             future.set_result(png)
             self._settle()
-            if not self._waiting and _TRIM is not None:
-                self._release_memory(loop, _TRIM)
+            if not self._waiting and (trim := _malloc_trim()) is not None:
+                self._release_memory(loop, trim)
         return png
 
     def _release_memory(self, loop: asyncio.AbstractEventLoop, trim: Callable[[], object]) -> None:
