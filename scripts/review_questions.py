@@ -165,14 +165,27 @@ def says(text: str, words: str) -> bool:
     return re.search(rf"(?<![a-z0-9]){re.escape(words)}(?![a-z0-9])", text) is not None
 
 
+# Named events that date a sentence as surely as a number (this reviewer's own list).
+_EVENT_YEARS = (
+    (re.compile(r"prague spring", re.I), 1968),
+    (re.compile(r"warsaw pact (allies )?invasion|invaded the country", re.I), 1968),
+    (re.compile(r"hungarian revolution", re.I), 1956),
+    (re.compile(r"berlin wall during (its )?construction", re.I), 1961),
+    (re.compile(r"fall of the berlin wall", re.I), 1989),
+    (re.compile(r"romanian revolution", re.I), 1989),
+)
+
+
 def years_in(text: str | None) -> set[int]:
-    """Every year the text names, a range "1956–57" giving both ends."""
+    """Every year the text names, a range "1956–57" giving both ends, and the year of an
+    event it names ("after the Prague Spring": 1968)."""
     found: set[int] = set()
     for match in _FOUR_DIGITS.finditer(text or ""):
         first = int(match.group(1))
         found.add(first)
         if match.group(2):
             found.add(first - first % 100 + int(match.group(2)))
+    found.update(year for pattern, year in _EVENT_YEARS if pattern.search(text or ""))
     return found
 
 

@@ -68,6 +68,16 @@ _RELATED_COUNTRIES: tuple[frozenset[str], ...] = (
 )
 _YEAR_RE = re.compile(r"\b(19\d\d)(?:[–-](\d\d))?\b")
 
+DATED_EVENTS: dict[str, int] = {
+    "prague spring": 1968,
+    "warsaw pact invasion of czechoslovakia": 1968,
+    "berlin wall during construction": 1961,
+    "fall of the berlin wall": 1989,
+    "romanian revolution": 1989,
+}
+"""Events the notes name without a year, and the year they name all the same: "fled after the
+Prague Spring" says 1968 as clearly as a number would (folded text)."""
+
 
 def value_of(record: Defector, kind: QuestionKind) -> Answer | None:
     if kind is QuestionKind.YEAR:
@@ -98,12 +108,15 @@ def _padded(text: str | None) -> str:
 
 
 def notes_years(record: Defector) -> frozenset[int]:
-    """Every 19xx year the subject's notes mention; "1956–57" mentions 1956 and 1957."""
+    """Every 19xx year the subject's notes mention; "1956–57" mentions 1956 and 1957, and an
+    event of :data:`DATED_EVENTS` ("after the Prague Spring") mentions its year."""
     years: set[int] = set()
     for first, end in _YEAR_RE.findall(record.notes or ""):
         years.add(int(first))
         if end:
             years.add(int(first[:2] + end))
+    notes = _padded(record.notes)
+    years.update(year for event, year in DATED_EVENTS.items() if f" {event} " in notes)
     return frozenset(years)
 
 

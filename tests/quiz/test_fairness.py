@@ -257,6 +257,13 @@ def test_the_review_catches_deliberately_bad_questions(records: tuple[Defector, 
         "says not which" in f
         for f in findings(replace(haiducu, prompt="In what year did Matei Pavel Haiducu defect?"))
     )
+    # "Fled after the Prague Spring" names 1968 without a number (Diviš: the table says 1967).
+    divis = _question(records, "Ivan Diviš", QuestionKind.YEAR)
+    assert any("defensible" in f for f in findings(_with_wrong_choice(divis, 1968)))
+    assert any(
+        "says not which" in f
+        for f in findings(replace(divis, prompt="In what year did Ivan Diviš defect?"))
+    )
     # Who clues that fit two people (the issue's Forman and Šejna).
     who = _question(records, "Jan Šejna", QuestionKind.WHO)
     loose = replace(who, prompt="Who is this? Year: 1968; Went to: United States.")
@@ -372,6 +379,17 @@ def test_the_quote_is_about_the_asked_fact(
 ) -> None:
     q = _question(records, name, kind)
     assert words in q.explanation, q.explanation
+
+
+def test_an_event_the_notes_name_dates_them(records: tuple[Defector, ...]) -> None:
+    """Diviš "fled after the Prague Spring" (1968) with 1967 in the table's year column: the
+    question says which year it asks for, and 1968 is never a wrong choice."""
+    divis = next(r for r in records if r.name == "Ivan Diviš")
+    assert notes_years(divis) == {1968}
+    for seed in range(40):
+        q = QuestionGenerator(records, random.Random(seed))._year(divis, 2)
+        assert q is not None and q.answer == 1967
+        assert 1968 not in q.choices and "table's year column" in q.prompt
 
 
 def test_a_birth_explanation_names_the_country_once(records: tuple[Defector, ...]) -> None:
