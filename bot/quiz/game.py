@@ -20,12 +20,13 @@ Rules worth knowing (each is tested in ``tests/quiz/test_game.py``):
 * **Buttons** mode: one locked answer per player, checked against ``question.accepted``
   (the judge is for typed text only); every correct player scores when the question closes,
   faster more (:meth:`GameSettings.points`).
-* **Early close** (buttons): the players of a game are the starter and everyone who has
-  answered any of its questions. Once all of them have locked in an answer, the question
-  closes (``ALL_ANSWERED``), but never before its *join window* (:meth:`GameSettings.join_window`,
-  a quarter of its time, at most :data:`JOIN_WINDOW`) has passed: a fast starter must not shut
-  out the members who are about to click. A lone player who clicks after the window closes
-  the question at once. The timer is the fallback for a player who went quiet.
+* **Early close** (buttons): the players of a game are the starter, everyone who has
+  answered any of its questions, and whoever has begun a chronology order on the open one.
+  Once all of them have locked in an answer, the question closes (``ALL_ANSWERED``), but
+  never before its *join window* (:meth:`GameSettings.join_window`, a quarter of its time, at
+  most :data:`JOIN_WINDOW`) has passed: a fast starter must not shut out the members who are
+  about to click. A lone player who clicks after the window closes the question at once. The
+  timer is the fallback for a player who went quiet.
 * **Typed** mode: the judge decides; the first ``CORRECT`` guess wins and closes the question.
   ``CLOSE`` earns no partial credit: it only lets the bot say "close!".
 * **Hints** may be asked by anyone who has not locked in an answer to the open question
@@ -324,6 +325,8 @@ class _OpenQuestion:
     entries: dict[int, _Entry] = field(default_factory=dict)
     closes_early_at: float | None = None
     """Set once everyone playing has locked in: when the join window ends."""
+    begun: set[int] = field(default_factory=set)
+    """Buttons: who has begun an answer made of several clicks (a chronology order)."""
 
 
 class Game:
@@ -384,11 +387,24 @@ class Game:
 
     @property
     def players(self) -> frozenset[int]:
-        """Who plays this game: the starter and everyone who has answered any question."""
+        """Who plays this game: the starter, everyone who has answered any question, and
+        whoever has begun an answer to the open one."""
         players = {self.starter_id, *self._scores}
         if self._open is not None:
             players.update(self._open.entries)
+            players.update(self._open.begun)
         return frozenset(players)
+
+    def begin_answer(self, player_id: int, now: float) -> None:
+        """``player_id`` has begun an answer they lock in with a later click (the first pick of
+        a chronology order): they play, so the question no longer closes early without them."""
+        self._catch_up(now)
+        open_ = self._open
+        if open_ is None or self.settings.mode is not Mode.BUTTONS or player_id in open_.entries:
+            return
+        open_.begun.add(player_id)
+        open_.closes_early_at = None
+        self._touch(now)
 
     @property
     def locked_in(self) -> frozenset[int]:

@@ -601,6 +601,7 @@ class QuizService:
                 "pick another, or start over."
             )
         picked += marks[choice]
+        running.game.begin_answer(user_id, self.clock.now())  # the early close waits for them
         if len(picked) < len(marks) - 1:
             running.order_picks[key] = picked
             return OrderPick(picked, None)

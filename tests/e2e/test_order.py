@@ -95,6 +95,26 @@ async def test_buttons_in_sequence_and_partial_credit(world: World, clock: Manua
     assert "0/1 right" in stats.embed_text()  # partial credit is points, not a right answer
 
 
+async def test_an_order_begun_is_waited_for(world: World, clock: ManualClock) -> None:
+    """Alice's first pick makes her a player: the host locking in after the join window
+    does not close the question on her half-made order (a play-tester lost one so)."""
+    await start(world, {"rounds": 1, "seconds": 30, "kinds": "order", "mode": "buttons"}, user=HOST)
+    message = await question_message(world, 1)
+    answer = str(current(world).answer)
+    index = {m: i for i, m in enumerate("ABCD")}
+    await press(world, message, index[answer[0]], ALICE)
+    await tick(clock, 6)  # past the join window (5 s)
+    for mark in answer[:3]:
+        await press(world, message, index[mark], HOST)
+    second = await press(world, message, index[answer[1]], ALICE)
+    assert second.content.startswith(f"So far: 1st {answer[0]}, 2nd {answer[1]}."), second.content
+    done = await press(world, message, index[answer[2]], ALICE)
+    assert done.content.startswith(f"Your order: {', '.join(answer)}. Locked in"), done.content
+    result = await result_message(world, 1)
+    assert "Closed early: everyone playing had answered." in result.embed_text()
+    assert f"<@{ALICE}> · 9 points" in result.embed_text()  # her order scored
+
+
 async def test_typed_orders_in_every_form(world: World, clock: ManualClock) -> None:
     await start(world, {"rounds": 3, "seconds": 30, "kinds": "order", "mode": "typed"})
     for number, form in enumerate(

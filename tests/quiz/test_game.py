@@ -435,6 +435,27 @@ def test_a_fast_starter_does_not_shut_out_the_others() -> None:
     assert {a.player_id for a in event.result.awards} == {STARTER, 7}
 
 
+def test_a_member_who_has_begun_an_order_is_waited_for() -> None:
+    """A chronology order takes several clicks: its first pick makes a member a player, so
+    everyone else locking in does not close the question under them (play-test finding)."""
+    game = started(rounds=2)
+    game.answer(STARTER, "A", 1.0)  # everyone playing has answered: closes at 5.0
+    game.begin_answer(7, 2.0)  # 7's first pick, before the close
+    assert game.players == {STARTER, 7}
+    assert closed_events(game.tick(6.0)) == []  # no early close at the window's end
+    game.answer(7, "A", 8.0)  # 7's order is complete: all have answered, after the window
+    [event] = closed_events(game.drain_events())
+    assert (event.result.reason, event.result.closed_at) == (CloseReason.ALL_ANSWERED, 8.0)
+    assert {a.player_id for a in event.result.awards} == {STARTER, 7}
+
+
+def test_beginning_an_answer_after_the_close_changes_nothing() -> None:
+    game = started(rounds=2)
+    game.answer(STARTER, "A", 6.0)  # closes at once
+    game.begin_answer(7, 6.5)
+    assert game.phase is Phase.BETWEEN and 7 not in game.players
+
+
 def test_the_join_window_is_a_quarter_of_a_short_question() -> None:
     assert make_game(seconds_per_question=8.0).settings.join_window == 2.0
     assert make_game(seconds_per_question=60.0).settings.join_window == JOIN_WINDOW
