@@ -193,7 +193,7 @@ def streak_embed(board: StreakBoard, viewer: int) -> discord.Embed:
         if board.viewer
         else "You have no running streak here."
     )
-    embed.add_field(name="You", value=f"{mention(viewer)}: {mine}", inline=False)
+    embed.add_field(name="Your streak", value=mine, inline=False)
     embed.set_footer(
         text=f"Page {board.page} of {board.pages} · {_players(board.total)} · "
         "ties: the older account"

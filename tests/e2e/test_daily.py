@@ -158,7 +158,7 @@ async def test_post_answer_recap_and_streak(tmp_path: Path, database_url: str) -
             await world.slash("leaderboard", {"ranking": "daily streaks"}, user=BORIS)
         )
         assert f"`  1.` <@{ALICE}> · **2** days" in board.embed_text()
-        assert "You have no running streak here." in board.embed_text()
+        assert "Your streak: You have no running streak here." in board.embed_text()
         await next_day_at(world, clock, DAY)
         await daily_post(world, "Sun 6 Dec 2026")
         assert "Nobody answered." in daily_posts(world)[-1].embed_text()
