@@ -173,7 +173,7 @@ class DailyAnswerButton(
 # -- the streak board ----------------------------------------------------------------------------
 
 
-def streak_embed(board: StreakBoard, viewer: int) -> discord.Embed:
+def streak_embed(board: StreakBoard) -> discord.Embed:
     embed = discord.Embed(
         title="Leaderboard · this server · daily streaks",
         description="Daily questions answered right in a row, up to the last one closed.",
@@ -214,7 +214,7 @@ async def streak_message(
     view.add_item(
         StreakPageButton(min(board.page + 1, board.pages), "n", disabled=board.page >= board.pages)
     )
-    return streak_embed(board, interaction.user.id), view
+    return streak_embed(board), view
 
 
 class StreakPageButton(
