@@ -8,8 +8,9 @@ helpers for time and for SQL that differs between SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
 Sessions = async_sessionmaker[AsyncSession]
+T = TypeVar("T")
 
 
 def table(model: type[SQLModel]) -> Table:
@@ -50,8 +52,17 @@ def dialect_name(session: AsyncSession | Session | Connection) -> str:
     return session.get_bind().dialect.name
 
 
+def dialect_insert(dialect: str) -> Any:
+    """The INSERT construct with ON CONFLICT of ``dialect`` (SQLite or PostgreSQL)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
 def upsert_insert(session: AsyncSession, table: Table) -> Any:
     """An INSERT that supports ON CONFLICT on the session's engine (SQLite or PostgreSQL)."""
-    if dialect_name(session) == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+    return dialect_insert(dialect_name(session))(table)
+
+
+def chunks(rows: Sequence[T], size: int) -> Iterable[Sequence[T]]:
+    """``rows`` in runs of at most ``size``: one bounded statement per run."""
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]

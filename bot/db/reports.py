@@ -24,7 +24,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import models
-from bot.db.common import Sessions, table, upsert_insert, utc
+from bot.db.common import Sessions, chunks, table, upsert_insert, utc
 from bot.quiz.model import Question
 from bot.quiz.report import Decision, Reason, describe, fact, fingerprint
 
@@ -98,8 +98,8 @@ async def _store_asked(session: AsyncSession, asked: list[tuple[Question, dateti
 async def remember_all(sessions: Sessions, asked: list[tuple[Question, datetime]]) -> None:
     """Store questions whose results were shown (each once), in one transaction."""
     async with sessions() as session, session.begin():
-        for start in range(0, len(asked), 200):  # a bounded statement per 200 rows
-            await _store_asked(session, asked[start : start + 200])
+        for chunk in chunks(asked, 200):  # a bounded statement per 200 rows
+            await _store_asked(session, list(chunk))
 
 
 async def asked(sessions: Sessions, *, key: str) -> bool:

@@ -10,14 +10,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Result
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from bot.db.common import Sessions as Sessions
 from bot.db.common import aware as aware
+from bot.db.common import chunks as common_chunks
+from bot.db.common import dialect_insert, table
 from bot.db.common import dialect_name as dialect_name
-from bot.db.common import table
 from bot.db.common import upsert_insert as upsert_insert
 from bot.db.common import utc as utc
 from bot.db.common import utc_or_none as utc_or_none
@@ -65,14 +65,12 @@ def prepared(
     dialect = dialect_name(session)
     statement = _STATEMENTS.get((dialect, name))
     if statement is None:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = _STATEMENTS[(dialect, name)] = build(insert)
+        statement = _STATEMENTS[(dialect, name)] = build(dialect_insert(dialect))
     return statement
 
 
 def chunks(rows: Sequence[T], size: int = CHUNK) -> Iterable[Sequence[T]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+    return common_chunks(rows, size)
 
 
 def rows_as(result: Result[Any], shape: type[R]) -> list[R]:
